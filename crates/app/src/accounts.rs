@@ -1,0 +1,151 @@
+//! Accounts. This release has only what first start needs: the system administrator.
+
+use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+use rand::Rng;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use skillbase_domain::ids::UserId;
+use skillbase_store::{audit, users};
+
+use crate::{App, AppError, Result};
+
+/// The account created on first start.
+pub const INITIAL_ADMIN: &str = "admin";
+
+/// What first start did about the administrator account.
+#[derive(Debug)]
+pub enum Bootstrap {
+    /// Accounts exist already: nothing was done.
+    AlreadyInitialised,
+    /// `admin` was created with the configured password.
+    CreatedWithConfiguredPassword,
+    /// `admin` was created with this generated one-time password, to be shown once.
+    CreatedWithGeneratedPassword(SecretString),
+}
+
+impl App {
+    /// On first start (no accounts at all) creates the sysadmin `admin`, who must change the
+    /// password at first login. Two instances starting together create it once: the second
+    /// insert hits the unique username and is treated as "already initialised".
+    #[tracing::instrument(skip_all)]
+    pub async fn bootstrap_admin(&self, configured: Option<&SecretString>) -> Result<Bootstrap> {
+        if users::count(&self.db).await? > 0 {
+            return Ok(Bootstrap::AlreadyInitialised);
+        }
+        let (password, generated) = match configured {
+            Some(p) => (p.clone(), false),
+            None => (generate_password(), true),
+        };
+        let hash = hash_password(password.expose_secret())?;
+        let id = UserId::new();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let inserted = users::insert(
+            &mut tx,
+            &users::NewUser {
+                id,
+                username: INITIAL_ADMIN,
+                display_name: "系统管理员",
+                role: "sysadmin",
+                password_hash: &hash,
+                must_change_password: true,
+                at: now,
+            },
+        )
+        .await;
+        match inserted {
+            Err(skillbase_store::StoreError::Conflict { .. }) => {
+                return Ok(Bootstrap::AlreadyInitialised);
+            }
+            other => other?,
+        }
+        let id_text = id.to_string();
+        let detail = json!({ "username": INITIAL_ADMIN, "role": "sysadmin", "password": if generated { "generated" } else { "configured" } }).to_string();
+        audit::append(
+            &mut tx,
+            &audit::AuditRecord {
+                at: now,
+                actor: None,
+                action: "user.bootstrap",
+                object_type: "user",
+                object_id: Some(&id_text),
+                detail: &detail,
+                request_id: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(if generated {
+            Bootstrap::CreatedWithGeneratedPassword(password)
+        } else {
+            Bootstrap::CreatedWithConfiguredPassword
+        })
+    }
+}
+
+/// Argon2id with the crate's default parameters (m=19 MiB, t=2, p=1).
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Invalid {
+            code: "password_unusable",
+            field: Some("password"),
+            message: format!("密码无法使用：{e}"),
+        })
+}
+
+/// Checks a password against a stored hash in constant time.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(stored)
+        .map(|hash| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &hash)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A 20-character one-time password from the OS random source, with upper- and lower-case
+/// letters and digits (no look-alikes such as 0/O or 1/l), so it meets the default policy.
+pub fn generate_password() -> SecretString {
+    const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+    const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = OsRng;
+    loop {
+        let all: Vec<u8> = [UPPER, LOWER, DIGITS].concat();
+        let candidate: String = (0..20)
+            .map(|_| all[rng.gen_range(0..all.len())] as char)
+            .collect();
+        let has = |set: &[u8]| candidate.bytes().any(|b| set.contains(&b));
+        if has(UPPER) && has(LOWER) && has(DIGITS) {
+            return SecretString::from(candidate);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_mixed_and_different() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.expose_secret().chars().count(), 20);
+        assert_ne!(a.expose_secret(), b.expose_secret());
+        assert!(a.expose_secret().chars().any(|c| c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn hashes_verify_only_the_right_password() {
+        let hash = hash_password("correct horse 42 Battery").expect("hashes");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse 42 Battery", &hash));
+        assert!(!verify_password("correct horse 42 battery", &hash));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+}

@@ -1,0 +1,72 @@
+//! The working-day calendar as the platform uses it: the years embedded in the binary, overridden
+//! by years an administrator imported into the database.
+//!
+//! The imported years are read on every use (a handful of small rows), so every instance of the
+//! platform sees an import at once; there is no in-process cache to go stale.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use skillbase_domain::{CalendarError, HolidayYear, WorkingCalendar};
+use skillbase_store::{audit, calendar};
+
+use crate::{App, AppError, Result};
+
+impl App {
+    /// The calendar in force now.
+    pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
+        let imported = calendar::imported_years(&self.db)
+            .await?
+            .into_iter()
+            .map(|(year, data)| {
+                HolidayYear::parse(&data).map_err(|e| {
+                    AppError::internal(CalendarError::InvalidFile {
+                        reason: format!("stored year {year}: {e}"),
+                    })
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(WorkingCalendar::new(
+            HolidayYear::embedded().iter().chain(imported.iter()),
+        ))
+    }
+
+    /// See [`WorkingCalendar::add_working_days`].
+    pub async fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate> {
+        Ok(self
+            .working_calendar()
+            .await?
+            .add_working_days(start, days)?)
+    }
+
+    /// Imports (or replaces) one year of the holiday notice, audited.
+    #[tracing::instrument(skip(self, json))]
+    pub async fn import_calendar_year(&self, json: &str, actor: Option<&str>) -> Result<i32> {
+        let year = HolidayYear::parse(json)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        calendar::put_year(&mut tx, year.year, json, now, actor).await?;
+        let detail = json!({ "year": year.year, "days": year.days.len(), "source": year.source })
+            .to_string();
+        let year_text = year.year.to_string();
+        audit::append(
+            &mut tx,
+            &audit::AuditRecord {
+                at: now,
+                actor,
+                action: "calendar.import",
+                object_type: "calendar_year",
+                object_id: Some(&year_text),
+                detail: &detail,
+                request_id: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(
+            year = year.year,
+            days = year.days.len(),
+            "holiday calendar year imported"
+        );
+        Ok(year.year)
+    }
+}

@@ -1,0 +1,40 @@
+//! Use cases. Each one loads what it needs, asks the domain, and saves the result together with
+//! its audit record (and any job it schedules) in **one** transaction.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use skillbase_domain::Clock;
+use skillbase_store::Db;
+
+pub mod accounts;
+pub mod calendar;
+mod error;
+pub mod jobs;
+
+pub use error::AppError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Everything a use case needs, passed explicitly (no globals).
+#[derive(Debug, Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    /// Where uploaded and generated files live (local object storage).
+    pub files_dir: PathBuf,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf) -> Self {
+        App {
+            db,
+            clock,
+            files_dir,
+        }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

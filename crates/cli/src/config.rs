@@ -1,0 +1,280 @@
+//! Configuration in layers, read once into a typed [`Settings`]:
+//! built-in defaults < `skillbase.toml` < `SKILLBASE_*` environment < command-line flags.
+//!
+//! Flags and their environment variables are declared together on the clap structs (clap reads
+//! the variable when the flag is absent); the file is merged underneath with figment. Secrets
+//! are `SecretString`s: they never appear in `Debug`, logs or `--help`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use clap::Args;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use skillbase_store::DbOptions;
+
+/// Every setting, with its default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: Option<SecretString>,
+    pub database_schema: Option<String>,
+    pub db_max_connections: u32,
+    pub clock: Option<DateTime<FixedOffset>>,
+    pub initial_admin_password: Option<SecretString>,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+    pub jobs: bool,
+    pub job_poll_ms: u64,
+    pub job_lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_schema: None,
+            db_max_connections: 10,
+            clock: None,
+            initial_admin_password: None,
+            log_format: LogFormat::Text,
+            log_filter: "info".to_owned(),
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 30,
+            jobs: true,
+            job_poll_ms: 1000,
+            job_lease_secs: 60,
+        }
+    }
+}
+
+impl Settings {
+    /// Where the database is: PostgreSQL when `database_url` says so, else SQLite in `data_dir`.
+    pub fn db_options(&self) -> anyhow::Result<DbOptions> {
+        match &self.database_url {
+            None => Ok(DbOptions::Sqlite {
+                path: self.data_dir.join("skillbase.db"),
+            }),
+            Some(url) => {
+                let url = url.expose_secret();
+                if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    Ok(DbOptions::Postgres {
+                        url: url.to_owned(),
+                        schema: self.database_schema.clone(),
+                    })
+                } else if let Some(path) = url.strip_prefix("sqlite://") {
+                    Ok(DbOptions::Sqlite {
+                        path: PathBuf::from(path),
+                    })
+                } else {
+                    anyhow::bail!(
+                        "DATABASE_URL must start with postgres://, postgresql:// or sqlite://"
+                    )
+                }
+            }
+        }
+    }
+
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+}
+
+/// Settings every command shares: where the configuration and the data are.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct CommonArgs {
+    /// Configuration file (TOML, keys as the flag names with `_`). [default: ./skillbase.toml if present]
+    #[arg(long, env = "SKILLBASE_CONFIG", value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+
+    /// Directory of the SQLite database and stored files. [default: ./data]
+    #[arg(long, env = "SKILLBASE_DATA_DIR", value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+
+    /// PostgreSQL (`postgres://user@host/db`) instead of the embedded SQLite. Never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL schema to work in instead of `public`.
+    #[arg(long, env = "SKILLBASE_DATABASE_SCHEMA", value_name = "NAME")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_schema: Option<String>,
+
+    /// Largest number of database connections. [default: 10]
+    #[arg(long, env = "SKILLBASE_DB_MAX_CONNECTIONS", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_max_connections: Option<u32>,
+
+    /// Log lines as text or JSON. [default: text]
+    #[arg(long, env = "SKILLBASE_LOG_FORMAT", value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+
+    /// Which log lines to keep (tracing filter syntax; RUST_LOG wins if set). [default: info]
+    #[arg(long, env = "SKILLBASE_LOG_FILTER", value_name = "FILTER")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_filter: Option<String>,
+}
+
+/// `skillbase serve`: every server setting.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub common: CommonArgs,
+
+    /// Address to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "SKILLBASE_BIND", value_name = "ADDR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+
+    /// Fix "now" at this instant (RFC 3339, e.g. 2024-10-11T23:59:00+08:00) for demos and tests.
+    /// Never use in production: deadlines and notices follow this clock.
+    #[arg(long, env = "SKILLBASE_CLOCK", value_name = "RFC3339")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock: Option<DateTime<FixedOffset>>,
+
+    /// Password of the `admin` account created on first start (otherwise one is generated and
+    /// printed once). Never printed.
+    #[arg(
+        long,
+        env = "SKILLBASE_INITIAL_ADMIN_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_admin_password: Option<String>,
+
+    /// Largest accepted request body in bytes (uploads have their own limit). [default: 1048576]
+    #[arg(long, env = "SKILLBASE_MAX_BODY_BYTES", value_name = "BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<usize>,
+
+    /// Seconds before a request is answered 408. [default: 30]
+    #[arg(long, env = "SKILLBASE_REQUEST_TIMEOUT_SECS", value_name = "SECONDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<u64>,
+
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C. [default: 30]
+    #[arg(long, env = "SKILLBASE_SHUTDOWN_GRACE_SECS", value_name = "SECONDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_secs: Option<u64>,
+
+    /// Run background jobs (deadlines, notice closing) in this instance. [default: true]
+    #[arg(long, env = "SKILLBASE_JOBS", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jobs: Option<bool>,
+
+    /// Milliseconds between polls of the job queue when it is idle. [default: 1000]
+    #[arg(long, env = "SKILLBASE_JOB_POLL_MS", value_name = "MS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_poll_ms: Option<u64>,
+
+    /// Seconds a claimed job stays leased to its runner. [default: 60]
+    #[arg(long, env = "SKILLBASE_JOB_LEASE_SECS", value_name = "SECONDS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_lease_secs: Option<u64>,
+}
+
+/// Merges the layers. `overrides` are the flags (and the environment variables clap read).
+pub fn load(config: Option<&Path>, overrides: &impl Serialize) -> anyhow::Result<Settings> {
+    let mut figment = Figment::new();
+    match config {
+        Some(path) => {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} not found",
+                path.display()
+            );
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        None if Path::new("skillbase.toml").exists() => {
+            figment = figment.merge(Toml::file_exact("skillbase.toml"))
+        }
+        None => {}
+    }
+    let settings: Settings = figment
+        .merge(Serialized::defaults(overrides))
+        .extract()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let dir = std::env::temp_dir().join(format!("skillbase-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("skillbase.toml");
+        std::fs::write(
+            &file,
+            "bind = \"0.0.0.0:9000\"\njob_poll_ms = 250\ndata_dir = \"/srv/skillbase\"\n",
+        )
+        .expect("write");
+
+        let only_file = load(Some(&file), &ServeArgs::default()).expect("loads");
+        assert_eq!(only_file.bind, "0.0.0.0:9000".parse().expect("addr"));
+        assert_eq!(only_file.job_poll_ms, 250);
+        assert_eq!(
+            only_file.request_timeout_secs, 30,
+            "untouched settings keep their default"
+        );
+
+        let flags = ServeArgs {
+            bind: Some("127.0.0.1:7000".parse().expect("addr")),
+            ..ServeArgs::default()
+        };
+        let both = load(Some(&file), &flags).expect("loads");
+        assert_eq!(both.bind, "127.0.0.1:7000".parse().expect("addr"));
+        assert_eq!(both.data_dir, PathBuf::from("/srv/skillbase"));
+
+        std::fs::write(&file, "bnid = \"0.0.0.0:9000\"\n").expect("write");
+        let typo = load(Some(&file), &ServeArgs::default()).expect_err("unknown key refused");
+        assert!(typo.to_string().contains("bnid"), "{typo}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let flags = ServeArgs {
+            initial_admin_password: Some("Sup3r-secret-pass".into()),
+            common: CommonArgs {
+                database_url: Some("postgres://u:hunter2@db/x".into()),
+                ..CommonArgs::default()
+            },
+            ..ServeArgs::default()
+        };
+        let settings = load(Some(Path::new("/nonexistent/none.toml")), &flags);
+        assert!(settings.is_err(), "an explicit missing file is an error");
+        let settings = load(None, &flags).expect("loads");
+        let printed = format!("{settings:?}");
+        assert!(
+            !printed.contains("Sup3r") && !printed.contains("hunter2"),
+            "{printed}"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! `skillbase`: the whole platform in one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use skillbase::config::{self, CommonArgs, ServeArgs};
+use skillbase::{serve, telemetry};
+
+/// 青浦区技能人才培育实训基地管理平台 — skill-talent training bases, end to end.
+#[derive(Debug, Parser)]
+#[command(name = "skillbase", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the platform (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(CommonArgs),
+    /// The working-day calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Add or replace a year of the State Council holiday notice (JSON, the form of the
+    /// embedded files); the imported year takes precedence over the embedded one.
+    Import {
+        /// The year's JSON file, e.g. 2027.json.
+        file: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
+    };
+    match runtime.block_on(run(cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default()))))
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+#[expect(clippy::print_stderr, reason = "the last word of a failed command")]
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("skillbase: {error:#}");
+    ExitCode::FAILURE
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => {
+            let settings = config::load(args.common.config.as_deref(), &args)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            let clock = serve::clock_from(&settings);
+            serve::start(&settings, clock)
+                .await?
+                .until_signalled()
+                .await
+        }
+        Command::Migrate(common) => {
+            let settings = config::load(common.config.as_deref(), &common)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            if matches!(
+                settings.db_options()?,
+                skillbase_store::DbOptions::Sqlite { .. }
+            ) {
+                std::fs::create_dir_all(&settings.data_dir)?;
+            }
+            let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
+            tracing::info!(engine = db.engine().as_str(), "migrations applied");
+            db.close().await;
+            Ok(())
+        }
+        Command::Calendar(CalendarCommand::Import { file, common }) => {
+            let settings = config::load(common.config.as_deref(), &common)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            let json = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            if matches!(
+                settings.db_options()?,
+                skillbase_store::DbOptions::Sqlite { .. }
+            ) {
+                std::fs::create_dir_all(&settings.data_dir)?;
+            }
+            let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
+            let app =
+                skillbase_app::App::new(db, serve::clock_from(&settings), settings.files_dir());
+            let year = app
+                .import_calendar_year(&json, Some("cli"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            tracing::info!(year, "imported");
+            app.db.close().await;
+            Ok(())
+        }
+    }
+}

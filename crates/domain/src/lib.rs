@@ -1,0 +1,20 @@
+//! The policy of 青人社〔2023〕17号 as types and rules.
+//!
+//! Everything here is pure: no I/O, no database, no HTTP. Values are parsed once at the
+//! boundary (`Uscc::parse`, `Money::parse`, …) and travel inward already valid; rules are
+//! functions of their inputs and of an explicit "now" taken from a [`clock::Clock`].
+
+pub mod calendar;
+pub mod clock;
+pub mod ids;
+pub mod money;
+pub mod occupation;
+pub mod resident_id;
+pub mod uscc;
+
+pub use calendar::{CalendarError, HolidayYear, WorkingCalendar};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use money::{Money, MoneyError};
+pub use occupation::{Occupation, OccupationCode, OccupationError};
+pub use resident_id::{ResidentId, ResidentIdError, Sex};
+pub use uscc::{Uscc, UsccError};

@@ -1,0 +1,101 @@
+//! Accounts.
+
+use chrono::{DateTime, Utc};
+use skillbase_domain::ids::UserId;
+
+use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    must_change_password: bool,
+    disabled: bool,
+    created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<User> {
+        Ok(User {
+            id: row
+                .id
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("user id {}", row.id)))?,
+            username: row.username,
+            display_name: row.display_name,
+            role: row.role,
+            password_hash: row.password_hash,
+            must_change_password: row.must_change_password,
+            disabled: row.disabled,
+            created_at: from_millis(row.created_at)?,
+        })
+    }
+}
+
+pub async fn count(db: &Db) -> Result<i64> {
+    Ok(on_pool!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users"
+    )
+    .fetch_one(c)
+    .await)?)
+}
+
+pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)"
+    )
+    .bind(user.id.to_string())
+    .bind(user.username)
+    .bind(user.display_name)
+    .bind(user.role)
+    .bind(user.password_hash)
+    .bind(user.must_change_password)
+    .bind(millis(user.at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = on_pool!(db, |c| {
+        sqlx::query_as(
+        "SELECT id, username, display_name, role, password_hash, must_change_password, disabled, created_at
+         FROM users WHERE username = $1"
+    )
+    .bind(username)
+    .fetch_optional(c)
+    .await
+    })?;
+    row.map(User::try_from).transpose()
+}

@@ -1,0 +1,28 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "skillbase API",
+        description = "青浦区技能人才培育实训基地管理平台 — JSON API. Errors are RFC 9457 problem documents (`application/problem+json`) whose `code` is stable.",
+    ),
+    paths(
+        crate::api::calendar::add_working_days,
+        crate::health::healthz,
+        crate::health::readyz,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldProblem)),
+    tags(
+        (name = "calendar", description = "The State Council working-day calendar"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

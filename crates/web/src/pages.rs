@@ -1,0 +1,241 @@
+//! The public portal's pages.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate};
+use skillbase_app::AppError;
+use skillbase_domain::CalendarError;
+use skillbase_domain::calendar::DayKind;
+use std::convert::Infallible;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::i18n::{Lang, Texts};
+
+/// What every page's frame needs: the language, its texts and the current path (for the
+/// language switch to come back to).
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_request_parts(parts, state).await?;
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        Ok(Page {
+            lang,
+            t: lang.texts(),
+            path,
+        })
+    }
+}
+
+fn render(template: &impl Template) -> Result<Html<String>, AppError> {
+    template.render().map(Html).map_err(AppError::internal)
+}
+
+/// The working-day calculator's form, as typed, with its outcome.
+#[derive(Debug, Default)]
+pub struct CalcForm {
+    start: String,
+    days: String,
+    start_error: Option<&'static str>,
+    days_error: Option<&'static str>,
+    sentence: String,
+    end: Option<String>,
+    error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Page,
+    today: String,
+    today_kind: String,
+    form: CalcForm,
+}
+
+#[derive(Template)]
+#[template(path = "calc_fragment.html")]
+struct CalcFragment {
+    form: CalcForm,
+}
+
+fn long_date(lang: Lang, date: NaiveDate) -> String {
+    let zh = [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ];
+    let weekday = date.weekday().num_days_from_monday() as usize;
+    match lang {
+        Lang::Zh => format!(
+            "{}年{}月{}日 {}",
+            date.year(),
+            date.month(),
+            date.day(),
+            zh[weekday]
+        ),
+        Lang::En => date.format("%A, %-d %B %Y").to_string(),
+    }
+}
+
+fn day_kind_text(t: &Texts, kind: Result<DayKind, CalendarError>) -> String {
+    match kind {
+        Ok(DayKind::Workday) => t.day_workday.to_owned(),
+        Ok(DayKind::Weekend) => t.day_weekend.to_owned(),
+        Ok(DayKind::Holiday { name }) => format!("{}（{name}）", t.day_holiday),
+        Ok(DayKind::AdjustedWorkday { name }) => format!("{}（{name}）", t.day_adjusted),
+        Err(_) => t.day_unknown.to_owned(),
+    }
+}
+
+async fn home_page(state: &AppState, page: Page, form: CalcForm) -> Result<HomePage, AppError> {
+    let today = state.app.clock.today();
+    let calendar = state.app.working_calendar().await?;
+    Ok(HomePage {
+        today: long_date(page.lang, today),
+        today_kind: day_kind_text(page.t, calendar.day_kind(today)),
+        page,
+        form,
+    })
+}
+
+/// `GET /`
+pub async fn home(State(state): State<AppState>, page: Page) -> Response {
+    match home_page(&state, page.clone(), CalcForm::default())
+        .await
+        .and_then(|p| render(&p))
+    {
+        Ok(html) => html.into_response(),
+        Err(error) => PageError::from_app(page, error).into_response(),
+    }
+}
+
+/// `GET /tools/working-days?start=&days=`: the calculator. htmx asks for the result fragment;
+/// without JavaScript the whole page comes back with the form filled in.
+pub async fn working_days(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = crate::query_params(query.as_deref()).unwrap_or_default();
+    let mut form = CalcForm {
+        start: params.get("start").unwrap_or_default().to_owned(),
+        days: params.get("days").unwrap_or_default().to_owned(),
+        ..CalcForm::default()
+    };
+    let mut status = StatusCode::OK;
+    match crate::api::calendar::parse_input(params.get("start"), params.get("days")) {
+        Ok((start, days)) => match state.app.add_working_days(start, days).await {
+            Ok(end) => {
+                form.sentence = match page.lang {
+                    Lang::Zh => format!("自 {start} 起第 {days} 个工作日为 "),
+                    Lang::En => format!("Working day {days} counted from {start} is "),
+                };
+                form.end = Some(long_date(page.lang, end));
+            }
+            Err(AppError::Calendar(CalendarError::YearUnknown { .. })) => {
+                form.error = Some(page.t.err_year_unknown);
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+            }
+            Err(error) => return PageError::from_app(page, error).into_response(),
+        },
+        Err(problems) => {
+            for problem in problems {
+                match problem.field.as_str() {
+                    "start" => form.start_error = Some(page.t.err_date),
+                    _ => form.days_error = Some(page.t.err_days),
+                }
+            }
+            form.error = form.start_error.or(form.days_error);
+            status = StatusCode::BAD_REQUEST;
+        }
+    }
+    let rendered = if headers.contains_key("hx-request") {
+        // htmx swaps only 2xx responses: the error is in the fragment itself.
+        status = StatusCode::OK;
+        render(&CalcFragment { form })
+    } else {
+        match home_page(&state, page.clone(), form).await {
+            Ok(home) => render(&home),
+            Err(error) => Err(error),
+        }
+    };
+    match rendered {
+        Ok(html) => (status, html).into_response(),
+        Err(error) => PageError::from_app(page, error).into_response(),
+    }
+}
+
+/// `GET /lang/{code}?next=/path`: remembers the language and goes back.
+pub async fn switch_language(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    page: Page,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(lang) = Lang::parse(&code) else {
+        return PageError::new(page, StatusCode::NOT_FOUND).into_response();
+    };
+    let params = crate::query_params(query.as_deref()).unwrap_or_default();
+    // Only a local path: never an open redirect to another site.
+    let next = params
+        .get("next")
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or("/");
+    let cookie = format!(
+        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+        lang.code()
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response()
+}
+
+/// Anything not routed: a problem under `/api`, a page elsewhere.
+pub async fn not_found(page: Page) -> Response {
+    if is_api(&page.path) {
+        crate::error::ApiError::not_found().into_response()
+    } else {
+        PageError::new(page, StatusCode::NOT_FOUND).into_response()
+    }
+}
+
+pub async fn method_not_allowed(page: Page) -> Response {
+    if is_api(&page.path) {
+        crate::error::ApiError::method_not_allowed().into_response()
+    } else {
+        PageError::new(page, StatusCode::METHOD_NOT_ALLOWED).into_response()
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || path.starts_with("/api?")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_naturally_in_both_languages() {
+        let date = NaiveDate::from_ymd_opt(2024, 10, 11).expect("date");
+        assert_eq!(long_date(Lang::Zh, date), "2024年10月11日 星期五");
+        assert_eq!(long_date(Lang::En, date), "Friday, 11 October 2024");
+    }
+}
