@@ -1,0 +1,192 @@
+//! The `skillbase` binary itself: help, `calendar import`, signals.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::{Engine, Storage, skip};
+use crate::on_both_storages;
+
+fn skillbase() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_skillbase"));
+    command
+        .env_remove("DATABASE_URL")
+        .env("SKILLBASE_LOG_FILTER", "info")
+        .env("NO_COLOR", "1");
+    command
+}
+
+#[test]
+fn serve_help_documents_every_setting() {
+    let output = skillbase()
+        .args(["serve", "--help"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    for setting in [
+        "--bind",
+        "SKILLBASE_BIND",
+        "--data-dir",
+        "SKILLBASE_DATA_DIR",
+        "--database-url",
+        "DATABASE_URL",
+        "--database-schema",
+        "--db-max-connections",
+        "--clock",
+        "SKILLBASE_CLOCK",
+        "--initial-admin-password",
+        "SKILLBASE_INITIAL_ADMIN_PASSWORD",
+        "--config",
+        "SKILLBASE_CONFIG",
+        "--log-format",
+        "--log-filter",
+        "--max-body-bytes",
+        "--request-timeout-secs",
+        "--shutdown-grace-secs",
+        "--jobs",
+        "--job-poll-ms",
+        "--job-lease-secs",
+        "127.0.0.1:8080",
+        "./data",
+    ] {
+        assert!(
+            help.contains(setting),
+            "serve --help does not mention {setting}:\n{help}"
+        );
+    }
+    // Secrets in the environment never show in help.
+    let output = skillbase()
+        .args(["serve", "--help"])
+        .env("DATABASE_URL", "postgres://u:hunter2@db/x")
+        .env("SKILLBASE_INITIAL_ADMIN_PASSWORD", "Sup3r-secret")
+        .output()
+        .expect("runs");
+    let help = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(!help.contains("hunter2") && !help.contains("Sup3r-secret"));
+}
+
+on_both_storages!(calendar_import_reaches_the_running_server);
+
+async fn calendar_import_reaches_the_running_server(engine: Engine) {
+    let Some(storage) = Storage::for_engine(engine).await else {
+        return;
+    };
+    let file = storage.dir.path().join("2027.json");
+    std::fs::write(
+        &file,
+        r#"{"year":2027,"source":"test","days":[{"date":"2027-01-01","name":"元旦","is_off_day":true}]}"#,
+    )
+    .expect("write");
+    let output = skillbase()
+        .args(["calendar", "import"])
+        .arg(&file)
+        .args(storage.cli_args())
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // A malformed file is refused with the line and the reason, and changes nothing.
+    let bad = storage.dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"year\": 2028,\n \"source\": \"x\",\n \"days\": [ {\"date\": \"2028-02-30\"} ]}",
+    )
+    .expect("write");
+    let output = skillbase()
+        .args(["calendar", "import"])
+        .arg(&bad)
+        .args(storage.cli_args())
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("line 3"), "{stderr}");
+
+    let app = crate::helpers::TestApp::start(storage).await;
+    let (status, body) = app
+        .get_json("/api/v1/calendar/add-working-days?start=2026-12-31&days=2")
+        .await;
+    assert_eq!(
+        (status, body["end"].as_str()),
+        (200, Some("2027-01-04")),
+        "{body}"
+    );
+    let (status, body) = app
+        .get_json("/api/v1/calendar/add-working-days?start=2028-01-03&days=1")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("calendar_year_unknown"))
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let storage = Storage::sqlite();
+    let mut child = skillbase()
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(storage.cli_args())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let out_reader =
+        std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let log_reader =
+        std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+
+    // Wait until it serves (the database file and the one-time password appear first).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !storage.dir.path().join("skillbase.db").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let Ok(kill) = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+    else {
+        skip("the kill command is not available");
+        return;
+    };
+    assert!(kill.success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "exits 0 after SIGTERM"
+    );
+    let out = out_reader.join().expect("reader");
+    let log = log_reader.join().expect("reader");
+    assert!(log.contains("stopped cleanly"), "{log}");
+    // The generated one-time password was printed once, on the console, and never logged.
+    assert_eq!(out.matches("one-time password:").count(), 1, "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.split("one-time password: ").nth(1))
+        .expect("password line");
+    assert!(
+        !log.contains(password.trim()),
+        "the password reached the log"
+    );
+}
+
+fn wait_with_timeout(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    None
+}

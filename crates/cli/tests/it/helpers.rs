@@ -1,0 +1,300 @@
+//! `TestApp`: the real server on 127.0.0.1:0, on SQLite (a temp dir) or PostgreSQL (a fresh
+//! schema), driven over HTTP like a user would.
+//!
+//! PostgreSQL comes from `SKILLBASE_TEST_DATABASE_URL` (default: the local server). When it is
+//! unreachable the PostgreSQL half of a test is skipped with a note — unless
+//! `SKILLBASE_TEST_STRICT=1` (set by `.ci/run`), which turns every such skip into a failure.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use skillbase::{Running, Settings};
+use skillbase_app::App;
+use skillbase_domain::FixedClock;
+
+pub const ADMIN_PASSWORD: &str = "Test-admin-pass-2024";
+
+/// The instant tests start at unless they move the clock: a Friday before National Day 2024.
+pub fn default_instant() -> DateTime<Utc> {
+    at("2024-09-27T10:00:00+08:00")
+}
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("valid instant")
+        .to_utc()
+}
+
+pub fn strict() -> bool {
+    std::env::var("SKILLBASE_TEST_STRICT").is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Skips (or, in strict mode, fails) a test that needs something this machine lacks.
+pub fn skip(what: &str) {
+    assert!(!strict(), "SKILLBASE_TEST_STRICT is set and {what}");
+    eprintln!("SKIPPED: {what} (set SKILLBASE_TEST_STRICT=1 to make this a failure)");
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("SKILLBASE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A private directory removed when the test ends.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let path =
+            std::env::temp_dir().join(format!("skillbase-test-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Where a test's data lives; outlives server restarts within the test.
+#[derive(Debug)]
+pub struct Storage {
+    pub engine: Engine,
+    pub dir: TempDir,
+    /// PostgreSQL: (base URL, schema).
+    pub postgres: Option<(String, String)>,
+}
+
+impl Storage {
+    pub fn sqlite() -> Storage {
+        Storage {
+            engine: Engine::Sqlite,
+            dir: TempDir::new(),
+            postgres: None,
+        }
+    }
+
+    /// A fresh schema on the test PostgreSQL server, or `None` (skipped) if it is unreachable.
+    pub async fn postgres() -> Option<Storage> {
+        let url = postgres_url();
+        let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let created = tokio::time::timeout(
+            Duration::from_secs(5),
+            skillbase_store::create_postgres_schema(&url, &schema),
+        )
+        .await;
+        match created {
+            Ok(Ok(())) => Some(Storage {
+                engine: Engine::Postgres,
+                dir: TempDir::new(),
+                postgres: Some((url, schema)),
+            }),
+            Ok(Err(e)) => {
+                skip(&format!("PostgreSQL at {url} is not usable: {e}"));
+                None
+            }
+            Err(_) => {
+                skip(&format!("PostgreSQL at {url} did not answer within 5 s"));
+                None
+            }
+        }
+    }
+
+    pub async fn for_engine(engine: Engine) -> Option<Storage> {
+        match engine {
+            Engine::Sqlite => Some(Storage::sqlite()),
+            Engine::Postgres => Storage::postgres().await,
+        }
+    }
+
+    /// Server settings pointing at this storage.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            bind: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: self.dir.path().to_owned(),
+            database_url: self
+                .postgres
+                .as_ref()
+                .map(|(url, _)| SecretString::from(url.clone())),
+            database_schema: self.postgres.as_ref().map(|(_, schema)| schema.clone()),
+            initial_admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
+            jobs: false,
+            shutdown_grace_secs: 5,
+            db_max_connections: 5,
+            ..Settings::default()
+        }
+    }
+
+    /// Command-line arguments giving a `skillbase` subcommand this storage.
+    pub fn cli_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--data-dir".to_owned(),
+            self.dir.path().display().to_string(),
+        ];
+        if let Some((url, schema)) = &self.postgres {
+            args.extend([
+                "--database-url".to_owned(),
+                url.clone(),
+                "--database-schema".to_owned(),
+                schema.clone(),
+            ]);
+        }
+        args
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = self.postgres.take() {
+            // The test's runtime is going away: drop the schema on a runtime of our own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(skillbase_store::drop_postgres_schema(&url, &schema))
+            })
+            .join();
+        }
+    }
+}
+
+/// A running server and a client for it.
+#[derive(Debug)]
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<FixedClock>,
+    pub running: Option<Running>,
+    pub storage: Storage,
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Option<TestApp> {
+        Some(TestApp::start(Storage::sqlite()).await)
+    }
+
+    pub async fn postgres() -> Option<TestApp> {
+        Some(TestApp::start(Storage::postgres().await?).await)
+    }
+
+    pub async fn start(storage: Storage) -> TestApp {
+        TestApp::start_with(storage, |_| {}).await
+    }
+
+    /// Starts with adjusted settings.
+    pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = storage.settings();
+        adjust(&mut settings);
+        let clock = Arc::new(FixedClock::new(default_instant()));
+        let running = skillbase::start(&settings, clock.clone())
+            .await
+            .expect("server starts");
+        TestApp {
+            base: format!("http://{}", running.addr),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            clock,
+            running: Some(running),
+            storage,
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.storage.engine
+    }
+
+    pub fn app(&self) -> &App {
+        &self.running.as_ref().expect("running").app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET and parse JSON, returning the status too.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")),
+        )
+    }
+
+    /// Stops the server gracefully, keeping the storage for a restart.
+    pub async fn stop(mut self) -> Storage {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("stops cleanly");
+        }
+        self.storage
+    }
+}
+
+/// Generates a `sqlite` and a `postgres` test for each listed `async fn(TestApp)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::TestApp::sqlite().await {
+                    super::$name(app).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::postgres().await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// The same, for tests that manage their own storage: each gets an `Engine`.
+#[macro_export]
+macro_rules! on_both_storages {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Engine::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Engine::Postgres).await;
+            }
+        }
+    )*};
+}

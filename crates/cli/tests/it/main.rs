@@ -1,0 +1,12 @@
+//! The integration tests: one binary, every test against the real server on both engines.
+
+mod helpers;
+
+mod browser;
+mod calendar_api;
+mod cli;
+mod garbage;
+mod jobs;
+mod operations;
+mod pages;
+mod startup;
