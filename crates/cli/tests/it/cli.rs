@@ -151,6 +151,8 @@ fn sigterm_stops_the_server_cleanly() {
         .args(["-TERM", &child.id().to_string()])
         .status()
     else {
+        let _ = child.kill();
+        let _ = child.wait();
         skip("the kill command is not available");
         return;
     };

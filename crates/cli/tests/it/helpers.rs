@@ -33,6 +33,7 @@ pub fn strict() -> bool {
 }
 
 /// Skips (or, in strict mode, fails) a test that needs something this machine lacks.
+#[expect(clippy::print_stderr, reason = "a skipped test says why")]
 pub fn skip(what: &str) {
     assert!(!strict(), "SKILLBASE_TEST_STRICT is set and {what}");
     eprintln!("SKIPPED: {what} (set SKILLBASE_TEST_STRICT=1 to make this a failure)");
