@@ -1,5 +1,6 @@
 //! The `skillbase` binary itself: help, `calendar import`, signals.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -124,11 +125,18 @@ async fn calendar_import_reaches_the_running_server(engine: Engine) {
     );
 }
 
+/// `serve --clock` fixes "now" (with a loud warning), and SIGTERM stops the server cleanly.
 #[test]
-fn sigterm_stops_the_server_cleanly() {
+fn fixed_clock_and_sigterm() {
     let storage = Storage::sqlite();
     let mut child = skillbase()
-        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--clock",
+            "2024-10-11T23:59:00+08:00",
+        ])
         .args(storage.cli_args())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -138,15 +146,38 @@ fn sigterm_stops_the_server_cleanly() {
     let stderr = child.stderr.take().expect("stderr");
     let out_reader =
         std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
-    let log_reader =
-        std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-
-    // Wait until it serves (the database file and the one-time password appear first).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !storage.dir.path().join("skillbase.db").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
+    // Read the log line by line until the server says where it listens.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let log_reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line.clone());
+            log.push_str(&line);
+            log.push('\n');
+        }
+        log
+    });
+    let mut addr = None;
+    while addr.is_none() {
+        let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server did not report its address within 30 s");
+        };
+        addr = line
+            .split("serving on http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .map(str::to_owned);
     }
-    std::thread::sleep(Duration::from_millis(500));
+    let addr = addr.expect("address");
+
+    let home = http_get(&addr, "/");
+    assert!(
+        home.contains("2024年10月11日 星期五"),
+        "the page shows the fixed date:\n{home}"
+    );
+
     let Ok(kill) = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -165,6 +196,7 @@ fn sigterm_stops_the_server_cleanly() {
     );
     let out = out_reader.join().expect("reader");
     let log = log_reader.join().expect("reader");
+    assert!(log.contains("THE CLOCK IS FIXED"), "a loud warning:\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     // The generated one-time password was printed once, on the console, and never logged.
     assert_eq!(out.matches("one-time password:").count(), 1, "{out}");
@@ -176,6 +208,22 @@ fn sigterm_stops_the_server_cleanly() {
         !log.contains(password.trim()),
         "the password reached the log"
     );
+}
+
+/// A plain HTTP/1.1 GET over a socket (this test has no async runtime).
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
 }
 
 fn wait_with_timeout(

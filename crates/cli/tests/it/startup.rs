@@ -70,3 +70,31 @@ async fn a_graceful_stop_releases_the_port_and_checkpoints_sqlite() {
         "files live under the data directory"
     );
 }
+
+/// REL-01: a PostgreSQL session that would acknowledge commits it has not made durable is
+/// refused (the server-wide settings are checked the same way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsafe_postgres_settings_are_refused() {
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let skillbase_store::Db::Postgres(pool) = &app.app().db else {
+        unreachable!("postgres")
+    };
+    let mut conn = pool.acquire().await.expect("connection");
+    skillbase_store::check_postgres(&mut conn)
+        .await
+        .expect("the test server is safe");
+    sqlx_raw(&mut conn, "SET synchronous_commit TO off").await;
+    let refused = skillbase_store::check_postgres(&mut conn).await;
+    assert!(
+        matches!(refused, Err(skillbase_store::StoreError::UnsafeSetting(_))),
+        "{refused:?}"
+    );
+    sqlx_raw(&mut conn, "SET synchronous_commit TO on").await;
+}
+
+async fn sqlx_raw(conn: &mut sqlx::PgConnection, sql: &'static str) {
+    use sqlx::Executor;
+    conn.execute(sql).await.expect("executes");
+}
