@@ -63,14 +63,14 @@ impl App {
         let detail = json!({ "username": INITIAL_ADMIN, "role": "sysadmin", "password": if generated { "generated" } else { "configured" } }).to_string();
         audit::append(
             &mut tx,
+            &self.audit_key,
             &audit::AuditRecord {
                 at: now,
-                actor: None,
                 action: "user.bootstrap",
                 object_type: "user",
                 object_id: Some(&id_text),
                 detail: &detail,
-                request_id: None,
+                ..Default::default()
             },
         )
         .await?;

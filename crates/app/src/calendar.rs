@@ -50,6 +50,7 @@ impl App {
         let year_text = year.year.to_string();
         audit::append(
             &mut tx,
+            &self.audit_key,
             &audit::AuditRecord {
                 at: now,
                 actor,
@@ -57,7 +58,7 @@ impl App {
                 object_type: "calendar_year",
                 object_id: Some(&year_text),
                 detail: &detail,
-                request_id: None,
+                ..Default::default()
             },
         )
         .await?;

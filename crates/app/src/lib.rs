@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use skillbase_domain::Clock;
+use skillbase_domain::audit::AuditKey;
 use skillbase_store::Db;
 
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 mod error;
 pub mod jobs;
@@ -23,14 +25,17 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where uploaded and generated files live (local object storage).
     pub files_dir: PathBuf,
+    /// The key of the audit chain (kept outside the database).
+    pub audit_key: Arc<AuditKey>,
 }
 
 impl App {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf) -> Self {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, audit_key: AuditKey) -> Self {
         App {
             db,
             clock,
             files_dir,
+            audit_key: Arc::new(audit_key),
         }
     }
 

@@ -14,6 +14,7 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use skillbase_domain::audit::AuditKey;
 use skillbase_store::DbOptions;
 
 /// Every setting, with its default.
@@ -27,6 +28,7 @@ pub struct Settings {
     pub db_max_connections: u32,
     pub clock: Option<DateTime<FixedOffset>>,
     pub initial_admin_password: Option<SecretString>,
+    pub audit_key: Option<SecretString>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub max_body_bytes: usize,
@@ -54,6 +56,7 @@ impl Default for Settings {
             db_max_connections: 10,
             clock: None,
             initial_admin_password: None,
+            audit_key: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             max_body_bytes: 1024 * 1024,
@@ -96,6 +99,48 @@ impl Settings {
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
     }
+
+    /// The audit chain's key: configured, or else kept in a file under the data directory
+    /// (created on first use, readable by the owner only). Never stored in the database.
+    pub fn audit_key(&self) -> anyhow::Result<AuditKey> {
+        if let Some(hex) = &self.audit_key {
+            return AuditKey::from_hex(hex.expose_secret()).ok_or_else(|| {
+                anyhow::anyhow!("SKILLBASE_AUDIT_KEY must be 64 hexadecimal digits")
+            });
+        }
+        let path = self.data_dir.join("keys").join("audit.key");
+        if path.exists() {
+            let hex = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("cannot read the audit key {}: {e}", path.display())
+            })?;
+            return AuditKey::from_hex(&hex).ok_or_else(|| {
+                anyhow::anyhow!("the audit key file {} is not 64 hex digits", path.display())
+            });
+        }
+        let key = skillbase_app::audit::generate_key();
+        write_private(&path, key.to_hex().as_bytes())?;
+        tracing::info!(path = %path.display(), "generated the audit chain key; back it up with the data");
+        Ok(key)
+    }
+}
+
+/// Writes a file readable by its owner only: write, fsync, then rename into place.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| anyhow::anyhow!("{} has no parent", path.display()))?;
+    std::fs::create_dir_all(dir)?;
+    let temporary = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)?;
+    Ok(())
 }
 
 /// Settings every command shares: where the configuration and the data are.
@@ -125,6 +170,17 @@ pub struct CommonArgs {
     #[arg(long, env = "SKILLBASE_DB_MAX_CONNECTIONS", value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub db_max_connections: Option<u32>,
+
+    /// Key of the audit chain's HMAC-SM3, 64 hex digits. Several instances must share one.
+    /// Never printed. [default: generated once into DATA_DIR/keys/audit.key]
+    #[arg(
+        long,
+        env = "SKILLBASE_AUDIT_KEY",
+        hide_env_values = true,
+        value_name = "HEX"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_key: Option<String>,
 
     /// Log lines as text or JSON. [default: text]
     #[arg(long, env = "SKILLBASE_LOG_FORMAT", value_enum)]

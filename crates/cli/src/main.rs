@@ -24,6 +24,18 @@ enum Command {
     /// The working-day calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain from the first record to the head; exits 1 at the first broken link.
+    Verify {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,15 +104,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             telemetry::init(settings.log_format, &settings.log_filter);
             let json = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            if matches!(
-                settings.db_options()?,
-                skillbase_store::DbOptions::Sqlite { .. }
-            ) {
-                std::fs::create_dir_all(&settings.data_dir)?;
-            }
-            let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
-            let app =
-                skillbase_app::App::new(db, serve::clock_from(&settings), settings.files_dir());
+            let app = open_app(&settings).await?;
             let year = app
                 .import_calendar_year(&json, Some("cli"))
                 .await
@@ -109,5 +113,42 @@ async fn run(command: Command) -> anyhow::Result<()> {
             app.db.close().await;
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify { common }) => {
+            let settings = config::load(common.config.as_deref(), &common)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            let app = open_app(&settings).await?;
+            let report = app.verify_audit().await?;
+            app.db.close().await;
+            print_report(&report)?;
+            anyhow::ensure!(
+                report.intact,
+                "the audit chain is broken: {}",
+                report.message.unwrap_or_default()
+            );
+            Ok(())
+        }
     }
+}
+
+async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_app::App> {
+    if matches!(
+        settings.db_options()?,
+        skillbase_store::DbOptions::Sqlite { .. }
+    ) {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let audit_key = settings.audit_key()?;
+    let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
+    Ok(skillbase_app::App::new(
+        db,
+        serve::clock_from(settings),
+        settings.files_dir(),
+        audit_key,
+    ))
+}
+
+#[expect(clippy::print_stdout, reason = "the command's answer")]
+fn print_report(report: &skillbase_app::audit::AuditReport) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(report)?);
+    Ok(())
 }

@@ -55,6 +55,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     std::fs::create_dir_all(&files_dir)
         .with_context(|| format!("creating {}", files_dir.display()))?;
 
+    let audit_key = settings.audit_key()?;
     let db = Db::open(&db_options, settings.db_max_connections)
         .await
         .context("opening the database")?;
@@ -62,7 +63,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         engine = db.engine().as_str(),
         "database open, migrations applied"
     );
-    let app = App::new(db, clock, files_dir);
+    let app = App::new(db, clock, files_dir, audit_key);
 
     match app
         .bootstrap_admin(settings.initial_admin_password.as_ref())

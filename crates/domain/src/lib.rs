@@ -4,6 +4,7 @@
 //! boundary (`Uscc::parse`, `Money::parse`, …) and travel inward already valid; rules are
 //! functions of their inputs and of an explicit "now" taken from a [`clock::Clock`].
 
+pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod ids;

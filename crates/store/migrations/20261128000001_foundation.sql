@@ -20,18 +20,40 @@ CREATE TABLE users (
     CONSTRAINT users_username_key UNIQUE (username)
 );
 
--- Append-only. Later migrations add the hash chain and the triggers that refuse UPDATE/DELETE.
+-- The audit trail: append-only (engine-specific triggers refuse UPDATE and DELETE) and
+-- hash-chained: `hash = HMAC-SM3(key, prev_hash || canonical record)`, the key kept outside the
+-- database. `seq` numbers the chain without gaps.
 CREATE TABLE audit_log (
     id TEXT PRIMARY KEY,
+    seq BIGINT NOT NULL,
     at BIGINT NOT NULL,
     actor TEXT,
+    actor_role TEXT,
+    organization_id TEXT,
+    client_ip TEXT,
+    request_id TEXT,
     action TEXT NOT NULL,
     object_type TEXT NOT NULL,
     object_id TEXT,
     detail TEXT NOT NULL,
-    request_id TEXT
+    alg TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    CONSTRAINT audit_log_seq_key UNIQUE (seq)
 );
-CREATE INDEX audit_log_at ON audit_log (at);
+CREATE INDEX audit_log_object ON audit_log (object_type, object_id);
+
+-- The chain's head: the one row every audited transaction updates, which serialises appends
+-- (on PostgreSQL the UPDATE takes the row lock; SQLite writers are serialised anyway) and lets
+-- `audit verify` notice a cut-off tail.
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    appends BIGINT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash, appends)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000', 0);
 
 -- A year of the State Council holiday notice imported by an administrator; it takes precedence
 -- over the year embedded in the binary. `data` is the file as imported (JSON text).

@@ -1,47 +1,161 @@
-//! The audit trail: one row per state change, written in the transaction of the change.
+//! The audit trail: one row per state change, written in the transaction of the change and
+//! chained to the row before it (see `skillbase_domain::audit`).
 
 use chrono::{DateTime, Utc};
+use skillbase_domain::audit::{ALGORITHM, AuditKey, ChainedRecord, StoredRecord, chain_hash};
 use skillbase_domain::ids::AuditId;
 
-use crate::{Db, Result, Tx, millis};
+use crate::{Db, Result, StoreError, Tx, millis};
 
-#[derive(Debug, Clone)]
+/// What happened, as the caller knows it.
+#[derive(Debug, Clone, Default)]
 pub struct AuditRecord<'a> {
     pub at: DateTime<Utc>,
     /// The acting account's id, or `None` for the system itself (first start, jobs).
     pub actor: Option<&'a str>,
+    pub actor_role: Option<&'a str>,
+    /// The organisation the actor acted for (applicants).
+    pub organization_id: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
     pub action: &'a str,
     pub object_type: &'a str,
     pub object_id: Option<&'a str>,
-    /// JSON text: what changed. Never a secret or a full ID number.
+    /// JSON text: what changed, personal data masked. Never a secret or a full ID number.
     pub detail: &'a str,
-    pub request_id: Option<&'a str>,
 }
 
-pub async fn append(tx: &mut Tx, record: &AuditRecord<'_>) -> Result<AuditId> {
+/// Appends a record to the chain in the caller's transaction. If this fails, the caller's
+/// transaction fails with it: nothing is changed without its record (SEC-37).
+pub async fn append(tx: &mut Tx, key: &AuditKey, record: &AuditRecord<'_>) -> Result<AuditId> {
+    // Taking the head row serialises appends (PostgreSQL row lock; SQLite's single writer).
+    let (head_seq, head_hash): (i64, String) = on_tx!(tx, |c| sqlx::query_as(
+        "UPDATE audit_head SET appends = appends + 1 WHERE id = 1 RETURNING seq, hash"
+    )
+    .fetch_one(c)
+    .await)?;
     let id = AuditId::new();
-    on_tx!(tx, |c| sqlx::query(
-        "INSERT INTO audit_log (id, at, actor, action, object_type, object_id, detail, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    let chained = ChainedRecord {
+        seq: head_seq + 1,
+        at: millis(record.at),
+        actor: record.actor.map(str::to_owned),
+        actor_role: record.actor_role.map(str::to_owned),
+        organization_id: record.organization_id.map(str::to_owned),
+        client_ip: record.client_ip.map(str::to_owned),
+        request_id: record.request_id.map(str::to_owned),
+        action: record.action.to_owned(),
+        object_type: record.object_type.to_owned(),
+        object_id: record.object_id.map(str::to_owned),
+        detail: record.detail.to_owned(),
+    };
+    let hash = chain_hash(key, &head_hash, &chained);
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "INSERT INTO audit_log (id, seq, at, actor, actor_role, organization_id, client_ip, request_id,
+             action, object_type, object_id, detail, alg, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )
     .bind(id.to_string())
-    .bind(millis(record.at))
-    .bind(record.actor)
-    .bind(record.action)
-    .bind(record.object_type)
-    .bind(record.object_id)
-    .bind(record.detail)
-    .bind(record.request_id)
+    .bind(chained.seq)
+    .bind(chained.at)
+    .bind(&chained.actor)
+    .bind(&chained.actor_role)
+    .bind(&chained.organization_id)
+    .bind(&chained.client_ip)
+    .bind(&chained.request_id)
+    .bind(&chained.action)
+    .bind(&chained.object_type)
+    .bind(&chained.object_id)
+    .bind(&chained.detail)
+    .bind(ALGORITHM)
+    .bind(&head_hash)
+    .bind(&hash)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
+    )
+    .bind(chained.seq)
+    .bind(&hash)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     Ok(id)
 }
 
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    seq: i64,
+    at: i64,
+    actor: Option<String>,
+    actor_role: Option<String>,
+    organization_id: Option<String>,
+    client_ip: Option<String>,
+    request_id: Option<String>,
+    action: String,
+    object_type: String,
+    object_id: Option<String>,
+    detail: String,
+    alg: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<Row> for StoredRecord {
+    fn from(row: Row) -> Self {
+        StoredRecord {
+            id: row.id,
+            record: ChainedRecord {
+                seq: row.seq,
+                at: row.at,
+                actor: row.actor,
+                actor_role: row.actor_role,
+                organization_id: row.organization_id,
+                client_ip: row.client_ip,
+                request_id: row.request_id,
+                action: row.action,
+                object_type: row.object_type,
+                object_id: row.object_id,
+                detail: row.detail,
+            },
+            alg: row.alg,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
+        }
+    }
+}
+
+/// Records with `seq` in `[from, from + limit)`, in chain order (for verification in pages).
+pub async fn chain_page(db: &Db, from: i64, limit: i64) -> Result<Vec<StoredRecord>> {
+    let rows: Vec<Row> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT id, seq, at, actor, actor_role, organization_id, client_ip, request_id, action,
+                object_type, object_id, detail, alg, prev_hash, hash
+         FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+    )
+    .bind(from)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(StoredRecord::from).collect())
+}
+
+/// The recorded head of the chain: `(seq, hash)`.
+pub async fn head(db: &Db) -> Result<(i64, String)> {
+    let head: Option<(i64, String)> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT seq, hash FROM audit_head WHERE id = 1"
+    )
+    .fetch_optional(c)
+    .await)?;
+    head.ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))
+}
+
 /// The actions recorded for one object, oldest first.
 pub async fn actions_for(db: &Db, object_type: &str, object_id: &str) -> Result<Vec<String>> {
     Ok(on_pool!(db, |c| sqlx::query_scalar(
-        "SELECT action FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY at, id"
+        "SELECT action FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY seq"
     )
     .bind(object_type)
     .bind(object_id)

@@ -12,7 +12,25 @@ use sqlx::{Connection, PgConnection, SqliteConnection};
 
 use crate::{Db, Result, StoreError};
 
-static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// Migrations shared by both engines (almost all of them).
+static SHARED: Migrator = sqlx::migrate!("./migrations");
+/// What only one engine can say (triggers). Version numbers never collide with the shared ones.
+static SQLITE_ONLY: Migrator = sqlx::migrate!("./migrations-sqlite");
+static POSTGRES_ONLY: Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// The shared migrations and the engine's own, in version order.
+fn migrator(engine: Engine) -> Migrator {
+    let own = match engine {
+        Engine::Sqlite => &SQLITE_ONLY,
+        Engine::Postgres => &POSTGRES_ONLY,
+    };
+    let mut migrations: Vec<_> = SHARED.iter().chain(own.iter()).cloned().collect();
+    migrations.sort_by_key(|m| m.version);
+    Migrator {
+        migrations: std::borrow::Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -95,7 +113,8 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<()> {
-        on_pool!(self, |c| MIGRATOR.run(c).await)?;
+        let migrator = migrator(self.engine());
+        on_pool!(self, |c| migrator.run(c).await)?;
         Ok(())
     }
 
@@ -106,7 +125,9 @@ impl Db {
         )
         .fetch_all(c)
         .await)?;
-        Ok(MIGRATOR.iter().all(|m| applied.contains(&m.version)))
+        Ok(migrator(self.engine())
+            .iter()
+            .all(|m| applied.contains(&m.version)))
     }
 }
 
@@ -185,38 +206,33 @@ pub async fn check_postgres(conn: &mut PgConnection) -> Result<()> {
 
 /// Creates the schema a PostgreSQL test run works in (test support).
 pub async fn create_postgres_schema(url: &str, schema: &str) -> Result<()> {
-    let mut conn = PgConnection::connect(url).await?;
-    // Identifiers cannot be bound: the schema name is checked to be a plain identifier instead.
-    if !schema
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(StoreError::UnsafeSetting(format!(
-            "schema name {schema:?} is not a plain identifier"
-        )));
-    }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "CREATE SCHEMA IF NOT EXISTS {schema}"
-    )))
-    .execute(&mut conn)
-    .await?;
-    conn.close().await?;
-    Ok(())
+    schema_ddl(url, "CREATE SCHEMA IF NOT EXISTS", schema).await
 }
 
-/// Drops a test schema (test support).
+/// Drops a test schema and everything in it (test support).
 pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
-    let mut conn = PgConnection::connect(url).await?;
-    if !schema
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    schema_ddl(url, "DROP SCHEMA IF EXISTS", schema).await
+}
+
+async fn schema_ddl(url: &str, statement: &'static str, schema: &str) -> Result<()> {
+    // Identifiers cannot be bound: the name is checked to be a plain identifier instead.
+    if schema.is_empty()
+        || !schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
         return Err(StoreError::UnsafeSetting(format!(
             "schema name {schema:?} is not a plain identifier"
         )));
     }
+    let cascade = if statement.starts_with("DROP") {
+        " CASCADE"
+    } else {
+        ""
+    };
+    let mut conn = PgConnection::connect(url).await?;
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE"
+        "{statement} {schema}{cascade}"
     )))
     .execute(&mut conn)
     .await?;

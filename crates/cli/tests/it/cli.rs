@@ -55,6 +55,10 @@ fn serve_help_documents_every_setting() {
             "serve --help does not mention {setting}:\n{help}"
         );
     }
+    assert!(
+        help.contains("--audit-key") && help.contains("SKILLBASE_AUDIT_KEY"),
+        "{help}"
+    );
     // Secrets in the environment never show in help.
     let output = skillbase()
         .args(["serve", "--help"])

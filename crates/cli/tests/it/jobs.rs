@@ -30,14 +30,14 @@ fn recording(runs: Runs) -> Handler {
             let id = job.id.to_string();
             audit::append(
                 &mut tx,
+                &app.audit_key,
                 &audit::AuditRecord {
                     at: app.now(),
-                    actor: None,
                     action: "test.effect",
                     object_type: "job",
                     object_id: Some(&id),
                     detail: &job.payload,
-                    request_id: None,
+                    ..Default::default()
                 },
             )
             .await
@@ -267,7 +267,10 @@ async fn two_runners_never_run_the_same_job_twice(test: TestApp) {
     let other_db = Db::connect(&test.storage.settings().db_options().expect("options"), 5)
         .await
         .expect("connect");
-    let other_app = App::new(other_db, app.clock.clone(), app.files_dir.clone());
+    let other_app = App {
+        db: other_db,
+        ..app.clone()
+    };
 
     let runs = Runs::default();
     let mut tasks = Vec::new();

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod audit_trail;
 mod browser;
 mod calendar_api;
 mod cli;

@@ -1,0 +1,74 @@
+//! Verifying the audit chain, and the key it is made with.
+
+use rand::RngCore;
+use serde::Serialize;
+use skillbase_domain::audit::{AuditKey, ChainBreak, ChainVerifier};
+use skillbase_store::audit;
+
+use crate::{App, Result};
+
+/// How many records are read at a time while verifying.
+const PAGE: i64 = 1000;
+
+/// The outcome of `audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Records checked before the first break (all of them when intact).
+    pub checked: u64,
+    pub head_seq: i64,
+    pub intact: bool,
+    pub first_break: Option<ChainBreak>,
+    /// The first break, in words (Chinese).
+    pub message: Option<String>,
+}
+
+impl App {
+    /// Walks the whole chain from the first record and reports the first broken link.
+    #[tracing::instrument(skip(self))]
+    pub async fn verify_audit(&self) -> Result<AuditReport> {
+        let (head_seq, head_hash) = audit::head(&self.db).await?;
+        let mut verifier = ChainVerifier::new(&self.audit_key);
+        let outcome = loop {
+            let page = audit::chain_page(&self.db, verifier.next_seq(), PAGE).await?;
+            let full = page.len() as i64 == PAGE;
+            if let Some(broken) = page
+                .into_iter()
+                .find_map(|record| verifier.push(record).err())
+            {
+                break Err((verifier.next_seq() - 1, broken));
+            }
+            if !full {
+                let checked = verifier.next_seq() - 1;
+                break verifier
+                    .finish((head_seq, &head_hash))
+                    .map_err(|b| (checked, b));
+            }
+        };
+        Ok(match outcome {
+            Ok(checked) => AuditReport {
+                checked,
+                head_seq,
+                intact: true,
+                first_break: None,
+                message: None,
+            },
+            Err((checked, broken)) => {
+                tracing::error!(%broken, "audit chain broken");
+                AuditReport {
+                    checked: u64::try_from(checked).unwrap_or_default(),
+                    head_seq,
+                    intact: false,
+                    message: Some(broken.to_string()),
+                    first_break: Some(broken),
+                }
+            }
+        })
+    }
+}
+
+/// A new random key for the audit chain, from the OS random source.
+pub fn generate_key() -> AuditKey {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    AuditKey::from_bytes(bytes)
+}

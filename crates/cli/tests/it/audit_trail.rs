@@ -1,0 +1,219 @@
+//! The audit trail is append-only and tamper-evident, and fails closed — on both engines.
+
+use std::process::Command;
+
+use skillbase_domain::audit::ChainBreak;
+use skillbase_store::Db;
+
+use crate::helpers::{Engine, TestApp};
+use crate::on_both_engines;
+
+/// Runs raw SQL, as a database administrator would; the error text if the database refuses.
+async fn raw(db: &Db, sql: &'static str) -> Result<(), String> {
+    match db {
+        Db::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// What someone with full database access does first.
+async fn disable_triggers(app: &TestApp) {
+    let sql = match app.engine() {
+        Engine::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        Engine::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    };
+    raw(&app.app().db, sql).await.expect("disables");
+}
+
+/// Four records: the first start, then three calendar imports.
+async fn with_records(app: &TestApp) {
+    for year in [2027, 2028, 2029] {
+        let json = format!(r#"{{"year":{year},"source":"test","days":[]}}"#);
+        app.app()
+            .import_calendar_year(&json, Some("tester"))
+            .await
+            .expect("imports");
+    }
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(report.intact, "{report:?}");
+    assert_eq!((report.checked, report.head_seq), (4, 4));
+}
+
+fn cli_verify(app: &TestApp) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_skillbase"))
+        .args(["audit", "verify"])
+        .args(app.storage.cli_args())
+        .env_remove("DATABASE_URL")
+        .env("SKILLBASE_LOG_FILTER", "off")
+        .output()
+        .expect("runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+on_both_engines!(
+    the_database_refuses_update_and_delete,
+    an_edited_record_is_found,
+    a_deleted_record_is_found,
+    reordered_records_are_found,
+    a_cut_tail_is_found,
+    a_failed_audit_write_commits_nothing,
+);
+
+async fn the_database_refuses_update_and_delete(app: TestApp) {
+    with_records(&app).await;
+    let db = &app.app().db;
+    let update = raw(db, "UPDATE audit_log SET detail = '{}' WHERE seq = 2").await;
+    assert!(
+        update.as_ref().is_err_and(|e| e.contains("append-only")),
+        "{update:?}"
+    );
+    let delete = raw(db, "DELETE FROM audit_log WHERE seq = 2").await;
+    assert!(
+        delete.as_ref().is_err_and(|e| e.contains("append-only")),
+        "{delete:?}"
+    );
+    let delete_head = raw(db, "DELETE FROM audit_head").await;
+    assert!(delete_head.is_err(), "the head cannot be deleted");
+    if app.engine() == Engine::Postgres {
+        let truncate = raw(db, "TRUNCATE audit_log").await;
+        assert!(truncate.is_err(), "TRUNCATE is refused");
+    }
+    assert!(app.app().verify_audit().await.expect("verifies").intact);
+    let (ok, report) = cli_verify(&app);
+    assert!(
+        ok,
+        "skillbase audit verify passes on an intact chain: {report}"
+    );
+    assert!(report.contains(r#""intact": true"#), "{report}");
+}
+
+async fn an_edited_record_is_found(app: TestApp) {
+    with_records(&app).await;
+    disable_triggers(&app).await;
+    raw(
+        &app.app().db,
+        r#"UPDATE audit_log SET detail = '{"year":2099}' WHERE seq = 3"#,
+    )
+    .await
+    .expect("edits");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(!report.intact);
+    assert!(
+        matches!(
+            report.first_break,
+            Some(ChainBreak::HashMismatch { seq: 3, .. })
+        ),
+        "{report:?}"
+    );
+    assert_eq!(report.checked, 2, "the records before the break are fine");
+    let (ok, output) = cli_verify(&app);
+    assert!(!ok, "skillbase audit verify exits non-zero: {output}");
+    assert!(output.contains("hash_mismatch"), "{output}");
+}
+
+async fn a_deleted_record_is_found(app: TestApp) {
+    with_records(&app).await;
+    disable_triggers(&app).await;
+    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .expect("deletes");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert_eq!(
+        report.first_break,
+        Some(ChainBreak::SequenceGap {
+            expected: 2,
+            found: 3
+        }),
+        "{report:?}"
+    );
+
+    // Renumbering the rest to hide the gap breaks the link instead.
+    raw(
+        &app.app().db,
+        "UPDATE audit_log SET seq = seq - 1 WHERE seq > 2",
+    )
+    .await
+    .expect("renumbers");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(
+        matches!(
+            report.first_break,
+            Some(ChainBreak::PrevMismatch { seq: 2, .. })
+        ),
+        "{report:?}"
+    );
+}
+
+async fn reordered_records_are_found(app: TestApp) {
+    with_records(&app).await;
+    disable_triggers(&app).await;
+    raw(
+        &app.app().db,
+        "UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; \
+         UPDATE audit_log SET seq = 3 WHERE seq = -1;",
+    )
+    .await
+    .expect("swaps");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(
+        matches!(
+            report.first_break,
+            Some(ChainBreak::PrevMismatch { seq: 2, .. })
+        ),
+        "{report:?}"
+    );
+}
+
+async fn a_cut_tail_is_found(app: TestApp) {
+    with_records(&app).await;
+    disable_triggers(&app).await;
+    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 4")
+        .await
+        .expect("deletes");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert_eq!(
+        report.first_break,
+        Some(ChainBreak::HeadMismatch {
+            head_seq: 4,
+            last_seq: 3
+        }),
+        "{report:?}"
+    );
+    assert!(report.message.expect("message").contains("末尾"));
+}
+
+/// SEC-37: when the audit record cannot be written, the change it records is not made.
+async fn a_failed_audit_write_commits_nothing(app: TestApp) {
+    let sql = match app.engine() {
+        Engine::Sqlite => {
+            "CREATE TRIGGER audit_breaks BEFORE INSERT ON audit_log WHEN NEW.action = 'calendar.import' \
+             BEGIN SELECT RAISE(ABORT, 'audit storage failed'); END;"
+        }
+        Engine::Postgres => {
+            "CREATE FUNCTION audit_breaks() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.action = 'calendar.import' THEN RAISE EXCEPTION 'audit storage failed'; END IF; \
+             RETURN NEW; END; $$; \
+             CREATE TRIGGER audit_breaks BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_breaks();"
+        }
+    };
+    raw(&app.app().db, sql).await.expect("installs the fault");
+    let result = app
+        .app()
+        .import_calendar_year(r#"{"year":2027,"source":"x","days":[]}"#, None)
+        .await;
+    assert!(result.is_err(), "the import fails with its audit record");
+    let (status, body) = app
+        .get_json("/api/v1/calendar/add-working-days?start=2027-03-01&days=1")
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("calendar_year_unknown")),
+        "2027 was not stored"
+    );
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(report.intact && report.head_seq == 1, "{report:?}");
+}
