@@ -10,7 +10,9 @@ pub mod clock;
 pub mod ids;
 pub mod money;
 pub mod occupation;
+pub mod password;
 pub mod resident_id;
+pub mod roles;
 pub mod uscc;
 
 pub use calendar::{CalendarError, HolidayYear, WorkingCalendar};
