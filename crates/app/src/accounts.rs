@@ -49,6 +49,7 @@ impl App {
                 role: "sysadmin",
                 password_hash: &hash,
                 must_change_password: true,
+                organization_id: None,
                 at: now,
             },
         )

@@ -12,6 +12,18 @@ pub enum AppError {
         field: Option<&'static str>,
         message: String,
     },
+    /// Several fields are wrong at once (a form): each with its stable code.
+    #[error("{}", .0.first().map(|f| f.message.as_str()).unwrap_or("输入有误"))]
+    Fields(Vec<FieldError>),
+    /// No valid session or credentials.
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// Authenticated, but this is not allowed.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// Too many failed logins: try again after `retry_after_secs`.
+    #[error("登录失败次数过多，账户已锁定，请 {} 分钟后再试", .retry_after_secs.div_ceil(60))]
+    Locked { retry_after_secs: u32 },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error("{0}")]
@@ -24,6 +36,24 @@ pub enum AppError {
     /// An unexpected failure: logged in full with the request id, shown to nobody.
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// One field's problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -10,11 +10,12 @@ use skillbase_store::Db;
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod calendar;
 mod error;
 pub mod jobs;
 
-pub use error::AppError;
+pub use error::{AppError, FieldError};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -27,6 +28,8 @@ pub struct App {
     pub files_dir: PathBuf,
     /// The key of the audit chain (kept outside the database).
     pub audit_key: Arc<AuditKey>,
+    /// Password policy, lockout and session lifetimes.
+    pub auth: Arc<auth::AuthSettings>,
 }
 
 impl App {
@@ -36,6 +39,7 @@ impl App {
             clock,
             files_dir,
             audit_key: Arc::new(audit_key),
+            auth: Arc::new(auth::AuthSettings::default()),
         }
     }
 

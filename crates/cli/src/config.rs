@@ -34,6 +34,7 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
+    pub secure_cookies: bool,
     pub jobs: bool,
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
@@ -62,6 +63,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
+            secure_cookies: false,
             jobs: true,
             job_poll_ms: 1000,
             job_lease_secs: 60,
@@ -236,6 +238,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_SHUTDOWN_GRACE_SECS", value_name = "SECONDS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace_secs: Option<u64>,
+
+    /// Mark the session cookie `Secure`: set when users reach the platform over HTTPS (e.g. through
+    /// a TLS gateway). [default: false]
+    #[arg(long, env = "SKILLBASE_SECURE_COOKIES", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secure_cookies: Option<bool>,
 
     /// Run background jobs (deadlines, notice closing) in this instance. [default: true]
     #[arg(long, env = "SKILLBASE_JOBS", value_name = "BOOL")]

@@ -96,6 +96,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let state = AppState {
         app: app.clone(),
         metrics: Metrics::new(),
+        secure_cookies: settings.secure_cookies,
     };
     let http = HttpConfig {
         max_body_bytes: settings.max_body_bytes,

@@ -100,7 +100,7 @@ impl PasswordPolicy {
         if username.chars().count() >= 3 && lower.contains(&username) {
             return Err(PasswordError::ContainsUsername);
         }
-        if COMMON.iter().any(|common| *common == lower) {
+        if COMMON.contains(&lower) {
             return Err(PasswordError::Common);
         }
         Ok(())

@@ -38,6 +38,7 @@ pub mod audit;
 pub mod calendar;
 mod connect;
 mod error;
+pub mod identity;
 pub mod jobs;
 pub mod users;
 

@@ -1,7 +1,7 @@
 //! Accounts.
 
 use chrono::{DateTime, Utc};
-use skillbase_domain::ids::UserId;
+use skillbase_domain::ids::{OrganizationId, UserId};
 
 use crate::{Db, Result, StoreError, Tx, from_millis, millis};
 
@@ -13,6 +13,7 @@ pub struct NewUser<'a> {
     pub role: &'a str,
     pub password_hash: &'a str,
     pub must_change_password: bool,
+    pub organization_id: Option<OrganizationId>,
     pub at: DateTime<Utc>,
 }
 
@@ -25,6 +26,8 @@ pub struct User {
     pub password_hash: String,
     pub must_change_password: bool,
     pub disabled: bool,
+    pub organization_id: Option<OrganizationId>,
+    pub password_changed_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,6 +40,8 @@ struct UserRow {
     password_hash: String,
     must_change_password: bool,
     disabled: bool,
+    organization_id: Option<String>,
+    password_changed_at: Option<i64>,
     created_at: i64,
 }
 
@@ -54,6 +59,14 @@ impl TryFrom<UserRow> for User {
             password_hash: row.password_hash,
             must_change_password: row.must_change_password,
             disabled: row.disabled,
+            organization_id: row
+                .organization_id
+                .map(|id| {
+                    id.parse()
+                        .map_err(|_| StoreError::Corrupt(format!("organization id {id}")))
+                })
+                .transpose()?,
+            password_changed_at: from_millis(row.password_changed_at.unwrap_or(row.created_at))?,
             created_at: from_millis(row.created_at)?,
         })
     }
@@ -70,8 +83,9 @@ pub async fn count(db: &Db) -> Result<i64> {
 pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)"
+        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled,
+             organization_id, password_changed_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $8, $8)"
     )
     .bind(user.id.to_string())
     .bind(user.username)
@@ -79,6 +93,7 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
     .bind(user.role)
     .bind(user.password_hash)
     .bind(user.must_change_password)
+    .bind(user.organization_id.map(|id| id.to_string()))
     .bind(millis(user.at))
     .execute(c)
     .await
@@ -87,15 +102,71 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The columns of [`UserRow`], spliced into queries at compile time (`concat!`).
+macro_rules! user_columns {
+    () => {
+        "id, username, display_name, role, password_hash, must_change_password, disabled, \
+         organization_id, password_changed_at, created_at"
+    };
+}
+
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>> {
-    let row: Option<UserRow> = on_pool!(db, |c| {
-        sqlx::query_as(
-        "SELECT id, username, display_name, role, password_hash, must_change_password, disabled, created_at
-         FROM users WHERE username = $1"
-    )
+    let row: Option<UserRow> = on_pool!(db, |c| sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE username = $1"
+    ))
     .bind(username)
     .fetch_optional(c)
-    .await
-    })?;
+    .await)?;
     row.map(User::try_from).transpose()
+}
+
+pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<User>> {
+    let row: Option<UserRow> = on_pool!(db, |c| sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await)?;
+    row.map(User::try_from).transpose()
+}
+
+/// A user read inside a transaction (e.g. just created in it).
+pub async fn find_by_id_in(tx: &mut Tx, id: UserId) -> Result<User> {
+    let row: UserRow = on_tx!(tx, |c| sqlx::query_as(concat!(
+        "SELECT ",
+        user_columns!(),
+        " FROM users WHERE id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_one(c)
+    .await)?;
+    User::try_from(row)
+}
+
+/// Sets a new password hash.
+pub async fn set_password(
+    tx: &mut Tx,
+    id: UserId,
+    password_hash: &str,
+    must_change_password: bool,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |c| {
+        sqlx::query(
+        "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4, updated_at = $4
+         WHERE id = $1"
+    )
+    .bind(id.to_string())
+    .bind(password_hash)
+    .bind(must_change_password)
+    .bind(millis(at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }

@@ -132,6 +132,28 @@ impl From<AppError> for ApiError {
                 }]),
                 None => ApiError::new(StatusCode::BAD_REQUEST, code, message),
             },
+            AppError::Fields(errors) => ApiError::fields(
+                errors
+                    .into_iter()
+                    .map(|e| FieldProblem {
+                        field: e.field.to_owned(),
+                        code: e.code.to_owned(),
+                        message: e.message,
+                    })
+                    .collect(),
+            ),
+            AppError::Unauthenticated { code, message } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+            }
+            AppError::Forbidden { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            e @ AppError::Locked { retry_after_secs } => {
+                let mut error =
+                    ApiError::new(StatusCode::FORBIDDEN, "account_locked", e.to_string());
+                error.retry_after = Some(retry_after_secs);
+                error
+            }
             AppError::Calendar(e @ CalendarError::YearUnknown { .. }) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
             }
@@ -198,7 +220,9 @@ impl PageError {
 
     pub fn from_app(page: Page, error: AppError) -> Self {
         let status = match &error {
-            AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } | AppError::Locked { .. } => StatusCode::FORBIDDEN,
             AppError::Calendar(CalendarError::YearUnknown { .. }) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

@@ -10,7 +10,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use skillbase_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 mod pages;
+pub mod session;
 
 use error::{ApiError, REQUEST_ID};
 pub use metrics::Metrics;
@@ -35,6 +36,8 @@ pub use metrics::Metrics;
 pub struct AppState {
     pub app: App,
     pub metrics: Arc<Metrics>,
+    /// Mark cookies `Secure` (the platform is reached over TLS, e.g. behind a gateway).
+    pub secure_cookies: bool,
 }
 
 /// Limits of the HTTP layer.
@@ -63,6 +66,11 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
             "/api/v1/calendar/add-working-days",
             get(api::calendar::add_working_days),
         )
+        .route("/api/v1/auth/login", post(api::auth::login))
+        .route("/api/v1/auth/logout", post(api::auth::logout))
+        .route("/api/v1/me", get(api::auth::me))
+        .route("/api/v1/me/password", post(api::auth::change_password))
+        .route("/api/v1/organizations", post(api::auth::register))
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state);
@@ -70,8 +78,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     // `Router::layer` wraps what is already there: read from the bottom up, the request meets
     // panic catching, the request id, tracing, the request context, security headers, the
     // timeout, metrics and the body limit, in that order.
+    let max_body = config.max_body_bytes;
     routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn(move |request: Request, next: Next| read_body_first(request, next, max_body)))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -96,6 +106,27 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
 /// page head (`htmx-config`).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Reads the whole request body (up to the limit) before routing. A handler or extractor that
+/// answers early (404, 405, 401, a bad CSRF token) then never leaves unread bytes on the
+/// connection, which would make the server reset it and the client lose the answer. A body over
+/// the limit gets 413 at once.
+async fn read_body_first(request: Request, next: Next, limit: usize) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        // Over the limit (or the client stopped sending, in which case nobody reads this).
+        Err(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "请求体过大",
+        )
+        .into_response(),
+    }
+}
 
 /// Makes the request id available to error responses (`error::current_request_id`).
 async fn request_context(request: Request, next: Next) -> Response {

@@ -11,12 +11,19 @@ use utoipa::OpenApi;
     ),
     paths(
         crate::api::calendar::add_working_days,
+        crate::api::auth::login,
+        crate::api::auth::logout,
+        crate::api::auth::me,
+        crate::api::auth::change_password,
+        crate::api::auth::register,
         crate::health::healthz,
         crate::health::readyz,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldProblem)),
     tags(
         (name = "calendar", description = "The State Council working-day calendar"),
+        (name = "auth", description = "Signing in and out; the signed-in account"),
+        (name = "organizations", description = "Applicant organisations"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

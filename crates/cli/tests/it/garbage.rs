@@ -5,6 +5,11 @@ use crate::on_both_engines;
 
 /// Every route the server has, as (method, path).
 const ROUTES: &[&str] = &[
+    "/api/v1/auth/login",
+    "/api/v1/auth/logout",
+    "/api/v1/me",
+    "/api/v1/me/password",
+    "/api/v1/organizations",
     "/",
     "/tools/working-days",
     "/lang/en",
@@ -65,10 +70,15 @@ async fn check(app: &TestApp, method: reqwest::Method, path: &str, body: Option<
             .header("content-type", "application/json")
             .body(body);
     }
-    let response = request
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let response = request.send().await.unwrap_or_else(|e| {
+        let mut chain = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(inner) = source {
+            chain.push_str(&format!(" ← {inner}"));
+            source = inner.source();
+        }
+        panic!("{method} {path}: {chain}")
+    });
     let status = response.status();
     assert!(
         !status.is_server_error(),

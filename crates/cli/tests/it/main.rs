@@ -1,6 +1,7 @@
 //! The integration tests: one binary, every test against the real server on both engines.
 
 mod helpers;
+mod identity;
 
 mod audit_trail;
 mod browser;

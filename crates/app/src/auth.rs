@@ -1,0 +1,554 @@
+//! Signing in and out, sessions, changing one's password, and registering an applicant
+//! organisation. Sessions live in the database (several instances share them); the cookie value
+//! is a random token of which only the SM3 hash is stored.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use skillbase_domain::Uscc;
+use skillbase_domain::audit::sm3_hex;
+use skillbase_domain::ids::{OrganizationId, UserId};
+use skillbase_domain::password::PasswordPolicy;
+use skillbase_domain::roles::Role;
+use skillbase_store::identity::{self, NewOrganization, NewSession, Session};
+pub use skillbase_store::users::User;
+use skillbase_store::users::{self, NewUser};
+use skillbase_store::{StoreError, Tx, audit};
+
+use crate::accounts::{hash_password, verify_password};
+use crate::{App, AppError, FieldError, Result};
+
+/// Lockout and session lifetimes (secadmin-configurable in a later release).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub password_policy: PasswordPolicy,
+    /// Consecutive failures that lock a username…
+    pub max_failures: i64,
+    /// …for this long.
+    pub lockout: TimeDelta,
+    /// A session unused for this long ends.
+    pub idle_timeout: TimeDelta,
+    /// A session ends this long after login, used or not.
+    pub absolute_lifetime: TimeDelta,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            password_policy: PasswordPolicy::default(),
+            max_failures: 5,
+            lockout: TimeDelta::minutes(15),
+            idle_timeout: TimeDelta::minutes(30),
+            absolute_lifetime: TimeDelta::hours(12),
+        }
+    }
+}
+
+/// Who is asking, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A signed-in user and their session.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub role: Role,
+    pub session: Session,
+    /// SM3 of the cookie value: the session's key.
+    pub session_hash: String,
+}
+
+/// What a successful login hands back: the cookie value (shown to this client only) and the
+/// CSRF token that writes must carry.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub user: User,
+    pub role: Role,
+    pub session_token: SecretString,
+    pub csrf_token: String,
+}
+
+/// Verifying against this when the username does not exist costs the same as a real check, so
+/// response times do not reveal which usernames exist.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("not a real password, only for timing").unwrap_or_default());
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Argon2 takes tens of milliseconds: off the async threads.
+async fn verify_off_thread(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_owned(), hash.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+fn role_of(user: &User) -> Result<Role> {
+    user.role.parse().map_err(AppError::internal)
+}
+
+impl App {
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        meta: &RequestMeta,
+        actor: Option<(&User, Role)>,
+        action: &str,
+        object: (&str, Option<&str>),
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let actor_id = actor.map(|(u, _)| u.id.to_string());
+        let organization = actor.and_then(|(u, _)| u.organization_id.map(|o| o.to_string()));
+        let detail = detail.to_string();
+        audit::append(
+            tx,
+            &self.audit_key,
+            &audit::AuditRecord {
+                at: self.now(),
+                actor: actor_id.as_deref(),
+                actor_role: actor.map(|(_, r)| r.as_str()),
+                organization_id: organization.as_deref(),
+                client_ip: meta.client_ip.as_deref(),
+                request_id: meta.request_id.as_deref(),
+                action,
+                object_type: object.0,
+                object_id: object.1,
+                detail: &detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Signs in. A username that fails `max_failures` times in a row is locked for `lockout`,
+    /// whether or not it exists; every attempt is audited.
+    #[tracing::instrument(skip(self, password, meta))]
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<LoggedIn> {
+        let username = username.trim();
+        let now = self.now();
+        let settings = self.auth.clone();
+        let (_, locked_until) = identity::throttle(&self.db, username).await?;
+        let lock_expired = matches!(locked_until, Some(until) if until <= now);
+        if let Some(until) = locked_until.filter(|until| *until > now) {
+            let mut tx = self.db.begin().await?;
+            self.audit(
+                &mut tx,
+                meta,
+                None,
+                "auth.login_refused_locked",
+                ("username", Some(username)),
+                json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(locked(until, now));
+        }
+
+        let user = users::find_by_username(&self.db, username).await?;
+        let password_ok = match &user {
+            Some(user) => verify_off_thread(password, &user.password_hash).await && !user.disabled,
+            None => {
+                verify_off_thread(password, &DUMMY_HASH).await;
+                false
+            }
+        };
+        let known = user
+            .as_ref()
+            .map(|u| role_of(u).map(|r| (u, r)))
+            .transpose()?;
+
+        let mut tx = self.db.begin().await?;
+        if lock_expired {
+            identity::clear_throttle(&mut tx, username).await?;
+        }
+        if !password_ok {
+            let failures = identity::record_failure(&mut tx, username, now).await?;
+            self.audit(
+                &mut tx,
+                meta,
+                known,
+                "auth.login_failed",
+                ("username", Some(username)),
+                json!({ "failures": failures }),
+            )
+            .await?;
+            if failures >= settings.max_failures {
+                let until = now + settings.lockout;
+                identity::lock(&mut tx, username, until).await?;
+                self.audit(
+                    &mut tx,
+                    meta,
+                    known,
+                    "auth.lockout",
+                    ("username", Some(username)),
+                    json!({ "failures": failures }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(locked(until, now));
+            }
+            tx.commit().await?;
+            return Err(AppError::Unauthenticated {
+                code: "invalid_credentials",
+                message: "用户名或密码不正确".to_owned(),
+            });
+        }
+
+        let Some((user, role)) = known else {
+            return Err(AppError::internal(StoreError::Corrupt(
+                "verified a password without a user".into(),
+            )));
+        };
+        let token = random_hex(32);
+        let csrf_token = random_hex(32);
+        let session_hash = sm3_hex(token.as_bytes());
+        identity::clear_throttle(&mut tx, username).await?;
+        identity::insert_session(
+            &mut tx,
+            &NewSession {
+                id_hash: &session_hash,
+                user_id: user.id,
+                csrf_token: &csrf_token,
+                at: now,
+                expires_at: now + settings.absolute_lifetime,
+                client_ip: meta.client_ip.as_deref(),
+            },
+        )
+        .await?;
+        let user_id = user.id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((user, role)),
+            "auth.login",
+            ("user", Some(&user_id)),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoggedIn {
+            user: user.clone(),
+            role,
+            session_token: SecretString::from(token),
+            csrf_token,
+        })
+    }
+
+    /// The user behind a session cookie, if the session is still valid. Loaded afresh on every
+    /// request, so a role change or a disabled account takes effect at once.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Authenticated>> {
+        let session_hash = sm3_hex(token.as_bytes());
+        let Some(session) = identity::session(&self.db, &session_hash).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        if now >= session.expires_at || now - session.last_seen_at >= self.auth.idle_timeout {
+            let mut tx = self.db.begin().await?;
+            identity::delete_session(&mut tx, &session_hash).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let Some(user) = users::find_by_id(&self.db, session.user_id).await? else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        // Written at most once a minute: a read-mostly request should not always write.
+        if now - session.last_seen_at >= TimeDelta::minutes(1) {
+            identity::touch_session(&self.db, &session_hash, now).await?;
+        }
+        let role = role_of(&user)?;
+        Ok(Some(Authenticated {
+            user,
+            role,
+            session,
+            session_hash,
+        }))
+    }
+
+    /// Ends the session, audited.
+    pub async fn logout(&self, who: &Authenticated, meta: &RequestMeta) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        identity::delete_session(&mut tx, &who.session_hash).await?;
+        let user_id = who.user.id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "auth.logout",
+            ("user", Some(&user_id)),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes one's own password: the current one is required, the new one must satisfy the
+    /// policy; every other session of the account ends.
+    pub async fn change_password(
+        &self,
+        who: &Authenticated,
+        current: &str,
+        new: &SecretString,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        if !verify_off_thread(current, &who.user.password_hash).await {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "current_password",
+                "current_password_wrong",
+                "当前密码不正确",
+            )]));
+        }
+        let new = new.expose_secret();
+        if new == current {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "new_password",
+                "password_unchanged",
+                "新密码不能与当前密码相同",
+            )]));
+        }
+        self.auth
+            .password_policy
+            .check(new, &who.user.username)
+            .map_err(|e| {
+                AppError::Fields(vec![FieldError::new(
+                    "new_password",
+                    e.code(),
+                    e.to_string(),
+                )])
+            })?;
+        let hash = hash_password(new)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        users::set_password(&mut tx, who.user.id, &hash, false, now).await?;
+        let ended =
+            identity::delete_user_sessions(&mut tx, who.user.id, Some(&who.session_hash)).await?;
+        let user_id = who.user.id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "user.password_change",
+            ("user", Some(&user_id)),
+            json!({ "other_sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    let seconds = (until - now).num_seconds().max(1);
+    AppError::Locked {
+        retry_after_secs: u32::try_from(seconds).unwrap_or(u32::MAX),
+    }
+}
+
+/// An applicant organisation registering itself, with its first account.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub uscc: String,
+    pub name: String,
+    pub kind: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: Option<String>,
+    pub username: String,
+    pub password: SecretString,
+}
+
+/// What registration created.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub organization_id: OrganizationId,
+    pub uscc: Uscc,
+    pub user_id: UserId,
+}
+
+const ORGANIZATION_KINDS: [&str; 3] = ["enterprise", "vocational_college", "social_organization"];
+
+fn check_registration(
+    input: &Registration,
+    policy: &PasswordPolicy,
+) -> std::result::Result<Uscc, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let uscc = Uscc::parse(&input.uscc)
+        .map_err(|e| errors.push(FieldError::new("uscc", e.code(), e.to_string())))
+        .ok();
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "name",
+            "name_invalid",
+            "请填写单位名称（不超过 100 字）",
+        ));
+    }
+    if !ORGANIZATION_KINDS.contains(&input.kind.as_str()) {
+        errors.push(FieldError::new(
+            "kind",
+            "kind_invalid",
+            "单位类型应为企业、职业院校或社会组织",
+        ));
+    }
+    let contact = input.contact_name.trim();
+    if contact.is_empty() || contact.chars().count() > 50 {
+        errors.push(FieldError::new(
+            "contact_name",
+            "contact_name_invalid",
+            "请填写联系人姓名",
+        ));
+    }
+    let phone = input.contact_phone.trim();
+    let mobile =
+        phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
+    if !mobile {
+        errors.push(FieldError::new(
+            "contact_phone",
+            "phone_invalid",
+            "请填写 11 位手机号码",
+        ));
+    }
+    if let Some(email) = input
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let plausible = email.len() <= 254
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && !email.chars().any(char::is_whitespace);
+        if !plausible {
+            errors.push(FieldError::new(
+                "contact_email",
+                "email_invalid",
+                "电子邮箱格式不正确",
+            ));
+        }
+    }
+    let username = input.username.trim();
+    let username_ok = (3..=32).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !username_ok {
+        errors.push(FieldError::new(
+            "username",
+            "username_invalid",
+            "用户名为 3–32 位小写字母、数字或 . _ -",
+        ));
+    }
+    if let Err(e) = policy.check(input.password.expose_secret(), username) {
+        errors.push(FieldError::new("password", e.code(), e.to_string()));
+    }
+    match uscc {
+        Some(uscc) if errors.is_empty() => Ok(uscc),
+        _ => Err(errors),
+    }
+}
+
+impl App {
+    /// Self-registration of an applicant organisation (C2.1.0: identified by its 统一社会信用代码)
+    /// and its first applicant account. A USCC or username already registered is refused.
+    pub async fn register_organization(
+        &self,
+        input: &Registration,
+        meta: &RequestMeta,
+    ) -> Result<Registered> {
+        let uscc =
+            check_registration(input, &self.auth.password_policy).map_err(AppError::Fields)?;
+        let hash = hash_password(input.password.expose_secret())?;
+        let now = self.now();
+        let organization_id = OrganizationId::new();
+        let user_id = UserId::new();
+        let mut tx = self.db.begin().await?;
+        let created = async {
+            identity::insert_organization(
+                &mut tx,
+                &NewOrganization {
+                    id: organization_id,
+                    uscc: uscc.as_str(),
+                    name: input.name.trim(),
+                    kind: &input.kind,
+                    contact_name: input.contact_name.trim(),
+                    contact_phone: input.contact_phone.trim(),
+                    contact_email: input
+                        .contact_email
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|e| !e.is_empty()),
+                    at: now,
+                },
+            )
+            .await?;
+            users::insert(
+                &mut tx,
+                &NewUser {
+                    id: user_id,
+                    username: input.username.trim(),
+                    display_name: input.contact_name.trim(),
+                    role: Role::Applicant.as_str(),
+                    password_hash: &hash,
+                    must_change_password: false,
+                    organization_id: Some(organization_id),
+                    at: now,
+                },
+            )
+            .await
+        }
+        .await;
+        match created {
+            Err(StoreError::Conflict { constraint }) if constraint == "organizations_uscc_key" => {
+                return Err(AppError::Fields(vec![FieldError::new(
+                    "uscc",
+                    "uscc_taken",
+                    "该统一社会信用代码已注册",
+                )]));
+            }
+            Err(StoreError::Conflict { constraint }) if constraint == "users_username_key" => {
+                return Err(AppError::Fields(vec![FieldError::new(
+                    "username",
+                    "username_taken",
+                    "该用户名已被使用",
+                )]));
+            }
+            other => other?,
+        }
+        let user = users::find_by_id_in(&mut tx, user_id).await?;
+        let org_id = organization_id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&user, Role::Applicant)),
+            "organization.register",
+            ("organization", Some(&org_id)),
+            json!({ "uscc": uscc.as_str(), "name": input.name.trim(), "kind": input.kind, "username": user.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Registered {
+            organization_id,
+            uscc,
+            user_id,
+        })
+    }
+}

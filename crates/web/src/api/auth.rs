@@ -1,0 +1,228 @@
+//! `/api/v1/auth/login`, `/api/v1/auth/logout`, `/api/v1/me`, `/api/v1/me/password`,
+//! `POST /api/v1/organizations` (self-registration).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use skillbase_app::auth::Registration;
+use skillbase_app::auth::User;
+use skillbase_domain::roles::Role;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::session::{
+    ApiJson, Meta, SignedIn, SignedInWrite, clear_session_cookie, session_cookie,
+};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+/// An account as its owner sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// `applicant`, `staff`, `leader`, `expert`, `funding`, `sysadmin`, `secadmin` or `auditor`.
+    pub role: String,
+    /// The role's Chinese name.
+    pub role_label: String,
+    pub organization_id: Option<String>,
+    /// When true, only changing the password (and signing out) is possible.
+    pub must_change_password: bool,
+}
+
+impl UserView {
+    fn new(user: &User, role: Role) -> Self {
+        UserView {
+            id: user.id.to_string(),
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            role: role.as_str().to_owned(),
+            role_label: role.label().to_owned(),
+            organization_id: user.organization_id.map(|o| o.to_string()),
+            must_change_password: user.must_change_password,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginAnswer {
+    pub user: UserView,
+    /// Send it as `X-CSRF-Token` with every write made with the session cookie.
+    pub csrf_token: String,
+}
+
+/// Sign in: sets the session cookie. Five failures in a row lock the username for 15 minutes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = LoginAnswer),
+        (status = 401, description = "Wrong username or password (code invalid_credentials)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Locked after repeated failures (code account_locked, Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let logged_in = state
+        .app
+        .login(&body.username, &body.password, &meta)
+        .await?;
+    use secrecy::ExposeSecret;
+    let cookie = session_cookie(
+        logged_in.session_token.expose_secret(),
+        state.secure_cookies,
+    );
+    let answer = LoginAnswer {
+        user: UserView::new(&logged_in.user, logged_in.role),
+        csrf_token: logged_in.csrf_token,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(answer)).into_response())
+}
+
+/// Sign out: ends the session on the server and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 204, description = "Signed out"), (status = 401, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, description = "Missing or wrong CSRF token (code csrf_failed)", body = crate::error::Problem, content_type = "application/problem+json"))
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+) -> Result<Response, ApiError> {
+    state.app.logout(&who, &meta).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(
+            header::SET_COOKIE,
+            clear_session_cookie(state.secure_cookies),
+        )],
+    )
+        .into_response())
+}
+
+/// The signed-in account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    responses((status = 200, body = UserView), (status = 401, description = "Not signed in (code unauthenticated)", body = crate::error::Problem, content_type = "application/problem+json"))
+)]
+pub async fn me(SignedIn(who): SignedIn) -> Json<UserView> {
+    Json(UserView::new(&who.user, who.role))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change one's own password (policy: 12+ characters, 3 of 4 classes, not common). Other
+/// sessions of the account end.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "auth",
+    request_body = PasswordBody,
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 204, description = "Changed"), (status = 400, description = "Field errors (current_password_wrong, password_too_short, password_too_simple, password_common, …)", body = crate::error::Problem, content_type = "application/problem+json"))
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .change_password(
+            &who,
+            &body.current_password,
+            &SecretString::from(body.new_password),
+            &meta,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegistrationBody {
+    /// 统一社会信用代码 (GB 32100-2015).
+    pub uscc: String,
+    pub name: String,
+    /// `enterprise`, `vocational_college` or `social_organization`.
+    pub kind: String,
+    pub contact_name: String,
+    /// 11-digit mobile number.
+    pub contact_phone: String,
+    pub contact_email: Option<String>,
+    /// The first account's username (3–32 of a–z, 0–9, `.`, `_`, `-`).
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredView {
+    pub organization_id: String,
+    pub uscc: String,
+    pub user_id: String,
+}
+
+/// Register an applicant organisation and its first account (no sign-in needed).
+#[utoipa::path(
+    post,
+    path = "/api/v1/organizations",
+    tag = "organizations",
+    request_body = RegistrationBody,
+    responses(
+        (status = 201, body = RegisteredView),
+        (status = 400, description = "Field errors (uscc_check, uscc_taken, username_taken, phone_invalid, password_*, …)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn register(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<RegistrationBody>,
+) -> Result<(StatusCode, Json<RegisteredView>), ApiError> {
+    let registered = state
+        .app
+        .register_organization(
+            &Registration {
+                uscc: body.uscc,
+                name: body.name,
+                kind: body.kind,
+                contact_name: body.contact_name,
+                contact_phone: body.contact_phone,
+                contact_email: body.contact_email,
+                username: body.username,
+                password: SecretString::from(body.password),
+            },
+            &meta,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisteredView {
+            organization_id: registered.organization_id.to_string(),
+            uscc: registered.uscc.to_string(),
+            user_id: registered.user_id.to_string(),
+        }),
+    ))
+}

@@ -1,0 +1,164 @@
+//! Who is asking: the session cookie, the CSRF token of writes, the client's address.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::COOKIE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use skillbase_app::auth::{Authenticated, RequestMeta};
+
+use crate::AppState;
+use crate::error::{ApiError, current_request_id};
+
+pub const SESSION_COOKIE: &str = "skillbase_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The `Set-Cookie` value that opens a session.
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The `Set-Cookie` value that removes it.
+pub fn clear_session_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// A signed-in user (any method). Requests without a valid session get 401.
+#[derive(Debug)]
+pub struct SignedIn(pub Authenticated);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(token) = cookie(parts, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+            return Err(unauthenticated());
+        };
+        match state.app.authenticate(token).await? {
+            Some(who) => Ok(SignedIn(who)),
+            None => Err(unauthenticated()),
+        }
+    }
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "请先登录，或登录已过期",
+    )
+}
+
+/// A signed-in user making a change: the request must also carry the session's CSRF token in
+/// `X-CSRF-Token`, which a cross-site form cannot know.
+#[derive(Debug)]
+pub struct SignedInWrite(pub Authenticated);
+
+impl FromRequestParts<AppState> for SignedInWrite {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let SignedIn(who) = SignedIn::from_request_parts(parts, state).await?;
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), who.session.csrf_token.as_bytes()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "请求缺少有效的 CSRF 令牌，请刷新页面后重试",
+            ));
+        }
+        Ok(SignedInWrite(who))
+    }
+}
+
+/// Compares two secrets without an early exit on the first differing byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The client's address and the request id, for the audit trail.
+#[derive(Debug)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let client_ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(Meta(RequestMeta {
+            client_ip,
+            request_id: current_request_id(),
+        }))
+    }
+}
+
+/// A JSON body; anything else is a 400/415 problem with a stable code.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体应为 JSON（Content-Type: application/json）",
+            )),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("请求体字段不正确：{}", e.body_text()),
+            )),
+            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "请求体过大",
+            )),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "请求体不是有效的 JSON",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
+}
