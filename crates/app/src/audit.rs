@@ -2,8 +2,9 @@
 
 use rand::RngCore;
 use serde::Serialize;
-use skillbase_domain::audit::{AuditKey, ChainBreak, ChainVerifier};
+use skillbase_domain::audit::{AuditKey, ChainBreak, ChainVerifier, StoredRecord};
 use skillbase_store::audit;
+pub use skillbase_store::audit::AuditFilter;
 
 use crate::{App, Result};
 
@@ -63,6 +64,21 @@ impl App {
                 }
             }
         })
+    }
+}
+
+impl App {
+    /// Searches the audit trail (at most 500 records a page).
+    pub async fn audit_entries(
+        &self,
+        filter: &audit::AuditFilter<'_>,
+    ) -> Result<Vec<StoredRecord>> {
+        let filter = audit::AuditFilter {
+            limit: filter.limit.clamp(1, 500),
+            from_seq: filter.from_seq.max(1),
+            ..filter.clone()
+        };
+        Ok(audit::search(&self.db, &filter).await?)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod money;
 pub mod occupation;
 pub mod password;
+pub mod policy;
 pub mod resident_id;
 pub mod roles;
 pub mod uscc;

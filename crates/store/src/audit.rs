@@ -142,6 +142,41 @@ pub async fn chain_page(db: &Db, from: i64, limit: i64) -> Result<Vec<StoredReco
     Ok(rows.into_iter().map(StoredRecord::from).collect())
 }
 
+/// Filters of the audit log search; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter<'a> {
+    pub from_seq: i64,
+    pub action: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub object_type: Option<&'a str>,
+    pub object_id: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Records matching the filter, from `from_seq` on, in chain order.
+pub async fn search(db: &Db, filter: &AuditFilter<'_>) -> Result<Vec<StoredRecord>> {
+    let rows: Vec<Row> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT id, seq, at, actor, actor_role, organization_id, client_ip, request_id, action,
+                object_type, object_id, detail, alg, prev_hash, hash
+         FROM audit_log
+         WHERE seq >= $1
+           AND ($2 IS NULL OR action = $2)
+           AND ($3 IS NULL OR actor = $3)
+           AND ($4 IS NULL OR object_type = $4)
+           AND ($5 IS NULL OR object_id = $5)
+         ORDER BY seq LIMIT $6"
+    )
+    .bind(filter.from_seq)
+    .bind(filter.action)
+    .bind(filter.actor)
+    .bind(filter.object_type)
+    .bind(filter.object_id)
+    .bind(filter.limit)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(StoredRecord::from).collect())
+}
+
 /// The recorded head of the chain: `(seq, hash)`.
 pub async fn head(db: &Db) -> Result<(i64, String)> {
     let head: Option<(i64, String)> = on_pool!(db, |c| sqlx::query_as(

@@ -10,7 +10,6 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use skillbase_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -26,6 +25,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod openapi;
 mod pages;
+pub mod routes;
 pub mod session;
 
 use error::{ApiError, REQUEST_ID};
@@ -52,25 +52,15 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: pages, API, operations endpoints, behind the middleware stack.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let metrics = state.metrics.clone();
-    let routes = Router::new()
-        .route("/", get(pages::home))
-        .route("/tools/working-days", get(pages::working_days))
-        .route("/lang/{code}", get(pages::switch_language))
-        .route("/static/app.css", get(assets::app_css))
-        .route("/static/htmx.min.js", get(assets::htmx_js))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render).with_state(metrics.clone()))
-        .route("/api/openapi.json", get(openapi::document))
-        .route(
-            "/api/v1/calendar/add-working-days",
-            get(api::calendar::add_working_days),
-        )
-        .route("/api/v1/auth/login", post(api::auth::login))
-        .route("/api/v1/auth/logout", post(api::auth::logout))
-        .route("/api/v1/me", get(api::auth::me))
-        .route("/api/v1/me/password", post(api::auth::change_password))
-        .route("/api/v1/organizations", post(api::auth::register))
+    let mut routes = Router::new();
+    for route in routes::table() {
+        let guarded = route.handler.route_layer(middleware::from_fn_with_state(
+            (state.clone(), route.action),
+            routes::enforce,
+        ));
+        routes = routes.route(route.path, guarded);
+    }
+    let routes = routes
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state);

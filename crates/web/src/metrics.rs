@@ -98,7 +98,8 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 }
 
 /// `GET /metrics`
-pub async fn render(State(metrics): State<Arc<Metrics>>) -> impl IntoResponse {
+pub async fn render(State(state): State<crate::AppState>) -> impl IntoResponse {
+    let metrics = state.metrics;
     (
         [(
             header::CONTENT_TYPE,

@@ -16,6 +16,8 @@ use utoipa::OpenApi;
         crate::api::auth::me,
         crate::api::auth::change_password,
         crate::api::auth::register,
+        crate::api::audit::list,
+        crate::api::audit::verify,
         crate::health::healthz,
         crate::health::readyz,
     ),
@@ -24,6 +26,7 @@ use utoipa::OpenApi;
         (name = "calendar", description = "The State Council working-day calendar"),
         (name = "auth", description = "Signing in and out; the signed-in account"),
         (name = "organizations", description = "Applicant organisations"),
+        (name = "audit", description = "The tamper-evident audit trail (auditor)"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

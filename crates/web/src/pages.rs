@@ -24,6 +24,17 @@ pub struct Page {
     pub path: String,
 }
 
+impl Page {
+    /// The frame in the default language, when the request is not at hand.
+    pub fn plain() -> Page {
+        Page {
+            lang: Lang::Zh,
+            t: Lang::Zh.texts(),
+            path: "/".to_owned(),
+        }
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Page {
     type Rejection = Infallible;
 

@@ -17,9 +17,9 @@ use crate::error::{ApiError, current_request_id};
 pub const SESSION_COOKIE: &str = "skillbase_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// The value of one cookie of the request.
+pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -48,7 +48,12 @@ impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(token) = cookie(parts, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+        // Usually the policy check has already found the user.
+        if let Some(who) = parts.extensions.get::<Authenticated>() {
+            return Ok(SignedIn(who.clone()));
+        }
+        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())
+        else {
             return Err(unauthenticated());
         };
         match state.app.authenticate(token).await? {

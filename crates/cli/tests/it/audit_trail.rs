@@ -55,6 +55,7 @@ fn cli_verify(app: &TestApp) -> (bool, String) {
 }
 
 on_both_engines!(
+    the_auditor_searches_and_verifies_over_the_api,
     the_database_refuses_update_and_delete,
     an_edited_record_is_found,
     a_deleted_record_is_found,
@@ -216,4 +217,54 @@ async fn a_failed_audit_write_commits_nothing(app: TestApp) {
     );
     let report = app.app().verify_audit().await.expect("verifies");
     assert!(report.intact && report.head_seq == 1, "{report:?}");
+}
+
+async fn the_auditor_searches_and_verifies_over_the_api(app: TestApp) {
+    with_records(&app).await;
+    let auditor = app.sign_in_as(skillbase_domain::roles::Role::Auditor).await;
+    let (status, page) = app
+        .get_json_as(&auditor, "/api/v1/audit?action=calendar.import&limit=2")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["object_id"], "2027");
+    assert_eq!(items[0]["detail"]["year"], 2027);
+    assert_eq!(items[0]["alg"], "HMAC-SM3");
+    assert!(
+        items[0]["at"].as_str().expect("at").ends_with("+08:00"),
+        "shown in Asia/Shanghai"
+    );
+    let next = page["next_from"].as_i64().expect("another page");
+    let (_, rest) = app
+        .get_json_as(
+            &auditor,
+            &format!("/api/v1/audit?action=calendar.import&from={next}"),
+        )
+        .await;
+    assert_eq!(rest["items"].as_array().expect("items").len(), 1);
+    assert!(rest["next_from"].is_null());
+    let (status, body) = app.get_json_as(&auditor, "/api/v1/audit?limit=many").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_integer"))
+    );
+
+    let (status, verdict) = app.get_json_as(&auditor, "/api/v1/audit/verify").await;
+    assert_eq!(
+        (status, verdict["intact"].as_bool()),
+        (200, Some(true)),
+        "{verdict}"
+    );
+    disable_triggers(&app).await;
+    raw(
+        &app.app().db,
+        r#"UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2"#,
+    )
+    .await
+    .expect("edits");
+    let (_, verdict) = app.get_json_as(&auditor, "/api/v1/audit/verify").await;
+    assert_eq!(verdict["intact"], false);
+    assert_eq!(verdict["first_break"]["kind"], "hash_mismatch");
+    assert_eq!(verdict["first_break"]["seq"], 2);
 }

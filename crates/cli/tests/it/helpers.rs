@@ -14,8 +14,19 @@ use secrecy::SecretString;
 use skillbase::{Running, Settings};
 use skillbase_app::App;
 use skillbase_domain::FixedClock;
+use skillbase_domain::ids::UserId;
+use skillbase_domain::roles::Role;
+use skillbase_store::users::{self, NewUser};
 
 pub const ADMIN_PASSWORD: &str = "Test-admin-pass-2024";
+const ROLE_PASSWORD: &str = "Role-test-pass-2024";
+
+/// A signed-in client: its session cookie (`name=value`) and CSRF token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub cookie: String,
+    pub csrf: String,
+}
 
 /// The instant tests start at unless they move the clock: a Friday before National Day 2024.
 pub fn default_instant() -> DateTime<Utc> {
@@ -249,6 +260,62 @@ impl TestApp {
             serde_json::from_str(&body)
                 .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")),
         )
+    }
+
+    /// Creates an account of `role` (as the sysadmin would) and signs it in.
+    pub async fn sign_in_as(&self, role: Role) -> SignedIn {
+        let username = format!("test-{}", role.as_str());
+        let hash = skillbase_app::accounts::hash_password(ROLE_PASSWORD).expect("hash");
+        let mut tx = self.app().db.begin().await.expect("begin");
+        users::insert(
+            &mut tx,
+            &NewUser {
+                id: UserId::new(),
+                username: &username,
+                display_name: role.label(),
+                role: role.as_str(),
+                password_hash: &hash,
+                must_change_password: false,
+                organization_id: None,
+                at: self.app().now(),
+            },
+        )
+        .await
+        .expect("insert");
+        tx.commit().await.expect("commit");
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": ROLE_PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status().as_u16(), 200, "{role}");
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let body: serde_json::Value = response.json().await.expect("json");
+        SignedIn {
+            cookie,
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+        }
+    }
+
+    /// GET as a signed-in user, parsing JSON.
+    pub async fn get_json_as(&self, who: &SignedIn, path: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header("cookie", &who.cookie)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json"))
     }
 
     /// Stops the server gracefully, keeping the storage for a restart.

@@ -4,6 +4,7 @@ mod helpers;
 mod identity;
 
 mod audit_trail;
+mod authorization;
 mod browser;
 mod calendar_api;
 mod cli;

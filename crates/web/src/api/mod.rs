@@ -1,4 +1,5 @@
 //! The JSON API under `/api/v1`.
 
+pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -1,0 +1,113 @@
+//! The route × role matrix (SEC-09/SEC-10): every route, asked by the public and by each of the
+//! eight roles, answers exactly as the policy table says — on both engines.
+
+use serde_json::json;
+use skillbase_domain::policy::{Decision, decide};
+use skillbase_domain::roles::Role;
+
+use crate::helpers::TestApp;
+use crate::on_both_engines;
+
+struct Client {
+    role: Option<Role>,
+    cookie: Option<String>,
+    csrf: Option<String>,
+}
+
+async fn account(app: &TestApp, role: Role) -> Client {
+    let signed_in = app.sign_in_as(role).await;
+    Client {
+        role: Some(role),
+        cookie: Some(signed_in.cookie),
+        csrf: Some(signed_in.csrf),
+    }
+}
+
+async fn ask(app: &TestApp, client: &Client, method: &axum::http::Method, path: &str) -> u16 {
+    let method = reqwest::Method::from_bytes(method.as_str().as_bytes()).expect("method");
+    let mut request = app.client.request(method.clone(), app.url(path));
+    if let Some(cookie) = &client.cookie {
+        request = request.header("cookie", cookie);
+    }
+    if let Some(csrf) = &client.csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    if method == reqwest::Method::POST {
+        request = request.json(&json!({}));
+    }
+    request.send().await.expect("send").status().as_u16()
+}
+
+on_both_engines!(every_route_answers_every_role_as_the_policy_says);
+
+async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
+    let mut clients = vec![Client {
+        role: None,
+        cookie: None,
+        csrf: None,
+    }];
+    for role in Role::ALL {
+        clients.push(account(&app, role).await);
+    }
+    let table = skillbase_web::routes::table();
+    // Signing out ends the session: those cells are asked last.
+    let (last, first): (Vec<_>, Vec<_>) =
+        table.iter().partition(|r| r.path == "/api/v1/auth/logout");
+    let mut cells = 0;
+    for route in first.into_iter().chain(last) {
+        let path = route.path.replace("{code}", "en");
+        for client in &clients {
+            let status = ask(&app, client, &route.method, &path).await;
+            let who = client.role.map_or("public", Role::as_str);
+            match decide(client.role, route.action) {
+                Decision::Allow(_) => assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{who} may {:?} {} {path} but got {status}",
+                    route.action,
+                    route.method
+                ),
+                Decision::SignInRequired => {
+                    assert_eq!(status, 401, "{who} {} {path}", route.method)
+                }
+                Decision::Deny => assert_eq!(status, 403, "{who} {} {path}", route.method),
+            }
+            cells += 1;
+        }
+    }
+    assert_eq!(
+        cells,
+        table.len() * (Role::ALL.len() + 1),
+        "every route × every role and the public"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_api_route_is_in_the_policy_table() {
+    let app = TestApp::sqlite().await.expect("sqlite");
+    let (_, document) = app.get_json("/api/openapi.json").await;
+    let table = skillbase_web::routes::table();
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, operations) in paths {
+        for method in operations.as_object().expect("operations").keys() {
+            let declared = table
+                .iter()
+                .any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method));
+            assert!(
+                declared,
+                "{method} {path} is documented but has no policy entry"
+            );
+        }
+    }
+    // And every API route in the table is documented.
+    for route in table.iter().filter(|r| r.path.starts_with("/api/v1/")) {
+        let documented = paths
+            .get(route.path)
+            .and_then(|ops| ops.get(route.method.as_str().to_lowercase()))
+            .is_some();
+        assert!(
+            documented,
+            "{} {} is not in the OpenAPI document",
+            route.method, route.path
+        );
+    }
+}

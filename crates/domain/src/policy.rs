@@ -1,0 +1,162 @@
+//! Who may do what: one table, consulted for every request; whatever it does not allow is
+//! denied. Each action names the roles that may perform it and the *data scope* they get
+//! (all records, their own organisation's, only what is assigned to them, their own account).
+
+use serde::Serialize;
+
+use crate::roles::Role;
+
+/// Everything a request can ask to do. Every route declares exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Public pages and assets, the calendar, probes, the API description.
+    ReadPublic,
+    /// Register an applicant organisation and its first account.
+    RegisterOrganization,
+    /// Sign in.
+    SignIn,
+    /// Sign out, read one's own account, change one's own password.
+    ManageOwnAccount,
+    /// Read the audit trail.
+    ReadAudit,
+    /// Verify the audit chain.
+    VerifyAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] = [
+        Action::ReadPublic,
+        Action::RegisterOrganization,
+        Action::SignIn,
+        Action::ManageOwnAccount,
+        Action::ReadAudit,
+        Action::VerifyAudit,
+    ];
+}
+
+/// Which records an allowed actor reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every record (bureau roles for their duties; the public for public records).
+    All,
+    /// Only records of the actor's own organisation (applicants).
+    OwnOrganization,
+    /// Only items assigned to the actor (experts).
+    Assigned,
+    /// Only the actor's own account.
+    OwnAccount,
+}
+
+/// The rule of one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in account, with this scope.
+    AnySignedIn(Scope),
+    /// Only these roles, each with its scope.
+    Roles(&'static [(Role, Scope)]),
+}
+
+/// The policy table.
+pub fn rule(action: Action) -> Rule {
+    match action {
+        Action::ReadPublic | Action::RegisterOrganization | Action::SignIn => Rule::Public,
+        Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
+        // The auditor reads and verifies the trail; nobody else (三员分立).
+        Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
+    }
+}
+
+/// The answer for one actor and one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow(Option<Scope>),
+    /// Not signed in, and the action needs an account.
+    SignInRequired,
+    Deny,
+}
+
+/// Decides for an actor (`None`: not signed in).
+pub fn decide(role: Option<Role>, action: Action) -> Decision {
+    match (rule(action), role) {
+        (Rule::Public, _) => Decision::Allow(None),
+        (_, None) => Decision::SignInRequired,
+        (Rule::AnySignedIn(scope), Some(_)) => Decision::Allow(Some(scope)),
+        (Rule::Roles(allowed), Some(role)) => allowed
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map_or(Decision::Deny, |(_, scope)| Decision::Allow(Some(*scope))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_by_default_and_public_for_everyone() {
+        for action in Action::ALL {
+            match rule(action) {
+                Rule::Public => {
+                    assert_eq!(decide(None, action), Decision::Allow(None));
+                    for role in Role::ALL {
+                        assert_eq!(decide(Some(role), action), Decision::Allow(None));
+                    }
+                }
+                Rule::AnySignedIn(scope) => {
+                    assert_eq!(decide(None, action), Decision::SignInRequired);
+                    for role in Role::ALL {
+                        assert_eq!(decide(Some(role), action), Decision::Allow(Some(scope)));
+                    }
+                }
+                Rule::Roles(allowed) => {
+                    assert_eq!(decide(None, action), Decision::SignInRequired);
+                    for role in Role::ALL {
+                        let listed = allowed.iter().any(|(r, _)| *r == role);
+                        assert_eq!(
+                            matches!(decide(Some(role), action), Decision::Allow(_)),
+                            listed,
+                            "{role} {action:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_auditor_reads_the_audit_trail() {
+        for role in Role::ALL {
+            let expected = if role == Role::Auditor {
+                Decision::Allow(Some(Scope::All))
+            } else {
+                Decision::Deny
+            };
+            assert_eq!(decide(Some(role), Action::ReadAudit), expected, "{role}");
+            assert_eq!(decide(Some(role), Action::VerifyAudit), expected, "{role}");
+        }
+    }
+
+    #[test]
+    fn administrators_are_never_granted_business_actions() {
+        // Every action an administrator role may perform is an account, security or audit action.
+        let administrative = [
+            Action::ManageOwnAccount,
+            Action::ReadAudit,
+            Action::VerifyAudit,
+        ];
+        for action in Action::ALL {
+            if let Rule::Roles(allowed) = rule(action) {
+                for (role, _) in allowed {
+                    assert!(
+                        !role.is_administrator() || administrative.contains(&action),
+                        "{role} {action:?}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The audit trail for the auditor: `GET /api/v1/audit`, `GET /api/v1/audit/verify`.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use serde::Serialize;
+use skillbase_app::audit::{AuditFilter, AuditReport};
+use skillbase_domain::clock::shanghai;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, FieldProblem};
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "documents the parameters for OpenAPI; the handler parses them itself"
+)]
+pub struct AuditQuery {
+    /// First sequence number to return (default 1).
+    from: Option<i64>,
+    /// At most this many records (1–500, default 100).
+    limit: Option<i64>,
+    action: Option<String>,
+    /// An account id.
+    actor: Option<String>,
+    object_type: Option<String>,
+    object_id: Option<String>,
+}
+
+/// One audit record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub id: String,
+    /// RFC 3339, Asia/Shanghai.
+    pub at: String,
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    pub organization_id: Option<String>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub alg: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// Pass as `from` for the next page; absent on the last page.
+    pub next_from: Option<i64>,
+}
+
+/// Search the audit trail, oldest first (auditor only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = AuditPage),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the auditor (code forbidden)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<AuditPage>, ApiError> {
+    let params = crate::query_params(query.as_deref())?;
+    let number = |name: &str, default: i64| -> Result<i64, FieldProblem> {
+        match params.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(default),
+            Some(text) => text.parse().map_err(|_| FieldProblem {
+                field: name.to_owned(),
+                code: "invalid_integer".to_owned(),
+                message: format!("{name} 应为整数"),
+            }),
+        }
+    };
+    let (from, limit) = match (number("from", 1), number("limit", 100)) {
+        (Ok(from), Ok(limit)) => (from, limit),
+        (from, limit) => {
+            return Err(ApiError::fields(
+                from.err().into_iter().chain(limit.err()).collect(),
+            ));
+        }
+    };
+    let text = |name: &str| params.get(name).filter(|v| !v.is_empty());
+    let filter = AuditFilter {
+        from_seq: from,
+        limit,
+        action: text("action"),
+        actor: text("actor"),
+        object_type: text("object_type"),
+        object_id: text("object_id"),
+    };
+    let records = state.app.audit_entries(&filter).await?;
+    let limit = limit.clamp(1, 500);
+    let next_from = (records.len() as i64 == limit)
+        .then(|| records.last().map(|r| r.record.seq + 1))
+        .flatten();
+    let items = records
+        .into_iter()
+        .map(|stored| {
+            let at = chrono::DateTime::from_timestamp_millis(stored.record.at)
+                .map(|t| t.with_timezone(&shanghai()).to_rfc3339())
+                .unwrap_or_default();
+            AuditEntry {
+                seq: stored.record.seq,
+                id: stored.id,
+                at,
+                actor: stored.record.actor,
+                actor_role: stored.record.actor_role,
+                organization_id: stored.record.organization_id,
+                client_ip: stored.record.client_ip,
+                request_id: stored.record.request_id,
+                action: stored.record.action,
+                object_type: stored.record.object_type,
+                object_id: stored.record.object_id,
+                detail: serde_json::from_str(&stored.record.detail)
+                    .unwrap_or(serde_json::Value::Null),
+                alg: stored.alg,
+                hash: stored.hash,
+            }
+        })
+        .collect();
+    Ok(Json(AuditPage { items, next_from }))
+}
+
+/// The verdict of `verify` (also `skillbase audit verify`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyAnswer {
+    pub intact: bool,
+    pub checked: u64,
+    pub head_seq: i64,
+    /// The first broken link: `{kind, seq, …}`.
+    #[schema(value_type = Option<Object>)]
+    pub first_break: Option<serde_json::Value>,
+    pub message: Option<String>,
+}
+
+/// Walk the hash chain and report the first broken link (auditor only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit/verify",
+    tag = "audit",
+    responses(
+        (status = 200, body = VerifyAnswer),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn verify(State(state): State<AppState>) -> Result<Json<VerifyAnswer>, ApiError> {
+    let AuditReport {
+        checked,
+        head_seq,
+        intact,
+        first_break,
+        message,
+    } = state.app.verify_audit().await?;
+    Ok(Json(VerifyAnswer {
+        intact,
+        checked,
+        head_seq,
+        first_break: first_break.map(|b| serde_json::to_value(b).unwrap_or_default()),
+        message,
+    }))
+}

@@ -1,0 +1,187 @@
+//! Every route, with the policy action it performs. The router is built from this table only,
+//! so a route cannot exist without a declared action; `enforce` consults the policy before the
+//! handler runs (deny by default), and the route × role test walks the same table.
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use skillbase_domain::policy::{self, Action, Decision, Rule};
+
+use crate::error::{ApiError, PageError};
+use crate::session::{SESSION_COOKIE, cookie_value};
+use crate::{AppState, api, assets, health, metrics, openapi, pages};
+
+/// One route: where, how, what it does, and its handler.
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub action: Action,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn route(
+    method: Method,
+    path: &'static str,
+    action: Action,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path,
+        action,
+        handler,
+    }
+}
+
+/// The whole table.
+pub fn table() -> Vec<Route> {
+    use Action::*;
+    vec![
+        route(Method::GET, "/", ReadPublic, get(pages::home)),
+        route(
+            Method::GET,
+            "/tools/working-days",
+            ReadPublic,
+            get(pages::working_days),
+        ),
+        route(
+            Method::GET,
+            "/lang/{code}",
+            ReadPublic,
+            get(pages::switch_language),
+        ),
+        route(
+            Method::GET,
+            "/static/app.css",
+            ReadPublic,
+            get(assets::app_css),
+        ),
+        route(
+            Method::GET,
+            "/static/htmx.min.js",
+            ReadPublic,
+            get(assets::htmx_js),
+        ),
+        route(Method::GET, "/healthz", ReadPublic, get(health::healthz)),
+        route(Method::GET, "/readyz", ReadPublic, get(health::readyz)),
+        route(Method::GET, "/metrics", ReadPublic, get(metrics::render)),
+        route(
+            Method::GET,
+            "/api/openapi.json",
+            ReadPublic,
+            get(openapi::document),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/calendar/add-working-days",
+            ReadPublic,
+            get(api::calendar::add_working_days),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/organizations",
+            RegisterOrganization,
+            post(api::auth::register),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/login",
+            SignIn,
+            post(api::auth::login),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/auth/logout",
+            ManageOwnAccount,
+            post(api::auth::logout),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/me",
+            ManageOwnAccount,
+            get(api::auth::me),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/me/password",
+            ManageOwnAccount,
+            post(api::auth::change_password),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/audit",
+            ReadAudit,
+            get(api::audit::list),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/audit/verify",
+            VerifyAudit,
+            get(api::audit::verify),
+        ),
+    ]
+}
+
+/// The policy check in front of every handler. A signed-in user found here travels on to the
+/// handler in the request's extensions, so the session is read once.
+pub async fn enforce(
+    State((state, action)): State<(AppState, Action)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if policy::rule(action) == Rule::Public {
+        return next.run(request).await;
+    }
+    let api = request.uri().path().starts_with("/api/");
+    let deny = |status: StatusCode, code: &str, message: &str| -> Response {
+        if api {
+            ApiError::new(status, code, message).into_response()
+        } else {
+            PageError::new(crate::pages::Page::plain(), status).into_response()
+        }
+    };
+    let token = cookie_value(request.headers(), SESSION_COOKIE)
+        .unwrap_or_default()
+        .to_owned();
+    let who = if token.is_empty() {
+        None
+    } else {
+        match state.app.authenticate(&token).await {
+            Ok(who) => who,
+            Err(error) => return ApiError::from(error).into_response(),
+        }
+    };
+    match policy::decide(who.as_ref().map(|w| w.role), action) {
+        Decision::Allow(scope) => {
+            if let Some(who) = who {
+                let expired = state.app.auth.password_policy.expired(
+                    who.role,
+                    who.user.password_changed_at,
+                    state.app.now(),
+                );
+                if (who.user.must_change_password || expired) && action != Action::ManageOwnAccount
+                {
+                    return deny(
+                        StatusCode::FORBIDDEN,
+                        "password_change_required",
+                        "请先修改密码",
+                    );
+                }
+                request.extensions_mut().insert(who);
+            }
+            if let Some(scope) = scope {
+                request.extensions_mut().insert(scope);
+            }
+            next.run(request).await
+        }
+        Decision::SignInRequired => deny(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录，或登录已过期",
+        ),
+        Decision::Deny => deny(StatusCode::FORBIDDEN, "forbidden", "您的角色无权进行此操作"),
+    }
+}
