@@ -87,25 +87,18 @@ impl App {
 /// Argon2id with the crate's default parameters (m=19 MiB, t=2, p=1).
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Invalid {
-            code: "password_unusable",
-            field: Some("password"),
-            message: format!("密码无法使用：{e}"),
-        })
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        AppError::Invalid {
+            code: "password_unusable", field: Some("password"), message: format!("密码无法使用：{e}")
+        }
+    })
 }
 
 /// Checks a password against a stored hash in constant time.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(stored)
-        .map(|hash| {
-            argon2::Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
+        .map(|hash| argon2::Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
         .unwrap_or(false)
 }
 
@@ -118,9 +111,7 @@ pub fn generate_password() -> SecretString {
     let mut rng = OsRng;
     loop {
         let all: Vec<u8> = [UPPER, LOWER, DIGITS].concat();
-        let candidate: String = (0..20)
-            .map(|_| all[rng.gen_range(0..all.len())] as char)
-            .collect();
+        let candidate: String = (0..20).map(|_| all[rng.gen_range(0..all.len())] as char).collect();
         let has = |set: &[u8]| candidate.bytes().any(|b| set.contains(&b));
         if has(UPPER) && has(LOWER) && has(DIGITS) {
             return SecretString::from(candidate);

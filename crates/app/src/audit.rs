@@ -32,27 +32,16 @@ impl App {
         let outcome = loop {
             let page = audit::chain_page(&self.db, verifier.next_seq(), PAGE).await?;
             let full = page.len() as i64 == PAGE;
-            if let Some(broken) = page
-                .into_iter()
-                .find_map(|record| verifier.push(record).err())
-            {
+            if let Some(broken) = page.into_iter().find_map(|record| verifier.push(record).err()) {
                 break Err((verifier.next_seq() - 1, broken));
             }
             if !full {
                 let checked = verifier.next_seq() - 1;
-                break verifier
-                    .finish((head_seq, &head_hash))
-                    .map_err(|b| (checked, b));
+                break verifier.finish((head_seq, &head_hash)).map_err(|b| (checked, b));
             }
         };
         Ok(match outcome {
-            Ok(checked) => AuditReport {
-                checked,
-                head_seq,
-                intact: true,
-                first_break: None,
-                message: None,
-            },
+            Ok(checked) => AuditReport { checked, head_seq, intact: true, first_break: None, message: None },
             Err((checked, broken)) => {
                 tracing::error!(%broken, "audit chain broken");
                 AuditReport {
@@ -69,10 +58,7 @@ impl App {
 
 impl App {
     /// Searches the audit trail (at most 500 records a page).
-    pub async fn audit_entries(
-        &self,
-        filter: &audit::AuditFilter<'_>,
-    ) -> Result<Vec<StoredRecord>> {
+    pub async fn audit_entries(&self, filter: &audit::AuditFilter<'_>) -> Result<Vec<StoredRecord>> {
         let filter = audit::AuditFilter {
             limit: filter.limit.clamp(1, 500),
             from_seq: filter.from_seq.max(1),

@@ -88,9 +88,7 @@ fn random_hex(bytes: usize) -> String {
 /// Argon2 takes tens of milliseconds: off the async threads.
 async fn verify_off_thread(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
 }
 
 fn role_of(user: &User) -> Result<Role> {
@@ -133,12 +131,7 @@ impl App {
     /// Signs in. A username that fails `max_failures` times in a row is locked for `lockout`,
     /// whether or not it exists; every attempt is audited.
     #[tracing::instrument(skip(self, password, meta))]
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        meta: &RequestMeta,
-    ) -> Result<LoggedIn> {
+    pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> Result<LoggedIn> {
         let username = username.trim();
         let now = self.now();
         let settings = self.auth.clone();
@@ -146,15 +139,8 @@ impl App {
         let lock_expired = matches!(locked_until, Some(until) if until <= now);
         if let Some(until) = locked_until.filter(|until| *until > now) {
             let mut tx = self.db.begin().await?;
-            self.audit(
-                &mut tx,
-                meta,
-                None,
-                "auth.login_refused_locked",
-                ("username", Some(username)),
-                json!({}),
-            )
-            .await?;
+            self.audit(&mut tx, meta, None, "auth.login_refused_locked", ("username", Some(username)), json!({}))
+                .await?;
             tx.commit().await?;
             return Err(locked(until, now));
         }
@@ -167,10 +153,7 @@ impl App {
                 false
             }
         };
-        let known = user
-            .as_ref()
-            .map(|u| role_of(u).map(|r| (u, r)))
-            .transpose()?;
+        let known = user.as_ref().map(|u| role_of(u).map(|r| (u, r))).transpose()?;
 
         let mut tx = self.db.begin().await?;
         if lock_expired {
@@ -210,9 +193,7 @@ impl App {
         }
 
         let Some((user, role)) = known else {
-            return Err(AppError::internal(StoreError::Corrupt(
-                "verified a password without a user".into(),
-            )));
+            return Err(AppError::internal(StoreError::Corrupt("verified a password without a user".into())));
         };
         let token = random_hex(32);
         let csrf_token = random_hex(32);
@@ -231,22 +212,9 @@ impl App {
         )
         .await?;
         let user_id = user.id.to_string();
-        self.audit(
-            &mut tx,
-            meta,
-            Some((user, role)),
-            "auth.login",
-            ("user", Some(&user_id)),
-            json!({}),
-        )
-        .await?;
+        self.audit(&mut tx, meta, Some((user, role)), "auth.login", ("user", Some(&user_id)), json!({})).await?;
         tx.commit().await?;
-        Ok(LoggedIn {
-            user: user.clone(),
-            role,
-            session_token: SecretString::from(token),
-            csrf_token,
-        })
+        Ok(LoggedIn { user: user.clone(), role, session_token: SecretString::from(token), csrf_token })
     }
 
     /// The user behind a session cookie, if the session is still valid. Loaded afresh on every
@@ -274,12 +242,7 @@ impl App {
             identity::touch_session(&self.db, &session_hash, now).await?;
         }
         let role = role_of(&user)?;
-        Ok(Some(Authenticated {
-            user,
-            role,
-            session,
-            session_hash,
-        }))
+        Ok(Some(Authenticated { user, role, session, session_hash }))
     }
 
     /// Ends the session, audited.
@@ -287,15 +250,8 @@ impl App {
         let mut tx = self.db.begin().await?;
         identity::delete_session(&mut tx, &who.session_hash).await?;
         let user_id = who.user.id.to_string();
-        self.audit(
-            &mut tx,
-            meta,
-            Some((&who.user, who.role)),
-            "auth.logout",
-            ("user", Some(&user_id)),
-            json!({}),
-        )
-        .await?;
+        self.audit(&mut tx, meta, Some((&who.user, who.role)), "auth.logout", ("user", Some(&user_id)), json!({}))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -327,19 +283,12 @@ impl App {
         self.auth
             .password_policy
             .check(new, &who.user.username)
-            .map_err(|e| {
-                AppError::Fields(vec![FieldError::new(
-                    "new_password",
-                    e.code(),
-                    e.to_string(),
-                )])
-            })?;
+            .map_err(|e| AppError::Fields(vec![FieldError::new("new_password", e.code(), e.to_string())]))?;
         let hash = hash_password(new)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         users::set_password(&mut tx, who.user.id, &hash, false, now).await?;
-        let ended =
-            identity::delete_user_sessions(&mut tx, who.user.id, Some(&who.session_hash)).await?;
+        let ended = identity::delete_user_sessions(&mut tx, who.user.id, Some(&who.session_hash)).await?;
         let user_id = who.user.id.to_string();
         self.audit(
             &mut tx,
@@ -357,9 +306,7 @@ impl App {
 
 fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let seconds = (until - now).num_seconds().max(1);
-    AppError::Locked {
-        retry_after_secs: u32::try_from(seconds).unwrap_or(u32::MAX),
-    }
+    AppError::Locked { retry_after_secs: u32::try_from(seconds).unwrap_or(u32::MAX) }
 }
 
 /// An applicant organisation registering itself, with its first account.
@@ -385,77 +332,38 @@ pub struct Registered {
 
 const ORGANIZATION_KINDS: [&str; 3] = ["enterprise", "vocational_college", "social_organization"];
 
-fn check_registration(
-    input: &Registration,
-    policy: &PasswordPolicy,
-) -> std::result::Result<Uscc, Vec<FieldError>> {
+fn check_registration(input: &Registration, policy: &PasswordPolicy) -> std::result::Result<Uscc, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let uscc = Uscc::parse(&input.uscc)
-        .map_err(|e| errors.push(FieldError::new("uscc", e.code(), e.to_string())))
-        .ok();
+    let uscc = Uscc::parse(&input.uscc).map_err(|e| errors.push(FieldError::new("uscc", e.code(), e.to_string()))).ok();
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new(
-            "name",
-            "name_invalid",
-            "请填写单位名称（不超过 100 字）",
-        ));
+        errors.push(FieldError::new("name", "name_invalid", "请填写单位名称（不超过 100 字）"));
     }
     if !ORGANIZATION_KINDS.contains(&input.kind.as_str()) {
-        errors.push(FieldError::new(
-            "kind",
-            "kind_invalid",
-            "单位类型应为企业、职业院校或社会组织",
-        ));
+        errors.push(FieldError::new("kind", "kind_invalid", "单位类型应为企业、职业院校或社会组织"));
     }
     let contact = input.contact_name.trim();
     if contact.is_empty() || contact.chars().count() > 50 {
-        errors.push(FieldError::new(
-            "contact_name",
-            "contact_name_invalid",
-            "请填写联系人姓名",
-        ));
+        errors.push(FieldError::new("contact_name", "contact_name_invalid", "请填写联系人姓名"));
     }
     let phone = input.contact_phone.trim();
-    let mobile =
-        phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
+    let mobile = phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit());
     if !mobile {
-        errors.push(FieldError::new(
-            "contact_phone",
-            "phone_invalid",
-            "请填写 11 位手机号码",
-        ));
+        errors.push(FieldError::new("contact_phone", "phone_invalid", "请填写 11 位手机号码"));
     }
-    if let Some(email) = input
-        .contact_email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    if let Some(email) = input.contact_email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         let plausible = email.len() <= 254
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
             && !email.chars().any(char::is_whitespace);
         if !plausible {
-            errors.push(FieldError::new(
-                "contact_email",
-                "email_invalid",
-                "电子邮箱格式不正确",
-            ));
+            errors.push(FieldError::new("contact_email", "email_invalid", "电子邮箱格式不正确"));
         }
     }
     let username = input.username.trim();
     let username_ok = (3..=32).contains(&username.len())
-        && username
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if !username_ok {
-        errors.push(FieldError::new(
-            "username",
-            "username_invalid",
-            "用户名为 3–32 位小写字母、数字或 . _ -",
-        ));
+        errors.push(FieldError::new("username", "username_invalid", "用户名为 3–32 位小写字母、数字或 . _ -"));
     }
     if let Err(e) = policy.check(input.password.expose_secret(), username) {
         errors.push(FieldError::new("password", e.code(), e.to_string()));
@@ -469,13 +377,8 @@ fn check_registration(
 impl App {
     /// Self-registration of an applicant organisation (C2.1.0: identified by its 统一社会信用代码)
     /// and its first applicant account. A USCC or username already registered is refused.
-    pub async fn register_organization(
-        &self,
-        input: &Registration,
-        meta: &RequestMeta,
-    ) -> Result<Registered> {
-        let uscc =
-            check_registration(input, &self.auth.password_policy).map_err(AppError::Fields)?;
+    pub async fn register_organization(&self, input: &Registration, meta: &RequestMeta) -> Result<Registered> {
+        let uscc = check_registration(input, &self.auth.password_policy).map_err(AppError::Fields)?;
         let hash = hash_password(input.password.expose_secret())?;
         let now = self.now();
         let organization_id = OrganizationId::new();
@@ -491,11 +394,7 @@ impl App {
                     kind: &input.kind,
                     contact_name: input.contact_name.trim(),
                     contact_phone: input.contact_phone.trim(),
-                    contact_email: input
-                        .contact_email
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|e| !e.is_empty()),
+                    contact_email: input.contact_email.as_deref().map(str::trim).filter(|e| !e.is_empty()),
                     at: now,
                 },
             )
@@ -518,18 +417,10 @@ impl App {
         .await;
         match created {
             Err(StoreError::Conflict { constraint }) if constraint == "organizations_uscc_key" => {
-                return Err(AppError::Fields(vec![FieldError::new(
-                    "uscc",
-                    "uscc_taken",
-                    "该统一社会信用代码已注册",
-                )]));
+                return Err(AppError::Fields(vec![FieldError::new("uscc", "uscc_taken", "该统一社会信用代码已注册")]));
             }
             Err(StoreError::Conflict { constraint }) if constraint == "users_username_key" => {
-                return Err(AppError::Fields(vec![FieldError::new(
-                    "username",
-                    "username_taken",
-                    "该用户名已被使用",
-                )]));
+                return Err(AppError::Fields(vec![FieldError::new("username", "username_taken", "该用户名已被使用")]));
             }
             other => other?,
         }
@@ -545,10 +436,6 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(Registered {
-            organization_id,
-            uscc,
-            user_id,
-        })
+        Ok(Registered { organization_id, uscc, user_id })
     }
 }

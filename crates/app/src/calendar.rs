@@ -19,23 +19,16 @@ impl App {
             .into_iter()
             .map(|(year, data)| {
                 HolidayYear::parse(&data).map_err(|e| {
-                    AppError::internal(CalendarError::InvalidFile {
-                        reason: format!("stored year {year}: {e}"),
-                    })
+                    AppError::internal(CalendarError::InvalidFile { reason: format!("stored year {year}: {e}") })
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(WorkingCalendar::new(
-            HolidayYear::embedded().iter().chain(imported.iter()),
-        ))
+        Ok(WorkingCalendar::new(HolidayYear::embedded().iter().chain(imported.iter())))
     }
 
     /// See [`WorkingCalendar::add_working_days`].
     pub async fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate> {
-        Ok(self
-            .working_calendar()
-            .await?
-            .add_working_days(start, days)?)
+        Ok(self.working_calendar().await?.add_working_days(start, days)?)
     }
 
     /// Imports (or replaces) one year of the holiday notice, audited.
@@ -45,8 +38,7 @@ impl App {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         calendar::put_year(&mut tx, year.year, json, now, actor).await?;
-        let detail = json!({ "year": year.year, "days": year.days.len(), "source": year.source })
-            .to_string();
+        let detail = json!({ "year": year.year, "days": year.days.len(), "source": year.source }).to_string();
         let year_text = year.year.to_string();
         audit::append(
             &mut tx,
@@ -63,11 +55,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(
-            year = year.year,
-            days = year.days.len(),
-            "holiday calendar year imported"
-        );
+        tracing::info!(year = year.year, days = year.days.len(), "holiday calendar year imported");
         Ok(year.year)
     }
 }

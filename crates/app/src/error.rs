@@ -7,11 +7,7 @@ use skillbase_store::StoreError;
 pub enum AppError {
     /// The input breaks a rule; `code` is stable, `message` is for people (Chinese).
     #[error("{message}")]
-    Invalid {
-        code: &'static str,
-        field: Option<&'static str>,
-        message: String,
-    },
+    Invalid { code: &'static str, field: Option<&'static str>, message: String },
     /// Several fields are wrong at once (a form): each with its stable code.
     #[error("{}", .0.first().map(|f| f.message.as_str()).unwrap_or("输入有误"))]
     Fields(Vec<FieldError>),
@@ -48,11 +44,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        FieldError {
-            field,
-            code,
-            message: message.into(),
-        }
+        FieldError { field, code, message: message.into() }
     }
 }
 

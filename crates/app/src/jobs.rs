@@ -81,12 +81,7 @@ impl std::fmt::Debug for Runner {
 
 impl Runner {
     pub fn new(app: App, config: RunnerConfig) -> Self {
-        Runner {
-            app,
-            owner: format!("runner-{}", JobId::new()),
-            config,
-            handlers: HashMap::new(),
-        }
+        Runner { app, owner: format!("runner-{}", JobId::new()), config, handlers: HashMap::new() }
     }
 
     pub fn owner(&self) -> &str {
@@ -108,8 +103,7 @@ impl Runner {
     /// Claims and runs at most one due job.
     pub async fn run_once(&self) -> Result<Turn> {
         let now = self.app.now();
-        let Some(job) = jobs::claim(&self.app.db, &self.owner, now, self.config.lease).await?
-        else {
+        let Some(job) = jobs::claim(&self.app.db, &self.owner, now, self.config.lease).await? else {
             return Ok(Turn::Idle);
         };
         let id = job.id;
@@ -146,17 +140,9 @@ impl Runner {
             Err(reason) => {
                 let now = self.app.now();
                 let retry_at = (attempts < max_attempts).then(|| now + self.backoff(attempts));
-                let held =
-                    jobs::fail(&self.app.db, id, &self.owner, now, &reason, retry_at).await?;
+                let held = jobs::fail(&self.app.db, id, &self.owner, now, &reason, retry_at).await?;
                 tracing::warn!(reason, retry_at = ?retry_at, "job attempt failed");
-                if held {
-                    Ok(Turn::Failed {
-                        id,
-                        retry: retry_at.is_some(),
-                    })
-                } else {
-                    Ok(Turn::LeaseLost(id))
-                }
+                if held { Ok(Turn::Failed { id, retry: retry_at.is_some() }) } else { Ok(Turn::LeaseLost(id)) }
             }
         }
     }

@@ -34,13 +34,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, audit_key: AuditKey) -> Self {
-        App {
-            db,
-            clock,
-            files_dir,
-            audit_key: Arc::new(audit_key),
-            auth: Arc::new(auth::AuthSettings::default()),
-        }
+        App { db, clock, files_dir, audit_key: Arc::new(audit_key), auth: Arc::new(auth::AuthSettings::default()) }
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

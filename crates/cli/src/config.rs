@@ -75,24 +75,15 @@ impl Settings {
     /// Where the database is: PostgreSQL when `database_url` says so, else SQLite in `data_dir`.
     pub fn db_options(&self) -> anyhow::Result<DbOptions> {
         match &self.database_url {
-            None => Ok(DbOptions::Sqlite {
-                path: self.data_dir.join("skillbase.db"),
-            }),
+            None => Ok(DbOptions::Sqlite { path: self.data_dir.join("skillbase.db") }),
             Some(url) => {
                 let url = url.expose_secret();
                 if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-                    Ok(DbOptions::Postgres {
-                        url: url.to_owned(),
-                        schema: self.database_schema.clone(),
-                    })
+                    Ok(DbOptions::Postgres { url: url.to_owned(), schema: self.database_schema.clone() })
                 } else if let Some(path) = url.strip_prefix("sqlite://") {
-                    Ok(DbOptions::Sqlite {
-                        path: PathBuf::from(path),
-                    })
+                    Ok(DbOptions::Sqlite { path: PathBuf::from(path) })
                 } else {
-                    anyhow::bail!(
-                        "DATABASE_URL must start with postgres://, postgresql:// or sqlite://"
-                    )
+                    anyhow::bail!("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")
                 }
             }
         }
@@ -106,18 +97,15 @@ impl Settings {
     /// (created on first use, readable by the owner only). Never stored in the database.
     pub fn audit_key(&self) -> anyhow::Result<AuditKey> {
         if let Some(hex) = &self.audit_key {
-            return AuditKey::from_hex(hex.expose_secret()).ok_or_else(|| {
-                anyhow::anyhow!("SKILLBASE_AUDIT_KEY must be 64 hexadecimal digits")
-            });
+            return AuditKey::from_hex(hex.expose_secret())
+                .ok_or_else(|| anyhow::anyhow!("SKILLBASE_AUDIT_KEY must be 64 hexadecimal digits"));
         }
         let path = self.data_dir.join("keys").join("audit.key");
         if path.exists() {
-            let hex = std::fs::read_to_string(&path).map_err(|e| {
-                anyhow::anyhow!("cannot read the audit key {}: {e}", path.display())
-            })?;
-            return AuditKey::from_hex(&hex).ok_or_else(|| {
-                anyhow::anyhow!("the audit key file {} is not 64 hex digits", path.display())
-            });
+            let hex = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("cannot read the audit key {}: {e}", path.display()))?;
+            return AuditKey::from_hex(&hex)
+                .ok_or_else(|| anyhow::anyhow!("the audit key file {} is not 64 hex digits", path.display()));
         }
         let key = skillbase_app::audit::generate_key();
         write_private(&path, key.to_hex().as_bytes())?;
@@ -129,9 +117,7 @@ impl Settings {
 /// Writes a file readable by its owner only: write, fsync, then rename into place.
 fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
-    let dir = path
-        .parent()
-        .ok_or_else(|| anyhow::anyhow!("{} has no parent", path.display()))?;
+    let dir = path.parent().ok_or_else(|| anyhow::anyhow!("{} has no parent", path.display()))?;
     std::fs::create_dir_all(dir)?;
     let temporary = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
@@ -175,12 +161,7 @@ pub struct CommonArgs {
 
     /// Key of the audit chain's HMAC-SM3, 64 hex digits. Several instances must share one.
     /// Never printed. [default: generated once into DATA_DIR/keys/audit.key]
-    #[arg(
-        long,
-        env = "SKILLBASE_AUDIT_KEY",
-        hide_env_values = true,
-        value_name = "HEX"
-    )]
+    #[arg(long, env = "SKILLBASE_AUDIT_KEY", hide_env_values = true, value_name = "HEX")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_key: Option<String>,
 
@@ -215,12 +196,7 @@ pub struct ServeArgs {
 
     /// Password of the `admin` account created on first start (otherwise one is generated and
     /// printed once). Never printed.
-    #[arg(
-        long,
-        env = "SKILLBASE_INITIAL_ADMIN_PASSWORD",
-        hide_env_values = true,
-        value_name = "PASSWORD"
-    )]
+    #[arg(long, env = "SKILLBASE_INITIAL_ADMIN_PASSWORD", hide_env_values = true, value_name = "PASSWORD")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_admin_password: Option<String>,
 
@@ -266,22 +242,14 @@ pub fn load(config: Option<&Path>, overrides: &impl Serialize) -> anyhow::Result
     let mut figment = Figment::new();
     match config {
         Some(path) => {
-            anyhow::ensure!(
-                path.exists(),
-                "configuration file {} not found",
-                path.display()
-            );
+            anyhow::ensure!(path.exists(), "configuration file {} not found", path.display());
             figment = figment.merge(Toml::file_exact(path));
         }
-        None if Path::new("skillbase.toml").exists() => {
-            figment = figment.merge(Toml::file_exact("skillbase.toml"))
-        }
+        None if Path::new("skillbase.toml").exists() => figment = figment.merge(Toml::file_exact("skillbase.toml")),
         None => {}
     }
-    let settings: Settings = figment
-        .merge(Serialized::defaults(overrides))
-        .extract()
-        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let settings: Settings =
+        figment.merge(Serialized::defaults(overrides)).extract().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     Ok(settings)
 }
 
@@ -294,24 +262,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("skillbase-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let file = dir.join("skillbase.toml");
-        std::fs::write(
-            &file,
-            "bind = \"0.0.0.0:9000\"\njob_poll_ms = 250\ndata_dir = \"/srv/skillbase\"\n",
-        )
-        .expect("write");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\njob_poll_ms = 250\ndata_dir = \"/srv/skillbase\"\n")
+            .expect("write");
 
         let only_file = load(Some(&file), &ServeArgs::default()).expect("loads");
         assert_eq!(only_file.bind, "0.0.0.0:9000".parse().expect("addr"));
         assert_eq!(only_file.job_poll_ms, 250);
-        assert_eq!(
-            only_file.request_timeout_secs, 30,
-            "untouched settings keep their default"
-        );
+        assert_eq!(only_file.request_timeout_secs, 30, "untouched settings keep their default");
 
-        let flags = ServeArgs {
-            bind: Some("127.0.0.1:7000".parse().expect("addr")),
-            ..ServeArgs::default()
-        };
+        let flags = ServeArgs { bind: Some("127.0.0.1:7000".parse().expect("addr")), ..ServeArgs::default() };
         let both = load(Some(&file), &flags).expect("loads");
         assert_eq!(both.bind, "127.0.0.1:7000".parse().expect("addr"));
         assert_eq!(both.data_dir, PathBuf::from("/srv/skillbase"));
@@ -326,19 +285,13 @@ mod tests {
     fn secrets_never_print() {
         let flags = ServeArgs {
             initial_admin_password: Some("Sup3r-secret-pass".into()),
-            common: CommonArgs {
-                database_url: Some("postgres://u:hunter2@db/x".into()),
-                ..CommonArgs::default()
-            },
+            common: CommonArgs { database_url: Some("postgres://u:hunter2@db/x".into()), ..CommonArgs::default() },
             ..ServeArgs::default()
         };
         let settings = load(Some(Path::new("/nonexistent/none.toml")), &flags);
         assert!(settings.is_err(), "an explicit missing file is an error");
         let settings = load(None, &flags).expect("loads");
         let printed = format!("{settings:?}");
-        assert!(
-            !printed.contains("Sup3r") && !printed.contains("hunter2"),
-            "{printed}"
-        );
+        assert!(!printed.contains("Sup3r") && !printed.contains("hunter2"), "{printed}");
     }
 }

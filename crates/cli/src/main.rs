@@ -52,17 +52,11 @@ enum CalendarCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
-    match runtime.block_on(run(cli
-        .command
-        .unwrap_or(Command::Serve(ServeArgs::default()))))
-    {
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve(ServeArgs::default())))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }
@@ -80,18 +74,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let settings = config::load(args.common.config.as_deref(), &args)?;
             telemetry::init(settings.log_format, &settings.log_filter);
             let clock = serve::clock_from(&settings);
-            serve::start(&settings, clock)
-                .await?
-                .until_signalled()
-                .await
+            serve::start(&settings, clock).await?.until_signalled().await
         }
         Command::Migrate(common) => {
             let settings = config::load(common.config.as_deref(), &common)?;
             telemetry::init(settings.log_format, &settings.log_filter);
-            if matches!(
-                settings.db_options()?,
-                skillbase_store::DbOptions::Sqlite { .. }
-            ) {
+            if matches!(settings.db_options()?, skillbase_store::DbOptions::Sqlite { .. }) {
                 std::fs::create_dir_all(&settings.data_dir)?;
             }
             let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
@@ -102,8 +90,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Calendar(CalendarCommand::Import { file, common }) => {
             let settings = config::load(common.config.as_deref(), &common)?;
             telemetry::init(settings.log_format, &settings.log_filter);
-            let json = std::fs::read_to_string(&file)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let json =
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let app = open_app(&settings).await?;
             let year = app
                 .import_calendar_year(&json, Some("cli"))
@@ -120,31 +108,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let report = app.verify_audit().await?;
             app.db.close().await;
             print_report(&report)?;
-            anyhow::ensure!(
-                report.intact,
-                "the audit chain is broken: {}",
-                report.message.unwrap_or_default()
-            );
+            anyhow::ensure!(report.intact, "the audit chain is broken: {}", report.message.unwrap_or_default());
             Ok(())
         }
     }
 }
 
 async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_app::App> {
-    if matches!(
-        settings.db_options()?,
-        skillbase_store::DbOptions::Sqlite { .. }
-    ) {
+    if matches!(settings.db_options()?, skillbase_store::DbOptions::Sqlite { .. }) {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
     let audit_key = settings.audit_key()?;
     let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
-    Ok(skillbase_app::App::new(
-        db,
-        serve::clock_from(settings),
-        settings.files_dir(),
-        audit_key,
-    ))
+    Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), audit_key))
 }
 
 #[expect(clippy::print_stdout, reason = "the command's answer")]

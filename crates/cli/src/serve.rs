@@ -52,33 +52,20 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
             .with_context(|| format!("creating data directory {}", settings.data_dir.display()))?;
     }
     let files_dir = settings.files_dir();
-    std::fs::create_dir_all(&files_dir)
-        .with_context(|| format!("creating {}", files_dir.display()))?;
+    std::fs::create_dir_all(&files_dir).with_context(|| format!("creating {}", files_dir.display()))?;
 
     let audit_key = settings.audit_key()?;
-    let db = Db::open(&db_options, settings.db_max_connections)
-        .await
-        .context("opening the database")?;
-    tracing::info!(
-        engine = db.engine().as_str(),
-        "database open, migrations applied"
-    );
+    let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
+    tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
     let app = App::new(db, clock, files_dir, audit_key);
 
-    match app
-        .bootstrap_admin(settings.initial_admin_password.as_ref())
-        .await?
-    {
+    match app.bootstrap_admin(settings.initial_admin_password.as_ref()).await? {
         Bootstrap::AlreadyInitialised => {}
         Bootstrap::CreatedWithConfiguredPassword => {
-            tracing::info!(
-                "first start: system administrator `admin` created with the configured password"
-            );
+            tracing::info!("first start: system administrator `admin` created with the configured password");
         }
         Bootstrap::CreatedWithGeneratedPassword(password) => {
-            tracing::info!(
-                "first start: system administrator `admin` created; one-time password shown on the console"
-            );
+            tracing::info!("first start: system administrator `admin` created; one-time password shown on the console");
             print_once(password.expose_secret());
         }
     }
@@ -93,19 +80,14 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         tokio::spawn(Runner::new(app.clone(), config).run(stopped.clone()))
     });
 
-    let state = AppState {
-        app: app.clone(),
-        metrics: Metrics::new(),
-        secure_cookies: settings.secure_cookies,
-    };
+    let state = AppState { app: app.clone(), metrics: Metrics::new(), secure_cookies: settings.secure_cookies };
     let http = HttpConfig {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
     };
     let router = skillbase_web::router(state, &http);
-    let listener = tokio::net::TcpListener::bind(settings.bind)
-        .await
-        .with_context(|| format!("binding {}", settings.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(settings.bind).await.with_context(|| format!("binding {}", settings.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving on http://{addr}/");
 
@@ -113,14 +95,11 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let mut stopping = stopped.clone();
     let server = tokio::spawn(async move {
         let mut drain_started = stopped;
-        let serve = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        })
-        .into_future();
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            })
+            .into_future();
         tokio::pin!(serve);
         tokio::select! {
             result = &mut serve => result.context("serving")?,
@@ -134,13 +113,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         Ok(())
     });
 
-    Ok(Running {
-        addr,
-        app,
-        stop,
-        server,
-        runner,
-    })
+    Ok(Running { addr, app, stop, server, runner })
 }
 
 impl Running {
@@ -193,10 +166,7 @@ async fn shutdown_signal() {
 }
 
 /// The generated one-time password goes to the operator's console, never to the log.
-#[expect(
-    clippy::print_stdout,
-    reason = "shown once to the operator, deliberately not logged"
-)]
+#[expect(clippy::print_stdout, reason = "shown once to the operator, deliberately not logged")]
 fn print_once(password: &str) {
     println!();
     println!("==============================================================");

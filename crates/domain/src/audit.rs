@@ -55,12 +55,10 @@ impl fmt::Debug for AuditKey {
 
 fn to_hex(bytes: &[u8]) -> String {
     use fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// SM3 of `data`, hexadecimal (GB/T 32905-2016).
@@ -89,8 +87,8 @@ pub struct ChainedRecord {
 /// `HMAC-SM3(key, prev_hash ‖ canonical JSON of the record)`, hexadecimal.
 pub fn chain_hash(key: &AuditKey, prev_hash: &str, record: &ChainedRecord) -> String {
     let canonical = serde_json::to_vec(record).unwrap_or_default();
-    let mut mac = <HmacSm3 as KeyInit>::new_from_slice(&key.0)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac =
+        <HmacSm3 as KeyInit>::new_from_slice(&key.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(prev_hash.as_bytes());
     mac.update(&canonical);
     to_hex(&mac.finalize().into_bytes())
@@ -128,18 +126,14 @@ impl fmt::Display for ChainBreak {
             ChainBreak::HashMismatch { seq, id } => {
                 write!(f, "第 {seq} 条记录（{id}）内容与其哈希不符：已被修改或移动")
             }
-            ChainBreak::PrevMismatch { seq, id } => write!(
-                f,
-                "第 {seq} 条记录（{id}）未指向前一条记录：前面有记录被删除或插入"
-            ),
+            ChainBreak::PrevMismatch { seq, id } => {
+                write!(f, "第 {seq} 条记录（{id}）未指向前一条记录：前面有记录被删除或插入")
+            }
             ChainBreak::SequenceGap { expected, found } => {
                 write!(f, "缺少第 {expected} 条记录（下一条为第 {found} 条）")
             }
             ChainBreak::HeadMismatch { head_seq, last_seq } => {
-                write!(
-                    f,
-                    "链头记录为第 {head_seq} 条，但最后一条记录为第 {last_seq} 条：末尾记录被删除或链头被改动"
-                )
+                write!(f, "链头记录为第 {head_seq} 条，但最后一条记录为第 {last_seq} 条：末尾记录被删除或链头被改动")
             }
             ChainBreak::UnknownAlgorithm { seq, alg } => {
                 write!(f, "第 {seq} 条记录使用未知算法 {alg}")
@@ -158,11 +152,7 @@ pub struct ChainVerifier<'k> {
 
 impl<'k> ChainVerifier<'k> {
     pub fn new(key: &'k AuditKey) -> Self {
-        ChainVerifier {
-            key,
-            prev_hash: GENESIS.to_owned(),
-            next_seq: 1,
-        }
+        ChainVerifier { key, prev_hash: GENESIS.to_owned(), next_seq: 1 }
     }
 
     /// The sequence number the next record must have.
@@ -173,16 +163,10 @@ impl<'k> ChainVerifier<'k> {
     pub fn push(&mut self, stored: StoredRecord) -> Result<(), ChainBreak> {
         let seq = stored.record.seq;
         if seq != self.next_seq {
-            return Err(ChainBreak::SequenceGap {
-                expected: self.next_seq,
-                found: seq,
-            });
+            return Err(ChainBreak::SequenceGap { expected: self.next_seq, found: seq });
         }
         if stored.alg != ALGORITHM {
-            return Err(ChainBreak::UnknownAlgorithm {
-                seq,
-                alg: stored.alg,
-            });
+            return Err(ChainBreak::UnknownAlgorithm { seq, alg: stored.alg });
         }
         if stored.prev_hash != self.prev_hash {
             return Err(ChainBreak::PrevMismatch { seq, id: stored.id });
@@ -200,10 +184,7 @@ impl<'k> ChainVerifier<'k> {
     pub fn finish(self, head: (i64, &str)) -> Result<u64, ChainBreak> {
         let last_seq = self.next_seq - 1;
         if head.0 != last_seq || head.1 != self.prev_hash {
-            return Err(ChainBreak::HeadMismatch {
-                head_seq: head.0,
-                last_seq,
-            });
+            return Err(ChainBreak::HeadMismatch { head_seq: head.0, last_seq });
         }
         Ok(u64::try_from(last_seq).unwrap_or_default())
     }
@@ -267,19 +248,13 @@ mod tests {
     #[test]
     fn sm3_known_answer() {
         // GB/T 32905-2016, example 1 (QUALITY.md SEC-30).
-        assert_eq!(
-            sm3_hex(b"abc"),
-            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
-        );
+        assert_eq!(sm3_hex(b"abc"), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
     }
 
     #[test]
     fn keys_round_trip_and_never_print() {
         let key = AuditKey::from_bytes([0xab; 32]);
-        assert_eq!(
-            AuditKey::from_hex(&key.to_hex()).map(|k| k.0),
-            Some([0xab; 32])
-        );
+        assert_eq!(AuditKey::from_hex(&key.to_hex()).map(|k| k.0), Some([0xab; 32]));
         assert_eq!(format!("{key:?}"), "AuditKey(***)");
         assert!(AuditKey::from_hex("abc").is_none());
         assert!(AuditKey::from_hex(&"zz".repeat(32)).is_none());
@@ -300,21 +275,12 @@ mod tests {
         edited[2].record.detail = r#"{"amount":1}"#.into();
         assert_eq!(
             verify_chain(&key(), edited, (seq, &hash)),
-            Err(ChainBreak::HashMismatch {
-                seq: 3,
-                id: "r3".into()
-            })
+            Err(ChainBreak::HashMismatch { seq: 3, id: "r3".into() })
         );
 
         let mut deleted = rows.clone();
         deleted.remove(1);
-        assert_eq!(
-            verify_chain(&key(), deleted, (seq, &hash)),
-            Err(ChainBreak::SequenceGap {
-                expected: 2,
-                found: 3
-            })
-        );
+        assert_eq!(verify_chain(&key(), deleted, (seq, &hash)), Err(ChainBreak::SequenceGap { expected: 2, found: 3 }));
 
         // Deleting a record and renumbering the rest breaks the link to the previous hash.
         let mut renumbered = rows.clone();
@@ -324,10 +290,7 @@ mod tests {
         }
         assert_eq!(
             verify_chain(&key(), renumbered, (seq, &hash)),
-            Err(ChainBreak::PrevMismatch {
-                seq: 2,
-                id: "r3".into()
-            })
+            Err(ChainBreak::PrevMismatch { seq: 2, id: "r3".into() })
         );
 
         // Swapping two records' positions (their sequence numbers).
@@ -335,26 +298,14 @@ mod tests {
         swapped.swap(1, 2);
         swapped[1].record.seq = 2;
         swapped[2].record.seq = 3;
-        assert!(matches!(
-            verify_chain(&key(), swapped, (seq, &hash)),
-            Err(ChainBreak::PrevMismatch { seq: 2, .. })
-        ));
+        assert!(matches!(verify_chain(&key(), swapped, (seq, &hash)), Err(ChainBreak::PrevMismatch { seq: 2, .. })));
 
         let mut cut = rows.clone();
         cut.pop();
-        assert_eq!(
-            verify_chain(&key(), cut, (seq, &hash)),
-            Err(ChainBreak::HeadMismatch {
-                head_seq: 5,
-                last_seq: 4
-            })
-        );
+        assert_eq!(verify_chain(&key(), cut, (seq, &hash)), Err(ChainBreak::HeadMismatch { head_seq: 5, last_seq: 4 }));
 
         // Someone who recomputes the chain without the key cannot make it verify.
         let wrong = AuditKey::from_bytes([8; 32]);
-        assert!(matches!(
-            verify_chain(&wrong, rows, (seq, &hash)),
-            Err(ChainBreak::HashMismatch { seq: 1, .. })
-        ));
+        assert!(matches!(verify_chain(&wrong, rows, (seq, &hash)), Err(ChainBreak::HashMismatch { seq: 1, .. })));
     }
 }

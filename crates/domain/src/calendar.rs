@@ -84,10 +84,7 @@ const EMBEDDED_FILES: [&str; 4] = [
 static EMBEDDED: LazyLock<Vec<HolidayYear>> = LazyLock::new(|| {
     EMBEDDED_FILES
         .iter()
-        .map(|text| {
-            HolidayYear::parse(text)
-                .unwrap_or_else(|e| panic!("embedded holiday file is invalid: {e}"))
-        })
+        .map(|text| HolidayYear::parse(text).unwrap_or_else(|e| panic!("embedded holiday file is invalid: {e}")))
         .collect()
 });
 
@@ -95,9 +92,7 @@ impl HolidayYear {
     /// Parses and checks one year's file. Serde errors carry the line and column.
     pub fn parse(json: &str) -> Result<Self, CalendarError> {
         let year: HolidayYear =
-            serde_json::from_str(json).map_err(|e| CalendarError::InvalidFile {
-                reason: e.to_string(),
-            })?;
+            serde_json::from_str(json).map_err(|e| CalendarError::InvalidFile { reason: e.to_string() })?;
         year.check()?;
         Ok(year)
     }
@@ -156,10 +151,7 @@ impl WorkingCalendar {
                 named_days.insert(day.date, (day.name.clone(), day.is_off_day));
             }
         }
-        WorkingCalendar {
-            known_years: by_year.keys().map(|&y| (y, ())).collect(),
-            named_days,
-        }
+        WorkingCalendar { known_years: by_year.keys().map(|&y| (y, ())).collect(), named_days }
     }
 
     /// The calendar of the years embedded in the binary.
@@ -193,11 +185,7 @@ impl WorkingCalendar {
     ///
     /// A notice published on `start` for 5 working days ends at 23:59:59 Asia/Shanghai on the
     /// returned date.
-    pub fn add_working_days(
-        &self,
-        start: NaiveDate,
-        days: u32,
-    ) -> Result<NaiveDate, CalendarError> {
+    pub fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate, CalendarError> {
         if days == 0 {
             return Err(CalendarError::ZeroDays);
         }
@@ -210,9 +198,7 @@ impl WorkingCalendar {
                     return Ok(date);
                 }
             }
-            date = date.succ_opt().ok_or(CalendarError::YearUnknown {
-                year: date.year() + 1,
-            })?;
+            date = date.succ_opt().ok_or(CalendarError::YearUnknown { year: date.year() + 1 })?;
         }
     }
 }
@@ -232,112 +218,54 @@ mod tests {
 
     #[test]
     fn all_embedded_years_load() {
-        assert_eq!(
-            cal().known_years().collect::<Vec<_>>(),
-            vec![2023, 2024, 2025, 2026]
-        );
+        assert_eq!(cal().known_years().collect::<Vec<_>>(), vec![2023, 2024, 2025, 2026]);
     }
 
     #[test]
     fn national_day_2024() {
         // 09-30 (Mon) is day 1; 10-01…10-07 off; 10-08…10-11 are days 2–5.
-        assert_eq!(
-            cal().add_working_days(d("2024-09-30"), 5),
-            Ok(d("2024-10-11"))
-        );
+        assert_eq!(cal().add_working_days(d("2024-09-30"), 5), Ok(d("2024-10-11")));
         // 09-29 (Sun) is a 调休 working day and counts.
-        assert_eq!(
-            cal().add_working_days(d("2024-09-29"), 1),
-            Ok(d("2024-09-29"))
-        );
-        assert_eq!(
-            cal().add_working_days(d("2024-09-29"), 5),
-            Ok(d("2024-10-10"))
-        );
+        assert_eq!(cal().add_working_days(d("2024-09-29"), 1), Ok(d("2024-09-29")));
+        assert_eq!(cal().add_working_days(d("2024-09-29"), 5), Ok(d("2024-10-10")));
         // Published during the holiday: the first day is 10-08.
-        assert_eq!(
-            cal().add_working_days(d("2024-10-01"), 1),
-            Ok(d("2024-10-08"))
-        );
-        assert_eq!(
-            cal().add_working_days(d("2024-10-03"), 5),
-            Ok(d("2024-10-12"))
-        );
+        assert_eq!(cal().add_working_days(d("2024-10-01"), 1), Ok(d("2024-10-08")));
+        assert_eq!(cal().add_working_days(d("2024-10-03"), 5), Ok(d("2024-10-12")));
         // 10-12 is a 调休 Saturday.
-        assert_eq!(
-            cal().day_kind(d("2024-10-12")),
-            Ok(DayKind::AdjustedWorkday {
-                name: "国庆节".into()
-            })
-        );
+        assert_eq!(cal().day_kind(d("2024-10-12")), Ok(DayKind::AdjustedWorkday { name: "国庆节".into() }));
     }
 
     #[test]
     fn spring_festival_2025() {
         // 01-26 (Sun) worked; 01-28 (除夕) … 02-04 off; 02-08 (Sat) worked.
-        assert_eq!(
-            cal().add_working_days(d("2025-01-24"), 3),
-            Ok(d("2025-01-27"))
-        );
-        assert_eq!(
-            cal().add_working_days(d("2025-01-27"), 2),
-            Ok(d("2025-02-05"))
-        );
-        assert_eq!(
-            cal().add_working_days(d("2025-01-27"), 5),
-            Ok(d("2025-02-08"))
-        );
-        assert_eq!(
-            cal().day_kind(d("2025-01-28")),
-            Ok(DayKind::Holiday {
-                name: "春节".into()
-            })
-        );
+        assert_eq!(cal().add_working_days(d("2025-01-24"), 3), Ok(d("2025-01-27")));
+        assert_eq!(cal().add_working_days(d("2025-01-27"), 2), Ok(d("2025-02-05")));
+        assert_eq!(cal().add_working_days(d("2025-01-27"), 5), Ok(d("2025-02-08")));
+        assert_eq!(cal().day_kind(d("2025-01-28")), Ok(DayKind::Holiday { name: "春节".into() }));
     }
 
     #[test]
     fn ordinary_weekends_next_to_a_one_day_holiday_are_rest_days() {
         // 端午 2024-06-10 (Mon); 06-08/09 are an ordinary weekend, not listed in the notice.
         assert_eq!(cal().day_kind(d("2024-06-08")), Ok(DayKind::Weekend));
-        assert_eq!(
-            cal().add_working_days(d("2024-06-07"), 2),
-            Ok(d("2024-06-11"))
-        );
+        assert_eq!(cal().add_working_days(d("2024-06-07"), 2), Ok(d("2024-06-11")));
     }
 
     #[test]
     fn counting_crosses_a_year_end_when_both_years_are_known() {
         // 2024-12-31 (Tue) day 1, 2025-01-01 元旦 off, 01-02 day 2.
-        assert_eq!(
-            cal().add_working_days(d("2024-12-31"), 2),
-            Ok(d("2025-01-02"))
-        );
+        assert_eq!(cal().add_working_days(d("2024-12-31"), 2), Ok(d("2025-01-02")));
         // 2022-12-31 is named by the 2023 notice, but 2022 itself is not loaded.
-        assert_eq!(
-            cal().add_working_days(d("2022-12-30"), 1),
-            Err(CalendarError::YearUnknown { year: 2022 })
-        );
+        assert_eq!(cal().add_working_days(d("2022-12-30"), 1), Err(CalendarError::YearUnknown { year: 2022 }));
     }
 
     #[test]
     fn a_year_without_data_is_an_error_not_a_guess() {
         // 2026-12-31 is a Thursday: day 1 is known, day 2 would be in 2027.
-        assert_eq!(
-            cal().add_working_days(d("2026-12-31"), 1),
-            Ok(d("2026-12-31"))
-        );
-        assert_eq!(
-            cal().add_working_days(d("2026-12-31"), 2),
-            Err(CalendarError::YearUnknown { year: 2027 })
-        );
-        assert_eq!(
-            cal().is_working_day(d("2027-03-03")),
-            Err(CalendarError::YearUnknown { year: 2027 })
-        );
-        assert_eq!(
-            cal().add_working_days(d("2024-01-02"), 0),
-            Err(CalendarError::ZeroDays)
-        );
+        assert_eq!(cal().add_working_days(d("2026-12-31"), 1), Ok(d("2026-12-31")));
+        assert_eq!(cal().add_working_days(d("2026-12-31"), 2), Err(CalendarError::YearUnknown { year: 2027 }));
+        assert_eq!(cal().is_working_day(d("2027-03-03")), Err(CalendarError::YearUnknown { year: 2027 }));
+        assert_eq!(cal().add_working_days(d("2024-01-02"), 0), Err(CalendarError::ZeroDays));
     }
 
     #[test]
@@ -346,10 +274,7 @@ mod tests {
         assert_eq!(replaced.year, 2024);
         replaced.days.retain(|day| day.name != "国庆节");
         let calendar = WorkingCalendar::new(HolidayYear::embedded().iter().chain([&replaced]));
-        assert_eq!(
-            calendar.add_working_days(d("2024-09-30"), 5),
-            Ok(d("2024-10-04"))
-        );
+        assert_eq!(calendar.add_working_days(d("2024-09-30"), 5), Ok(d("2024-10-04")));
         assert_eq!(calendar.day_kind(d("2024-09-29")), Ok(DayKind::Weekend));
     }
 
@@ -361,29 +286,27 @@ mod tests {
         .expect("valid file");
         let calendar = WorkingCalendar::new(HolidayYear::embedded().iter().chain([&year_2027]));
         // 2026-12-31 (Thu) day 1; 2027-01-01 (Fri) off; 01-02/03 weekend; 01-04 (Mon) day 2.
-        assert_eq!(
-            calendar.add_working_days(d("2026-12-31"), 2),
-            Ok(d("2027-01-04"))
-        );
+        assert_eq!(calendar.add_working_days(d("2026-12-31"), 2), Ok(d("2027-01-04")));
     }
 
     #[test]
     fn malformed_files_are_refused_with_a_reason() {
         let err = |json: &str| HolidayYear::parse(json).expect_err("must be refused");
         assert!(matches!(err("{"), CalendarError::InvalidFile { .. }));
-        assert!(err(r#"{"year":2027,"source":"x","days":[{"date":"2027-02-30","name":"x","is_off_day":true}]}"#)
-            .to_string()
-            .contains("line 1"));
+        assert!(
+            err(r#"{"year":2027,"source":"x","days":[{"date":"2027-02-30","name":"x","is_off_day":true}]}"#)
+                .to_string()
+                .contains("line 1")
+        );
         // A 调休 working day on a Wednesday is not a 调休.
-        assert!(err(r#"{"year":2027,"source":"x","days":[{"date":"2027-01-06","name":"x","is_off_day":false}]}"#)
-            .to_string()
-            .contains("周末"));
+        assert!(
+            err(r#"{"year":2027,"source":"x","days":[{"date":"2027-01-06","name":"x","is_off_day":false}]}"#)
+                .to_string()
+                .contains("周末")
+        );
         let duplicate = r#"{"year":2027,"source":"x","days":[{"date":"2027-01-01","name":"a","is_off_day":true},{"date":"2027-01-01","name":"b","is_off_day":true}]}"#;
         assert!(err(duplicate).to_string().contains("重复"));
-        assert!(matches!(
-            err(r#"{"year":2027,"source":"x","days":[],"extra":1}"#),
-            CalendarError::InvalidFile { .. }
-        ));
+        assert!(matches!(err(r#"{"year":2027,"source":"x","days":[],"extra":1}"#), CalendarError::InvalidFile { .. }));
     }
 
     #[test]

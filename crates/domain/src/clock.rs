@@ -63,9 +63,7 @@ impl FixedClock {
     fn lock(&self) -> std::sync::MutexGuard<'_, DateTime<Utc>> {
         // A poisoned lock only means another thread panicked while holding it; the instant
         // inside is still a valid value.
-        self.at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.at.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -83,29 +81,18 @@ mod tests {
     fn shanghai_date_rolls_over_at_midnight_local_time() {
         let just_before = DateTime::parse_from_rfc3339("2024-10-11T23:59:59+08:00").expect("valid");
         let midnight = DateTime::parse_from_rfc3339("2024-10-11T16:00:00Z").expect("valid");
-        assert_eq!(
-            shanghai_date(just_before.to_utc()),
-            NaiveDate::from_ymd_opt(2024, 10, 11).expect("valid")
-        );
-        assert_eq!(
-            shanghai_date(midnight.to_utc()),
-            NaiveDate::from_ymd_opt(2024, 10, 12).expect("valid")
-        );
+        assert_eq!(shanghai_date(just_before.to_utc()), NaiveDate::from_ymd_opt(2024, 10, 11).expect("valid"));
+        assert_eq!(shanghai_date(midnight.to_utc()), NaiveDate::from_ymd_opt(2024, 10, 12).expect("valid"));
     }
 
     #[test]
     fn fixed_clock_stands_still_until_moved() {
-        let start = DateTime::parse_from_rfc3339("2024-10-11T23:59:00+08:00")
-            .expect("valid")
-            .to_utc();
+        let start = DateTime::parse_from_rfc3339("2024-10-11T23:59:00+08:00").expect("valid").to_utc();
         let clock = FixedClock::new(start);
         assert_eq!(clock.now(), start);
         assert_eq!(clock.now(), start);
         clock.advance(TimeDelta::seconds(60));
         assert_eq!(clock.now(), start + TimeDelta::seconds(60));
-        assert_eq!(
-            clock.today(),
-            NaiveDate::from_ymd_opt(2024, 10, 12).expect("valid")
-        );
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2024, 10, 12).expect("valid"));
     }
 }

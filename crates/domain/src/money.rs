@@ -17,9 +17,7 @@ const FEN_PER_YUAN: i64 = 100;
 /// - **serde**: serialised and deserialised as the integer number of fen (`{"amount": 20000000}`
 ///   for ¥200,000.00), matching the `BIGINT` fen column; no strings, no floats. Any `i64` is a
 ///   valid amount, so deserialising does not reject negative values.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money {
     fen: i64,
@@ -137,11 +135,7 @@ impl Money {
             s = rest;
         }
         if s.is_empty() {
-            return Err(if negative {
-                MoneyError::Format
-            } else {
-                MoneyError::Empty
-            });
+            return Err(if negative { MoneyError::Format } else { MoneyError::Empty });
         }
         let money = parse_unsigned(s)?;
         if negative {
@@ -178,20 +172,12 @@ fn parse_unsigned(s: &str) -> Result<Money, MoneyError> {
         let grouped = int_part.contains(',');
         let group_ok = !group.is_empty()
             && group.bytes().all(|b| b.is_ascii_digit())
-            && (!grouped
-                || if i == 0 {
-                    group.len() <= 3 && !group.starts_with('0')
-                } else {
-                    group.len() == 3
-                });
+            && (!grouped || if i == 0 { group.len() <= 3 && !group.starts_with('0') } else { group.len() == 3 });
         if !group_ok {
             return Err(MoneyError::Format);
         }
         for b in group.bytes() {
-            yuan = yuan
-                .checked_mul(10)
-                .and_then(|y| y.checked_add(i64::from(b - b'0')))
-                .ok_or(MoneyError::Overflow)?;
+            yuan = yuan.checked_mul(10).and_then(|y| y.checked_add(i64::from(b - b'0'))).ok_or(MoneyError::Overflow)?;
         }
     }
 
@@ -211,10 +197,7 @@ fn parse_unsigned(s: &str) -> Result<Money, MoneyError> {
         }
     }
 
-    yuan.checked_mul(FEN_PER_YUAN)
-        .and_then(|y| y.checked_add(fen))
-        .map(Money::from_fen)
-        .ok_or(MoneyError::Overflow)
+    yuan.checked_mul(FEN_PER_YUAN).and_then(|y| y.checked_add(fen)).map(Money::from_fen).ok_or(MoneyError::Overflow)
 }
 
 /// `¥200,000.00`; negative amounts as `-¥1.50`.
@@ -328,14 +311,8 @@ mod tests {
         assert_eq!(Money::from_fen(5).to_string(), "¥0.05");
         assert_eq!(Money::from_fen(100_000).to_string(), "¥1,000.00");
         assert_eq!(Money::from_fen(99_999).to_string(), "¥999.99");
-        assert_eq!(
-            Money::from_fen(i64::MIN).to_string(),
-            "-¥92,233,720,368,547,758.08"
-        );
-        assert_eq!(
-            Money::from_fen(i64::MIN).to_yuan_string(),
-            "-92233720368547758.08"
-        );
+        assert_eq!(Money::from_fen(i64::MIN).to_string(), "-¥92,233,720,368,547,758.08");
+        assert_eq!(Money::from_fen(i64::MIN).to_yuan_string(), "-92233720368547758.08");
     }
 
     #[test]
@@ -345,14 +322,8 @@ mod tests {
         assert_eq!(Money::ZERO.checked_sub(a), Some(Money::from_fen(-150)));
         assert!(Money::ZERO.checked_sub(a).is_some_and(Money::is_negative));
         assert!(!Money::ZERO.is_negative());
-        assert_eq!(
-            Money::from_fen(i64::MAX).checked_add(Money::from_fen(1)),
-            None
-        );
-        assert_eq!(
-            Money::from_fen(i64::MIN).checked_sub(Money::from_fen(1)),
-            None
-        );
+        assert_eq!(Money::from_fen(i64::MAX).checked_add(Money::from_fen(1)), None);
+        assert_eq!(Money::from_fen(i64::MIN).checked_sub(Money::from_fen(1)), None);
         assert_eq!(Money::from_yuan(200_000), Some(Money::from_fen(20_000_000)));
         assert_eq!(Money::from_yuan(i64::MAX), None);
         assert!(Money::from_fen(1) > Money::ZERO);
@@ -381,10 +352,7 @@ mod tests {
             assert_eq!(e.code(), code);
             assert!(e.to_string().contains("金额"));
         }
-        assert_eq!(
-            MoneyError::TooManyDecimals.to_string(),
-            "金额最多保留两位小数"
-        );
+        assert_eq!(MoneyError::TooManyDecimals.to_string(), "金额最多保留两位小数");
     }
 
     proptest! {

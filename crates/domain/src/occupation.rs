@@ -23,9 +23,8 @@ const CSV: &str = include_str!("../data/occupations/csco-2022.csv");
 const HEADER: &str = "code,name,level,level_name,mark,check";
 
 /// Level-4 rows by code, parsed once.
-static TABLE: LazyLock<BTreeMap<&'static str, Occupation>> = LazyLock::new(|| {
-    parse_table(CSV).expect("embedded csco-2022.csv is well-formed (checked by the tests)")
-});
+static TABLE: LazyLock<BTreeMap<&'static str, Occupation>> =
+    LazyLock::new(|| parse_table(CSV).expect("embedded csco-2022.csv is well-formed (checked by the tests)"));
 
 /// One occupation (level 4, 职业/细类) of the 2022 classification.
 ///
@@ -148,12 +147,7 @@ impl OccupationCode {
         if !has_code_shape(code) {
             return Err(OccupationError::Format);
         }
-        TABLE
-            .get(code)
-            .map(OccupationCode)
-            .ok_or_else(|| OccupationError::Unknown {
-                code: code.to_owned(),
-            })
+        TABLE.get(code).map(OccupationCode).ok_or_else(|| OccupationError::Unknown { code: code.to_owned() })
     }
 
     /// The code, e.g. `"6-18-02-04"`.
@@ -203,9 +197,7 @@ impl Ord for OccupationCode {
 
 impl fmt::Debug for OccupationCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("OccupationCode")
-            .field(&self.as_str())
-            .finish()
+        f.debug_tuple("OccupationCode").field(&self.as_str()).finish()
     }
 }
 
@@ -322,14 +314,8 @@ fn parse_table(csv: &'static str) -> Result<BTreeMap<&'static str, Occupation>, 
         if check.is_empty() {
             return Err(format!("line {line_no}: empty check"));
         }
-        let occupation = Occupation {
-            code,
-            name,
-            green,
-            digital,
-            needs_confirmation: *check != "agree",
-            source_check: check,
-        };
+        let occupation =
+            Occupation { code, name, green, digital, needs_confirmation: *check != "agree", source_check: check };
         if table.insert(*code, occupation).is_some() {
             return Err(format!("line {line_no}: duplicate level-4 code {code}"));
         }
@@ -353,13 +339,9 @@ mod tests {
         // Totals stated in PROVENANCE.md: green (L + L/S) 134, digital (S + L/S) 95, both 23.
         let green = Occupation::all().filter(|o| o.is_green()).count();
         let digital = Occupation::all().filter(|o| o.is_digital()).count();
-        let both = Occupation::all()
-            .filter(|o| o.is_green() && o.is_digital())
-            .count();
+        let both = Occupation::all().filter(|o| o.is_green() && o.is_digital()).count();
         assert_eq!((green, digital, both), (134, 95, 23));
-        let agree = Occupation::all()
-            .filter(|o| !o.needs_confirmation())
-            .count();
+        let agree = Occupation::all().filter(|o| !o.needs_confirmation()).count();
         assert_eq!(agree, 1_622);
     }
 
@@ -402,16 +384,7 @@ mod tests {
 
     #[test]
     fn format_errors() {
-        for s in [
-            "",
-            "6-18-02",
-            "61802 04",
-            "6-18-02-4",
-            "6/18/02/04",
-            "6-18-02-04-",
-            "６-18-02-04",
-            "a-bc-de-fg",
-        ] {
+        for s in ["", "6-18-02", "61802 04", "6-18-02-4", "6/18/02/04", "6-18-02-04-", "６-18-02-04", "a-bc-de-fg"] {
             let e = OccupationCode::parse(s).expect_err(s);
             assert_eq!(e, OccupationError::Format, "{s}");
             assert_eq!(e.code(), "occupation_format");
@@ -442,10 +415,7 @@ mod tests {
     fn codes_compare_by_code() {
         assert_eq!(code("6-18-02-04"), code("6-18-02-04"));
         assert!(code("4-10-01-05") < code("6-18-02-04"));
-        assert_eq!(
-            format!("{:?}", code("6-31-01-03")),
-            "OccupationCode(\"6-31-01-03\")"
-        );
+        assert_eq!(format!("{:?}", code("6-31-01-03")), "OccupationCode(\"6-31-01-03\")");
         assert_eq!(code("6-31-01-03").to_string(), "6-31-01-03");
         assert_eq!(code("6-31-01-03").occupation().code(), code("6-31-01-03"));
     }

@@ -22,11 +22,7 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy {
-            min_length: 12,
-            min_classes: 3,
-            max_age_days: 90,
-        }
+        PasswordPolicy { min_length: 12, min_classes: 3, max_age_days: 90 }
     }
 }
 
@@ -73,9 +69,7 @@ impl PasswordPolicy {
     pub fn check(&self, password: &str, username: &str) -> Result<(), PasswordError> {
         let length = password.chars().count();
         if length < self.min_length {
-            return Err(PasswordError::TooShort {
-                min: self.min_length,
-            });
+            return Err(PasswordError::TooShort { min: self.min_length });
         }
         if length > MAX_LENGTH {
             return Err(PasswordError::TooLong { max: MAX_LENGTH });
@@ -91,9 +85,7 @@ impl PasswordPolicy {
         .filter(|&present| present)
         .count();
         if classes < self.min_classes {
-            return Err(PasswordError::TooSimple {
-                min: self.min_classes,
-            });
+            return Err(PasswordError::TooSimple { min: self.min_classes });
         }
         let lower = password.to_lowercase();
         let username = username.trim().to_lowercase();
@@ -126,35 +118,15 @@ mod tests {
     #[test]
     fn the_default_policy() {
         assert_eq!(check("Tr4ining-base"), Ok(()));
-        assert_eq!(
-            check("青浦区实训基地2024abc"),
-            Ok(()),
-            "Chinese characters count, as the fourth class"
-        );
+        assert_eq!(check("青浦区实训基地2024abc"), Ok(()), "Chinese characters count, as the fourth class");
         assert_eq!(check("Short1!"), Err(PasswordError::TooShort { min: 12 }));
-        assert_eq!(
-            check("alllowercaseletters"),
-            Err(PasswordError::TooSimple { min: 3 })
-        );
-        assert_eq!(
-            check("lowercase1234"),
-            Err(PasswordError::TooSimple { min: 3 })
-        );
-        assert_eq!(
-            check("Zhangsan-2024!"),
-            Err(PasswordError::ContainsUsername)
-        );
+        assert_eq!(check("alllowercaseletters"), Err(PasswordError::TooSimple { min: 3 }));
+        assert_eq!(check("lowercase1234"), Err(PasswordError::TooSimple { min: 3 }));
+        assert_eq!(check("Zhangsan-2024!"), Err(PasswordError::ContainsUsername));
         assert_eq!(check("P@ssw0rd1234"), Err(PasswordError::Common));
         assert_eq!(check("WELCOME@2024"), Err(PasswordError::Common));
-        assert_eq!(
-            check("Welcome@2024"),
-            Err(PasswordError::Common),
-            "compared ignoring case"
-        );
-        assert_eq!(
-            check(&"Aa1!".repeat(40)),
-            Err(PasswordError::TooLong { max: 128 })
-        );
+        assert_eq!(check("Welcome@2024"), Err(PasswordError::Common), "compared ignoring case");
+        assert_eq!(check(&"Aa1!".repeat(40)), Err(PasswordError::TooLong { max: 128 }));
         assert_eq!(PasswordError::Common.code(), "password_common");
     }
 
@@ -162,11 +134,8 @@ mod tests {
     fn every_listed_password_is_refused() {
         for common in COMMON.iter() {
             assert!(check(common).is_err(), "{common}");
-            let capitalised: String = common
-                .chars()
-                .enumerate()
-                .map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c })
-                .collect();
+            let capitalised: String =
+                common.chars().enumerate().map(|(i, c)| if i == 0 { c.to_ascii_uppercase() } else { c }).collect();
             assert!(check(&capitalised).is_err(), "{capitalised}");
         }
     }
@@ -174,16 +143,11 @@ mod tests {
     #[test]
     fn bureau_passwords_expire_after_90_days() {
         let policy = PasswordPolicy::default();
-        let set = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
-            .expect("instant")
-            .to_utc();
+        let set = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").expect("instant").to_utc();
         assert!(!policy.expired(Role::Staff, set, set + TimeDelta::days(89)));
         assert!(policy.expired(Role::Staff, set, set + TimeDelta::days(90)));
         assert!(!policy.expired(Role::Applicant, set, set + TimeDelta::days(900)));
-        let never = PasswordPolicy {
-            max_age_days: 0,
-            ..policy
-        };
+        let never = PasswordPolicy { max_age_days: 0, ..policy };
         assert!(!never.expired(Role::Auditor, set, set + TimeDelta::days(900)));
     }
 

@@ -85,10 +85,9 @@ pub fn decide(role: Option<Role>, action: Action) -> Decision {
         (Rule::Public, _) => Decision::Allow(None),
         (_, None) => Decision::SignInRequired,
         (Rule::AnySignedIn(scope), Some(_)) => Decision::Allow(Some(scope)),
-        (Rule::Roles(allowed), Some(role)) => allowed
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map_or(Decision::Deny, |(_, scope)| Decision::Allow(Some(*scope))),
+        (Rule::Roles(allowed), Some(role)) => {
+            allowed.iter().find(|(r, _)| *r == role).map_or(Decision::Deny, |(_, scope)| Decision::Allow(Some(*scope)))
+        }
     }
 }
 
@@ -130,11 +129,7 @@ mod tests {
     #[test]
     fn only_the_auditor_reads_the_audit_trail() {
         for role in Role::ALL {
-            let expected = if role == Role::Auditor {
-                Decision::Allow(Some(Scope::All))
-            } else {
-                Decision::Deny
-            };
+            let expected = if role == Role::Auditor { Decision::Allow(Some(Scope::All)) } else { Decision::Deny };
             assert_eq!(decide(Some(role), Action::ReadAudit), expected, "{role}");
             assert_eq!(decide(Some(role), Action::VerifyAudit), expected, "{role}");
         }
@@ -143,18 +138,11 @@ mod tests {
     #[test]
     fn administrators_are_never_granted_business_actions() {
         // Every action an administrator role may perform is an account, security or audit action.
-        let administrative = [
-            Action::ManageOwnAccount,
-            Action::ReadAudit,
-            Action::VerifyAudit,
-        ];
+        let administrative = [Action::ManageOwnAccount, Action::ReadAudit, Action::VerifyAudit];
         for action in Action::ALL {
             if let Rule::Roles(allowed) = rule(action) {
                 for (role, _) in allowed {
-                    assert!(
-                        !role.is_administrator() || administrative.contains(&action),
-                        "{role} {action:?}"
-                    );
+                    assert!(!role.is_administrator() || administrative.contains(&action), "{role} {action:?}");
                 }
             }
         }

@@ -109,20 +109,14 @@ impl ResidentIdError {
 
 /// The MOD 11-2 check character for 17 ASCII digits.
 fn check_char(body: &[u8]) -> u8 {
-    let sum: u32 = body
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&d, w)| u32::from(d.wrapping_sub(b'0')) * w)
-        .sum();
+    let sum: u32 = body.iter().zip(WEIGHTS).map(|(&d, w)| u32::from(d.wrapping_sub(b'0')) * w).sum();
     let index = usize::try_from(sum % 11).unwrap_or(0);
     CHECK_CHARS.get(index).copied().unwrap_or(b'?')
 }
 
 /// Value of a run of ASCII digits (the caller has checked they are digits; at most 4 of them).
 fn digits_value(digits: &[u8]) -> u32 {
-    digits
-        .iter()
-        .fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
+    digits.iter().fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0')))
 }
 
 impl ResidentId {
@@ -144,16 +138,9 @@ impl ResidentId {
         }
         let mut value = String::with_capacity(LEN);
         for (i, c) in trimmed.chars().enumerate() {
-            let ok = if i < LEN - 1 {
-                c.is_ascii_digit()
-            } else {
-                c.is_ascii_digit() || c == 'X' || c == 'x'
-            };
+            let ok = if i < LEN - 1 { c.is_ascii_digit() } else { c.is_ascii_digit() || c == 'X' || c == 'x' };
             if !ok {
-                return Err(ResidentIdError::Format {
-                    position: i + 1,
-                    found: c,
-                });
+                return Err(ResidentIdError::Format { position: i + 1, found: c });
             }
             value.push(c.to_ascii_uppercase());
         }
@@ -163,11 +150,7 @@ impl ResidentId {
             .get(6..14)
             .and_then(|d| {
                 let year = i32::try_from(digits_value(d.get(0..4)?)).ok()?;
-                NaiveDate::from_ymd_opt(
-                    year,
-                    digits_value(d.get(4..6)?),
-                    digits_value(d.get(6..8)?),
-                )
+                NaiveDate::from_ymd_opt(year, digits_value(d.get(4..6)?), digits_value(d.get(6..8)?))
             })
             .filter(|&date| {
                 let (y, m, d) = EARLIEST_BIRTH;
@@ -179,10 +162,7 @@ impl ResidentId {
         let expected = check_char(body);
         let found = last.first().copied().unwrap_or(b'?');
         if expected != found {
-            return Err(ResidentIdError::Check {
-                expected: char::from(expected),
-                found: char::from(found),
-            });
+            return Err(ResidentIdError::Check { expected: char::from(expected), found: char::from(found) });
         }
         Ok(Self { value, birth_date })
     }
@@ -224,11 +204,7 @@ impl ResidentId {
     #[must_use]
     pub fn sex(&self) -> Sex {
         let digit = self.value.as_bytes().get(16).copied().unwrap_or(b'0');
-        if digit.wrapping_sub(b'0') % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        if digit.wrapping_sub(b'0') % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// Positions 1–6: the GB/T 2260 address code at the time of issue (e.g. `"310118"`).
@@ -293,8 +269,7 @@ mod tests {
     }
 
     fn vectors() -> Section {
-        let v: Vectors = serde_json::from_str(include_str!("../data/test-vectors/ids.json"))
-            .expect("ids.json parses");
+        let v: Vectors = serde_json::from_str(include_str!("../data/test-vectors/ids.json")).expect("ids.json parses");
         v.resident_id
     }
 
@@ -327,22 +302,9 @@ mod tests {
         for v in &section.invalid {
             let result = ResidentId::parse(&v.value);
             match v.reason.as_str() {
-                "length" => assert!(
-                    matches!(result, Err(ResidentIdError::Length { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
-                "date" => assert_eq!(
-                    result,
-                    Err(ResidentIdError::InvalidBirthDate),
-                    "{}",
-                    v.value
-                ),
-                "check" => assert!(
-                    matches!(result, Err(ResidentIdError::Check { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
+                "length" => assert!(matches!(result, Err(ResidentIdError::Length { .. })), "{}: {result:?}", v.value),
+                "date" => assert_eq!(result, Err(ResidentIdError::InvalidBirthDate), "{}", v.value),
+                "check" => assert!(matches!(result, Err(ResidentIdError::Check { .. })), "{}: {result:?}", v.value),
                 "format" if v.value.ends_with('x') => {
                     // The vectors are strict; our policy accepts a lower-case x. The result must
                     // be exactly that of the upper-cased input: the same valid id, or a check error.
@@ -359,11 +321,7 @@ mod tests {
                         }
                     }
                 }
-                "format" => assert!(
-                    matches!(result, Err(ResidentIdError::Format { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
+                "format" => assert!(matches!(result, Err(ResidentIdError::Format { .. })), "{}: {result:?}", v.value),
                 other => panic!("unknown reason {other}"),
             }
         }
@@ -388,30 +346,12 @@ mod tests {
 
     #[test]
     fn format_error_names_position() {
-        assert_eq!(
-            ResidentId::parse("11010519491231O02X"),
-            Err(ResidentIdError::Format {
-                position: 15,
-                found: 'O'
-            })
-        );
-        assert_eq!(
-            ResidentId::parse("11010519491231002Y"),
-            Err(ResidentIdError::Format {
-                position: 18,
-                found: 'Y'
-            })
-        );
+        assert_eq!(ResidentId::parse("11010519491231O02X"), Err(ResidentIdError::Format { position: 15, found: 'O' }));
+        assert_eq!(ResidentId::parse("11010519491231002Y"), Err(ResidentIdError::Format { position: 18, found: 'Y' }));
         // Only the check position may be X.
-        assert!(matches!(
-            ResidentId::parse("1101051949123100X2"),
-            Err(ResidentIdError::Format { position: 17, .. })
-        ));
+        assert!(matches!(ResidentId::parse("1101051949123100X2"), Err(ResidentIdError::Format { position: 17, .. })));
         // Full-width digits are characters, not bytes.
-        assert!(matches!(
-            ResidentId::parse("１10105194912310021"),
-            Err(ResidentIdError::Format { position: 1, .. })
-        ));
+        assert!(matches!(ResidentId::parse("１10105194912310021"), Err(ResidentIdError::Format { position: 1, .. })));
     }
 
     #[test]
@@ -419,64 +359,37 @@ mod tests {
         // 1879-12-31 with a correct check character.
         let body = "44052418791231001";
         let id = format!("{body}{}", char::from(check_char(body.as_bytes())));
-        assert_eq!(
-            ResidentId::parse(&id),
-            Err(ResidentIdError::InvalidBirthDate)
-        );
+        assert_eq!(ResidentId::parse(&id), Err(ResidentIdError::InvalidBirthDate));
     }
 
     #[test]
     fn parse_at_refuses_future_birth_dates() {
         let s = "310118200002290020";
         assert!(ResidentId::parse_at(s, date(2000, 2, 29)).is_ok());
-        assert_eq!(
-            ResidentId::parse_at(s, date(2000, 2, 28)),
-            Err(ResidentIdError::BirthDateInFuture)
-        );
+        assert_eq!(ResidentId::parse_at(s, date(2000, 2, 28)), Err(ResidentIdError::BirthDateInFuture));
         // Syntax errors still win.
-        assert!(matches!(
-            ResidentId::parse_at("310118", date(2000, 1, 1)),
-            Err(ResidentIdError::Length { actual: 6 })
-        ));
+        assert!(matches!(ResidentId::parse_at("310118", date(2000, 1, 1)), Err(ResidentIdError::Length { actual: 6 })));
     }
 
     #[test]
     fn error_codes_and_messages() {
         let cases: [(ResidentIdError, &str); 5] = [
             (ResidentIdError::Length { actual: 15 }, "resident_id_length"),
-            (
-                ResidentIdError::Format {
-                    position: 3,
-                    found: 'a',
-                },
-                "resident_id_format",
-            ),
+            (ResidentIdError::Format { position: 3, found: 'a' }, "resident_id_format"),
             (ResidentIdError::InvalidBirthDate, "resident_id_date"),
-            (
-                ResidentIdError::Check {
-                    expected: '1',
-                    found: 'X',
-                },
-                "resident_id_check",
-            ),
+            (ResidentIdError::Check { expected: '1', found: 'X' }, "resident_id_check"),
             (ResidentIdError::BirthDateInFuture, "resident_id_future"),
         ];
         for (e, code) in cases {
             assert_eq!(e.code(), code);
             assert!(e.to_string().starts_with("公民身份号码"));
         }
-        assert_eq!(
-            ResidentIdError::Length { actual: 15 }.to_string(),
-            "公民身份号码应为18位，实际为15位"
-        );
+        assert_eq!(ResidentIdError::Length { actual: 15 }.to_string(), "公民身份号码应为18位，实际为15位");
     }
 
     #[test]
     fn sex_serialises_in_snake_case() {
-        assert_eq!(
-            serde_json::to_string(&Sex::Female).expect("serialises"),
-            "\"female\""
-        );
+        assert_eq!(serde_json::to_string(&Sex::Female).expect("serialises"), "\"female\"");
     }
 
     /// A valid id from an address code, a birth date and a sequence number.

@@ -102,10 +102,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, UnknownRole> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -117,10 +114,7 @@ pub enum DutyConflict {
     #[error("{0}不得办理业务数据")]
     AdministratorOnBusinessData(&'static str),
     #[error("系统管理员、安全管理员、审计管理员须由不同账号担任，不得由{from}改为{to}")]
-    AdministratorRoleSwitch {
-        from: &'static str,
-        to: &'static str,
-    },
+    AdministratorRoleSwitch { from: &'static str, to: &'static str },
 }
 
 impl DutyConflict {
@@ -136,30 +130,19 @@ impl DutyConflict {
 /// A proposal (a recognition list, a revocation, a funding request) is approved by someone
 /// other than the person who drafted it.
 pub fn ensure_not_own_proposal(proposer: UserId, approver: UserId) -> Result<(), DutyConflict> {
-    if proposer == approver {
-        Err(DutyConflict::OwnProposal)
-    } else {
-        Ok(())
-    }
+    if proposer == approver { Err(DutyConflict::OwnProposal) } else { Ok(()) }
 }
 
 /// Business data is never changed by an administrator role.
 pub fn ensure_may_touch_business_data(role: Role) -> Result<(), DutyConflict> {
-    if role.may_touch_business_data() {
-        Ok(())
-    } else {
-        Err(DutyConflict::AdministratorOnBusinessData(role.label()))
-    }
+    if role.may_touch_business_data() { Ok(()) } else { Err(DutyConflict::AdministratorOnBusinessData(role.label())) }
 }
 
 /// Changing an account's role: one administrator role is never turned into another, so the
 /// three stay with three different accounts (and so, in practice, three different people).
 pub fn ensure_role_change_allowed(from: Role, to: Role) -> Result<(), DutyConflict> {
     if from != to && from.is_administrator() && to.is_administrator() {
-        return Err(DutyConflict::AdministratorRoleSwitch {
-            from: from.label(),
-            to: to.label(),
-        });
+        return Err(DutyConflict::AdministratorRoleSwitch { from: from.label(), to: to.label() });
     }
     Ok(())
 }
@@ -175,34 +158,23 @@ mod tests {
             assert!(!role.label().is_ascii());
         }
         assert_eq!("root".parse::<Role>(), Err(UnknownRole("root".into())));
-        assert_eq!(
-            serde_json::to_string(&Role::Secadmin).expect("json"),
-            "\"secadmin\""
-        );
+        assert_eq!(serde_json::to_string(&Role::Secadmin).expect("json"), "\"secadmin\"");
     }
 
     #[test]
     fn nobody_approves_their_own_proposal() {
         let drafter = UserId::new();
-        assert_eq!(
-            ensure_not_own_proposal(drafter, drafter),
-            Err(DutyConflict::OwnProposal)
-        );
+        assert_eq!(ensure_not_own_proposal(drafter, drafter), Err(DutyConflict::OwnProposal));
         assert_eq!(ensure_not_own_proposal(drafter, UserId::new()), Ok(()));
     }
 
     #[test]
     fn administrators_stay_out_of_business_data_and_out_of_each_others_roles() {
         for role in Role::ALL {
-            assert_eq!(
-                ensure_may_touch_business_data(role).is_ok(),
-                !role.is_administrator(),
-                "{role}"
-            );
+            assert_eq!(ensure_may_touch_business_data(role).is_ok(), !role.is_administrator(), "{role}");
             for other in Role::ALL {
                 let allowed = ensure_role_change_allowed(role, other).is_ok();
-                let forbidden =
-                    role != other && role.is_administrator() && other.is_administrator();
+                let forbidden = role != other && role.is_administrator() && other.is_administrator();
                 assert_eq!(allowed, !forbidden, "{role} → {other}");
             }
         }

@@ -28,9 +28,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 const CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Wi = 3^(i−1) mod 31 for positions 1–17.
-const WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 /// GB 11714 organisation-code weights over its first 8 characters.
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -54,9 +52,7 @@ pub enum UsccError {
         actual: usize,
     },
     /// A character outside `0-9 A-H J-N P-R T U W-Y` (1-based position).
-    #[error(
-        "统一社会信用代码第{position}位字符“{found}”无效（只能使用数字和除 I、O、S、V、Z 以外的大写字母）"
-    )]
+    #[error("统一社会信用代码第{position}位字符“{found}”无效（只能使用数字和除 I、O、S、V、Z 以外的大写字母）")]
     Charset {
         /// 1-based position of the offending character.
         position: usize,
@@ -90,10 +86,7 @@ impl UsccError {
 
 /// Value (0…30) of a character of the code, or `None` if it is not in the set.
 fn char_value(c: u8) -> Option<u32> {
-    CHARSET
-        .iter()
-        .position(|&x| x == c)
-        .and_then(|v| u32::try_from(v).ok())
+    CHARSET.iter().position(|&x| x == c).and_then(|v| u32::try_from(v).ok())
 }
 
 /// The check character for 17 characters that are all in [`CHARSET`].
@@ -124,10 +117,7 @@ impl Uscc {
             let upper = c.to_ascii_uppercase();
             let in_set = u8::try_from(upper).is_ok_and(|b| CHARSET.contains(&b));
             if !in_set {
-                return Err(UsccError::Charset {
-                    position: i + 1,
-                    found: c,
-                });
+                return Err(UsccError::Charset { position: i + 1, found: c });
             }
             canonical.push(upper);
         }
@@ -136,10 +126,7 @@ impl Uscc {
         let expected = check_char(body).unwrap_or(b'?');
         let found = found.first().copied().unwrap_or(b'?');
         if expected != found {
-            return Err(UsccError::Check {
-                expected: char::from(expected),
-                found: char::from(found),
-            });
+            return Err(UsccError::Check { expected: char::from(expected), found: char::from(found) });
         }
         Ok(Self(canonical))
     }
@@ -287,8 +274,7 @@ mod tests {
     }
 
     fn vectors() -> Section {
-        let v: Vectors = serde_json::from_str(include_str!("../data/test-vectors/ids.json"))
-            .expect("ids.json parses");
+        let v: Vectors = serde_json::from_str(include_str!("../data/test-vectors/ids.json")).expect("ids.json parses");
         v.uscc
     }
 
@@ -310,16 +296,8 @@ mod tests {
         for v in &section.invalid {
             let result = Uscc::parse(&v.value);
             match v.reason.as_str() {
-                "length" => assert!(
-                    matches!(result, Err(UsccError::Length { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
-                "check" => assert!(
-                    matches!(result, Err(UsccError::Check { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
+                "length" => assert!(matches!(result, Err(UsccError::Length { .. })), "{}: {result:?}", v.value),
+                "check" => assert!(matches!(result, Err(UsccError::Check { .. })), "{}: {result:?}", v.value),
                 "format" if v.value.bytes().any(|b| b.is_ascii_lowercase()) => {
                     // Our policy upper-cases input: the vector is accepted iff its upper-case
                     // form is valid, and then normalises to it.
@@ -329,11 +307,7 @@ mod tests {
                         Err(e) => assert_eq!(result, Err(e), "{}", v.value),
                     }
                 }
-                "format" => assert!(
-                    matches!(result, Err(UsccError::Charset { .. })),
-                    "{}: {result:?}",
-                    v.value
-                ),
+                "format" => assert!(matches!(result, Err(UsccError::Charset { .. })), "{}: {result:?}", v.value),
                 "org_code_check" => {
                     let code = result.expect("mod-31 check passes, so parse accepts it");
                     assert!(!code.org_code_check_ok(), "{}", v.value);
@@ -351,39 +325,15 @@ mod tests {
 
     #[test]
     fn charset_error_names_position_and_char() {
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4Z"),
-            Err(UsccError::Charset {
-                position: 18,
-                found: 'Z'
-            })
-        );
-        assert_eq!(
-            Uscc::parse("914403001922O38216"),
-            Err(UsccError::Charset {
-                position: 13,
-                found: 'O'
-            })
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4Z"), Err(UsccError::Charset { position: 18, found: 'Z' }));
+        assert_eq!(Uscc::parse("914403001922O38216"), Err(UsccError::Charset { position: 13, found: 'O' }));
         // Non-ASCII counts as one character, not as its UTF-8 bytes.
-        assert_eq!(
-            Uscc::parse("91350100M000100Y4中"),
-            Err(UsccError::Charset {
-                position: 18,
-                found: '中'
-            })
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y4中"), Err(UsccError::Charset { position: 18, found: '中' }));
     }
 
     #[test]
     fn check_error_reports_expected_and_found() {
-        assert_eq!(
-            Uscc::parse("91350100M000100Y44"),
-            Err(UsccError::Check {
-                expected: '3',
-                found: '4'
-            })
-        );
+        assert_eq!(Uscc::parse("91350100M000100Y44"), Err(UsccError::Check { expected: '3', found: '4' }));
     }
 
     #[test]

@@ -29,11 +29,10 @@ pub struct AuditRecord<'a> {
 /// transaction fails with it: nothing is changed without its record (SEC-37).
 pub async fn append(tx: &mut Tx, key: &AuditKey, record: &AuditRecord<'_>) -> Result<AuditId> {
     // Taking the head row serialises appends (PostgreSQL row lock; SQLite's single writer).
-    let (head_seq, head_hash): (i64, String) = on_tx!(tx, |c| sqlx::query_as(
-        "UPDATE audit_head SET appends = appends + 1 WHERE id = 1 RETURNING seq, hash"
-    )
-    .fetch_one(c)
-    .await)?;
+    let (head_seq, head_hash): (i64, String) =
+        on_tx!(tx, |c| sqlx::query_as("UPDATE audit_head SET appends = appends + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(c)
+            .await)?;
     let id = AuditId::new();
     let chained = ChainedRecord {
         seq: head_seq + 1,
@@ -51,37 +50,35 @@ pub async fn append(tx: &mut Tx, key: &AuditKey, record: &AuditRecord<'_>) -> Re
     let hash = chain_hash(key, &head_hash, &chained);
     on_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO audit_log (id, seq, at, actor, actor_role, organization_id, client_ip, request_id,
+            "INSERT INTO audit_log (id, seq, at, actor, actor_role, organization_id, client_ip, request_id,
              action, object_type, object_id, detail, alg, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-    )
-    .bind(id.to_string())
-    .bind(chained.seq)
-    .bind(chained.at)
-    .bind(&chained.actor)
-    .bind(&chained.actor_role)
-    .bind(&chained.organization_id)
-    .bind(&chained.client_ip)
-    .bind(&chained.request_id)
-    .bind(&chained.action)
-    .bind(&chained.object_type)
-    .bind(&chained.object_id)
-    .bind(&chained.detail)
-    .bind(ALGORITHM)
-    .bind(&head_hash)
-    .bind(&hash)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(id.to_string())
+        .bind(chained.seq)
+        .bind(chained.at)
+        .bind(&chained.actor)
+        .bind(&chained.actor_role)
+        .bind(&chained.organization_id)
+        .bind(&chained.client_ip)
+        .bind(&chained.request_id)
+        .bind(&chained.action)
+        .bind(&chained.object_type)
+        .bind(&chained.object_id)
+        .bind(&chained.detail)
+        .bind(ALGORITHM)
+        .bind(&head_hash)
+        .bind(&hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
-    )
-    .bind(chained.seq)
-    .bind(&hash)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(chained.seq)
+        .bind(&hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(id)
 }
 
@@ -179,11 +176,8 @@ pub async fn search(db: &Db, filter: &AuditFilter<'_>) -> Result<Vec<StoredRecor
 
 /// The recorded head of the chain: `(seq, hash)`.
 pub async fn head(db: &Db) -> Result<(i64, String)> {
-    let head: Option<(i64, String)> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT seq, hash FROM audit_head WHERE id = 1"
-    )
-    .fetch_optional(c)
-    .await)?;
+    let head: Option<(i64, String)> =
+        on_pool!(db, |c| sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(c).await)?;
     head.ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))
 }
 

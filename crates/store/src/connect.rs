@@ -26,10 +26,7 @@ fn migrator(engine: Engine) -> Migrator {
     };
     let mut migrations: Vec<_> = SHARED.iter().chain(own.iter()).cloned().collect();
     migrations.sort_by_key(|m| m.version);
-    Migrator {
-        migrations: std::borrow::Cow::Owned(migrations),
-        ..Migrator::DEFAULT
-    }
+    Migrator { migrations: std::borrow::Cow::Owned(migrations), ..Migrator::DEFAULT }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +84,7 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move { check_sqlite(conn).await.map_err(to_sqlx) })
-                    })
+                    .after_connect(|conn, _| Box::pin(async move { check_sqlite(conn).await.map_err(to_sqlx) }))
                     .connect_with(connect)
                     .await?;
                 Ok(Db::Sqlite(pool))
@@ -102,9 +97,7 @@ impl Db {
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move { check_postgres(conn).await.map_err(to_sqlx) })
-                    })
+                    .after_connect(|conn, _| Box::pin(async move { check_postgres(conn).await.map_err(to_sqlx) }))
                     .connect_with(connect)
                     .await?;
                 Ok(Db::Postgres(pool))
@@ -125,9 +118,7 @@ impl Db {
         )
         .fetch_all(c)
         .await)?;
-        Ok(migrator(self.engine())
-            .iter()
-            .all(|m| applied.contains(&m.version)))
+        Ok(migrator(self.engine()).iter().all(|m| applied.contains(&m.version)))
     }
 }
 
@@ -140,66 +131,41 @@ fn to_sqlx(error: StoreError) -> sqlx::Error {
 
 /// Refuses a SQLite connection whose pragmas could lose or corrupt data.
 pub async fn check_sqlite(conn: &mut SqliteConnection) -> Result<()> {
-    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&mut *conn)
-        .await?;
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await?;
     if !journal.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::UnsafeSetting(format!(
-            "SQLite journal_mode is {journal}, expected wal"
-        )));
+        return Err(StoreError::UnsafeSetting(format!("SQLite journal_mode is {journal}, expected wal")));
     }
     // 2 = FULL, 3 = EXTRA.
-    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
-        .fetch_one(&mut *conn)
-        .await?;
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await?;
     if synchronous < 2 {
         return Err(StoreError::UnsafeSetting(format!(
             "SQLite synchronous is {synchronous}, expected FULL (2) or EXTRA (3)"
         )));
     }
-    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(&mut *conn)
-        .await?;
+    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await?;
     if foreign_keys != 1 {
-        return Err(StoreError::UnsafeSetting(
-            "SQLite foreign_keys is off".into(),
-        ));
+        return Err(StoreError::UnsafeSetting("SQLite foreign_keys is off".into()));
     }
-    let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-        .fetch_one(&mut *conn)
-        .await?;
+    let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await?;
     if busy_timeout <= 0 {
-        return Err(StoreError::UnsafeSetting(
-            "SQLite busy_timeout is not set".into(),
-        ));
+        return Err(StoreError::UnsafeSetting("SQLite busy_timeout is not set".into()));
     }
     Ok(())
 }
 
 /// Refuses a PostgreSQL server that may acknowledge a commit it has not made durable.
 pub async fn check_postgres(conn: &mut PgConnection) -> Result<()> {
-    for (setting, expected) in [
-        ("fsync", "on"),
-        ("full_page_writes", "on"),
-        ("data_sync_retry", "off"),
-    ] {
-        let value: String = sqlx::query_scalar("SELECT current_setting($1)")
-            .bind(setting)
-            .fetch_one(&mut *conn)
-            .await?;
+    for (setting, expected) in [("fsync", "on"), ("full_page_writes", "on"), ("data_sync_retry", "off")] {
+        let value: String =
+            sqlx::query_scalar("SELECT current_setting($1)").bind(setting).fetch_one(&mut *conn).await?;
         if value != expected {
-            return Err(StoreError::UnsafeSetting(format!(
-                "PostgreSQL {setting} is {value}, expected {expected}"
-            )));
+            return Err(StoreError::UnsafeSetting(format!("PostgreSQL {setting} is {value}, expected {expected}")));
         }
     }
-    let commit: String = sqlx::query_scalar("SELECT current_setting('synchronous_commit')")
-        .fetch_one(&mut *conn)
-        .await?;
+    let commit: String =
+        sqlx::query_scalar("SELECT current_setting('synchronous_commit')").fetch_one(&mut *conn).await?;
     if commit == "off" {
-        return Err(StoreError::UnsafeSetting(
-            "PostgreSQL synchronous_commit is off".into(),
-        ));
+        return Err(StoreError::UnsafeSetting("PostgreSQL synchronous_commit is off".into()));
     }
     Ok(())
 }
@@ -216,26 +182,12 @@ pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
 
 async fn schema_ddl(url: &str, statement: &'static str, schema: &str) -> Result<()> {
     // Identifiers cannot be bound: the name is checked to be a plain identifier instead.
-    if schema.is_empty()
-        || !schema
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    {
-        return Err(StoreError::UnsafeSetting(format!(
-            "schema name {schema:?} is not a plain identifier"
-        )));
+    if schema.is_empty() || !schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(StoreError::UnsafeSetting(format!("schema name {schema:?} is not a plain identifier")));
     }
-    let cascade = if statement.starts_with("DROP") {
-        " CASCADE"
-    } else {
-        ""
-    };
+    let cascade = if statement.starts_with("DROP") { " CASCADE" } else { "" };
     let mut conn = PgConnection::connect(url).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "{statement} {schema}{cascade}"
-    )))
-    .execute(&mut conn)
-    .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("{statement} {schema}{cascade}"))).execute(&mut conn).await?;
     conn.close().await?;
     Ok(())
 }
@@ -248,17 +200,8 @@ mod tests {
     async fn unsafe_sqlite_pragmas_are_refused() {
         let dir = std::env::temp_dir().join(format!("skillbase-pragma-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let db = Db::open(
-            &DbOptions::Sqlite {
-                path: dir.join("t.db"),
-            },
-            1,
-        )
-        .await
-        .expect("opens");
-        let Db::Sqlite(pool) = &db else {
-            unreachable!()
-        };
+        let db = Db::open(&DbOptions::Sqlite { path: dir.join("t.db") }, 1).await.expect("opens");
+        let Db::Sqlite(pool) = &db else { unreachable!() };
         let mut conn = pool.acquire().await.expect("connection");
         check_sqlite(&mut conn).await.expect("safe as opened");
         for (unsafe_pragma, restore) in [
@@ -267,19 +210,10 @@ mod tests {
             ("PRAGMA journal_mode = DELETE", "PRAGMA journal_mode = WAL"),
             ("PRAGMA busy_timeout = 0", "PRAGMA busy_timeout = 5000"),
         ] {
-            sqlx::raw_sql(unsafe_pragma)
-                .execute(&mut *conn)
-                .await
-                .expect("pragma");
+            sqlx::raw_sql(unsafe_pragma).execute(&mut *conn).await.expect("pragma");
             let refused = check_sqlite(&mut conn).await;
-            assert!(
-                matches!(refused, Err(StoreError::UnsafeSetting(_))),
-                "{unsafe_pragma}: {refused:?}"
-            );
-            sqlx::raw_sql(restore)
-                .execute(&mut *conn)
-                .await
-                .expect("pragma");
+            assert!(matches!(refused, Err(StoreError::UnsafeSetting(_))), "{unsafe_pragma}: {refused:?}");
+            sqlx::raw_sql(restore).execute(&mut *conn).await.expect("pragma");
         }
         drop(conn);
         db.close().await;

@@ -34,9 +34,7 @@ impl From<sqlx::Error> for StoreError {
                         .message()
                         .rsplit(": ")
                         .next()
-                        .map(|cols| {
-                            format!("{}_key", cols.replace(['.', ','], "_").replace(' ', ""))
-                        })
+                        .map(|cols| format!("{}_key", cols.replace(['.', ','], "_").replace(' ', "")))
                         .unwrap_or_default(),
                 };
                 return StoreError::Conflict { constraint };

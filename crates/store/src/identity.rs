@@ -20,20 +20,20 @@ pub struct NewOrganization<'a> {
 pub async fn insert_organization(tx: &mut Tx, org: &NewOrganization<'_>) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO organizations (id, uscc, name, kind, contact_name, contact_phone, contact_email, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    )
-    .bind(org.id.to_string())
-    .bind(org.uscc)
-    .bind(org.name)
-    .bind(org.kind)
-    .bind(org.contact_name)
-    .bind(org.contact_phone)
-    .bind(org.contact_email)
-    .bind(millis(org.at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+            "INSERT INTO organizations (id, uscc, name, kind, contact_name, contact_phone, contact_email, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(org.id.to_string())
+        .bind(org.uscc)
+        .bind(org.name)
+        .bind(org.kind)
+        .bind(org.contact_name)
+        .bind(org.contact_phone)
+        .bind(org.contact_email)
+        .bind(millis(org.at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -47,17 +47,14 @@ pub struct Organization {
 }
 
 pub async fn organization(db: &Db, id: OrganizationId) -> Result<Option<Organization>> {
-    let row: Option<(String, String, String, String)> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT id, uscc, name, kind FROM organizations WHERE id = $1"
-    )
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<(String, String, String, String)> =
+        on_pool!(db, |c| sqlx::query_as("SELECT id, uscc, name, kind FROM organizations WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await)?;
     row.map(|(id, uscc, name, kind)| {
         Ok(Organization {
-            id: id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("organization id {id}")))?,
+            id: id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}")))?,
             uscc,
             name,
             kind,
@@ -89,18 +86,18 @@ pub struct NewSession<'a> {
 pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_ip)
-         VALUES ($1, $2, $3, $4, $4, $5, $6)"
-    )
-    .bind(session.id_hash)
-    .bind(session.user_id.to_string())
-    .bind(session.csrf_token)
-    .bind(millis(session.at))
-    .bind(millis(session.expires_at))
-    .bind(session.client_ip)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_ip)
+         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        )
+        .bind(session.id_hash)
+        .bind(session.user_id.to_string())
+        .bind(session.csrf_token)
+        .bind(millis(session.at))
+        .bind(millis(session.expires_at))
+        .bind(session.client_ip)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -108,17 +105,15 @@ pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()>
 pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
     let row: Option<(String, String, i64, i64, i64)> = on_pool!(db, |c| {
         sqlx::query_as(
-        "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1"
-    )
-    .bind(id_hash)
-    .fetch_optional(c)
-    .await
+            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(c)
+        .await
     })?;
     row.map(|(user_id, csrf_token, created, seen, expires)| {
         Ok(Session {
-            user_id: user_id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("session user {user_id}")))?,
+            user_id: user_id.parse().map_err(|_| StoreError::Corrupt(format!("session user {user_id}")))?,
             csrf_token,
             created_at: from_millis(created)?,
             last_seen_at: from_millis(seen)?,
@@ -129,49 +124,42 @@ pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
 }
 
 pub async fn touch_session(db: &Db, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
-    on_pool!(db, |c| sqlx::query(
-        "UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1"
-    )
-    .bind(id_hash)
-    .bind(millis(at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on_pool!(db, |c| sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Ends one session; `false` if there was none.
 pub async fn delete_session(tx: &mut Tx, id_hash: &str) -> Result<bool> {
-    let deleted = on_tx!(tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE id_hash = $1"
-    )
-    .bind(id_hash)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    let deleted = on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(deleted == 1)
 }
 
 /// Ends every session of a user except `keep` (after a password change).
 pub async fn delete_user_sessions(tx: &mut Tx, user_id: UserId, keep: Option<&str>) -> Result<u64> {
-    Ok(on_tx!(tx, |c| sqlx::query(
-        "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> COALESCE($2, '')"
-    )
-    .bind(user_id.to_string())
-    .bind(keep)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?)
+    Ok(on_tx!(tx, |c| sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> COALESCE($2, '')")
+        .bind(user_id.to_string())
+        .bind(keep)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?)
 }
 
 /// The throttle of one username: `(failures, locked_until)`.
 pub async fn throttle(db: &Db, username: &str) -> Result<(i64, Option<DateTime<Utc>>)> {
-    let row: Option<(i64, Option<i64>)> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT failures, locked_until FROM login_throttle WHERE username = $1"
-    )
-    .bind(username)
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<(i64, Option<i64>)> =
+        on_pool!(db, |c| sqlx::query_as("SELECT failures, locked_until FROM login_throttle WHERE username = $1")
+            .bind(username)
+            .fetch_optional(c)
+            .await)?;
     match row {
         None => Ok((0, None)),
         Some((failures, locked)) => Ok((failures, locked.map(from_millis).transpose()?)),
@@ -182,37 +170,33 @@ pub async fn throttle(db: &Db, username: &str) -> Result<(i64, Option<DateTime<U
 pub async fn record_failure(tx: &mut Tx, username: &str, at: DateTime<Utc>) -> Result<i64> {
     Ok(on_tx!(tx, |c| {
         sqlx::query_scalar(
-        "INSERT INTO login_throttle (username, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
+            "INSERT INTO login_throttle (username, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
          ON CONFLICT (username) DO UPDATE SET failures = login_throttle.failures + 1, updated_at = excluded.updated_at
-         RETURNING failures"
-    )
-    .bind(username)
-    .bind(millis(at))
-    .fetch_one(c)
-    .await
+         RETURNING failures",
+        )
+        .bind(username)
+        .bind(millis(at))
+        .fetch_one(c)
+        .await
     })?)
 }
 
 pub async fn lock(tx: &mut Tx, username: &str, until: DateTime<Utc>) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE login_throttle SET locked_until = $2 WHERE username = $1"
-    )
-    .bind(username)
-    .bind(millis(until))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("UPDATE login_throttle SET locked_until = $2 WHERE username = $1")
+        .bind(username)
+        .bind(millis(until))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Forgets the failures of a username (a successful login, an unlock, an expired lock).
 pub async fn clear_throttle(tx: &mut Tx, username: &str) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "DELETE FROM login_throttle WHERE username = $1"
-    )
-    .bind(username)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    on_tx!(tx, |c| sqlx::query("DELETE FROM login_throttle WHERE username = $1")
+        .bind(username)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -81,12 +81,7 @@ struct ClaimRow {
 }
 
 /// Takes the lease on the next due job, if any.
-pub async fn claim(
-    db: &Db,
-    owner: &str,
-    now: DateTime<Utc>,
-    lease: TimeDelta,
-) -> Result<Option<ClaimedJob>> {
+pub async fn claim(db: &Db, owner: &str, now: DateTime<Utc>, lease: TimeDelta) -> Result<Option<ClaimedJob>> {
     let row: Option<ClaimRow> = on_pool!(db, |c| sqlx::query_as(
         "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $2,
              attempts = attempts + 1, updated_at = $3
@@ -106,10 +101,7 @@ pub async fn claim(
     .await)?;
     row.map(|row| {
         Ok(ClaimedJob {
-            id: row
-                .id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("job id {}", row.id)))?,
+            id: row.id.parse().map_err(|_| StoreError::Corrupt(format!("job id {}", row.id)))?,
             kind: row.kind,
             payload: row.payload,
             attempts: row.attempts,
@@ -178,12 +170,11 @@ struct StateRow {
 }
 
 pub async fn state(db: &Db, id: JobId) -> Result<Option<JobState>> {
-    let row: Option<StateRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT status, attempts, run_at, last_error FROM jobs WHERE id = $1"
-    )
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<StateRow> =
+        on_pool!(db, |c| sqlx::query_as("SELECT status, attempts, run_at, last_error FROM jobs WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await)?;
     row.map(|r| {
         Ok(JobState {
             status: r.status,
@@ -197,9 +188,7 @@ pub async fn state(db: &Db, id: JobId) -> Result<Option<JobState>> {
 
 /// How many jobs are in each status (for `/metrics` and tests).
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>> {
-    Ok(on_pool!(db, |c| sqlx::query_as(
-        "SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status"
-    )
-    .fetch_all(c)
-    .await)?)
+    Ok(on_pool!(db, |c| sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status")
+        .fetch_all(c)
+        .await)?)
 }

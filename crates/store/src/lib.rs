@@ -42,9 +42,7 @@ pub mod identity;
 pub mod jobs;
 pub mod users;
 
-pub use connect::{
-    DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema,
-};
+pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};
 pub use error::StoreError;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -85,9 +83,7 @@ impl Db {
 
     /// Is the database reachable?
     pub async fn ping(&self) -> Result<()> {
-        let one: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
-            .fetch_one(c)
-            .await)?;
+        let one: i64 = on_pool!(self, |c| sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(c).await)?;
         debug_assert_eq!(one, 1);
         Ok(())
     }
@@ -121,6 +117,5 @@ pub(crate) fn millis(at: chrono::DateTime<chrono::Utc>) -> i64 {
 }
 
 pub(crate) fn from_millis(ms: i64) -> Result<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .ok_or_else(|| StoreError::Corrupt(format!("instant {ms} out of range")))
+    chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("instant {ms} out of range")))
 }

@@ -49,10 +49,7 @@ impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(row: UserRow) -> Result<User> {
         Ok(User {
-            id: row
-                .id
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("user id {}", row.id)))?,
+            id: row.id.parse().map_err(|_| StoreError::Corrupt(format!("user id {}", row.id)))?,
             username: row.username,
             display_name: row.display_name,
             role: row.role,
@@ -61,10 +58,7 @@ impl TryFrom<UserRow> for User {
             disabled: row.disabled,
             organization_id: row
                 .organization_id
-                .map(|id| {
-                    id.parse()
-                        .map_err(|_| StoreError::Corrupt(format!("organization id {id}")))
-                })
+                .map(|id| id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}"))))
                 .transpose()?,
             password_changed_at: from_millis(row.password_changed_at.unwrap_or(row.created_at))?,
             created_at: from_millis(row.created_at)?,
@@ -73,31 +67,27 @@ impl TryFrom<UserRow> for User {
 }
 
 pub async fn count(db: &Db) -> Result<i64> {
-    Ok(on_pool!(db, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users"
-    )
-    .fetch_one(c)
-    .await)?)
+    Ok(on_pool!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(c).await)?)
 }
 
 pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled,
+            "INSERT INTO users (id, username, display_name, role, password_hash, must_change_password, disabled,
              organization_id, password_changed_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $8, $8)"
-    )
-    .bind(user.id.to_string())
-    .bind(user.username)
-    .bind(user.display_name)
-    .bind(user.role)
-    .bind(user.password_hash)
-    .bind(user.must_change_password)
-    .bind(user.organization_id.map(|id| id.to_string()))
-    .bind(millis(user.at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+         VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $8, $8)",
+        )
+        .bind(user.id.to_string())
+        .bind(user.username)
+        .bind(user.display_name)
+        .bind(user.role)
+        .bind(user.password_hash)
+        .bind(user.must_change_password)
+        .bind(user.organization_id.map(|id| id.to_string()))
+        .bind(millis(user.at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
@@ -111,39 +101,30 @@ macro_rules! user_columns {
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<User>> {
-    let row: Option<UserRow> = on_pool!(db, |c| sqlx::query_as(concat!(
-        "SELECT ",
-        user_columns!(),
-        " FROM users WHERE username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<UserRow> =
+        on_pool!(db, |c| sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(c)
+            .await)?;
     row.map(User::try_from).transpose()
 }
 
 pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<User>> {
-    let row: Option<UserRow> = on_pool!(db, |c| sqlx::query_as(concat!(
-        "SELECT ",
-        user_columns!(),
-        " FROM users WHERE id = $1"
-    ))
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await)?;
+    let row: Option<UserRow> =
+        on_pool!(db, |c| sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await)?;
     row.map(User::try_from).transpose()
 }
 
 /// A user read inside a transaction (e.g. just created in it).
 pub async fn find_by_id_in(tx: &mut Tx, id: UserId) -> Result<User> {
-    let row: UserRow = on_tx!(tx, |c| sqlx::query_as(concat!(
-        "SELECT ",
-        user_columns!(),
-        " FROM users WHERE id = $1"
-    ))
-    .bind(id.to_string())
-    .fetch_one(c)
-    .await)?;
+    let row: UserRow =
+        on_tx!(tx, |c| sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_one(c)
+            .await)?;
     User::try_from(row)
 }
 
@@ -157,16 +138,16 @@ pub async fn set_password(
 ) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-        "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4, updated_at = $4
-         WHERE id = $1"
-    )
-    .bind(id.to_string())
-    .bind(password_hash)
-    .bind(must_change_password)
-    .bind(millis(at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected())
+            "UPDATE users SET password_hash = $2, must_change_password = $3, password_changed_at = $4, updated_at = $4
+         WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .bind(password_hash)
+        .bind(must_change_password)
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -61,13 +61,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code: code.to_owned(),
-            detail: detail.into(),
-            errors: Vec::new(),
-            retry_after: None,
-        }
+        ApiError { status, code: code.to_owned(), detail: detail.into(), errors: Vec::new(), retry_after: None }
     }
 
     /// A 400 for one or more bad fields; the first one's code becomes the problem's code.
@@ -76,13 +70,7 @@ impl ApiError {
             Some(first) => (first.code.clone(), first.message.clone()),
             None => ("invalid_request".to_owned(), "请求有误".to_owned()),
         };
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code,
-            detail,
-            errors,
-            retry_after: None,
-        }
+        ApiError { status: StatusCode::BAD_REQUEST, code, detail, errors, retry_after: None }
     }
 
     pub fn not_found() -> Self {
@@ -90,82 +78,51 @@ impl ApiError {
     }
 
     pub fn method_not_allowed() -> Self {
-        ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "该地址不支持此请求方法",
-        )
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "该地址不支持此请求方法")
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        let mut error = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service_unavailable",
-            detail,
-        );
+        let mut error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", detail);
         error.retry_after = Some(5);
         error
     }
 
     fn internal(error: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "服务器内部错误，请凭请求编号联系管理员",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，请凭请求编号联系管理员")
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Invalid {
-                code,
-                field,
-                message,
-            } => match field {
-                Some(field) => ApiError::fields(vec![FieldProblem {
-                    field: field.to_owned(),
-                    code: code.to_owned(),
-                    message,
-                }]),
+            AppError::Invalid { code, field, message } => match field {
+                Some(field) => {
+                    ApiError::fields(vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }])
+                }
                 None => ApiError::new(StatusCode::BAD_REQUEST, code, message),
             },
             AppError::Fields(errors) => ApiError::fields(
                 errors
                     .into_iter()
-                    .map(|e| FieldProblem {
-                        field: e.field.to_owned(),
-                        code: e.code.to_owned(),
-                        message: e.message,
-                    })
+                    .map(|e| FieldProblem { field: e.field.to_owned(), code: e.code.to_owned(), message: e.message })
                     .collect(),
             ),
-            AppError::Unauthenticated { code, message } => {
-                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-            }
-            AppError::Forbidden { code, message } => {
-                ApiError::new(StatusCode::FORBIDDEN, code, message)
-            }
+            AppError::Unauthenticated { code, message } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
+            AppError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
             e @ AppError::Locked { retry_after_secs } => {
-                let mut error =
-                    ApiError::new(StatusCode::FORBIDDEN, "account_locked", e.to_string());
+                let mut error = ApiError::new(StatusCode::FORBIDDEN, "account_locked", e.to_string());
                 error.retry_after = Some(retry_after_secs);
                 error
             }
             AppError::Calendar(e @ CalendarError::YearUnknown { .. }) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
             }
-            AppError::Calendar(e) => {
-                ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
-            }
+            AppError::Calendar(e) => ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
             AppError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", what),
-            AppError::Conflict { constraint } => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("与已有记录冲突（{constraint}）"),
-            ),
+            AppError::Conflict { constraint } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", format!("与已有记录冲突（{constraint}）"))
+            }
             AppError::Busy => ApiError::unavailable("系统繁忙，请稍后重试"),
             AppError::Internal(e) => ApiError::internal(&e),
         }
@@ -186,10 +143,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(seconds) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -223,9 +177,7 @@ impl PageError {
             AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } | AppError::Locked { .. } => StatusCode::FORBIDDEN,
-            AppError::Calendar(CalendarError::YearUnknown { .. }) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::Calendar(CalendarError::YearUnknown { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Calendar(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -249,12 +201,7 @@ impl IntoResponse for PageError {
             s if s.is_server_error() => (t.internal_title, t.internal),
             _ => (t.bad_request_title, t.bad_request),
         };
-        let page = ErrorPage {
-            page: &self.page,
-            title,
-            message,
-            request_id: current_request_id(),
-        };
+        let page = ErrorPage { page: &self.page, title, message, request_id: current_request_id() };
         match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(error) => {

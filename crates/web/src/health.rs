@@ -20,10 +20,7 @@ pub struct Health {
 /// The process is alive (no dependency is checked).
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok",
-        database: None,
-    })
+    Json(Health { status: "ok", database: None })
 }
 
 /// The database answers and every migration of this binary is applied.
@@ -43,10 +40,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
         return Err(ApiError::unavailable("数据库不可用"));
     }
     match db.migrations_current().await {
-        Ok(true) => Ok(Json(Health {
-            status: "ready",
-            database: Some(db.engine().as_str()),
-        })),
+        Ok(true) => Ok(Json(Health { status: "ready", database: Some(db.engine().as_str()) })),
         Ok(false) => Err(ApiError::unavailable("数据库迁移未完成")),
         Err(error) => {
             tracing::warn!(%error, "readiness: cannot read migrations");

@@ -54,16 +54,12 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let metrics = state.metrics.clone();
     let mut routes = Router::new();
     for route in routes::table() {
-        let guarded = route.handler.route_layer(middleware::from_fn_with_state(
-            (state.clone(), route.action),
-            routes::enforce,
-        ));
+        let guarded =
+            route.handler.route_layer(middleware::from_fn_with_state((state.clone(), route.action), routes::enforce));
         routes = routes.route(route.path, guarded);
     }
-    let routes = routes
-        .fallback(pages::not_found)
-        .method_not_allowed_fallback(pages::method_not_allowed)
-        .with_state(state);
+    let routes =
+        routes.fallback(pages::not_found).method_not_allowed_fallback(pages::method_not_allowed).with_state(state);
 
     // `Router::layer` wraps what is already there: read from the bottom up, the request meets
     // panic catching, the request id, tracing, the request context, security headers, the
@@ -104,39 +100,22 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 async fn read_body_first(request: Request, next: Next, limit: usize) -> Response {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
-        }
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
         // Over the limit (or the client stopped sending, in which case nobody reads this).
-        Err(_) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "请求体过大",
-        )
-        .into_response(),
+        Err(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大").into_response(),
     }
 }
 
 /// Makes the request id available to error responses (`error::current_request_id`).
 async fn request_context(request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let id = request.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     REQUEST_ID.scope(id, next.run(request)).await
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "服务器内部错误，请凭请求编号联系管理员",
-    )
-    .into_response()
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误，请凭请求编号联系管理员")
+        .into_response()
 }
 
 /// Query parameters in order; the first occurrence of a name wins.
@@ -145,22 +124,15 @@ pub(crate) struct Params(Vec<(String, String)>);
 
 impl Params {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 pub(crate) fn query_params(query: Option<&str>) -> Result<Params, ApiError> {
     match query {
         None => Ok(Params::default()),
-        Some(q) => serde_urlencoded::from_str(q).map(Params).map_err(|_| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "查询参数编码不正确",
-            )
-        }),
+        Some(q) => serde_urlencoded::from_str(q)
+            .map(Params)
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", "查询参数编码不正确")),
     }
 }

@@ -46,21 +46,9 @@ impl Metrics {
         let mut registry = Registry::with_prefix("skillbase");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
-        registry.register(
-            "http_requests",
-            "HTTP requests answered, by route and status",
-            requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "Time to answer an HTTP request, by route",
-            latency.clone(),
-        );
-        Arc::new(Metrics {
-            registry,
-            requests,
-            latency,
-        })
+        registry.register("http_requests", "HTTP requests answered, by route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "Time to answer an HTTP request, by route", latency.clone());
+        Arc::new(Metrics { registry, requests, latency })
     }
 
     pub fn encode(&self) -> String {
@@ -76,10 +64,8 @@ impl Metrics {
 pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route =
+        request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
     metrics
@@ -90,21 +76,12 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
             status: response.status().as_u16(),
         })
         .inc();
-    metrics
-        .latency
-        .get_or_create(&RouteLabels { method, route })
-        .observe(elapsed);
+    metrics.latency.get_or_create(&RouteLabels { method, route }).observe(elapsed);
     response
 }
 
 /// `GET /metrics`
 pub async fn render(State(state): State<crate::AppState>) -> impl IntoResponse {
     let metrics = state.metrics;
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        metrics.encode(),
-    )
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], metrics.encode())
 }

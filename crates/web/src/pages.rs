@@ -11,9 +11,14 @@ use skillbase_domain::CalendarError;
 use skillbase_domain::calendar::DayKind;
 use std::convert::Infallible;
 
+use axum::http::Method;
+use axum::routing::get;
+use skillbase_domain::policy::Action;
+
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, Texts};
+use crate::routes::{Route, route};
 
 /// What every page's frame needs: the language, its texts and the current path (for the
 /// language switch to come back to).
@@ -27,11 +32,7 @@ pub struct Page {
 impl Page {
     /// The frame in the default language, when the request is not at hand.
     pub fn plain() -> Page {
-        Page {
-            lang: Lang::Zh,
-            t: Lang::Zh.texts(),
-            path: "/".to_owned(),
-        }
+        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned() }
     }
 }
 
@@ -40,16 +41,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_request_parts(parts, state).await?;
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
-        Ok(Page {
-            lang,
-            t: lang.texts(),
-            path,
-        })
+        let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
+        Ok(Page { lang, t: lang.texts(), path })
     }
 }
 
@@ -85,24 +78,10 @@ struct CalcFragment {
 }
 
 fn long_date(lang: Lang, date: NaiveDate) -> String {
-    let zh = [
-        "星期一",
-        "星期二",
-        "星期三",
-        "星期四",
-        "星期五",
-        "星期六",
-        "星期日",
-    ];
+    let zh = ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"];
     let weekday = date.weekday().num_days_from_monday() as usize;
     match lang {
-        Lang::Zh => format!(
-            "{}年{}月{}日 {}",
-            date.year(),
-            date.month(),
-            date.day(),
-            zh[weekday]
-        ),
+        Lang::Zh => format!("{}年{}月{}日 {}", date.year(), date.month(), date.day(), zh[weekday]),
         Lang::En => date.format("%A, %-d %B %Y").to_string(),
     }
 }
@@ -128,12 +107,19 @@ async fn home_page(state: &AppState, page: Page, form: CalcForm) -> Result<HomeP
     })
 }
 
+/// The pages' routes, each with its policy action (see `routes`).
+pub(crate) fn routes() -> Vec<Route> {
+    use Action::*;
+    vec![
+        route(Method::GET, "/", ReadPublic, get(home)),
+        route(Method::GET, "/tools/working-days", ReadPublic, get(working_days)),
+        route(Method::GET, "/lang/{code}", ReadPublic, get(switch_language)),
+    ]
+}
+
 /// `GET /`
 pub async fn home(State(state): State<AppState>, page: Page) -> Response {
-    match home_page(&state, page.clone(), CalcForm::default())
-        .await
-        .and_then(|p| render(&p))
-    {
+    match home_page(&state, page.clone(), CalcForm::default()).await.and_then(|p| render(&p)) {
         Ok(html) => html.into_response(),
         Err(error) => PageError::from_app(page, error).into_response(),
     }
@@ -207,14 +193,9 @@ pub async fn switch_language(
     };
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     // Only a local path: never an open redirect to another site.
-    let next = params
-        .get("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("/");
-    let cookie = format!(
-        "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
-        lang.code()
-    );
+    let next =
+        params.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/");
+    let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
     ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response()
 }
 

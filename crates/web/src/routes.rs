@@ -22,130 +22,59 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
 }
 
-fn route(
-    method: Method,
-    path: &'static str,
-    action: Action,
-    handler: MethodRouter<AppState>,
-) -> Route {
-    Route {
-        method,
-        path,
-        action,
-        handler,
-    }
+pub(crate) fn route(method: Method, path: &'static str, action: Action, handler: MethodRouter<AppState>) -> Route {
+    Route { method, path, action, handler }
 }
 
-/// The whole table.
+/// The whole table: the pages (`pages::routes`) and everything else.
 pub fn table() -> Vec<Route> {
+    let mut table = pages::routes();
+    table.extend(other_routes());
+    table
+}
+
+fn other_routes() -> Vec<Route> {
     use Action::*;
     vec![
-        route(Method::GET, "/", ReadPublic, get(pages::home)),
-        route(
-            Method::GET,
-            "/tools/working-days",
-            ReadPublic,
-            get(pages::working_days),
-        ),
-        route(
-            Method::GET,
-            "/lang/{code}",
-            ReadPublic,
-            get(pages::switch_language),
-        ),
-        route(
-            Method::GET,
-            "/static/app.css",
-            ReadPublic,
-            get(assets::app_css),
-        ),
-        route(
-            Method::GET,
-            "/static/htmx.min.js",
-            ReadPublic,
-            get(assets::htmx_js),
-        ),
+        route(Method::GET, "/static/app.css", ReadPublic, get(assets::app_css)),
+        route(Method::GET, "/static/htmx.min.js", ReadPublic, get(assets::htmx_js)),
         route(Method::GET, "/healthz", ReadPublic, get(health::healthz)),
         route(Method::GET, "/readyz", ReadPublic, get(health::readyz)),
         route(Method::GET, "/metrics", ReadPublic, get(metrics::render)),
-        route(
-            Method::GET,
-            "/api/openapi.json",
-            ReadPublic,
-            get(openapi::document),
-        ),
-        route(
-            Method::GET,
-            "/api/v1/calendar/add-working-days",
-            ReadPublic,
-            get(api::calendar::add_working_days),
-        ),
-        route(
-            Method::POST,
-            "/api/v1/organizations",
-            RegisterOrganization,
-            post(api::auth::register),
-        ),
-        route(
-            Method::POST,
-            "/api/v1/auth/login",
-            SignIn,
-            post(api::auth::login),
-        ),
-        route(
-            Method::POST,
-            "/api/v1/auth/logout",
-            ManageOwnAccount,
-            post(api::auth::logout),
-        ),
-        route(
-            Method::GET,
-            "/api/v1/me",
-            ManageOwnAccount,
-            get(api::auth::me),
-        ),
-        route(
-            Method::POST,
-            "/api/v1/me/password",
-            ManageOwnAccount,
-            post(api::auth::change_password),
-        ),
-        route(
-            Method::GET,
-            "/api/v1/audit",
-            ReadAudit,
-            get(api::audit::list),
-        ),
-        route(
-            Method::GET,
-            "/api/v1/audit/verify",
-            VerifyAudit,
-            get(api::audit::verify),
-        ),
+        route(Method::GET, "/api/openapi.json", ReadPublic, get(openapi::document)),
+        route(Method::GET, "/api/v1/calendar/add-working-days", ReadPublic, get(api::calendar::add_working_days)),
+        route(Method::POST, "/api/v1/organizations", RegisterOrganization, post(api::auth::register)),
+        route(Method::POST, "/api/v1/auth/login", SignIn, post(api::auth::login)),
+        route(Method::POST, "/api/v1/auth/logout", ManageOwnAccount, post(api::auth::logout)),
+        route(Method::GET, "/api/v1/me", ManageOwnAccount, get(api::auth::me)),
+        route(Method::POST, "/api/v1/me/password", ManageOwnAccount, post(api::auth::change_password)),
+        route(Method::GET, "/api/v1/audit", ReadAudit, get(api::audit::list)),
+        route(Method::GET, "/api/v1/audit/verify", VerifyAudit, get(api::audit::verify)),
     ]
 }
 
 /// The policy check in front of every handler. A signed-in user found here travels on to the
 /// handler in the request's extensions, so the session is read once.
-pub async fn enforce(
-    State((state, action)): State<(AppState, Action)>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut request: Request, next: Next) -> Response {
     if policy::rule(action) == Rule::Public {
         return next.run(request).await;
     }
     let api = request.uri().path().starts_with("/api/");
+    let next_path = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
     let deny = |status: StatusCode, code: &str, message: &str| -> Response {
         if api {
             ApiError::new(status, code, message).into_response()
+        } else if status == StatusCode::UNAUTHORIZED {
+            // People are sent to the login page and brought back afterwards.
+            let next: String = url_escape(&next_path);
+            axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
+        } else if code == "password_change_required" {
+            axum::response::Redirect::to("/account/password").into_response()
         } else {
             PageError::new(crate::pages::Page::plain(), status).into_response()
         }
     };
-    let token = cookie_value(request.headers(), SESSION_COOKIE)
-        .unwrap_or_default()
-        .to_owned();
+    let token = cookie_value(request.headers(), SESSION_COOKIE).unwrap_or_default().to_owned();
     let who = if token.is_empty() {
         None
     } else {
@@ -157,18 +86,10 @@ pub async fn enforce(
     match policy::decide(who.as_ref().map(|w| w.role), action) {
         Decision::Allow(scope) => {
             if let Some(who) = who {
-                let expired = state.app.auth.password_policy.expired(
-                    who.role,
-                    who.user.password_changed_at,
-                    state.app.now(),
-                );
-                if (who.user.must_change_password || expired) && action != Action::ManageOwnAccount
-                {
-                    return deny(
-                        StatusCode::FORBIDDEN,
-                        "password_change_required",
-                        "请先修改密码",
-                    );
+                let expired =
+                    state.app.auth.password_policy.expired(who.role, who.user.password_changed_at, state.app.now());
+                if (who.user.must_change_password || expired) && action != Action::ManageOwnAccount {
+                    return deny(StatusCode::FORBIDDEN, "password_change_required", "请先修改密码");
                 }
                 request.extensions_mut().insert(who);
             }
@@ -177,11 +98,17 @@ pub async fn enforce(
             }
             next.run(request).await
         }
-        Decision::SignInRequired => deny(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "请先登录，或登录已过期",
-        ),
+        Decision::SignInRequired => deny(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录，或登录已过期"),
         Decision::Deny => deny(StatusCode::FORBIDDEN, "forbidden", "您的角色无权进行此操作"),
     }
+}
+
+/// Percent-encodes everything but unreserved characters (for a `next=` parameter).
+fn url_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

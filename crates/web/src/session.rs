@@ -52,8 +52,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(who) = parts.extensions.get::<Authenticated>() {
             return Ok(SignedIn(who.clone()));
         }
-        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())
-        else {
+        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
             return Err(unauthenticated());
         };
         match state.app.authenticate(token).await? {
@@ -64,11 +63,7 @@ impl FromRequestParts<AppState> for SignedIn {
 }
 
 fn unauthenticated() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-        "请先登录，或登录已过期",
-    )
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录，或登录已过期")
 }
 
 /// A signed-in user making a change: the request must also carry the session's CSRF token in
@@ -81,11 +76,7 @@ impl FromRequestParts<AppState> for SignedInWrite {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let SignedIn(who) = SignedIn::from_request_parts(parts, state).await?;
-        let sent = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), who.session.csrf_token.as_bytes()) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -110,14 +101,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let client_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
-        Ok(Meta(RequestMeta {
-            client_ip,
-            request_id: current_request_id(),
-        }))
+        let client_ip =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(Meta(RequestMeta { client_ip, request_id: current_request_id() }))
     }
 }
 
@@ -141,16 +127,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 "invalid_body",
                 format!("请求体字段不正确：{}", e.body_text()),
             )),
-            Err(JsonRejection::BytesRejection(_)) => Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "请求体过大",
-            )),
-            Err(_) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_json",
-                "请求体不是有效的 JSON",
-            )),
+            Err(JsonRejection::BytesRejection(_)) => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大"))
+            }
+            Err(_) => Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "请求体不是有效的 JSON")),
         }
     }
 }

@@ -30,10 +30,7 @@ async fn disable_triggers(app: &TestApp) {
 async fn with_records(app: &TestApp) {
     for year in [2027, 2028, 2029] {
         let json = format!(r#"{{"year":{year},"source":"test","days":[]}}"#);
-        app.app()
-            .import_calendar_year(&json, Some("tester"))
-            .await
-            .expect("imports");
+        app.app().import_calendar_year(&json, Some("tester")).await.expect("imports");
     }
     let report = app.app().verify_audit().await.expect("verifies");
     assert!(report.intact, "{report:?}");
@@ -48,10 +45,7 @@ fn cli_verify(app: &TestApp) -> (bool, String) {
         .env("SKILLBASE_LOG_FILTER", "off")
         .output()
         .expect("runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 on_both_engines!(
@@ -68,15 +62,9 @@ async fn the_database_refuses_update_and_delete(app: TestApp) {
     with_records(&app).await;
     let db = &app.app().db;
     let update = raw(db, "UPDATE audit_log SET detail = '{}' WHERE seq = 2").await;
-    assert!(
-        update.as_ref().is_err_and(|e| e.contains("append-only")),
-        "{update:?}"
-    );
+    assert!(update.as_ref().is_err_and(|e| e.contains("append-only")), "{update:?}");
     let delete = raw(db, "DELETE FROM audit_log WHERE seq = 2").await;
-    assert!(
-        delete.as_ref().is_err_and(|e| e.contains("append-only")),
-        "{delete:?}"
-    );
+    assert!(delete.as_ref().is_err_and(|e| e.contains("append-only")), "{delete:?}");
     let delete_head = raw(db, "DELETE FROM audit_head").await;
     assert!(delete_head.is_err(), "the head cannot be deleted");
     if app.engine() == Engine::Postgres {
@@ -85,31 +73,17 @@ async fn the_database_refuses_update_and_delete(app: TestApp) {
     }
     assert!(app.app().verify_audit().await.expect("verifies").intact);
     let (ok, report) = cli_verify(&app);
-    assert!(
-        ok,
-        "skillbase audit verify passes on an intact chain: {report}"
-    );
+    assert!(ok, "skillbase audit verify passes on an intact chain: {report}");
     assert!(report.contains(r#""intact": true"#), "{report}");
 }
 
 async fn an_edited_record_is_found(app: TestApp) {
     with_records(&app).await;
     disable_triggers(&app).await;
-    raw(
-        &app.app().db,
-        r#"UPDATE audit_log SET detail = '{"year":2099}' WHERE seq = 3"#,
-    )
-    .await
-    .expect("edits");
+    raw(&app.app().db, r#"UPDATE audit_log SET detail = '{"year":2099}' WHERE seq = 3"#).await.expect("edits");
     let report = app.app().verify_audit().await.expect("verifies");
     assert!(!report.intact);
-    assert!(
-        matches!(
-            report.first_break,
-            Some(ChainBreak::HashMismatch { seq: 3, .. })
-        ),
-        "{report:?}"
-    );
+    assert!(matches!(report.first_break, Some(ChainBreak::HashMismatch { seq: 3, .. })), "{report:?}");
     assert_eq!(report.checked, 2, "the records before the break are fine");
     let (ok, output) = cli_verify(&app);
     assert!(!ok, "skillbase audit verify exits non-zero: {output}");
@@ -119,34 +93,14 @@ async fn an_edited_record_is_found(app: TestApp) {
 async fn a_deleted_record_is_found(app: TestApp) {
     with_records(&app).await;
     disable_triggers(&app).await;
-    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 2")
-        .await
-        .expect("deletes");
+    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 2").await.expect("deletes");
     let report = app.app().verify_audit().await.expect("verifies");
-    assert_eq!(
-        report.first_break,
-        Some(ChainBreak::SequenceGap {
-            expected: 2,
-            found: 3
-        }),
-        "{report:?}"
-    );
+    assert_eq!(report.first_break, Some(ChainBreak::SequenceGap { expected: 2, found: 3 }), "{report:?}");
 
     // Renumbering the rest to hide the gap breaks the link instead.
-    raw(
-        &app.app().db,
-        "UPDATE audit_log SET seq = seq - 1 WHERE seq > 2",
-    )
-    .await
-    .expect("renumbers");
+    raw(&app.app().db, "UPDATE audit_log SET seq = seq - 1 WHERE seq > 2").await.expect("renumbers");
     let report = app.app().verify_audit().await.expect("verifies");
-    assert!(
-        matches!(
-            report.first_break,
-            Some(ChainBreak::PrevMismatch { seq: 2, .. })
-        ),
-        "{report:?}"
-    );
+    assert!(matches!(report.first_break, Some(ChainBreak::PrevMismatch { seq: 2, .. })), "{report:?}");
 }
 
 async fn reordered_records_are_found(app: TestApp) {
@@ -160,30 +114,15 @@ async fn reordered_records_are_found(app: TestApp) {
     .await
     .expect("swaps");
     let report = app.app().verify_audit().await.expect("verifies");
-    assert!(
-        matches!(
-            report.first_break,
-            Some(ChainBreak::PrevMismatch { seq: 2, .. })
-        ),
-        "{report:?}"
-    );
+    assert!(matches!(report.first_break, Some(ChainBreak::PrevMismatch { seq: 2, .. })), "{report:?}");
 }
 
 async fn a_cut_tail_is_found(app: TestApp) {
     with_records(&app).await;
     disable_triggers(&app).await;
-    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 4")
-        .await
-        .expect("deletes");
+    raw(&app.app().db, "DELETE FROM audit_log WHERE seq = 4").await.expect("deletes");
     let report = app.app().verify_audit().await.expect("verifies");
-    assert_eq!(
-        report.first_break,
-        Some(ChainBreak::HeadMismatch {
-            head_seq: 4,
-            last_seq: 3
-        }),
-        "{report:?}"
-    );
+    assert_eq!(report.first_break, Some(ChainBreak::HeadMismatch { head_seq: 4, last_seq: 3 }), "{report:?}");
     assert!(report.message.expect("message").contains("末尾"));
 }
 
@@ -202,19 +141,10 @@ async fn a_failed_audit_write_commits_nothing(app: TestApp) {
         }
     };
     raw(&app.app().db, sql).await.expect("installs the fault");
-    let result = app
-        .app()
-        .import_calendar_year(r#"{"year":2027,"source":"x","days":[]}"#, None)
-        .await;
+    let result = app.app().import_calendar_year(r#"{"year":2027,"source":"x","days":[]}"#, None).await;
     assert!(result.is_err(), "the import fails with its audit record");
-    let (status, body) = app
-        .get_json("/api/v1/calendar/add-working-days?start=2027-03-01&days=1")
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (422, Some("calendar_year_unknown")),
-        "2027 was not stored"
-    );
+    let (status, body) = app.get_json("/api/v1/calendar/add-working-days?start=2027-03-01&days=1").await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("calendar_year_unknown")), "2027 was not stored");
     let report = app.app().verify_audit().await.expect("verifies");
     assert!(report.intact && report.head_seq == 1, "{report:?}");
 }
@@ -222,47 +152,25 @@ async fn a_failed_audit_write_commits_nothing(app: TestApp) {
 async fn the_auditor_searches_and_verifies_over_the_api(app: TestApp) {
     with_records(&app).await;
     let auditor = app.sign_in_as(skillbase_domain::roles::Role::Auditor).await;
-    let (status, page) = app
-        .get_json_as(&auditor, "/api/v1/audit?action=calendar.import&limit=2")
-        .await;
+    let (status, page) = app.get_json_as(&auditor, "/api/v1/audit?action=calendar.import&limit=2").await;
     assert_eq!(status, 200, "{page}");
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["object_id"], "2027");
     assert_eq!(items[0]["detail"]["year"], 2027);
     assert_eq!(items[0]["alg"], "HMAC-SM3");
-    assert!(
-        items[0]["at"].as_str().expect("at").ends_with("+08:00"),
-        "shown in Asia/Shanghai"
-    );
+    assert!(items[0]["at"].as_str().expect("at").ends_with("+08:00"), "shown in Asia/Shanghai");
     let next = page["next_from"].as_i64().expect("another page");
-    let (_, rest) = app
-        .get_json_as(
-            &auditor,
-            &format!("/api/v1/audit?action=calendar.import&from={next}"),
-        )
-        .await;
+    let (_, rest) = app.get_json_as(&auditor, &format!("/api/v1/audit?action=calendar.import&from={next}")).await;
     assert_eq!(rest["items"].as_array().expect("items").len(), 1);
     assert!(rest["next_from"].is_null());
     let (status, body) = app.get_json_as(&auditor, "/api/v1/audit?limit=many").await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("invalid_integer"))
-    );
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_integer")));
 
     let (status, verdict) = app.get_json_as(&auditor, "/api/v1/audit/verify").await;
-    assert_eq!(
-        (status, verdict["intact"].as_bool()),
-        (200, Some(true)),
-        "{verdict}"
-    );
+    assert_eq!((status, verdict["intact"].as_bool()), (200, Some(true)), "{verdict}");
     disable_triggers(&app).await;
-    raw(
-        &app.app().db,
-        r#"UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2"#,
-    )
-    .await
-    .expect("edits");
+    raw(&app.app().db, r#"UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2"#).await.expect("edits");
     let (_, verdict) = app.get_json_as(&auditor, "/api/v1/audit/verify").await;
     assert_eq!(verdict["intact"], false);
     assert_eq!(verdict["first_break"]["kind"], "hash_mismatch");

@@ -16,11 +16,7 @@ struct Client {
 
 async fn account(app: &TestApp, role: Role) -> Client {
     let signed_in = app.sign_in_as(role).await;
-    Client {
-        role: Some(role),
-        cookie: Some(signed_in.cookie),
-        csrf: Some(signed_in.csrf),
-    }
+    Client { role: Some(role), cookie: Some(signed_in.cookie), csrf: Some(signed_in.csrf) }
 }
 
 async fn ask(app: &TestApp, client: &Client, method: &axum::http::Method, path: &str) -> u16 {
@@ -41,18 +37,13 @@ async fn ask(app: &TestApp, client: &Client, method: &axum::http::Method, path: 
 on_both_engines!(every_route_answers_every_role_as_the_policy_says);
 
 async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
-    let mut clients = vec![Client {
-        role: None,
-        cookie: None,
-        csrf: None,
-    }];
+    let mut clients = vec![Client { role: None, cookie: None, csrf: None }];
     for role in Role::ALL {
         clients.push(account(&app, role).await);
     }
     let table = skillbase_web::routes::table();
     // Signing out ends the session: those cells are asked last.
-    let (last, first): (Vec<_>, Vec<_>) =
-        table.iter().partition(|r| r.path == "/api/v1/auth/logout");
+    let (last, first): (Vec<_>, Vec<_>) = table.iter().partition(|r| r.path == "/api/v1/auth/logout");
     let mut cells = 0;
     for route in first.into_iter().chain(last) {
         let path = route.path.replace("{code}", "en");
@@ -74,11 +65,7 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             cells += 1;
         }
     }
-    assert_eq!(
-        cells,
-        table.len() * (Role::ALL.len() + 1),
-        "every route × every role and the public"
-    );
+    assert_eq!(cells, table.len() * (Role::ALL.len() + 1), "every route × every role and the public");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,25 +76,13 @@ async fn every_documented_api_route_is_in_the_policy_table() {
     let paths = document["paths"].as_object().expect("paths");
     for (path, operations) in paths {
         for method in operations.as_object().expect("operations").keys() {
-            let declared = table
-                .iter()
-                .any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method));
-            assert!(
-                declared,
-                "{method} {path} is documented but has no policy entry"
-            );
+            let declared = table.iter().any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method));
+            assert!(declared, "{method} {path} is documented but has no policy entry");
         }
     }
     // And every API route in the table is documented.
     for route in table.iter().filter(|r| r.path.starts_with("/api/v1/")) {
-        let documented = paths
-            .get(route.path)
-            .and_then(|ops| ops.get(route.method.as_str().to_lowercase()))
-            .is_some();
-        assert!(
-            documented,
-            "{} {} is not in the OpenAPI document",
-            route.method, route.path
-        );
+        let documented = paths.get(route.path).and_then(|ops| ops.get(route.method.as_str().to_lowercase())).is_some();
+        assert!(documented, "{} {} is not in the OpenAPI document", route.method, route.path);
     }
 }

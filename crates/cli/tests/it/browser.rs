@@ -15,10 +15,7 @@ fn chromium() -> Option<String> {
         Some("/usr/bin/chromium-browser".to_owned()),
         Some("/usr/bin/google-chrome".to_owned()),
     ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|path| std::path::Path::new(path).exists())
+    candidates.into_iter().flatten().find(|path| std::path::Path::new(path).exists())
 }
 
 /// Loads `url` in headless Chromium and returns the DOM after scripts ran.
@@ -53,10 +50,7 @@ pub fn rendered_dom(url: &str) -> Option<String> {
         if let Ok(Some(_)) = child.try_wait() {
             break;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "chromium did not finish within 60 s"
-        );
+        assert!(std::time::Instant::now() < deadline, "chromium did not finish within 60 s");
         std::thread::sleep(Duration::from_millis(100));
     }
     Some(reader.join().expect("reader"))
@@ -66,10 +60,7 @@ on_both_engines!(home_page_renders_in_chromium);
 
 async fn home_page_renders_in_chromium(app: TestApp) {
     let url = app.url("/");
-    let Some(dom) = tokio::task::spawn_blocking(move || rendered_dom(&url))
-        .await
-        .expect("browser task")
-    else {
+    let Some(dom) = tokio::task::spawn_blocking(move || rendered_dom(&url)).await.expect("browser task") else {
         return;
     };
     for nav in ["公示公告", "基地名录", "证书查验", "申报入口", "登录"] {
@@ -81,8 +72,5 @@ async fn home_page_renders_in_chromium(app: TestApp) {
         metrics.contains(r#"route="/static/htmx.min.js",status="200""#),
         "the browser fetched htmx from this server:\n{metrics}"
     );
-    assert!(
-        metrics.contains(r#"route="/static/app.css",status="200""#),
-        "and the stylesheet"
-    );
+    assert!(metrics.contains(r#"route="/static/app.css",status="200""#), "and the stylesheet");
 }

@@ -6,9 +6,7 @@ use crate::on_both_engines;
 const PATH: &str = "/api/v1/calendar/add-working-days";
 
 async fn end_of(app: &TestApp, start: &str, days: u32) -> String {
-    let (status, body) = app
-        .get_json(&format!("{PATH}?start={start}&days={days}"))
-        .await;
+    let (status, body) = app.get_json(&format!("{PATH}?start={start}&days={days}")).await;
     assert_eq!(status, 200, "{start} + {days}: {body}");
     assert_eq!(body["start"], start);
     assert_eq!(body["days"], days);
@@ -18,26 +16,13 @@ async fn end_of(app: &TestApp, start: &str, days: u32) -> String {
 async fn problem(app: &TestApp, query: &str) -> (u16, String, serde_json::Value) {
     let response = app.get(&format!("{PATH}{query}")).await;
     let status = response.status().as_u16();
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
+    let content_type = response.headers()["content-type"].to_str().expect("ascii").to_owned();
     assert_eq!(content_type, "application/problem+json", "{query}");
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["status"], status, "{query}");
-    assert!(
-        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
-        "{query}: {body}"
-    );
-    assert!(
-        body["request_id"].as_str().is_some_and(|d| !d.is_empty()),
-        "{query}: {body}"
-    );
-    (
-        status,
-        body["code"].as_str().expect("code").to_owned(),
-        body,
-    )
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{query}: {body}");
+    assert!(body["request_id"].as_str().is_some_and(|d| !d.is_empty()), "{query}: {body}");
+    (status, body["code"].as_str().expect("code").to_owned(), body)
 }
 
 on_both_engines!(
@@ -83,11 +68,7 @@ async fn refuses_bad_input_with_stable_codes(app: TestApp) {
         ("?start=2024-09-30&days=0", 400, "days_out_of_range"),
         ("?start=2024-09-30&days=-1", 400, "days_out_of_range"),
         ("?start=2024-09-30&days=1001", 400, "days_out_of_range"),
-        (
-            "?start=2024-09-30&days=184467440737095516160",
-            400,
-            "days_out_of_range",
-        ),
+        ("?start=2024-09-30&days=184467440737095516160", 400, "days_out_of_range"),
         ("?start=%ZZ&days=5", 400, "invalid_date"),
         // A year without data is unknown, never guessed from weekdays.
         ("?start=2027-03-01&days=1", 422, "calendar_year_unknown"),
@@ -96,20 +77,11 @@ async fn refuses_bad_input_with_stable_codes(app: TestApp) {
         ("?start=2023-01-03&days=1000", 422, "calendar_year_unknown"),
     ] {
         let (got_status, got_code, body) = problem(&app, query).await;
-        assert_eq!(
-            (got_status, got_code.as_str()),
-            (status, code),
-            "{query}: {body}"
-        );
+        assert_eq!((got_status, got_code.as_str()), (status, code), "{query}: {body}");
     }
     // Every bad field is reported, start first.
     let (_, _, body) = problem(&app, "?start=x&days=y").await;
-    let fields: Vec<_> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].clone())
-        .collect();
+    let fields: Vec<_> = body["errors"].as_array().expect("errors").iter().map(|e| e["field"].clone()).collect();
     assert_eq!(fields, ["start", "days"]);
     // The last day of known data still answers.
     assert_eq!(end_of(&app, "2026-12-31", 1).await, "2026-12-31");
@@ -121,36 +93,27 @@ async fn imported_years_take_precedence(app: TestApp) {
     assert_eq!(status, 422);
     let year_2027 = r#"{"year":2027,"source":"test notice","days":[
         {"date":"2027-01-01","name":"元旦","is_off_day":true}]}"#;
-    app.app()
-        .import_calendar_year(year_2027, Some("test"))
-        .await
-        .expect("imports");
+    app.app().import_calendar_year(year_2027, Some("test")).await.expect("imports");
     assert_eq!(end_of(&app, "2026-12-31", 2).await, "2027-01-04");
 
     // … and an imported year replaces the embedded one (here: 2024 without its National Day).
     let mut replaced: serde_json::Value =
-        serde_json::from_str(include_str!("../../../domain/data/cn-holidays/2024.json"))
-            .expect("json");
-    replaced["days"]
-        .as_array_mut()
-        .expect("days")
-        .retain(|d| d["name"] != "国庆节");
-    app.app()
-        .import_calendar_year(&replaced.to_string(), Some("test"))
-        .await
-        .expect("imports");
+        serde_json::from_str(include_str!("../../../domain/data/cn-holidays/2024.json")).expect("json");
+    replaced["days"].as_array_mut().expect("days").retain(|d| d["name"] != "国庆节");
+    app.app().import_calendar_year(&replaced.to_string(), Some("test")).await.expect("imports");
     assert_eq!(end_of(&app, "2024-09-30", 5).await, "2024-10-04");
 
     // Importing is audited.
-    let actions = skillbase_store::audit::actions_for(&app.app().db, "calendar_year", "2024")
-        .await
-        .expect("audit");
+    let actions = skillbase_store::audit::actions_for(&app.app().db, "calendar_year", "2024").await.expect("audit");
     assert_eq!(actions, ["calendar.import"]);
 
     // A malformed year changes nothing.
     let error = app
         .app()
-        .import_calendar_year(r#"{"year":2024,"source":"x","days":[{"date":"2024-10-09","name":"x","is_off_day":false}]}"#, None)
+        .import_calendar_year(
+            r#"{"year":2024,"source":"x","days":[{"date":"2024-10-09","name":"x","is_off_day":false}]}"#,
+            None,
+        )
         .await
         .expect_err("a working day on a Wednesday is not a 调休");
     assert!(error.to_string().contains("周末"), "{error}");

@@ -9,19 +9,13 @@ use crate::on_both_storages;
 
 fn skillbase() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_skillbase"));
-    command
-        .env_remove("DATABASE_URL")
-        .env("SKILLBASE_LOG_FILTER", "info")
-        .env("NO_COLOR", "1");
+    command.env_remove("DATABASE_URL").env("SKILLBASE_LOG_FILTER", "info").env("NO_COLOR", "1");
     command
 }
 
 #[test]
 fn serve_help_documents_every_setting() {
-    let output = skillbase()
-        .args(["serve", "--help"])
-        .output()
-        .expect("runs");
+    let output = skillbase().args(["serve", "--help"]).output().expect("runs");
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).expect("utf-8");
     for setting in [
@@ -50,15 +44,9 @@ fn serve_help_documents_every_setting() {
         "127.0.0.1:8080",
         "./data",
     ] {
-        assert!(
-            help.contains(setting),
-            "serve --help does not mention {setting}:\n{help}"
-        );
+        assert!(help.contains(setting), "serve --help does not mention {setting}:\n{help}");
     }
-    assert!(
-        help.contains("--audit-key") && help.contains("SKILLBASE_AUDIT_KEY"),
-        "{help}"
-    );
+    assert!(help.contains("--audit-key") && help.contains("SKILLBASE_AUDIT_KEY"), "{help}");
     // Secrets in the environment never show in help.
     let output = skillbase()
         .args(["serve", "--help"])
@@ -82,51 +70,23 @@ async fn calendar_import_reaches_the_running_server(engine: Engine) {
         r#"{"year":2027,"source":"test","days":[{"date":"2027-01-01","name":"元旦","is_off_day":true}]}"#,
     )
     .expect("write");
-    let output = skillbase()
-        .args(["calendar", "import"])
-        .arg(&file)
-        .args(storage.cli_args())
-        .output()
-        .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = skillbase().args(["calendar", "import"]).arg(&file).args(storage.cli_args()).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     // A malformed file is refused with the line and the reason, and changes nothing.
     let bad = storage.dir.path().join("bad.json");
-    std::fs::write(
-        &bad,
-        "{\"year\": 2028,\n \"source\": \"x\",\n \"days\": [ {\"date\": \"2028-02-30\"} ]}",
-    )
-    .expect("write");
-    let output = skillbase()
-        .args(["calendar", "import"])
-        .arg(&bad)
-        .args(storage.cli_args())
-        .output()
-        .expect("runs");
+    std::fs::write(&bad, "{\"year\": 2028,\n \"source\": \"x\",\n \"days\": [ {\"date\": \"2028-02-30\"} ]}")
+        .expect("write");
+    let output = skillbase().args(["calendar", "import"]).arg(&bad).args(storage.cli_args()).output().expect("runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("line 3"), "{stderr}");
 
     let app = crate::helpers::TestApp::start(storage).await;
-    let (status, body) = app
-        .get_json("/api/v1/calendar/add-working-days?start=2026-12-31&days=2")
-        .await;
-    assert_eq!(
-        (status, body["end"].as_str()),
-        (200, Some("2027-01-04")),
-        "{body}"
-    );
-    let (status, body) = app
-        .get_json("/api/v1/calendar/add-working-days?start=2028-01-03&days=1")
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (422, Some("calendar_year_unknown"))
-    );
+    let (status, body) = app.get_json("/api/v1/calendar/add-working-days?start=2026-12-31&days=2").await;
+    assert_eq!((status, body["end"].as_str()), (200, Some("2027-01-04")), "{body}");
+    let (status, body) = app.get_json("/api/v1/calendar/add-working-days?start=2028-01-03&days=1").await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("calendar_year_unknown")));
 }
 
 /// `serve --clock` fixes "now" (with a loud warning), and SIGTERM stops the server cleanly.
@@ -134,13 +94,7 @@ async fn calendar_import_reaches_the_running_server(engine: Engine) {
 fn fixed_clock_and_sigterm() {
     let storage = Storage::sqlite();
     let mut child = skillbase()
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--clock",
-            "2024-10-11T23:59:00+08:00",
-        ])
+        .args(["serve", "--bind", "127.0.0.1:0", "--clock", "2024-10-11T23:59:00+08:00"])
         .args(storage.cli_args())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -148,8 +102,7 @@ fn fixed_clock_and_sigterm() {
         .expect("starts");
     let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
-    let out_reader =
-        std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
+    let out_reader = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
     // Read the log line by line until the server says where it listens.
     let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
     let log_reader = std::thread::spawn(move || {
@@ -168,24 +121,14 @@ fn fixed_clock_and_sigterm() {
             let _ = child.wait();
             panic!("the server did not report its address within 30 s");
         };
-        addr = line
-            .split("serving on http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .map(str::to_owned);
+        addr = line.split("serving on http://").nth(1).and_then(|rest| rest.split('/').next()).map(str::to_owned);
     }
     let addr = addr.expect("address");
 
     let home = http_get(&addr, "/");
-    assert!(
-        home.contains("2024年10月11日 星期五"),
-        "the page shows the fixed date:\n{home}"
-    );
+    assert!(home.contains("2024年10月11日 星期五"), "the page shows the fixed date:\n{home}");
 
-    let Ok(kill) = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-    else {
+    let Ok(kill) = Command::new("kill").args(["-TERM", &child.id().to_string()]).status() else {
         let _ = child.kill();
         let _ = child.wait();
         skip("the kill command is not available");
@@ -193,47 +136,28 @@ fn fixed_clock_and_sigterm() {
     };
     assert!(kill.success());
     let status = wait_with_timeout(&mut child, Duration::from_secs(20));
-    assert_eq!(
-        status.and_then(|s| s.code()),
-        Some(0),
-        "exits 0 after SIGTERM"
-    );
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "exits 0 after SIGTERM");
     let out = out_reader.join().expect("reader");
     let log = log_reader.join().expect("reader");
     assert!(log.contains("THE CLOCK IS FIXED"), "a loud warning:\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     // The generated one-time password was printed once, on the console, and never logged.
     assert_eq!(out.matches("one-time password:").count(), 1, "{out}");
-    let password = out
-        .lines()
-        .find_map(|l| l.split("one-time password: ").nth(1))
-        .expect("password line");
-    assert!(
-        !log.contains(password.trim()),
-        "the password reached the log"
-    );
+    let password = out.lines().find_map(|l| l.split("one-time password: ").nth(1)).expect("password line");
+    assert!(!log.contains(password.trim()), "the password reached the log");
 }
 
 /// A plain HTTP/1.1 GET over a socket (this test has no async runtime).
 fn http_get(addr: &str, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).expect("connects");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("writes");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("writes");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("reads");
     response
 }
 
-fn wait_with_timeout(
-    child: &mut std::process::Child,
-    limit: Duration,
-) -> Option<std::process::ExitStatus> {
+fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {

@@ -43,10 +43,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
@@ -66,9 +63,7 @@ impl Lcg {
 async fn check(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Vec<u8>>) {
     let mut request = app.client.request(method.clone(), app.url(path));
     if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body);
+        request = request.header("content-type", "application/json").body(body);
     }
     let response = request.send().await.unwrap_or_else(|e| {
         let mut chain = e.to_string();
@@ -80,22 +75,12 @@ async fn check(app: &TestApp, method: reqwest::Method, path: &str, body: Option<
         panic!("{method} {path}: {chain}")
     });
     let status = response.status();
-    assert!(
-        !status.is_server_error(),
-        "{method} {path} answered {status}"
-    );
+    assert!(!status.is_server_error(), "{method} {path} answered {status}");
     if path.starts_with("/api") && status.is_client_error() {
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
         assert_eq!(content_type, "application/problem+json", "{method} {path}");
         let body: serde_json::Value = response.json().await.expect("problem body");
-        assert!(
-            body["code"].as_str().is_some_and(|c| !c.is_empty()),
-            "{method} {path}: {body}"
-        );
+        assert!(body["code"].as_str().is_some_and(|c| !c.is_empty()), "{method} {path}: {body}");
     }
 }
 
@@ -116,23 +101,11 @@ async fn garbage_never_gets_a_server_error(app: TestApp) {
             check(&app, reqwest::Method::GET, &format!("{route}{query}"), None).await;
         }
         for method in &methods {
-            check(
-                &app,
-                method.clone(),
-                route,
-                Some(b"{\"start\": [1,2,{".to_vec()),
-            )
-            .await;
+            check(&app, method.clone(), route, Some(b"{\"start\": [1,2,{".to_vec())).await;
         }
         for _ in 0..10 {
             let len = (rng.next() % 60) as usize;
-            check(
-                &app,
-                reqwest::Method::GET,
-                &format!("{route}?{}", rng.garbage(len)),
-                None,
-            )
-            .await;
+            check(&app, reqwest::Method::GET, &format!("{route}?{}", rng.garbage(len)), None).await;
         }
     }
     // Unknown paths, under /api and elsewhere, with odd bytes.
@@ -143,11 +116,5 @@ async fn garbage_never_gets_a_server_error(app: TestApp) {
         check(&app, reqwest::Method::GET, &format!("/{tail}"), None).await;
     }
     // An oversized body is refused, not read to the end.
-    check(
-        &app,
-        reqwest::Method::POST,
-        "/api/v1/calendar/add-working-days",
-        Some(vec![b'x'; 3 * 1024 * 1024]),
-    )
-    .await;
+    check(&app, reqwest::Method::POST, "/api/v1/calendar/add-working-days", Some(vec![b'x'; 3 * 1024 * 1024])).await;
 }

@@ -34,9 +34,7 @@ pub fn default_instant() -> DateTime<Utc> {
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .expect("valid instant")
-        .to_utc()
+    DateTime::parse_from_rfc3339(rfc3339).expect("valid instant").to_utc()
 }
 
 pub fn strict() -> bool {
@@ -67,8 +65,7 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new() -> Self {
-        let path =
-            std::env::temp_dir().join(format!("skillbase-test-{}", uuid::Uuid::now_v7().simple()));
+        let path = std::env::temp_dir().join(format!("skillbase-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&path).expect("temp dir");
         TempDir(path)
     }
@@ -95,28 +92,19 @@ pub struct Storage {
 
 impl Storage {
     pub fn sqlite() -> Storage {
-        Storage {
-            engine: Engine::Sqlite,
-            dir: TempDir::new(),
-            postgres: None,
-        }
+        Storage { engine: Engine::Sqlite, dir: TempDir::new(), postgres: None }
     }
 
     /// A fresh schema on the test PostgreSQL server, or `None` (skipped) if it is unreachable.
     pub async fn postgres() -> Option<Storage> {
         let url = postgres_url();
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let created = tokio::time::timeout(
-            Duration::from_secs(5),
-            skillbase_store::create_postgres_schema(&url, &schema),
-        )
-        .await;
+        let created =
+            tokio::time::timeout(Duration::from_secs(5), skillbase_store::create_postgres_schema(&url, &schema)).await;
         match created {
-            Ok(Ok(())) => Some(Storage {
-                engine: Engine::Postgres,
-                dir: TempDir::new(),
-                postgres: Some((url, schema)),
-            }),
+            Ok(Ok(())) => {
+                Some(Storage { engine: Engine::Postgres, dir: TempDir::new(), postgres: Some((url, schema)) })
+            }
             Ok(Err(e)) => {
                 skip(&format!("PostgreSQL at {url} is not usable: {e}"));
                 None
@@ -140,10 +128,7 @@ impl Storage {
         Settings {
             bind: "127.0.0.1:0".parse().expect("addr"),
             data_dir: self.dir.path().to_owned(),
-            database_url: self
-                .postgres
-                .as_ref()
-                .map(|(url, _)| SecretString::from(url.clone())),
+            database_url: self.postgres.as_ref().map(|(url, _)| SecretString::from(url.clone())),
             database_schema: self.postgres.as_ref().map(|(_, schema)| schema.clone()),
             initial_admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
             jobs: false,
@@ -155,17 +140,9 @@ impl Storage {
 
     /// Command-line arguments giving a `skillbase` subcommand this storage.
     pub fn cli_args(&self) -> Vec<String> {
-        let mut args = vec![
-            "--data-dir".to_owned(),
-            self.dir.path().display().to_string(),
-        ];
+        let mut args = vec!["--data-dir".to_owned(), self.dir.path().display().to_string()];
         if let Some((url, schema)) = &self.postgres {
-            args.extend([
-                "--database-url".to_owned(),
-                url.clone(),
-                "--database-schema".to_owned(),
-                schema.clone(),
-            ]);
+            args.extend(["--database-url".to_owned(), url.clone(), "--database-schema".to_owned(), schema.clone()]);
         }
         args
     }
@@ -176,10 +153,7 @@ impl Drop for Storage {
         if let Some((url, schema)) = self.postgres.take() {
             // The test's runtime is going away: drop the schema on a runtime of our own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 runtime.block_on(skillbase_store::drop_postgres_schema(&url, &schema))
             })
             .join();
@@ -215,15 +189,10 @@ impl TestApp {
         let mut settings = storage.settings();
         adjust(&mut settings);
         let clock = Arc::new(FixedClock::new(default_instant()));
-        let running = skillbase::start(&settings, clock.clone())
-            .await
-            .expect("server starts");
+        let running = skillbase::start(&settings, clock.clone()).await.expect("server starts");
         TestApp {
             base: format!("http://{}", running.addr),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
             clock,
             running: Some(running),
             storage,
@@ -243,11 +212,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// GET and parse JSON, returning the status too.
@@ -255,11 +220,7 @@ impl TestApp {
         let response = self.get(path).await;
         let status = response.status().as_u16();
         let body = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&body)
-                .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")),
-        )
+        (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")))
     }
 
     /// Creates an account of `role` (as the sysadmin would) and signs it in.
@@ -291,29 +252,15 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(response.status().as_u16(), 200, "{role}");
-        let cookie = response.headers()["set-cookie"]
-            .to_str()
-            .expect("ascii")
-            .split(';')
-            .next()
-            .expect("pair")
-            .to_owned();
+        let cookie =
+            response.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("pair").to_owned();
         let body: serde_json::Value = response.json().await.expect("json");
-        SignedIn {
-            cookie,
-            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
-        }
+        SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() }
     }
 
     /// GET as a signed-in user, parsing JSON.
     pub async fn get_json_as(&self, who: &SignedIn, path: &str) -> (u16, serde_json::Value) {
-        let response = self
-            .client
-            .get(self.url(path))
-            .header("cookie", &who.cookie)
-            .send()
-            .await
-            .expect("send");
+        let response = self.client.get(self.url(path)).header("cookie", &who.cookie).send().await.expect("send");
         let status = response.status().as_u16();
         (status, response.json().await.expect("json"))
     }

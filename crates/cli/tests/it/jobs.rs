@@ -22,11 +22,7 @@ fn recording(runs: Runs) -> Handler {
     Arc::new(move |app: App, job, mut tx| {
         let runs = runs.clone();
         Box::pin(async move {
-            *runs
-                .lock()
-                .expect("lock")
-                .entry(job.id.to_string())
-                .or_default() += 1;
+            *runs.lock().expect("lock").entry(job.id.to_string()).or_default() += 1;
             let id = job.id.to_string();
             audit::append(
                 &mut tx,
@@ -56,13 +52,7 @@ async fn enqueue(app: &App, kind: &str, dedupe: Option<&str>, delay: TimeDelta) 
     let id = app
         .enqueue(
             &mut tx,
-            &NewJob {
-                kind,
-                payload: "{}",
-                dedupe_key: dedupe,
-                run_at: app.now() + delay,
-                max_attempts: 3,
-            },
+            &NewJob { kind, payload: "{}", dedupe_key: dedupe, run_at: app.now() + delay, max_attempts: 3 },
         )
         .await
         .expect("enqueue");
@@ -71,10 +61,7 @@ async fn enqueue(app: &App, kind: &str, dedupe: Option<&str>, delay: TimeDelta) 
 }
 
 async fn effects(db: &Db, id: JobId) -> usize {
-    audit::actions_for(db, "job", &id.to_string())
-        .await
-        .expect("audit")
-        .len()
+    audit::actions_for(db, "job", &id.to_string()).await.expect("audit").len()
 }
 
 on_both_engines!(
@@ -87,57 +74,26 @@ on_both_engines!(
 async fn due_jobs_run_once_and_duplicates_are_dropped(test: TestApp) {
     let app = test.app().clone();
     let runs = Runs::default();
-    let runner =
-        Runner::new(app.clone(), RunnerConfig::default()).handle("test", recording(runs.clone()));
+    let runner = Runner::new(app.clone(), RunnerConfig::default()).handle("test", recording(runs.clone()));
 
-    let first = enqueue(&app, "test", Some("notice-close:1"), TimeDelta::zero())
-        .await
-        .expect("enqueued");
-    assert_eq!(
-        enqueue(&app, "test", Some("notice-close:1"), TimeDelta::zero()).await,
-        None,
-        "deduplicated"
-    );
-    let later = enqueue(&app, "test", None, TimeDelta::hours(1))
-        .await
-        .expect("enqueued");
+    let first = enqueue(&app, "test", Some("notice-close:1"), TimeDelta::zero()).await.expect("enqueued");
+    assert_eq!(enqueue(&app, "test", Some("notice-close:1"), TimeDelta::zero()).await, None, "deduplicated");
+    let later = enqueue(&app, "test", None, TimeDelta::hours(1)).await.expect("enqueued");
 
     assert_eq!(runner.run_once().await.expect("turn"), Turn::Done(first));
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Idle,
-        "the other job is not due yet"
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Idle, "the other job is not due yet");
     test.clock.advance(TimeDelta::hours(1));
     assert_eq!(runner.run_once().await.expect("turn"), Turn::Done(later));
     assert_eq!(runner.run_once().await.expect("turn"), Turn::Idle);
 
     assert_eq!(effects(&app.db, first).await, 1);
     assert_eq!(effects(&app.db, later).await, 1);
-    assert_eq!(
-        jobs::state(&app.db, first)
-            .await
-            .expect("state")
-            .expect("row")
-            .status,
-        "done"
-    );
+    assert_eq!(jobs::state(&app.db, first).await.expect("state").expect("row").status, "done");
 
     // A job of a kind nobody handles fails for good, with the reason recorded.
-    let orphan = enqueue(&app, "nobody-handles-this", None, TimeDelta::zero())
-        .await
-        .expect("enqueued");
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Failed {
-            id: orphan,
-            retry: false
-        }
-    );
-    let state = jobs::state(&app.db, orphan)
-        .await
-        .expect("state")
-        .expect("row");
+    let orphan = enqueue(&app, "nobody-handles-this", None, TimeDelta::zero()).await.expect("enqueued");
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Failed { id: orphan, retry: false });
+    let state = jobs::state(&app.db, orphan).await.expect("state").expect("row");
     assert_eq!(state.status, "failed");
     assert!(state.last_error.expect("reason").contains("no handler"));
 }
@@ -145,108 +101,50 @@ async fn due_jobs_run_once_and_duplicates_are_dropped(test: TestApp) {
 async fn failures_retry_with_backoff_then_give_up(test: TestApp) {
     let app = test.app().clone();
     let runner = Runner::new(app.clone(), RunnerConfig::default()).handle("flaky", failing());
-    let id = enqueue(&app, "flaky", None, TimeDelta::zero())
-        .await
-        .expect("enqueued");
+    let id = enqueue(&app, "flaky", None, TimeDelta::zero()).await.expect("enqueued");
 
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Failed { id, retry: true }
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Failed { id, retry: true });
     let state = jobs::state(&app.db, id).await.expect("state").expect("row");
     assert_eq!((state.status.as_str(), state.attempts), ("queued", 1));
-    assert_eq!(
-        state.run_at,
-        app.now() + TimeDelta::seconds(10),
-        "first backoff: 10 s"
-    );
-    assert_eq!(
-        state.last_error.as_deref(),
-        Some("the remote service said no")
-    );
+    assert_eq!(state.run_at, app.now() + TimeDelta::seconds(10), "first backoff: 10 s");
+    assert_eq!(state.last_error.as_deref(), Some("the remote service said no"));
 
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Idle,
-        "not before the backoff"
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Idle, "not before the backoff");
     test.clock.advance(TimeDelta::seconds(10));
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Failed { id, retry: true }
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Failed { id, retry: true });
     let state = jobs::state(&app.db, id).await.expect("state").expect("row");
-    assert_eq!(
-        state.run_at,
-        app.now() + TimeDelta::seconds(20),
-        "second backoff doubles"
-    );
+    assert_eq!(state.run_at, app.now() + TimeDelta::seconds(20), "second backoff doubles");
 
     test.clock.advance(TimeDelta::seconds(20));
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Failed { id, retry: false },
-        "max_attempts = 3"
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Failed { id, retry: false }, "max_attempts = 3");
     let state = jobs::state(&app.db, id).await.expect("state").expect("row");
     assert_eq!((state.status.as_str(), state.attempts), ("failed", 3));
     test.clock.advance(TimeDelta::days(1));
-    assert_eq!(
-        runner.run_once().await.expect("turn"),
-        Turn::Idle,
-        "a failed job stays failed"
-    );
+    assert_eq!(runner.run_once().await.expect("turn"), Turn::Idle, "a failed job stays failed");
 }
 
 async fn a_dead_runners_job_is_picked_up_after_its_lease(test: TestApp) {
     let app = test.app().clone();
     let runs = Runs::default();
-    let id = enqueue(&app, "test", None, TimeDelta::zero())
-        .await
-        .expect("enqueued");
+    let id = enqueue(&app, "test", None, TimeDelta::zero()).await.expect("enqueued");
 
     // A runner claims the job and dies before finishing it.
     let lease = TimeDelta::seconds(60);
-    let claimed = jobs::claim(&app.db, "runner-that-dies", app.now(), lease)
-        .await
-        .expect("claim")
-        .expect("a job");
+    let claimed = jobs::claim(&app.db, "runner-that-dies", app.now(), lease).await.expect("claim").expect("a job");
     assert_eq!(claimed.id, id);
 
-    let survivor = Runner::new(
-        app.clone(),
-        RunnerConfig {
-            lease,
-            ..RunnerConfig::default()
-        },
-    )
-    .handle("test", recording(runs.clone()));
-    assert_eq!(
-        survivor.run_once().await.expect("turn"),
-        Turn::Idle,
-        "the lease still holds"
-    );
+    let survivor = Runner::new(app.clone(), RunnerConfig { lease, ..RunnerConfig::default() })
+        .handle("test", recording(runs.clone()));
+    assert_eq!(survivor.run_once().await.expect("turn"), Turn::Idle, "the lease still holds");
     test.clock.advance(TimeDelta::seconds(59));
-    assert_eq!(
-        survivor.run_once().await.expect("turn"),
-        Turn::Idle,
-        "the lease still holds"
-    );
+    assert_eq!(survivor.run_once().await.expect("turn"), Turn::Idle, "the lease still holds");
     test.clock.advance(TimeDelta::seconds(2));
-    assert_eq!(
-        survivor.run_once().await.expect("turn"),
-        Turn::Done(id),
-        "picked up after the lease expired"
-    );
+    assert_eq!(survivor.run_once().await.expect("turn"), Turn::Done(id), "picked up after the lease expired");
     assert_eq!(effects(&app.db, id).await, 1);
 
     // The dead runner comes back to life: it can no longer finish the job.
     let mut tx = app.db.begin().await.expect("begin");
-    assert!(
-        !jobs::complete(&mut tx, id, "runner-that-dies", app.now())
-            .await
-            .expect("complete")
-    );
+    assert!(!jobs::complete(&mut tx, id, "runner-that-dies", app.now()).await.expect("complete"));
     tx.rollback().await.expect("rollback");
     let state = jobs::state(&app.db, id).await.expect("state").expect("row");
     assert_eq!((state.status.as_str(), state.attempts), ("done", 2));
@@ -257,27 +155,17 @@ async fn two_runners_never_run_the_same_job_twice(test: TestApp) {
     const JOBS: usize = 60;
     let mut ids = Vec::new();
     for _ in 0..JOBS {
-        ids.push(
-            enqueue(&app, "test", None, TimeDelta::zero())
-                .await
-                .expect("enqueued"),
-        );
+        ids.push(enqueue(&app, "test", None, TimeDelta::zero()).await.expect("enqueued"));
     }
     // A second instance: its own connection pool on the same database.
-    let other_db = Db::connect(&test.storage.settings().db_options().expect("options"), 5)
-        .await
-        .expect("connect");
-    let other_app = App {
-        db: other_db,
-        ..app.clone()
-    };
+    let other_db = Db::connect(&test.storage.settings().db_options().expect("options"), 5).await.expect("connect");
+    let other_app = App { db: other_db, ..app.clone() };
 
     let runs = Runs::default();
     let mut tasks = Vec::new();
     for instance in [app.clone(), other_app.clone()] {
         for _ in 0..2 {
-            let runner = Runner::new(instance.clone(), RunnerConfig::default())
-                .handle("test", recording(runs.clone()));
+            let runner = Runner::new(instance.clone(), RunnerConfig::default()).handle("test", recording(runs.clone()));
             tasks.push(tokio::spawn(async move {
                 let mut done = 0;
                 let mut idle_turns = 0;
@@ -308,10 +196,7 @@ async fn two_runners_never_run_the_same_job_twice(test: TestApp) {
     assert_eq!(total, JOBS, "every job done exactly once across runners");
     let runs = runs.lock().expect("lock").clone();
     assert_eq!(runs.len(), JOBS);
-    assert!(
-        runs.values().all(|&n| n == 1),
-        "a handler ran twice: {runs:?}"
-    );
+    assert!(runs.values().all(|&n| n == 1), "a handler ran twice: {runs:?}");
     for id in ids {
         assert_eq!(effects(&app.db, id).await, 1, "job {id}");
     }

@@ -3,11 +3,7 @@
 use crate::helpers::TestApp;
 use crate::on_both_engines;
 
-on_both_engines!(
-    probes_and_metrics,
-    openapi_document_is_stable,
-    unknown_routes_get_problems_or_pages
-);
+on_both_engines!(probes_and_metrics, openapi_document_is_stable, unknown_routes_get_problems_or_pages);
 
 async fn probes_and_metrics(app: TestApp) {
     let (status, body) = app.get_json("/healthz").await;
@@ -23,11 +19,9 @@ async fn probes_and_metrics(app: TestApp) {
 
     // Requests are counted per route template.
     for _ in 0..3 {
-        app.get("/api/v1/calendar/add-working-days?start=2024-09-30&days=5")
-            .await;
+        app.get("/api/v1/calendar/add-working-days?start=2024-09-30&days=5").await;
     }
-    app.get("/api/v1/calendar/add-working-days?start=x&days=5")
-        .await;
+    app.get("/api/v1/calendar/add-working-days?start=x&days=5").await;
     let metrics = app.get("/metrics").await.text().await.expect("text");
     assert!(
         metrics.contains(
@@ -35,23 +29,14 @@ async fn probes_and_metrics(app: TestApp) {
         ),
         "{metrics}"
     );
-    assert!(
-        metrics.contains(r#"route="/api/v1/calendar/add-working-days",status="400"} 1"#),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("skillbase_http_request_duration_seconds_bucket"),
-        "{metrics}"
-    );
+    assert!(metrics.contains(r#"route="/api/v1/calendar/add-working-days",status="400"} 1"#), "{metrics}");
+    assert!(metrics.contains("skillbase_http_request_duration_seconds_bucket"), "{metrics}");
 
     // Readiness follows the database: closed pool → 503 problem.
     app.app().db.close().await;
     let response = app.get("/readyz").await;
     assert_eq!(response.status().as_u16(), 503);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     assert!(response.headers().contains_key("retry-after"));
     let (status, _) = app.get_json("/healthz").await;
     assert_eq!(status, 200, "liveness does not depend on the database");
@@ -60,12 +45,7 @@ async fn probes_and_metrics(app: TestApp) {
 async fn openapi_document_is_stable(app: TestApp) {
     let (status, document) = app.get_json("/api/openapi.json").await;
     assert_eq!(status, 200);
-    assert!(
-        document["openapi"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("3.1")),
-        "{document}"
-    );
+    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{document}");
     assert!(document["paths"]["/api/v1/calendar/add-working-days"]["get"].is_object());
     // One snapshot, whichever engine serves it.
     if app.engine() == crate::helpers::Engine::Sqlite {
@@ -76,62 +56,31 @@ async fn openapi_document_is_stable(app: TestApp) {
 async fn unknown_routes_get_problems_or_pages(app: TestApp) {
     let response = app.get("/api/v1/nothing-here").await;
     assert_eq!(response.status().as_u16(), 404);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
     let body: serde_json::Value = response.json().await.expect("json");
     assert_eq!(body["code"], "not_found");
 
-    let response = app
-        .client
-        .delete(app.url("/api/v1/calendar/add-working-days"))
-        .send()
-        .await
-        .expect("send");
+    let response = app.client.delete(app.url("/api/v1/calendar/add-working-days")).send().await.expect("send");
     assert_eq!(response.status().as_u16(), 405);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    assert_eq!(
-        response.json::<serde_json::Value>().await.expect("json")["code"],
-        "method_not_allowed"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(response.json::<serde_json::Value>().await.expect("json")["code"], "method_not_allowed");
 
     let response = app.get("/no-such-page").await;
     assert_eq!(response.status().as_u16(), 404);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("text/html")
-    );
+    assert!(response.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
     let html = response.text().await.expect("html");
     assert!(html.contains("页面未找到"), "{html}");
-    assert!(
-        html.contains("请求编号"),
-        "the error page carries the request id"
-    );
+    assert!(html.contains("请求编号"), "the error page carries the request id");
 
     // Every response carries the security headers and a request id.
     for path in ["/", "/api/v1/nothing-here", "/healthz", "/static/app.css"] {
         let response = app.get(path).await;
         let headers = response.headers();
         assert!(
-            headers["content-security-policy"]
-                .to_str()
-                .expect("ascii")
-                .contains("frame-ancestors 'none'"),
+            headers["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors 'none'"),
             "{path}"
         );
-        assert!(
-            !headers["content-security-policy"]
-                .to_str()
-                .expect("ascii")
-                .contains("unsafe-inline"),
-            "{path}"
-        );
+        assert!(!headers["content-security-policy"].to_str().expect("ascii").contains("unsafe-inline"), "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
         assert!(headers.contains_key("referrer-policy"), "{path}");

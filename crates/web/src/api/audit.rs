@@ -12,10 +12,7 @@ use crate::error::{ApiError, FieldProblem};
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(
-    dead_code,
-    reason = "documents the parameters for OpenAPI; the handler parses them itself"
-)]
+#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handler parses them itself")]
 pub struct AuditQuery {
     /// First sequence number to return (default 1).
     from: Option<i64>,
@@ -69,10 +66,7 @@ pub struct AuditPage {
         (status = 403, description = "Not the auditor (code forbidden)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list(
-    State(state): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> Result<Json<AuditPage>, ApiError> {
+pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<AuditPage>, ApiError> {
     let params = crate::query_params(query.as_deref())?;
     let number = |name: &str, default: i64| -> Result<i64, FieldProblem> {
         match params.get(name).filter(|v| !v.is_empty()) {
@@ -87,9 +81,7 @@ pub async fn list(
     let (from, limit) = match (number("from", 1), number("limit", 100)) {
         (Ok(from), Ok(limit)) => (from, limit),
         (from, limit) => {
-            return Err(ApiError::fields(
-                from.err().into_iter().chain(limit.err()).collect(),
-            ));
+            return Err(ApiError::fields(from.err().into_iter().chain(limit.err()).collect()));
         }
     };
     let text = |name: &str| params.get(name).filter(|v| !v.is_empty());
@@ -103,9 +95,7 @@ pub async fn list(
     };
     let records = state.app.audit_entries(&filter).await?;
     let limit = limit.clamp(1, 500);
-    let next_from = (records.len() as i64 == limit)
-        .then(|| records.last().map(|r| r.record.seq + 1))
-        .flatten();
+    let next_from = (records.len() as i64 == limit).then(|| records.last().map(|r| r.record.seq + 1)).flatten();
     let items = records
         .into_iter()
         .map(|stored| {
@@ -124,8 +114,7 @@ pub async fn list(
                 action: stored.record.action,
                 object_type: stored.record.object_type,
                 object_id: stored.record.object_id,
-                detail: serde_json::from_str(&stored.record.detail)
-                    .unwrap_or(serde_json::Value::Null),
+                detail: serde_json::from_str(&stored.record.detail).unwrap_or(serde_json::Value::Null),
                 alg: stored.alg,
                 hash: stored.hash,
             }
@@ -158,13 +147,7 @@ pub struct VerifyAnswer {
     )
 )]
 pub async fn verify(State(state): State<AppState>) -> Result<Json<VerifyAnswer>, ApiError> {
-    let AuditReport {
-        checked,
-        head_seq,
-        intact,
-        first_break,
-        message,
-    } = state.app.verify_audit().await?;
+    let AuditReport { checked, head_seq, intact, first_break, message } = state.app.verify_audit().await?;
     Ok(Json(VerifyAnswer {
         intact,
         checked,

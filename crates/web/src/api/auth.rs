@@ -14,9 +14,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::session::{
-    ApiJson, Meta, SignedIn, SignedInWrite, clear_session_cookie, session_cookie,
-};
+use crate::session::{ApiJson, Meta, SignedIn, SignedInWrite, clear_session_cookie, session_cookie};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
@@ -77,19 +75,10 @@ pub async fn login(
     Meta(meta): Meta,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let logged_in = state
-        .app
-        .login(&body.username, &body.password, &meta)
-        .await?;
+    let logged_in = state.app.login(&body.username, &body.password, &meta).await?;
     use secrecy::ExposeSecret;
-    let cookie = session_cookie(
-        logged_in.session_token.expose_secret(),
-        state.secure_cookies,
-    );
-    let answer = LoginAnswer {
-        user: UserView::new(&logged_in.user, logged_in.role),
-        csrf_token: logged_in.csrf_token,
-    };
+    let cookie = session_cookie(logged_in.session_token.expose_secret(), state.secure_cookies);
+    let answer = LoginAnswer { user: UserView::new(&logged_in.user, logged_in.role), csrf_token: logged_in.csrf_token };
     Ok(([(header::SET_COOKIE, cookie)], Json(answer)).into_response())
 }
 
@@ -107,14 +96,7 @@ pub async fn logout(
     SignedInWrite(who): SignedInWrite,
 ) -> Result<Response, ApiError> {
     state.app.logout(&who, &meta).await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            clear_session_cookie(state.secure_cookies),
-        )],
-    )
-        .into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear_session_cookie(state.secure_cookies))]).into_response())
 }
 
 /// The signed-in account.
@@ -150,15 +132,7 @@ pub async fn change_password(
     SignedInWrite(who): SignedInWrite,
     ApiJson(body): ApiJson<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .app
-        .change_password(
-            &who,
-            &body.current_password,
-            &SecretString::from(body.new_password),
-            &meta,
-        )
-        .await?;
+    state.app.change_password(&who, &body.current_password, &SecretString::from(body.new_password), &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

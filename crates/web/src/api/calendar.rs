@@ -15,10 +15,7 @@ pub const MAX_DAYS: u32 = 1000;
 /// Query parameters (documented here; parsed by hand for field-level errors).
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[expect(
-    dead_code,
-    reason = "documents the parameters for OpenAPI; the handler parses them itself"
-)]
+#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handler parses them itself")]
 pub struct WorkingDaysQuery {
     /// The publish or start date, `YYYY-MM-DD` (Asia/Shanghai). Counts as day 1 if it is a working day.
     #[param(example = "2024-09-30")]
@@ -40,10 +37,7 @@ pub struct WorkingDays {
 }
 
 /// The two inputs, checked; every bad field is reported, `start` first.
-pub(crate) fn parse_input(
-    start: Option<&str>,
-    days: Option<&str>,
-) -> Result<(NaiveDate, u32), Vec<FieldProblem>> {
+pub(crate) fn parse_input(start: Option<&str>, days: Option<&str>) -> Result<(NaiveDate, u32), Vec<FieldProblem>> {
     let mut errors = Vec::new();
     let problem = |field: &str, code: &str, message: &str| FieldProblem {
         field: field.to_owned(),
@@ -52,50 +46,30 @@ pub(crate) fn parse_input(
     };
     let start = match start.map(str::trim) {
         None | Some("") => {
-            errors.push(problem(
-                "start",
-                "parameter_missing",
-                "缺少参数 start（起始日期，格式 YYYY-MM-DD）",
-            ));
+            errors.push(problem("start", "parameter_missing", "缺少参数 start（起始日期，格式 YYYY-MM-DD）"));
             None
         }
         Some(text) => match parse_iso_date(text) {
             Some(date) => Some(date),
             None => {
-                errors.push(problem(
-                    "start",
-                    "invalid_date",
-                    "start 应为有效日期，格式 YYYY-MM-DD",
-                ));
+                errors.push(problem("start", "invalid_date", "start 应为有效日期，格式 YYYY-MM-DD"));
                 None
             }
         },
     };
     let days = match days.map(str::trim) {
         None | Some("") => {
-            errors.push(problem(
-                "days",
-                "parameter_missing",
-                "缺少参数 days（工作日天数）",
-            ));
+            errors.push(problem("days", "parameter_missing", "缺少参数 days（工作日天数）"));
             None
         }
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=i64::from(MAX_DAYS)).contains(&n) => u32::try_from(n).ok(),
             Ok(_) => {
-                errors.push(problem(
-                    "days",
-                    "days_out_of_range",
-                    "days 应在 1 至 1000 之间",
-                ));
+                errors.push(problem("days", "days_out_of_range", "days 应在 1 至 1000 之间"));
                 None
             }
             Err(_) if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() => {
-                errors.push(problem(
-                    "days",
-                    "days_out_of_range",
-                    "days 应在 1 至 1000 之间",
-                ));
+                errors.push(problem("days", "days_out_of_range", "days 应在 1 至 1000 之间"));
                 None
             }
             Err(_) => {
@@ -118,9 +92,7 @@ fn parse_iso_date(text: &str) -> Option<NaiveDate> {
             4 | 7 => *b == b'-',
             _ => b.is_ascii_digit(),
         });
-    shape_ok
-        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
-        .flatten()
+    shape_ok.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten()
 }
 
 /// The `days`-th working day from `start` on the State Council calendar (调休 included).
@@ -140,8 +112,7 @@ pub async fn add_working_days(
     RawQuery(query): RawQuery,
 ) -> Result<Json<WorkingDays>, ApiError> {
     let params = crate::query_params(query.as_deref())?;
-    let (start, days) =
-        parse_input(params.get("start"), params.get("days")).map_err(ApiError::fields)?;
+    let (start, days) = parse_input(params.get("start"), params.get("days")).map_err(ApiError::fields)?;
     let end = state.app.add_working_days(start, days).await?;
     Ok(Json(WorkingDays { start, days, end }))
 }
@@ -151,39 +122,22 @@ mod tests {
     use super::*;
 
     fn codes(start: Option<&str>, days: Option<&str>) -> Vec<String> {
-        parse_input(start, days)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| p.code)
-            .collect()
+        parse_input(start, days).err().unwrap_or_default().into_iter().map(|p| p.code).collect()
     }
 
     #[test]
     fn inputs_are_checked_field_by_field() {
         assert!(parse_input(Some("2024-09-30"), Some("5")).is_ok());
-        assert_eq!(
-            codes(None, None),
-            ["parameter_missing", "parameter_missing"]
-        );
+        assert_eq!(codes(None, None), ["parameter_missing", "parameter_missing"]);
         assert_eq!(codes(Some("2024-9-30"), Some("5")), ["invalid_date"]);
         assert_eq!(codes(Some("2024-02-30"), Some("5")), ["invalid_date"]);
         assert_eq!(codes(Some("２０２４-09-30"), Some("5")), ["invalid_date"]);
         assert_eq!(codes(Some("2024-09-30"), Some("0")), ["days_out_of_range"]);
-        assert_eq!(
-            codes(Some("2024-09-30"), Some("1001")),
-            ["days_out_of_range"]
-        );
+        assert_eq!(codes(Some("2024-09-30"), Some("1001")), ["days_out_of_range"]);
         assert_eq!(codes(Some("2024-09-30"), Some("-3")), ["days_out_of_range"]);
-        assert_eq!(
-            codes(Some("2024-09-30"), Some("99999999999999999999999")),
-            ["days_out_of_range"]
-        );
+        assert_eq!(codes(Some("2024-09-30"), Some("99999999999999999999999")), ["days_out_of_range"]);
         assert_eq!(codes(Some("2024-09-30"), Some("5.0")), ["invalid_integer"]);
-        assert_eq!(
-            codes(Some("x"), Some("y")),
-            ["invalid_date", "invalid_integer"]
-        );
+        assert_eq!(codes(Some("x"), Some("y")), ["invalid_date", "invalid_integer"]);
         assert_eq!(
             parse_input(Some("2024-09-30"), Some("1000")).ok(),
             Some((NaiveDate::from_ymd_opt(2024, 9, 30).expect("date"), 1000))
