@@ -96,7 +96,7 @@ fn role_of(user: &User) -> Result<Role> {
 }
 
 impl App {
-    async fn audit(
+    pub(crate) async fn audit(
         &self,
         tx: &mut Tx,
         meta: &RequestMeta,

@@ -9,6 +9,7 @@ use skillbase_domain::audit::AuditKey;
 use skillbase_store::Db;
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod calendar;

@@ -22,16 +22,25 @@ pub enum Action {
     ReadAudit,
     /// Verify the audit chain.
     VerifyAudit,
+    /// Create, disable, enable accounts, change roles, reset passwords (system administrator).
+    ManageAccounts,
+    /// Lift the lock of an account after failed logins (security administrator).
+    UnlockAccounts,
+    /// Read an organisation's profile.
+    ReadOrganization,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 9] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
         Action::ManageOwnAccount,
         Action::ReadAudit,
         Action::VerifyAudit,
+        Action::ManageAccounts,
+        Action::UnlockAccounts,
+        Action::ReadOrganization,
     ];
 }
 
@@ -67,6 +76,13 @@ pub fn rule(action: Action) -> Rule {
         Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
+        Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
+        Action::UnlockAccounts => Rule::Roles(&[(Role::Secadmin, Scope::All)]),
+        Action::ReadOrganization => Rule::Roles(&[
+            (Role::Applicant, Scope::OwnOrganization),
+            (Role::Staff, Scope::All),
+            (Role::Leader, Scope::All),
+        ]),
     }
 }
 
@@ -138,7 +154,13 @@ mod tests {
     #[test]
     fn administrators_are_never_granted_business_actions() {
         // Every action an administrator role may perform is an account, security or audit action.
-        let administrative = [Action::ManageOwnAccount, Action::ReadAudit, Action::VerifyAudit];
+        let administrative = [
+            Action::ManageOwnAccount,
+            Action::ReadAudit,
+            Action::VerifyAudit,
+            Action::ManageAccounts,
+            Action::UnlockAccounts,
+        ];
         for action in Action::ALL {
             if let Rule::Roles(allowed) = rule(action) {
                 for (role, _) in allowed {

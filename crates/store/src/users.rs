@@ -151,3 +151,34 @@ pub async fn set_password(
     })?;
     Ok(())
 }
+
+/// Every account, by username.
+pub async fn list(db: &Db) -> Result<Vec<User>> {
+    let rows: Vec<UserRow> =
+        on_pool!(db, |c| sqlx::query_as(concat!("SELECT ", user_columns!(), " FROM users ORDER BY username"))
+            .fetch_all(c)
+            .await)?;
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub async fn set_disabled(tx: &mut Tx, id: UserId, disabled: bool, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE users SET disabled = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(disabled)
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_role(tx: &mut Tx, id: UserId, role: &str, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE users SET role = $2, updated_at = $3 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(role)
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -3,6 +3,7 @@
 mod helpers;
 mod identity;
 
+mod accounts;
 mod audit_trail;
 mod authorization;
 mod browser;

@@ -38,7 +38,7 @@ pub struct UserView {
 }
 
 impl UserView {
-    fn new(user: &User, role: Role) -> Self {
+    pub(crate) fn new(user: &User, role: Role) -> Self {
         UserView {
             id: user.id.to_string(),
             username: user.username.clone(),

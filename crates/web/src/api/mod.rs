@@ -3,3 +3,4 @@
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod users;

@@ -1,0 +1,220 @@
+//! The system administrator's and the security administrator's duties over accounts: creating
+//! bureau-side accounts, disabling and enabling them, changing roles (never one administrator role
+//! into another), resetting passwords, unlocking a locked username. Each is audited.
+
+use secrecy::SecretString;
+use serde_json::json;
+use skillbase_domain::ids::UserId;
+use skillbase_domain::roles::{Role, ensure_role_change_allowed};
+use skillbase_store::identity;
+use skillbase_store::users::{self, NewUser, User};
+
+use crate::accounts::{generate_password, hash_password};
+use crate::auth::{Authenticated, RequestMeta};
+use crate::{App, AppError, FieldError, Result};
+
+/// A new bureau-side account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl App {
+    async fn target(&self, id: UserId) -> Result<User> {
+        users::find_by_id(&self.db, id).await?.ok_or(AppError::NotFound("账户不存在"))
+    }
+
+    /// Creates a staff, leader, expert, funding or administrator account with a one-time
+    /// password, to be changed at first login. Applicant accounts come from registration.
+    pub async fn create_account(
+        &self,
+        actor: &Authenticated,
+        new: &NewAccount,
+        meta: &RequestMeta,
+    ) -> Result<(UserId, SecretString)> {
+        let username = new.username.trim();
+        let mut errors = Vec::new();
+        let username_ok = (3..=32).contains(&username.len())
+            && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if !username_ok {
+            errors.push(FieldError::new("username", "username_invalid", "用户名为 3–32 位小写字母、数字或 . _ -"));
+        }
+        let display_name = new.display_name.trim();
+        if display_name.is_empty() || display_name.chars().count() > 50 {
+            errors.push(FieldError::new("display_name", "display_name_invalid", "请填写姓名（不超过 50 字）"));
+        }
+        if new.role == Role::Applicant {
+            errors.push(FieldError::new("role", "role_applicant", "申报单位账号由单位自行注册"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Fields(errors));
+        }
+        let password = generate_password();
+        let hash = hash_password(secrecy::ExposeSecret::expose_secret(&password))?;
+        let id = UserId::new();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let inserted = users::insert(
+            &mut tx,
+            &NewUser {
+                id,
+                username,
+                display_name,
+                role: new.role.as_str(),
+                password_hash: &hash,
+                must_change_password: true,
+                organization_id: None,
+                at: now,
+            },
+        )
+        .await;
+        if let Err(skillbase_store::StoreError::Conflict { .. }) = inserted {
+            return Err(AppError::Fields(vec![FieldError::new("username", "username_taken", "该用户名已被使用")]));
+        }
+        inserted?;
+        let id_text = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            "user.create",
+            ("user", Some(&id_text)),
+            json!({ "username": username, "role": new.role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((id, password))
+    }
+
+    /// Disables (ending every session) or enables an account. Nobody disables themselves.
+    pub async fn set_account_disabled(
+        &self,
+        actor: &Authenticated,
+        id: UserId,
+        disabled: bool,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let target = self.target(id).await?;
+        if target.id == actor.user.id {
+            return Err(AppError::Forbidden { code: "own_account", message: "不能停用自己的账户".to_owned() });
+        }
+        let mut tx = self.db.begin().await?;
+        users::set_disabled(&mut tx, id, disabled, self.now()).await?;
+        let ended = if disabled { identity::delete_user_sessions(&mut tx, id, None).await? } else { 0 };
+        let id_text = id.to_string();
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            action,
+            ("user", Some(&id_text)),
+            json!({ "username": target.username, "sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes an account's role; it takes effect on the account's next request.
+    pub async fn change_role(&self, actor: &Authenticated, id: UserId, role: Role, meta: &RequestMeta) -> Result<()> {
+        let target = self.target(id).await?;
+        if target.id == actor.user.id {
+            return Err(AppError::Forbidden { code: "own_account", message: "不能更改自己的角色".to_owned() });
+        }
+        let from: Role = target.role.parse().map_err(AppError::internal)?;
+        if from == Role::Applicant || role == Role::Applicant {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "role",
+                "role_applicant",
+                "申报单位账号与其单位绑定，不能与其他角色互换",
+            )]));
+        }
+        ensure_role_change_allowed(from, role)
+            .map_err(|e| AppError::Forbidden { code: e.code(), message: e.to_string() })?;
+        let mut tx = self.db.begin().await?;
+        users::set_role(&mut tx, id, role.as_str(), self.now()).await?;
+        let id_text = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            "user.role_change",
+            ("user", Some(&id_text)),
+            json!({ "username": target.username, "from": from.as_str(), "to": role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Gives an account a new one-time password (to be changed at next login) and ends its
+    /// sessions.
+    pub async fn reset_password(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<SecretString> {
+        let target = self.target(id).await?;
+        let password = generate_password();
+        let hash = hash_password(secrecy::ExposeSecret::expose_secret(&password))?;
+        let mut tx = self.db.begin().await?;
+        users::set_password(&mut tx, id, &hash, true, self.now()).await?;
+        let ended = identity::delete_user_sessions(&mut tx, id, None).await?;
+        let id_text = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            "user.password_reset",
+            ("user", Some(&id_text)),
+            json!({ "username": target.username, "sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(password)
+    }
+
+    /// Lifts the lock of a username after repeated failed logins (security administrator).
+    pub async fn unlock_account(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<()> {
+        let target = self.target(id).await?;
+        let mut tx = self.db.begin().await?;
+        identity::clear_throttle(&mut tx, &target.username).await?;
+        let id_text = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            "user.unlock",
+            ("user", Some(&id_text)),
+            json!({ "username": target.username }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every account (system administrator's console).
+    pub async fn accounts(&self) -> Result<Vec<User>> {
+        Ok(users::list(&self.db).await?)
+    }
+}
+
+impl App {
+    /// An organisation's profile, within the reader's scope: an applicant reaches only its own
+    /// organisation, and another organisation is "not found" (not "forbidden"), so ids of other
+    /// organisations cannot be probed.
+    pub async fn organization(
+        &self,
+        reader: &Authenticated,
+        scope: skillbase_domain::policy::Scope,
+        id: skillbase_domain::ids::OrganizationId,
+    ) -> Result<identity::Organization> {
+        use skillbase_domain::policy::Scope;
+        let visible = match scope {
+            Scope::All => true,
+            Scope::OwnOrganization => reader.user.organization_id == Some(id),
+            Scope::Assigned | Scope::OwnAccount => false,
+        };
+        let found = if visible { identity::organization(&self.db, id).await? } else { None };
+        found.ok_or(AppError::NotFound("单位不存在"))
+    }
+}

@@ -1,0 +1,209 @@
+//! The system administrator's account duties, unlocking by the security administrator, and
+//! object-level access to organisations (SEC-11) — on both engines.
+
+use serde_json::{Value, json};
+use skillbase_domain::roles::Role;
+use skillbase_store::audit;
+
+use crate::helpers::{SignedIn, TestApp};
+use crate::on_both_engines;
+
+async fn post_as(app: &TestApp, who: &SignedIn, path: &str, body: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("cookie", &who.cookie)
+        .header("x-csrf-token", &who.csrf)
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn login(app: &TestApp, username: &str, password: &str) -> Result<SignedIn, (u16, Value)> {
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned());
+    let body: Value = response.json().await.expect("json");
+    match cookie {
+        Some(cookie) if status == 200 => {
+            Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() })
+        }
+        _ => Err((status, body)),
+    }
+}
+
+fn code(body: &Value) -> &str {
+    body["code"].as_str().unwrap_or("")
+}
+
+on_both_engines!(
+    the_sysadmin_manages_accounts,
+    the_security_administrator_unlocks,
+    applicants_reach_only_their_own_organisation
+);
+
+async fn the_sysadmin_manages_accounts(app: TestApp) {
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (status, created) = post_as(
+        &app,
+        &sysadmin,
+        "/api/v1/users",
+        json!({"username": "li.staff", "display_name": "李经办", "role": "staff"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let staff_id = created["user_id"].as_str().expect("id").to_owned();
+    let one_time = created["one_time_password"].as_str().expect("password").to_owned();
+
+    for (body, field_code) in [
+        (json!({"username": "li.staff", "display_name": "重名", "role": "staff"}), "username_taken"),
+        (json!({"username": "applicant1", "display_name": "单位", "role": "applicant"}), "role_applicant"),
+        (json!({"username": "x", "display_name": "", "role": "staff"}), "username_invalid"),
+        (json!({"username": "root2", "display_name": "根", "role": "root"}), "role_invalid"),
+    ] {
+        let (status, answer) = post_as(&app, &sysadmin, "/api/v1/users", body).await;
+        assert_eq!((status, code(&answer)), (400, field_code), "{answer}");
+    }
+
+    // The one-time password works once, and must be changed before anything else.
+    let staff = login(&app, "li.staff", &one_time).await.expect("signs in");
+    let (status, me) = app.get_json_as(&staff, "/api/v1/me").await;
+    assert_eq!((status, me["must_change_password"].as_bool()), (200, Some(true)));
+    let (status, body) = app.get_json_as(&staff, "/api/v1/organizations/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!((status, code(&body)), (403, "password_change_required"));
+    let (status, _) = post_as(
+        &app,
+        &staff,
+        "/api/v1/me/password",
+        json!({"current_password": one_time, "new_password": "Li-staff-pass-2024"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = app.get_json_as(&staff, "/api/v1/organizations/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(status, 404, "past the policy now");
+
+    // A role change takes effect on the next request.
+    let (status, _) =
+        post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/role"), json!({"role": "leader"})).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.1["role"], "leader");
+
+    // Separation of duties: one administrator role never becomes another; nobody changes their own.
+    let auditor = app.sign_in_as(Role::Auditor).await;
+    let (_, me) = app.get_json_as(&auditor, "/api/v1/me").await;
+    let auditor_id = me["id"].as_str().expect("id").to_owned();
+    let (status, body) =
+        post_as(&app, &sysadmin, &format!("/api/v1/users/{auditor_id}/role"), json!({"role": "secadmin"})).await;
+    assert_eq!((status, code(&body)), (403, "sod_administrator_role_switch"));
+    let (_, me) = app.get_json_as(&sysadmin, "/api/v1/me").await;
+    let own = me["id"].as_str().expect("id").to_owned();
+    let (status, body) = post_as(&app, &sysadmin, &format!("/api/v1/users/{own}/role"), json!({"role": "staff"})).await;
+    assert_eq!((status, code(&body)), (403, "own_account"));
+
+    // Disabling ends the sessions at once and refuses logins; enabling restores.
+    let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/disable"), json!({})).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.0, 401);
+    let (status, body) = login(&app, "li.staff", "Li-staff-pass-2024").await.err().expect("refused");
+    assert_eq!((status, code(&body)), (401, "invalid_credentials"), "a disabled account looks like a wrong password");
+    let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/enable"), json!({})).await;
+    assert_eq!(status, 204);
+    let staff = login(&app, "li.staff", "Li-staff-pass-2024").await.expect("signs in again");
+
+    // A reset gives a new one-time password and ends the sessions.
+    let (status, reset) =
+        post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/reset-password"), json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.0, 401);
+    assert!(login(&app, "li.staff", "Li-staff-pass-2024").await.is_err());
+    let again =
+        login(&app, "li.staff", reset["one_time_password"].as_str().expect("password")).await.expect("signs in");
+    assert_eq!(app.get_json_as(&again, "/api/v1/me").await.1["must_change_password"], true);
+
+    // Unknown ids are 404; the list shows the accounts.
+    let (status, _) = post_as(&app, &sysadmin, "/api/v1/users/not-an-id/disable", json!({})).await;
+    assert_eq!(status, 404);
+    let (status, list) = app.get_json_as(&sysadmin, "/api/v1/users").await;
+    assert_eq!(status, 200);
+    assert!(list.as_array().expect("list").iter().any(|u| u["username"] == "li.staff" && u["role"] == "leader"));
+
+    let actions = audit::actions_for(&app.app().db, "user", &staff_id).await.expect("audit");
+    for expected in ["user.create", "user.role_change", "user.disable", "user.enable", "user.password_reset"] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} missing from {actions:?}");
+    }
+}
+
+async fn the_security_administrator_unlocks(app: TestApp) {
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (_, created) = post_as(
+        &app,
+        &sysadmin,
+        "/api/v1/users",
+        json!({"username": "wang.leader", "display_name": "王领导", "role": "leader"}),
+    )
+    .await;
+    let id = created["user_id"].as_str().expect("id").to_owned();
+    let password = created["one_time_password"].as_str().expect("password").to_owned();
+    for _ in 0..5 {
+        let _ = login(&app, "wang.leader", "Wrong-password-99").await;
+    }
+    let (status, body) = login(&app, "wang.leader", &password).await.err().expect("locked");
+    assert_eq!((status, code(&body)), (403, "account_locked"));
+
+    // Only the security administrator unlocks.
+    let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{id}/unlock"), json!({})).await;
+    assert_eq!(status, 403);
+    let secadmin = app.sign_in_as(Role::Secadmin).await;
+    let (status, _) = post_as(&app, &secadmin, &format!("/api/v1/users/{id}/unlock"), json!({})).await;
+    assert_eq!(status, 204);
+    login(&app, "wang.leader", &password).await.expect("unlocked");
+    assert!(audit::actions_for(&app.app().db, "user", &id).await.expect("audit").contains(&"user.unlock".to_owned()));
+}
+
+async fn applicants_reach_only_their_own_organisation(app: TestApp) {
+    let mut ids = Vec::new();
+    for (uscc, username) in [("91310118MA1G00011T", "org-a"), ("52310118MJ0000AA5B", "org-b")] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/organizations"))
+            .json(&json!({
+                "uscc": uscc, "name": format!("{username} 单位"), "kind": "enterprise", "contact_name": "联系人",
+                "contact_phone": "13800138000", "username": username, "password": "Org-pass-2024-x"
+            }))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 201);
+        let body: Value = response.json().await.expect("json");
+        ids.push(body["organization_id"].as_str().expect("id").to_owned());
+    }
+    let a = login(&app, "org-a", "Org-pass-2024-x").await.expect("signs in");
+    let (status, own) = app.get_json_as(&a, &format!("/api/v1/organizations/{}", ids[0])).await;
+    assert_eq!((status, own["uscc"].as_str()), (200, Some("91310118MA1G00011T")));
+    // Another organisation's id is indistinguishable from an id that does not exist.
+    let (status, other) = app.get_json_as(&a, &format!("/api/v1/organizations/{}", ids[1])).await;
+    assert_eq!((status, code(&other)), (404, "not_found"));
+    let (status, _) = app.get_json_as(&a, "/api/v1/organizations/01234567-89ab-7def-8123-456789abcdef").await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_json_as(&a, "/api/v1/organizations/%27%20OR%201=1").await;
+    assert_eq!(status, 404);
+
+    let staff = app.sign_in_as(Role::Staff).await;
+    let (status, b) = app.get_json_as(&staff, &format!("/api/v1/organizations/{}", ids[1])).await;
+    assert_eq!((status, b["name"].as_str()), (200, Some("org-b 单位")));
+    let expert = app.sign_in_as(Role::Expert).await;
+    assert_eq!(app.get_json_as(&expert, &format!("/api/v1/organizations/{}", ids[0])).await.0, 403);
+}

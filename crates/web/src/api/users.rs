@@ -1,0 +1,176 @@
+//! Accounts for the system administrator (`/api/v1/users`), unlocking for the security
+//! administrator, and organisations' profiles within the reader's scope.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use skillbase_app::admin::NewAccount;
+use skillbase_domain::ids::{OrganizationId, UserId};
+use skillbase_domain::policy::Scope;
+use skillbase_domain::roles::Role;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::api::auth::UserView;
+use crate::error::{ApiError, FieldProblem};
+use crate::session::{ApiJson, Meta, SignedIn, SignedInWrite};
+
+/// An id that does not parse names nothing: 404, like an id that exists nowhere.
+fn user_id(text: &str) -> Result<UserId, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found())
+}
+
+fn role(text: &str) -> Result<Role, ApiError> {
+    text.parse().map_err(|_| {
+        ApiError::fields(vec![FieldProblem {
+            field: "role".into(),
+            code: "role_invalid".into(),
+            message: "角色应为 staff、leader、expert、funding、sysadmin、secadmin 或 auditor".into(),
+        }])
+    })
+}
+
+/// An account in the administrator's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub disabled: bool,
+}
+
+/// Every account (system administrator).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", responses((status = 200, body = Vec<AccountView>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let accounts = state.app.accounts().await?;
+    let views = accounts
+        .iter()
+        .filter_map(|user| {
+            let role: Role = user.role.parse().ok()?;
+            Some(AccountView { user: UserView::new(user, role), disabled: user.disabled })
+        })
+        .collect();
+    Ok(Json(views))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewAccountBody {
+    pub username: String,
+    pub display_name: String,
+    /// Any role but `applicant`.
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OneTimePassword {
+    pub user_id: String,
+    /// Shown once; the account must change it at first login.
+    pub one_time_password: String,
+}
+
+/// Create a bureau-side or expert account with a one-time password (system administrator).
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewAccountBody, responses((status = 201, body = OneTimePassword), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    ApiJson(body): ApiJson<NewAccountBody>,
+) -> Result<(StatusCode, Json<OneTimePassword>), ApiError> {
+    let new = NewAccount { username: body.username, display_name: body.display_name, role: role(&body.role)? };
+    let (id, password) = state.app.create_account(&actor, &new, &meta).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(OneTimePassword { user_id: id.to_string(), one_time_password: password.expose_secret().to_owned() }),
+    ))
+}
+
+/// Disable an account; its sessions end at once.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "accounts", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn disable(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.app.set_account_disabled(&actor, user_id(&id)?, true, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Enable a disabled account.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "accounts", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn enable(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.app.set_account_disabled(&actor, user_id(&id)?, false, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RoleBody {
+    pub role: String,
+}
+
+/// Change an account's role (never one administrator role into another); effective on the
+/// account's next request.
+#[utoipa::path(post, path = "/api/v1/users/{id}/role", tag = "accounts", params(("id" = String, Path)), request_body = RoleBody, responses((status = 204), (status = 403, description = "Separation of duties (code sod_administrator_role_switch)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RoleBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = user_id(&id)?;
+    state.app.change_role(&actor, id, role(&body.role)?, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Give an account a new one-time password; its sessions end.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "accounts", params(("id" = String, Path)), responses((status = 200, body = OneTimePassword), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<Json<OneTimePassword>, ApiError> {
+    let id = user_id(&id)?;
+    let password = state.app.reset_password(&actor, id, &meta).await?;
+    Ok(Json(OneTimePassword { user_id: id.to_string(), one_time_password: password.expose_secret().to_owned() }))
+}
+
+/// Lift the lock after repeated failed logins (security administrator).
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "accounts", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn unlock(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.app.unlock_account(&actor, user_id(&id)?, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// An organisation's profile: applicants see only their own (any other id is 404).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", params(("id" = String, Path)), responses((status = 200, body = OrganizationView), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn organization(
+    State(state): State<AppState>,
+    SignedIn(reader): SignedIn,
+    Extension(scope): Extension<Scope>,
+    Path(id): Path<String>,
+) -> Result<Json<OrganizationView>, ApiError> {
+    let id: OrganizationId = id.parse().map_err(|_| ApiError::not_found())?;
+    let org = state.app.organization(&reader, scope, id).await?;
+    Ok(Json(OrganizationView { id: org.id.to_string(), uscc: org.uscc, name: org.name, kind: org.kind }))
+}
