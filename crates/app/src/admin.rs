@@ -218,3 +218,26 @@ impl App {
         found.ok_or(AppError::NotFound("单位不存在"))
     }
 }
+
+impl App {
+    /// Unbinds an account's authenticator (a lost phone); the account binds a new one at its
+    /// next sign-in. Its sessions end.
+    pub async fn reset_totp(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<()> {
+        let target = self.target(id).await?;
+        let mut tx = self.db.begin().await?;
+        users::set_totp_secret(&mut tx, id, None, self.now()).await?;
+        let ended = identity::delete_user_sessions(&mut tx, id, None).await?;
+        let id_text = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&actor.user, actor.role)),
+            "user.totp_reset",
+            ("user", Some(&id_text)),
+            json!({ "username": target.username, "sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

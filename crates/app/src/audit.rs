@@ -1,8 +1,7 @@
 //! Verifying the audit chain, and the key it is made with.
 
-use rand::RngCore;
 use serde::Serialize;
-use skillbase_domain::audit::{AuditKey, ChainBreak, ChainVerifier, StoredRecord};
+use skillbase_domain::audit::{ChainBreak, ChainVerifier, StoredRecord};
 use skillbase_store::audit;
 pub use skillbase_store::audit::AuditFilter;
 
@@ -66,11 +65,4 @@ impl App {
         };
         Ok(audit::search(&self.db, &filter).await?)
     }
-}
-
-/// A new random key for the audit chain, from the OS random source.
-pub fn generate_key() -> AuditKey {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    AuditKey::from_bytes(bytes)
 }

@@ -13,6 +13,7 @@ use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::password::PasswordPolicy;
 use skillbase_domain::roles::Role;
+use skillbase_domain::totp::TotpSecret;
 use skillbase_store::identity::{self, NewOrganization, NewSession, Session};
 pub use skillbase_store::users::User;
 use skillbase_store::users::{self, NewUser};
@@ -33,6 +34,11 @@ pub struct AuthSettings {
     pub idle_timeout: TimeDelta,
     /// A session ends this long after login, used or not.
     pub absolute_lifetime: TimeDelta,
+    /// Bureau-side accounts (staff, leader, funding, the three administrators) must bind a TOTP
+    /// authenticator before doing anything but managing their own account.
+    pub require_second_factor: bool,
+    /// The name authenticator apps show for the account.
+    pub totp_issuer: String,
 }
 
 impl Default for AuthSettings {
@@ -43,6 +49,8 @@ impl Default for AuthSettings {
             lockout: TimeDelta::minutes(15),
             idle_timeout: TimeDelta::minutes(30),
             absolute_lifetime: TimeDelta::hours(12),
+            require_second_factor: true,
+            totp_issuer: "青浦技能实训基地".to_owned(),
         }
     }
 }
@@ -72,6 +80,9 @@ pub struct LoggedIn {
     pub role: Role,
     pub session_token: SecretString,
     pub csrf_token: String,
+    /// The password was right and the account has a second factor: the session grants nothing
+    /// until [`App::complete_second_factor`] accepts the code.
+    pub second_factor_required: bool,
 }
 
 /// Verifying against this when the username does not exist costs the same as a real check, so
@@ -198,11 +209,15 @@ impl App {
         let token = random_hex(32);
         let csrf_token = random_hex(32);
         let session_hash = sm3_hex(token.as_bytes());
-        identity::clear_throttle(&mut tx, username).await?;
+        let pending = user.totp_enabled;
+        if !pending {
+            identity::clear_throttle(&mut tx, username).await?;
+        }
         identity::insert_session(
             &mut tx,
             &NewSession {
                 id_hash: &session_hash,
+                pending_second_factor: pending,
                 user_id: user.id,
                 csrf_token: &csrf_token,
                 at: now,
@@ -212,9 +227,173 @@ impl App {
         )
         .await?;
         let user_id = user.id.to_string();
-        self.audit(&mut tx, meta, Some((user, role)), "auth.login", ("user", Some(&user_id)), json!({})).await?;
+        let action = if pending { "auth.password_verified" } else { "auth.login" };
+        self.audit(&mut tx, meta, Some((user, role)), action, ("user", Some(&user_id)), json!({})).await?;
         tx.commit().await?;
-        Ok(LoggedIn { user: user.clone(), role, session_token: SecretString::from(token), csrf_token })
+        Ok(LoggedIn {
+            user: user.clone(),
+            role,
+            session_token: SecretString::from(token),
+            csrf_token,
+            second_factor_required: pending,
+        })
+    }
+
+    /// The second step of signing in: the TOTP code for a session opened by the password. A
+    /// wrong code counts as a failed login of the username (lockout after five).
+    pub async fn complete_second_factor(&self, token: &str, code: &str, meta: &RequestMeta) -> Result<LoggedIn> {
+        let session_hash = sm3_hex(token.as_bytes());
+        let now = self.now();
+        let pending = identity::session(&self.db, &session_hash)
+            .await?
+            .filter(|s| s.pending_second_factor && now < s.expires_at && now - s.created_at < TimeDelta::minutes(5));
+        let Some(session) = pending else {
+            return Err(AppError::Unauthenticated {
+                code: "no_pending_login",
+                message: "请先输入用户名和密码（或已超时，请重新登录）".to_owned(),
+            });
+        };
+        let Some(user) = users::find_by_id(&self.db, session.user_id).await?.filter(|u| !u.disabled) else {
+            return Err(AppError::Unauthenticated { code: "no_pending_login", message: "请重新登录".to_owned() });
+        };
+        let role = role_of(&user)?;
+        let (_, locked_until) = identity::throttle(&self.db, &user.username).await?;
+        if let Some(until) = locked_until.filter(|until| *until > now) {
+            return Err(locked(until, now));
+        }
+        let step =
+            self.totp_secret(&user)?.and_then(|secret| secret.verify(code, now.timestamp(), user.totp_last_step));
+        let mut tx = self.db.begin().await?;
+        let accepted = match step {
+            Some(step) => users::use_totp_step(&mut tx, user.id, step, false, now).await?,
+            None => false,
+        };
+        if !accepted {
+            let failures = identity::record_failure(&mut tx, &user.username, now).await?;
+            self.audit(
+                &mut tx,
+                meta,
+                Some((&user, role)),
+                "auth.second_factor_failed",
+                ("username", Some(&user.username)),
+                json!({ "failures": failures }),
+            )
+            .await?;
+            if failures >= self.auth.max_failures {
+                let until = now + self.auth.lockout;
+                identity::lock(&mut tx, &user.username, until).await?;
+                identity::delete_session(&mut tx, &session_hash).await?;
+                self.audit(
+                    &mut tx,
+                    meta,
+                    Some((&user, role)),
+                    "auth.lockout",
+                    ("username", Some(&user.username)),
+                    json!({}),
+                )
+                .await?;
+                tx.commit().await?;
+                return Err(locked(until, now));
+            }
+            tx.commit().await?;
+            return Err(AppError::Unauthenticated {
+                code: "invalid_totp", message: "动态口令不正确".to_owned()
+            });
+        }
+        identity::complete_second_factor(&mut tx, &session_hash, now).await?;
+        identity::clear_throttle(&mut tx, &user.username).await?;
+        let user_id = user.id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&user, role)),
+            "auth.login",
+            ("user", Some(&user_id)),
+            json!({ "second_factor": "totp" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LoggedIn {
+            user,
+            role,
+            session_token: SecretString::from(token.to_owned()),
+            csrf_token: session.csrf_token,
+            second_factor_required: false,
+        })
+    }
+
+    fn totp_context(user_id: UserId) -> String {
+        format!("users.totp_secret:{user_id}")
+    }
+
+    /// The account's TOTP secret, unsealed.
+    fn totp_secret(&self, user: &User) -> Result<Option<TotpSecret>> {
+        let Some(sealed) = &user.totp_secret else { return Ok(None) };
+        let opened = self.data_key.open(sealed, &Self::totp_context(user.id)).map_err(AppError::internal)?;
+        let text = String::from_utf8(opened).map_err(AppError::internal)?;
+        Ok(TotpSecret::from_base32(&text))
+    }
+
+    /// Starts binding an authenticator app: a new secret, shown once (Base32 and `otpauth://`
+    /// URI), effective after [`App::confirm_totp`]. Refused while a second factor is bound (a
+    /// stolen session must not be able to replace it; the system administrator resets it).
+    pub async fn begin_totp_enrolment(&self, who: &Authenticated, meta: &RequestMeta) -> Result<(String, String)> {
+        if who.user.totp_enabled {
+            return Err(AppError::Forbidden {
+                code: "totp_already_enabled",
+                message: "已绑定动态口令；如需更换，请联系系统管理员重置".to_owned(),
+            });
+        }
+        let mut bytes = [0u8; 20];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let secret = TotpSecret::from_bytes(bytes);
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self.data_key.seal(nonce, secret.to_base32().as_bytes(), &Self::totp_context(who.user.id));
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        users::set_totp_secret(&mut tx, who.user.id, Some(&sealed), now).await?;
+        let user_id = who.user.id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "user.totp_enrolment",
+            ("user", Some(&user_id)),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        let uri = secret.otpauth_uri(&self.auth.totp_issuer, &who.user.username);
+        Ok((secret.to_base32(), uri))
+    }
+
+    /// Confirms the binding with a first code from the app.
+    pub async fn confirm_totp(&self, who: &Authenticated, code: &str, meta: &RequestMeta) -> Result<()> {
+        let now = self.now();
+        let step = self.totp_secret(&who.user)?.and_then(|s| s.verify(code, now.timestamp(), who.user.totp_last_step));
+        let mut tx = self.db.begin().await?;
+        let accepted = match step {
+            Some(step) => users::use_totp_step(&mut tx, who.user.id, step, true, now).await?,
+            None => false,
+        };
+        if !accepted {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "code",
+                "invalid_totp",
+                "动态口令不正确，请核对手机上的 6 位数字",
+            )]));
+        }
+        let user_id = who.user.id.to_string();
+        self.audit(&mut tx, meta, Some((&who.user, who.role)), "user.totp_enable", ("user", Some(&user_id)), json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Must this account bind a second factor before doing anything else?
+    pub fn second_factor_missing(&self, who: &Authenticated) -> bool {
+        self.auth.require_second_factor && who.role.is_bureau_side() && !who.user.totp_enabled
     }
 
     /// The user behind a session cookie, if the session is still valid. Loaded afresh on every
@@ -234,7 +413,7 @@ impl App {
         let Some(user) = users::find_by_id(&self.db, session.user_id).await? else {
             return Ok(None);
         };
-        if user.disabled {
+        if user.disabled || session.pending_second_factor {
             return Ok(None);
         }
         // Written at most once a minute: a read-mostly request should not always write.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use skillbase_domain::Clock;
 use skillbase_domain::audit::AuditKey;
+use skillbase_domain::seal::DataKey;
 use skillbase_store::Db;
 
 pub mod accounts;
@@ -20,6 +21,13 @@ pub use error::{AppError, FieldError};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// The keys kept outside the database.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub audit: AuditKey,
+    pub data: DataKey,
+}
+
 /// Everything a use case needs, passed explicitly (no globals).
 #[derive(Debug, Clone)]
 pub struct App {
@@ -29,16 +37,33 @@ pub struct App {
     pub files_dir: PathBuf,
     /// The key of the audit chain (kept outside the database).
     pub audit_key: Arc<AuditKey>,
+    /// The key that seals sensitive values at rest (kept outside the database).
+    pub data_key: Arc<DataKey>,
     /// Password policy, lockout and session lifetimes.
     pub auth: Arc<auth::AuthSettings>,
 }
 
 impl App {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, audit_key: AuditKey) -> Self {
-        App { db, clock, files_dir, audit_key: Arc::new(audit_key), auth: Arc::new(auth::AuthSettings::default()) }
+    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, keys: Keys) -> Self {
+        App {
+            db,
+            clock,
+            files_dir,
+            audit_key: Arc::new(keys.audit),
+            data_key: Arc::new(keys.data),
+            auth: Arc::new(auth::AuthSettings::default()),
+        }
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
+}
+
+/// `len` bytes from the operating system's random source (keys, tokens, nonces).
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; len];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
 }

@@ -14,7 +14,9 @@ use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use skillbase_app::Keys;
 use skillbase_domain::audit::AuditKey;
+use skillbase_domain::seal::DataKey;
 use skillbase_store::DbOptions;
 
 /// Every setting, with its default.
@@ -29,12 +31,16 @@ pub struct Settings {
     pub clock: Option<DateTime<FixedOffset>>,
     pub initial_admin_password: Option<SecretString>,
     pub audit_key: Option<SecretString>,
+    pub data_key: Option<SecretString>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
     pub secure_cookies: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub sign_in_per_minute: u32,
+    pub public_writes_per_minute: u32,
     pub jobs: bool,
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
@@ -58,12 +64,16 @@ impl Default for Settings {
             clock: None,
             initial_admin_password: None,
             audit_key: None,
+            data_key: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            sign_in_per_minute: 60,
+            public_writes_per_minute: 20,
             jobs: true,
             job_poll_ms: 1000,
             job_lease_secs: 60,
@@ -93,25 +103,42 @@ impl Settings {
         self.data_dir.join("files")
     }
 
-    /// The audit chain's key: configured, or else kept in a file under the data directory
-    /// (created on first use, readable by the owner only). Never stored in the database.
-    pub fn audit_key(&self) -> anyhow::Result<AuditKey> {
-        if let Some(hex) = &self.audit_key {
-            return AuditKey::from_hex(hex.expose_secret())
-                .ok_or_else(|| anyhow::anyhow!("SKILLBASE_AUDIT_KEY must be 64 hexadecimal digits"));
-        }
-        let path = self.data_dir.join("keys").join("audit.key");
-        if path.exists() {
-            let hex = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("cannot read the audit key {}: {e}", path.display()))?;
-            return AuditKey::from_hex(&hex)
-                .ok_or_else(|| anyhow::anyhow!("the audit key file {} is not 64 hex digits", path.display()));
-        }
-        let key = skillbase_app::audit::generate_key();
-        write_private(&path, key.to_hex().as_bytes())?;
-        tracing::info!(path = %path.display(), "generated the audit chain key; back it up with the data");
-        Ok(key)
+    /// The keys kept outside the database: each configured, or else kept in a file under
+    /// `DATA_DIR/keys/` created on first use (readable by the owner only).
+    pub fn keys(&self) -> anyhow::Result<Keys> {
+        let audit =
+            key_from(&self.audit_key, &self.data_dir.join("keys").join("audit.key"), "SKILLBASE_AUDIT_KEY", 32)?;
+        let data = key_from(&self.data_key, &self.data_dir.join("keys").join("data.key"), "SKILLBASE_DATA_KEY", 16)?;
+        Ok(Keys {
+            audit: AuditKey::from_bytes(audit.try_into().map_err(|_| anyhow::anyhow!("audit key length"))?),
+            data: DataKey::new(1, data.try_into().map_err(|_| anyhow::anyhow!("data key length"))?),
+        })
     }
+}
+
+/// A key of `len` bytes: the configured hex, or the key file, created with random bytes if absent.
+fn key_from(configured: &Option<SecretString>, path: &Path, variable: &str, len: usize) -> anyhow::Result<Vec<u8>> {
+    let decode = |hex: &str| -> Option<Vec<u8>> {
+        let hex = hex.trim();
+        (hex.len() == 2 * len && hex.is_ascii())
+            .then(|| (0..len).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()).collect())
+            .flatten()
+    };
+    if let Some(hex) = configured {
+        return decode(hex.expose_secret())
+            .ok_or_else(|| anyhow::anyhow!("{variable} must be {} hexadecimal digits", 2 * len));
+    }
+    if path.exists() {
+        let hex = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the key {}: {e}", path.display()))?;
+        return decode(&hex)
+            .ok_or_else(|| anyhow::anyhow!("the key file {} is not {} hex digits", path.display(), 2 * len));
+    }
+    let bytes = skillbase_app::random_bytes(len);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(path, hex.as_bytes())?;
+    tracing::info!(path = %path.display(), "generated a key; back it up with the data, never with the database alone");
+    Ok(bytes)
 }
 
 /// Writes a file readable by its owner only: write, fsync, then rename into place.
@@ -164,6 +191,12 @@ pub struct CommonArgs {
     #[arg(long, env = "SKILLBASE_AUDIT_KEY", hide_env_values = true, value_name = "HEX")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_key: Option<String>,
+
+    /// Key that seals sensitive values at rest (SM4-GCM), 32 hex digits. Several instances must
+    /// share one. Never printed. [default: generated once into DATA_DIR/keys/data.key]
+    #[arg(long, env = "SKILLBASE_DATA_KEY", hide_env_values = true, value_name = "HEX")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_key: Option<String>,
 
     /// Log lines as text or JSON. [default: text]
     #[arg(long, env = "SKILLBASE_LOG_FORMAT", value_enum)]
@@ -220,6 +253,22 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_SECURE_COOKIES", value_name = "BOOL")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secure_cookies: Option<bool>,
+
+    /// Addresses of the gateways / load balancers whose X-Forwarded-For is believed (comma
+    /// separated). Others' X-Forwarded-For is ignored. [default: none]
+    #[arg(long, env = "SKILLBASE_TRUSTED_PROXIES", value_delimiter = ',', value_name = "IP,IP")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+
+    /// Sign-in attempts per minute from one address before 429. [default: 60]
+    #[arg(long, env = "SKILLBASE_SIGN_IN_PER_MINUTE", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in_per_minute: Option<u32>,
+
+    /// Anonymous form submissions (registration, objections) per minute from one address. [default: 20]
+    #[arg(long, env = "SKILLBASE_PUBLIC_WRITES_PER_MINUTE", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_writes_per_minute: Option<u32>,
 
     /// Run background jobs (deadlines, notice closing) in this instance. [default: true]
     #[arg(long, env = "SKILLBASE_JOBS", value_name = "BOOL")]

@@ -118,9 +118,9 @@ async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_ap
     if matches!(settings.db_options()?, skillbase_store::DbOptions::Sqlite { .. }) {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    let audit_key = settings.audit_key()?;
+    let keys = settings.keys()?;
     let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
-    Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), audit_key))
+    Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), keys))
 }
 
 #[expect(clippy::print_stdout, reason = "the command's answer")]

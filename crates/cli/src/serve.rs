@@ -54,10 +54,10 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let files_dir = settings.files_dir();
     std::fs::create_dir_all(&files_dir).with_context(|| format!("creating {}", files_dir.display()))?;
 
-    let audit_key = settings.audit_key()?;
+    let keys = settings.keys()?;
     let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
     tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
-    let app = App::new(db, clock, files_dir, audit_key);
+    let app = App::new(db, clock, files_dir, keys);
 
     match app.bootstrap_admin(settings.initial_admin_password.as_ref()).await? {
         Bootstrap::AlreadyInitialised => {}
@@ -80,7 +80,16 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         tokio::spawn(Runner::new(app.clone(), config).run(stopped.clone()))
     });
 
-    let state = AppState { app: app.clone(), metrics: Metrics::new(), secure_cookies: settings.secure_cookies };
+    let state = AppState {
+        app: app.clone(),
+        metrics: Metrics::new(),
+        secure_cookies: settings.secure_cookies,
+        trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
+        limits: Arc::new(skillbase_web::limits::RateLimits::new(skillbase_web::limits::LimitConfig {
+            sign_in_per_minute: settings.sign_in_per_minute,
+            public_writes_per_minute: settings.public_writes_per_minute,
+        })),
+    };
     let http = HttpConfig {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),

@@ -14,6 +14,8 @@ pub mod password;
 pub mod policy;
 pub mod resident_id;
 pub mod roles;
+pub mod seal;
+pub mod totp;
 pub mod uscc;
 
 pub use calendar::{CalendarError, HolidayYear, WorkingCalendar};

@@ -67,6 +67,8 @@ pub async fn organization(db: &Db, id: OrganizationId) -> Result<Option<Organiza
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user_id: UserId,
+    /// Opened by the password; waiting for the TOTP code.
+    pub pending_second_factor: bool,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -76,6 +78,7 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
+    pub pending_second_factor: bool,
     pub user_id: UserId,
     pub csrf_token: &'a str,
     pub at: DateTime<Utc>,
@@ -86,8 +89,9 @@ pub struct NewSession<'a> {
 pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()> {
     on_tx!(tx, |c| {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_ip)
-         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_ip,
+             pending_second_factor)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
         )
         .bind(session.id_hash)
         .bind(session.user_id.to_string())
@@ -95,6 +99,7 @@ pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()>
         .bind(millis(session.at))
         .bind(millis(session.expires_at))
         .bind(session.client_ip)
+        .bind(session.pending_second_factor)
         .execute(c)
         .await
         .map(|r| r.rows_affected())
@@ -103,17 +108,19 @@ pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()>
 }
 
 pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
-    let row: Option<(String, String, i64, i64, i64)> = on_pool!(db, |c| {
+    let row: Option<(String, String, i64, i64, i64, bool)> = on_pool!(db, |c| {
         sqlx::query_as(
-            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
+            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at, pending_second_factor
+             FROM sessions WHERE id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(c)
         .await
     })?;
-    row.map(|(user_id, csrf_token, created, seen, expires)| {
+    row.map(|(user_id, csrf_token, created, seen, expires, pending_second_factor)| {
         Ok(Session {
             user_id: user_id.parse().map_err(|_| StoreError::Corrupt(format!("session user {user_id}")))?,
+            pending_second_factor,
             csrf_token,
             created_at: from_millis(created)?,
             last_seen_at: from_millis(seen)?,
@@ -198,5 +205,18 @@ pub async fn clear_throttle(tx: &mut Tx, username: &str) -> Result<()> {
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The second factor was given: the session becomes a full one.
+pub async fn complete_second_factor(tx: &mut Tx, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE sessions SET pending_second_factor = FALSE, last_seen_at = $2 WHERE id_hash = $1"
+    )
+    .bind(id_hash)
+    .bind(millis(at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

@@ -28,6 +28,10 @@ pub struct User {
     pub disabled: bool,
     pub organization_id: Option<OrganizationId>,
     pub password_changed_at: DateTime<Utc>,
+    /// Sealed (SM4-GCM) Base32 secret; `None` until enrolment starts.
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,6 +46,9 @@ struct UserRow {
     disabled: bool,
     organization_id: Option<String>,
     password_changed_at: Option<i64>,
+    totp_secret: Option<String>,
+    totp_enabled: bool,
+    totp_last_step: Option<i64>,
     created_at: i64,
 }
 
@@ -61,6 +68,9 @@ impl TryFrom<UserRow> for User {
                 .map(|id| id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}"))))
                 .transpose()?,
             password_changed_at: from_millis(row.password_changed_at.unwrap_or(row.created_at))?,
+            totp_secret: row.totp_secret,
+            totp_enabled: row.totp_enabled,
+            totp_last_step: row.totp_last_step,
             created_at: from_millis(row.created_at)?,
         })
     }
@@ -96,7 +106,7 @@ pub async fn insert(tx: &mut Tx, user: &NewUser<'_>) -> Result<()> {
 macro_rules! user_columns {
     () => {
         "id, username, display_name, role, password_hash, must_change_password, disabled, \
-         organization_id, password_changed_at, created_at"
+         organization_id, password_changed_at, totp_secret, totp_enabled, totp_last_step, created_at"
     };
 }
 
@@ -181,4 +191,35 @@ pub async fn set_role(tx: &mut Tx, id: UserId, role: &str, at: DateTime<Utc>) ->
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Starts (or restarts) enrolment: a new sealed secret, not yet enabled.
+pub async fn set_totp_secret(tx: &mut Tx, id: UserId, sealed: Option<&str>, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET totp_secret = $2, totp_enabled = FALSE, totp_last_step = NULL, updated_at = $3 WHERE id = $1"
+    )
+    .bind(id.to_string())
+    .bind(sealed)
+    .bind(millis(at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records a used step (and, on confirmation, enables the second factor). Only a later step
+/// than the one stored is written, so two concurrent uses of one code cannot both succeed.
+pub async fn use_totp_step(tx: &mut Tx, id: UserId, step: i64, enable: bool, at: DateTime<Utc>) -> Result<bool> {
+    let updated = on_tx!(tx, |c| sqlx::query(
+        "UPDATE users SET totp_last_step = $2, totp_enabled = (totp_enabled OR $3), updated_at = $4
+         WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)"
+    )
+    .bind(id.to_string())
+    .bind(step)
+    .bind(enable)
+    .bind(millis(at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(updated == 1)
 }

@@ -22,6 +22,7 @@ mod assets;
 pub mod error;
 mod health;
 pub mod i18n;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 mod pages;
@@ -36,8 +37,12 @@ pub use metrics::Metrics;
 pub struct AppState {
     pub app: App,
     pub metrics: Arc<Metrics>,
-    /// Mark cookies `Secure` (the platform is reached over TLS, e.g. behind a gateway).
+    /// Mark cookies `Secure` and send HSTS (the platform is reached over TLS, e.g. behind a
+    /// gateway).
     pub secure_cookies: bool,
+    /// Peers whose `X-Forwarded-For` is believed (the TLS gateway / load balancer).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    pub limits: Arc<limits::RateLimits>,
 }
 
 /// Limits of the HTTP layer.
@@ -52,6 +57,7 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole application: pages, API, operations endpoints, behind the middleware stack.
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let metrics = state.metrics.clone();
+    let hsts = state.secure_cookies;
     let mut routes = Router::new();
     for route in routes::table() {
         let guarded =
@@ -77,6 +83,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(middleware::from_fn(move |request: Request, next: Next| strict_transport(request, next, hsts)))
         .layer(middleware::from_fn(request_context))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let id = request.headers().get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -104,6 +111,17 @@ async fn read_body_first(request: Request, next: Next, limit: usize) -> Response
         // Over the limit (or the client stopped sending, in which case nobody reads this).
         Err(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大").into_response(),
     }
+}
+
+/// HSTS, when the platform is reached over TLS.
+async fn strict_transport(request: Request, next: Next, enabled: bool) -> Response {
+    let mut response = next.run(request).await;
+    if enabled {
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    response
 }
 
 /// Makes the request id available to error responses (`error::current_request_id`).

@@ -12,7 +12,10 @@ use utoipa::OpenApi;
     paths(
         crate::api::calendar::add_working_days,
         crate::api::auth::login,
+        crate::api::auth::login_totp,
         crate::api::auth::logout,
+        crate::api::auth::begin_totp,
+        crate::api::auth::confirm_totp,
         crate::api::auth::me,
         crate::api::auth::change_password,
         crate::api::auth::register,
@@ -23,6 +26,7 @@ use utoipa::OpenApi;
         crate::api::users::enable,
         crate::api::users::change_role,
         crate::api::users::reset_password,
+        crate::api::users::reset_totp,
         crate::api::users::unlock,
         crate::api::audit::list,
         crate::api::audit::verify,

@@ -2,7 +2,9 @@
 //! so a route cannot exist without a declared action; `enforce` consults the policy before the
 //! handler runs (deny by default), and the route × role test walks the same table.
 
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +12,7 @@ use axum::routing::{MethodRouter, get, post};
 use skillbase_domain::policy::{self, Action, Decision, Rule};
 
 use crate::error::{ApiError, PageError};
-use crate::session::{SESSION_COOKIE, cookie_value};
+use crate::session::{ClientIp, SESSION_COOKIE, client_ip, cookie_value};
 use crate::{AppState, api, assets, health, metrics, openapi, pages};
 
 /// One route: where, how, what it does, and its handler.
@@ -45,7 +47,10 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/calendar/add-working-days", ReadPublic, get(api::calendar::add_working_days)),
         route(Method::POST, "/api/v1/organizations", RegisterOrganization, post(api::auth::register)),
         route(Method::POST, "/api/v1/auth/login", SignIn, post(api::auth::login)),
+        route(Method::POST, "/api/v1/auth/totp", SignIn, post(api::auth::login_totp)),
         route(Method::POST, "/api/v1/auth/logout", ManageOwnAccount, post(api::auth::logout)),
+        route(Method::POST, "/api/v1/me/totp", ManageOwnAccount, post(api::auth::begin_totp)),
+        route(Method::POST, "/api/v1/me/totp/confirm", ManageOwnAccount, post(api::auth::confirm_totp)),
         route(Method::GET, "/api/v1/me", ManageOwnAccount, get(api::auth::me)),
         route(Method::POST, "/api/v1/me/password", ManageOwnAccount, post(api::auth::change_password)),
         route(Method::GET, "/api/v1/organizations/{id}", ReadOrganization, get(api::users::organization)),
@@ -55,6 +60,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/users/{id}/enable", ManageAccounts, post(api::users::enable)),
         route(Method::POST, "/api/v1/users/{id}/role", ManageAccounts, post(api::users::change_role)),
         route(Method::POST, "/api/v1/users/{id}/reset-password", ManageAccounts, post(api::users::reset_password)),
+        route(Method::POST, "/api/v1/users/{id}/reset-totp", ManageAccounts, post(api::users::reset_totp)),
         route(Method::POST, "/api/v1/users/{id}/unlock", UnlockAccounts, post(api::users::unlock)),
         route(Method::GET, "/api/v1/audit", ReadAudit, get(api::audit::list)),
         route(Method::GET, "/api/v1/audit/verify", VerifyAudit, get(api::audit::verify)),
@@ -64,10 +70,20 @@ fn other_routes() -> Vec<Route> {
 /// The policy check in front of every handler. A signed-in user found here travels on to the
 /// handler in the request's extensions, so the session is read once.
 pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let ip = client_ip(request.headers(), peer, &state.trusted_proxies);
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ClientIp(ip));
+        if let Err(wait) = state.limits.check(action, ip) {
+            let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "请求过于频繁，请稍后再试");
+            error.retry_after = Some(wait);
+            return error.into_response();
+        }
+    }
     if policy::rule(action) == Rule::Public {
         return next.run(request).await;
     }
-    let api = request.uri().path().starts_with("/api/");
     let next_path = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
     let deny = |status: StatusCode, code: &str, message: &str| -> Response {
         if api {
@@ -78,6 +94,8 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
             axum::response::Redirect::to(&format!("/login?next={next}")).into_response()
         } else if code == "password_change_required" {
             axum::response::Redirect::to("/account/password").into_response()
+        } else if code == "second_factor_required" {
+            axum::response::Redirect::to("/account").into_response()
         } else {
             PageError::new(crate::pages::Page::plain(), status).into_response()
         }
@@ -98,6 +116,9 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
                     state.app.auth.password_policy.expired(who.role, who.user.password_changed_at, state.app.now());
                 if (who.user.must_change_password || expired) && action != Action::ManageOwnAccount {
                     return deny(StatusCode::FORBIDDEN, "password_change_required", "请先修改密码");
+                }
+                if state.app.second_factor_missing(&who) && action != Action::ManageOwnAccount {
+                    return deny(StatusCode::FORBIDDEN, "second_factor_required", "请先绑定动态口令（TOTP）验证器");
                 }
                 request.extensions_mut().insert(who);
             }

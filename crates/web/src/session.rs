@@ -1,6 +1,6 @@
 //! Who is asking: the session cookie, the CSRF token of writes, the client's address.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -93,6 +93,28 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The client's address as the policy guard determined it (see [`client_ip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+/// The client's address: the peer's, unless the peer is a trusted proxy (the gateway), in
+/// which case the last `X-Forwarded-For` entry not itself a trusted proxy. A client cannot
+/// choose the address the audit trail records by sending the header itself (SEC-34).
+pub fn client_ip(headers: &axum::http::HeaderMap, peer: Option<IpAddr>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse().ok())
+        .collect();
+    Some(forwarded.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer))
+}
+
 /// The client's address and the request id, for the audit trail.
 #[derive(Debug)]
 pub struct Meta(pub RequestMeta);
@@ -101,8 +123,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let client_ip =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+        let client_ip = match parts.extensions.get::<ClientIp>() {
+            Some(ClientIp(ip)) => Some(ip.to_string()),
+            None => parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string()),
+        };
         Ok(Meta(RequestMeta { client_ip, request_id: current_request_id() }))
     }
 }
@@ -137,7 +161,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{client_ip, constant_time_eq};
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let gateway: IpAddr = [10, 0, 0, 1].into();
+        let client: IpAddr = [203, 0, 113, 7].into();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-forwarded-for", "198.51.100.1, 203.0.113.7".parse().expect("header"));
+        // From the gateway: the right-most address the gateway saw.
+        assert_eq!(client_ip(&headers, Some(gateway), &[gateway]), Some(client));
+        // From anyone else: the header is ignored.
+        assert_eq!(client_ip(&headers, Some(client), &[gateway]), Some(client));
+        let spoofer: IpAddr = [192, 0, 2, 9].into();
+        assert_eq!(client_ip(&headers, Some(spoofer), &[]), Some(spoofer));
+        // A trusted peer without the header is the client itself.
+        assert_eq!(client_ip(&axum::http::HeaderMap::new(), Some(gateway), &[gateway]), Some(gateway));
+    }
 
     #[test]
     fn secrets_compare_exactly() {

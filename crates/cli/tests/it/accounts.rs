@@ -9,40 +9,11 @@ use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 
 async fn post_as(app: &TestApp, who: &SignedIn, path: &str, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("cookie", &who.cookie)
-        .header("x-csrf-token", &who.csrf)
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    app.post_json_as(who, path, &body).await
 }
 
 async fn login(app: &TestApp, username: &str, password: &str) -> Result<SignedIn, (u16, Value)> {
-    let response = app
-        .client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .expect("send");
-    let status = response.status().as_u16();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned());
-    let body: Value = response.json().await.expect("json");
-    match cookie {
-        Some(cookie) if status == 200 => {
-            Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() })
-        }
-        _ => Err((status, body)),
-    }
+    app.login(username, password, None).await
 }
 
 fn code(body: &Value) -> &str {
@@ -92,6 +63,10 @@ async fn the_sysadmin_manages_accounts(app: TestApp) {
     )
     .await;
     assert_eq!(status, 204);
+    // A bureau account binds its second factor before working.
+    let (status, body) = app.get_json_as(&staff, "/api/v1/organizations/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!((status, code(&body)), (403, "second_factor_required"));
+    let secret = app.bind_totp(&staff).await;
     let (status, _) = app.get_json_as(&staff, "/api/v1/organizations/00000000-0000-0000-0000-000000000000").await;
     assert_eq!(status, 404, "past the policy now");
 
@@ -117,20 +92,22 @@ async fn the_sysadmin_manages_accounts(app: TestApp) {
     let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/disable"), json!({})).await;
     assert_eq!(status, 204);
     assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.0, 401);
-    let (status, body) = login(&app, "li.staff", "Li-staff-pass-2024").await.err().expect("refused");
+    let (status, body) = app.login("li.staff", "Li-staff-pass-2024", Some(&secret)).await.err().expect("refused");
     assert_eq!((status, code(&body)), (401, "invalid_credentials"), "a disabled account looks like a wrong password");
     let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/enable"), json!({})).await;
     assert_eq!(status, 204);
-    let staff = login(&app, "li.staff", "Li-staff-pass-2024").await.expect("signs in again");
+    let staff = app.login("li.staff", "Li-staff-pass-2024", Some(&secret)).await.expect("signs in again");
 
     // A reset gives a new one-time password and ends the sessions.
     let (status, reset) =
         post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/reset-password"), json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.0, 401);
-    assert!(login(&app, "li.staff", "Li-staff-pass-2024").await.is_err());
-    let again =
-        login(&app, "li.staff", reset["one_time_password"].as_str().expect("password")).await.expect("signs in");
+    assert!(app.login("li.staff", "Li-staff-pass-2024", Some(&secret)).await.is_err());
+    let again = app
+        .login("li.staff", reset["one_time_password"].as_str().expect("password"), Some(&secret))
+        .await
+        .expect("signs in");
     assert_eq!(app.get_json_as(&again, "/api/v1/me").await.1["must_change_password"], true);
 
     // Unknown ids are 404; the list shows the accounts.

@@ -13,9 +13,10 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use skillbase::{Running, Settings};
 use skillbase_app::App;
-use skillbase_domain::FixedClock;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::roles::Role;
+use skillbase_domain::totp::TotpSecret;
+use skillbase_domain::{Clock, FixedClock};
 use skillbase_store::users::{self, NewUser};
 
 pub const ADMIN_PASSWORD: &str = "Test-admin-pass-2024";
@@ -223,7 +224,8 @@ impl TestApp {
         (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")))
     }
 
-    /// Creates an account of `role` (as the sysadmin would) and signs it in.
+    /// Creates an account of `role` (as the sysadmin would) and signs it in; bureau-side
+    /// accounts also bind a TOTP authenticator, as they must before working.
     pub async fn sign_in_as(&self, role: Role) -> SignedIn {
         let username = format!("test-{}", role.as_str());
         let hash = skillbase_app::accounts::hash_password(ROLE_PASSWORD).expect("hash");
@@ -244,18 +246,83 @@ impl TestApp {
         .await
         .expect("insert");
         tx.commit().await.expect("commit");
+        let signed_in = self.login(&username, ROLE_PASSWORD, None).await.expect("signs in");
+        if role.is_bureau_side() {
+            self.bind_totp(&signed_in).await;
+        }
+        signed_in
+    }
+
+    /// Binds an authenticator to the signed-in account; returns its secret.
+    pub async fn bind_totp(&self, who: &SignedIn) -> TotpSecret {
+        let (status, enrolment) = self.post_json_as(who, "/api/v1/me/totp", &serde_json::json!({})).await;
+        assert_eq!(status, 200, "{enrolment}");
+        let secret = TotpSecret::from_base32(enrolment["secret"].as_str().expect("secret")).expect("base32");
+        let code = secret.code_at(self.clock.now().timestamp());
+        let (status, body) =
+            self.post_json_as(who, "/api/v1/me/totp/confirm", &serde_json::json!({"code": code})).await;
+        assert_eq!(status, 204, "{body}");
+        secret
+    }
+
+    /// Signs in with the password and, if asked, the TOTP code (the clock first moves to the
+    /// next 30-second step, as a code is accepted only once).
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        totp: Option<&TotpSecret>,
+    ) -> Result<SignedIn, (u16, serde_json::Value)> {
         let response = self
             .client
             .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": ROLE_PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .expect("login");
-        assert_eq!(response.status().as_u16(), 200, "{role}");
-        let cookie =
-            response.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+        let status = response.status().as_u16();
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned());
         let body: serde_json::Value = response.json().await.expect("json");
-        SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() }
+        let Some(cookie) = cookie.filter(|_| status == 200) else { return Err((status, body)) };
+        if body["totp_required"] == true {
+            let Some(secret) = totp else { return Err((status, body)) };
+            self.clock.advance(chrono::TimeDelta::seconds(30));
+            let code = secret.code_at(self.clock.now().timestamp());
+            let response = self
+                .client
+                .post(self.url("/api/v1/auth/totp"))
+                .header("cookie", &cookie)
+                .json(&serde_json::json!({"code": code}))
+                .send()
+                .await
+                .expect("totp");
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.expect("json");
+            if status != 200 {
+                return Err((status, body));
+            }
+            return Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() });
+        }
+        Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() })
+    }
+
+    /// POST JSON as a signed-in user (with the CSRF token).
+    pub async fn post_json_as(&self, who: &SignedIn, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("cookie", &who.cookie)
+            .header("x-csrf-token", &who.csrf)
+            .json(body)
+            .send()
+            .await
+            .expect("send");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
     /// GET as a signed-in user, parsing JSON.

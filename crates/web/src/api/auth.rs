@@ -53,9 +53,28 @@ impl UserView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LoginAnswer {
-    pub user: UserView,
+    /// True when the account has a second factor: send the code to `/api/v1/auth/totp` with
+    /// the cookie just set; until then the session grants nothing.
+    pub totp_required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserView>,
     /// Send it as `X-CSRF-Token` with every write made with the session cookie.
-    pub csrf_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+}
+
+impl LoginAnswer {
+    fn from(logged_in: skillbase_app::auth::LoggedIn) -> Self {
+        if logged_in.second_factor_required {
+            LoginAnswer { totp_required: true, user: None, csrf_token: None }
+        } else {
+            LoginAnswer {
+                totp_required: false,
+                user: Some(UserView::new(&logged_in.user, logged_in.role)),
+                csrf_token: Some(logged_in.csrf_token),
+            }
+        }
+    }
 }
 
 /// Sign in: sets the session cookie. Five failures in a row lock the username for 15 minutes.
@@ -78,8 +97,7 @@ pub async fn login(
     let logged_in = state.app.login(&body.username, &body.password, &meta).await?;
     use secrecy::ExposeSecret;
     let cookie = session_cookie(logged_in.session_token.expose_secret(), state.secure_cookies);
-    let answer = LoginAnswer { user: UserView::new(&logged_in.user, logged_in.role), csrf_token: logged_in.csrf_token };
-    Ok(([(header::SET_COOKIE, cookie)], Json(answer)).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(LoginAnswer::from(logged_in))).into_response())
 }
 
 /// Sign out: ends the session on the server and clears the cookie.
@@ -199,4 +217,64 @@ pub async fn register(
             user_id: registered.user_id.to_string(),
         }),
     ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeBody {
+    /// The 6 digits the authenticator app shows.
+    pub code: String,
+}
+
+/// Second step of signing in: the TOTP code, with the cookie set by `/api/v1/auth/login`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/totp",
+    tag = "auth",
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "Signed in", body = LoginAnswer),
+        (status = 401, description = "Wrong code (invalid_totp) or no pending sign-in (no_pending_login)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Locked (account_locked)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn login_totp(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<CodeBody>,
+) -> Result<Json<LoginAnswer>, ApiError> {
+    let token = crate::session::cookie_value(&headers, crate::session::SESSION_COOKIE).unwrap_or_default();
+    let logged_in = state.app.complete_second_factor(token, &body.code, &meta).await?;
+    Ok(Json(LoginAnswer::from(logged_in)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpEnrolment {
+    /// Base32, for typing into the app.
+    pub secret: String,
+    /// For a QR code.
+    pub otpauth_uri: String,
+}
+
+/// Start binding an authenticator app; confirm with a first code.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpEnrolment), (status = 403, description = "Already bound (totp_already_enabled)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn begin_totp(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    let (secret, otpauth_uri) = state.app.begin_totp_enrolment(&who, &meta).await?;
+    Ok(Json(TotpEnrolment { secret, otpauth_uri }))
+}
+
+/// Confirm the binding with a code from the app.
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", request_body = CodeBody, responses((status = 204), (status = 400, description = "Wrong code (invalid_totp)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    ApiJson(body): ApiJson<CodeBody>,
+) -> Result<StatusCode, ApiError> {
+    state.app.confirm_totp(&who, &body.code, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -174,3 +174,15 @@ pub async fn organization(
     let org = state.app.organization(&reader, scope, id).await?;
     Ok(Json(OrganizationView { id: org.id.to_string(), uscc: org.uscc, name: org.name, kind: org.kind }))
 }
+
+/// Unbind an account's authenticator (lost phone); it binds a new one at its next sign-in.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-totp", tag = "accounts", params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.app.reset_totp(&actor, user_id(&id)?, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
