@@ -70,6 +70,8 @@ pub struct Authenticated {
     pub session: Session,
     /// SM3 of the cookie value: the session's key.
     pub session_hash: String,
+    /// Authenticated by this personal API token rather than a browser session.
+    pub via_token: Option<String>,
 }
 
 /// What a successful login hands back: the cookie value (shown to this client only) and the
@@ -421,7 +423,7 @@ impl App {
             identity::touch_session(&self.db, &session_hash, now).await?;
         }
         let role = role_of(&user)?;
-        Ok(Some(Authenticated { user, role, session, session_hash }))
+        Ok(Some(Authenticated { user, role, session, session_hash, via_token: None }))
     }
 
     /// Ends the session, audited.

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod calendar;
 mod error;
 pub mod jobs;
+pub mod tokens;
 
 pub use error::{AppError, FieldError};
 

@@ -40,6 +40,7 @@ mod connect;
 mod error;
 pub mod identity;
 pub mod jobs;
+pub mod tokens;
 pub mod users;
 
 pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};

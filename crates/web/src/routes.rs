@@ -50,6 +50,9 @@ fn other_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/auth/totp", SignIn, post(api::auth::login_totp)),
         route(Method::POST, "/api/v1/auth/logout", ManageOwnAccount, post(api::auth::logout)),
         route(Method::POST, "/api/v1/me/totp", ManageOwnAccount, post(api::auth::begin_totp)),
+        route(Method::GET, "/api/v1/tokens", ManageOwnAccount, get(api::tokens::list)),
+        route(Method::POST, "/api/v1/tokens", ManageOwnAccount, post(api::tokens::create)),
+        route(Method::POST, "/api/v1/tokens/{id}/revoke", ManageOwnAccount, post(api::tokens::revoke)),
         route(Method::POST, "/api/v1/me/totp/confirm", ManageOwnAccount, post(api::auth::confirm_totp)),
         route(Method::GET, "/api/v1/me", ManageOwnAccount, get(api::auth::me)),
         route(Method::POST, "/api/v1/me/password", ManageOwnAccount, post(api::auth::change_password)),
@@ -100,14 +103,22 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
             PageError::new(crate::pages::Page::plain(), status).into_response()
         }
     };
+    let bearer = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
     let token = cookie_value(request.headers(), SESSION_COOKIE).unwrap_or_default().to_owned();
-    let who = if token.is_empty() {
-        None
-    } else {
-        match state.app.authenticate(&token).await {
-            Ok(who) => who,
-            Err(error) => return ApiError::from(error).into_response(),
-        }
+    let found = match (&bearer, token.is_empty()) {
+        // A personal API token (scripts, other systems).
+        (Some(bearer), _) => state.app.authenticate_token(bearer).await,
+        (None, false) => state.app.authenticate(&token).await,
+        (None, true) => Ok(None),
+    };
+    let who = match found {
+        Ok(who) => who,
+        Err(error) => return ApiError::from(error).into_response(),
     };
     match policy::decide(who.as_ref().map(|w| w.role), action) {
         Decision::Allow(scope) => {

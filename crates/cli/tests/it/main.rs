@@ -16,3 +16,4 @@ mod operations;
 mod pages;
 mod second_factor;
 mod startup;
+mod tokens;
