@@ -28,10 +28,14 @@ pub enum Action {
     UnlockAccounts,
     /// Read an organisation's profile.
     ReadOrganization,
+    /// Invite a colleague into one's own organisation.
+    InviteColleague,
+    /// Accept an invitation (creates an applicant account).
+    AcceptInvitation,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -41,6 +45,8 @@ impl Action {
         Action::ManageAccounts,
         Action::UnlockAccounts,
         Action::ReadOrganization,
+        Action::InviteColleague,
+        Action::AcceptInvitation,
     ];
 }
 
@@ -72,12 +78,13 @@ pub enum Rule {
 /// The policy table.
 pub fn rule(action: Action) -> Rule {
     match action {
-        Action::ReadPublic | Action::RegisterOrganization | Action::SignIn => Rule::Public,
+        Action::ReadPublic | Action::RegisterOrganization | Action::SignIn | Action::AcceptInvitation => Rule::Public,
         Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
         Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
         Action::UnlockAccounts => Rule::Roles(&[(Role::Secadmin, Scope::All)]),
+        Action::InviteColleague => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),

@@ -220,3 +220,59 @@ pub async fn complete_second_factor(tx: &mut Tx, id_hash: &str, at: DateTime<Utc
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// An invitation waiting to be accepted: `(id, organization_id, expires_at)`.
+pub async fn open_invitation(db: &Db, code_hash: &str) -> Result<Option<(String, OrganizationId, DateTime<Utc>)>> {
+    let row: Option<(String, String, i64)> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT id, organization_id, expires_at FROM invitations WHERE code_hash = $1 AND accepted_at IS NULL"
+    )
+    .bind(code_hash)
+    .fetch_optional(c)
+    .await)?;
+    row.map(|(id, org, expires)| {
+        Ok((id, org.parse().map_err(|_| StoreError::Corrupt(format!("organization id {org}")))?, from_millis(expires)?))
+    })
+    .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invitation(
+    tx: &mut Tx,
+    id: &str,
+    organization_id: OrganizationId,
+    note: &str,
+    code_hash: &str,
+    created_by: UserId,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO invitations (id, organization_id, note, code_hash, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    .bind(id)
+    .bind(organization_id.to_string())
+    .bind(note)
+    .bind(code_hash)
+    .bind(created_by.to_string())
+    .bind(millis(at))
+    .bind(millis(expires_at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Marks the invitation used; `false` if it was used meanwhile (two people, one code).
+pub async fn accept_invitation(tx: &mut Tx, id: &str, user_id: UserId, at: DateTime<Utc>) -> Result<bool> {
+    let updated = on_tx!(tx, |c| sqlx::query(
+        "UPDATE invitations SET accepted_at = $3, accepted_user_id = $2 WHERE id = $1 AND accepted_at IS NULL"
+    )
+    .bind(id)
+    .bind(user_id.to_string())
+    .bind(millis(at))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(updated == 1)
+}

@@ -49,7 +49,7 @@ impl RateLimits {
     pub fn check(&self, action: Action, ip: IpAddr) -> Result<(), u32> {
         let limiter = match action {
             Action::SignIn => &self.sign_in,
-            Action::RegisterOrganization => &self.public_writes,
+            Action::RegisterOrganization | Action::AcceptInvitation => &self.public_writes,
             _ => return Ok(()),
         };
         limiter.check_key(&ip).map_err(|not_until| {

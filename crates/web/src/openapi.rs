@@ -23,6 +23,8 @@ use utoipa::OpenApi;
         crate::api::auth::change_password,
         crate::api::auth::register,
         crate::api::users::organization,
+        crate::api::users::invite,
+        crate::api::users::accept,
         crate::api::users::list,
         crate::api::users::create,
         crate::api::users::disable,

@@ -57,6 +57,8 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/me", ManageOwnAccount, get(api::auth::me)),
         route(Method::POST, "/api/v1/me/password", ManageOwnAccount, post(api::auth::change_password)),
         route(Method::GET, "/api/v1/organizations/{id}", ReadOrganization, get(api::users::organization)),
+        route(Method::POST, "/api/v1/organizations/{id}/invitations", InviteColleague, post(api::users::invite)),
+        route(Method::POST, "/api/v1/invitations/accept", AcceptInvitation, post(api::users::accept)),
         route(Method::GET, "/api/v1/users", ManageAccounts, get(api::users::list)),
         route(Method::POST, "/api/v1/users", ManageAccounts, post(api::users::create)),
         route(Method::POST, "/api/v1/users/{id}/disable", ManageAccounts, post(api::users::disable)),

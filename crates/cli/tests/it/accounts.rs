@@ -23,7 +23,8 @@ fn code(body: &Value) -> &str {
 on_both_engines!(
     the_sysadmin_manages_accounts,
     the_security_administrator_unlocks,
-    applicants_reach_only_their_own_organisation
+    applicants_reach_only_their_own_organisation,
+    colleagues_join_by_invitation,
 );
 
 async fn the_sysadmin_manages_accounts(app: TestApp) {
@@ -183,4 +184,63 @@ async fn applicants_reach_only_their_own_organisation(app: TestApp) {
     assert_eq!((status, b["name"].as_str()), (200, Some("org-b 单位")));
     let expert = app.sign_in_as(Role::Expert).await;
     assert_eq!(app.get_json_as(&expert, &format!("/api/v1/organizations/{}", ids[0])).await.0, 403);
+}
+
+async fn register(app: &TestApp, uscc: &str, username: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/v1/organizations"))
+        .json(&json!({
+            "uscc": uscc, "name": format!("{username} 单位"), "kind": "vocational_college", "contact_name": "联系人",
+            "contact_phone": "13900139000", "username": username, "password": "Org-pass-2024-x"
+        }))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 201);
+    response.json::<Value>().await.expect("json")["organization_id"].as_str().expect("id").to_owned()
+}
+
+async fn accept(app: &TestApp, code: &str, username: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/invitations/accept"))
+        .json(&json!({"code": code, "username": username, "display_name": "同事", "password": "Colleague-2024-x"}))
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("json"))
+}
+
+async fn colleagues_join_by_invitation(app: TestApp) {
+    let org_a = register(&app, "91310118MA1G00011T", "first-a").await;
+    let org_b = register(&app, "52310118MJ0000AA5B", "first-b").await;
+    let first = login(&app, "first-a", "Org-pass-2024-x").await.expect("signs in");
+
+    let (status, invitation) =
+        post_as(&app, &first, &format!("/api/v1/organizations/{org_a}/invitations"), json!({"note": "张老师"})).await;
+    assert_eq!(status, 201, "{invitation}");
+    let code_text = invitation["code"].as_str().expect("code").to_owned();
+    let (status, _) =
+        post_as(&app, &first, &format!("/api/v1/organizations/{org_b}/invitations"), json!({"note": "x"})).await;
+    assert_eq!(status, 404, "only into one's own organisation");
+
+    let (status, joined) = accept(&app, &code_text, "colleague-a").await;
+    assert_eq!(status, 201, "{joined}");
+    assert_eq!(joined["organization_id"], org_a.as_str());
+    let colleague = login(&app, "colleague-a", "Colleague-2024-x").await.expect("signs in");
+    let (_, me) = app.get_json_as(&colleague, "/api/v1/me").await;
+    assert_eq!((me["role"].as_str(), me["organization_id"].as_str()), (Some("applicant"), Some(org_a.as_str())));
+
+    let (status, body) = accept(&app, &code_text, "colleague-b").await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (400, Some("invitation_invalid")), "used once");
+    let (_, late) =
+        post_as(&app, &first, &format!("/api/v1/organizations/{org_a}/invitations"), json!({"note": "李"})).await;
+    app.clock.advance(chrono::TimeDelta::days(7));
+    let (status, body) = accept(&app, late["code"].as_str().expect("code"), "colleague-c").await;
+    assert_eq!((status, body["errors"][0]["code"].as_str()), (400, Some("invitation_invalid")), "expired");
+
+    let actions = audit::actions_for(&app.app().db, "organization", &org_a).await.expect("audit");
+    assert_eq!(actions, ["organization.register", "organization.invite", "organization.join", "organization.invite"]);
 }

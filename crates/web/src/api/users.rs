@@ -186,3 +186,65 @@ pub async fn reset_totp(
     state.app.reset_totp(&actor, user_id(&id)?, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct InvitationBody {
+    /// Who is invited (a name or e-mail, for the inviter's own records).
+    pub note: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationCode {
+    pub id: String,
+    /// Give it to the colleague; shown only now. Valid seven days, once.
+    pub code: String,
+    pub expires_in_days: i64,
+}
+
+/// Invite a colleague into one's own organisation (applicants).
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/invitations", tag = "organizations", params(("id" = String, Path)), request_body = InvitationBody, responses((status = 201, body = InvitationCode), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn invite(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<InvitationBody>,
+) -> Result<(StatusCode, Json<InvitationCode>), ApiError> {
+    let org: OrganizationId = id.parse().map_err(|_| ApiError::not_found())?;
+    let (id, code) = state.app.invite_colleague(&who, org, &body.note, &meta).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationCode { id, code, expires_in_days: skillbase_app::invitations::VALID_FOR_DAYS }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AcceptBody {
+    pub code: String,
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Joined {
+    pub user_id: String,
+    pub organization_id: String,
+}
+
+/// Accept an invitation: creates an applicant account in the inviting organisation.
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "organizations", request_body = AcceptBody, responses((status = 201, body = Joined), (status = 400, description = "invitation_invalid, username_taken, password_*", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn accept(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    ApiJson(body): ApiJson<AcceptBody>,
+) -> Result<(StatusCode, Json<Joined>), ApiError> {
+    let acceptance = skillbase_app::invitations::Acceptance {
+        code: body.code,
+        username: body.username,
+        display_name: body.display_name,
+        password: secrecy::SecretString::from(body.password),
+    };
+    let (user, org) = state.app.accept_invitation(&acceptance, &meta).await?;
+    Ok((StatusCode::CREATED, Json(Joined { user_id: user.to_string(), organization_id: org.to_string() })))
+}
