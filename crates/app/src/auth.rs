@@ -13,6 +13,7 @@ use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::password::PasswordPolicy;
 use skillbase_domain::roles::Role;
+use skillbase_domain::security::SecuritySettings;
 use skillbase_domain::totp::TotpSecret;
 use skillbase_store::identity::{self, NewOrganization, NewSession, Session};
 pub use skillbase_store::users::User;
@@ -51,6 +52,25 @@ impl Default for AuthSettings {
             absolute_lifetime: TimeDelta::hours(12),
             require_second_factor: true,
             totp_issuer: "青浦技能实训基地".to_owned(),
+        }
+    }
+}
+
+impl AuthSettings {
+    /// These settings with the security administrator's stored ones applied.
+    pub fn with(&self, stored: &SecuritySettings) -> AuthSettings {
+        AuthSettings {
+            password_policy: PasswordPolicy {
+                min_length: stored.password_min_length,
+                min_classes: stored.password_min_classes,
+                max_age_days: stored.password_max_age_days,
+            },
+            max_failures: stored.max_failed_logins,
+            lockout: TimeDelta::minutes(stored.lockout_minutes),
+            idle_timeout: TimeDelta::minutes(stored.idle_timeout_minutes),
+            absolute_lifetime: TimeDelta::hours(stored.session_lifetime_hours),
+            require_second_factor: stored.require_second_factor,
+            totp_issuer: self.totp_issuer.clone(),
         }
     }
 }
@@ -147,7 +167,7 @@ impl App {
     pub async fn login(&self, username: &str, password: &str, meta: &RequestMeta) -> Result<LoggedIn> {
         let username = username.trim();
         let now = self.now();
-        let settings = self.auth.clone();
+        let settings = self.auth_settings().await?;
         let (_, locked_until) = identity::throttle(&self.db, username).await?;
         let lock_expired = matches!(locked_until, Some(until) if until <= now);
         if let Some(until) = locked_until.filter(|until| *until > now) {
@@ -281,8 +301,9 @@ impl App {
                 json!({ "failures": failures }),
             )
             .await?;
-            if failures >= self.auth.max_failures {
-                let until = now + self.auth.lockout;
+            let settings = self.auth_settings().await?;
+            if failures >= settings.max_failures {
+                let until = now + settings.lockout;
                 identity::lock(&mut tx, &user.username, until).await?;
                 identity::delete_session(&mut tx, &session_hash).await?;
                 self.audit(
@@ -393,9 +414,56 @@ impl App {
         Ok(())
     }
 
-    /// Must this account bind a second factor before doing anything else?
-    pub fn second_factor_missing(&self, who: &Authenticated) -> bool {
-        self.auth.require_second_factor && who.role.is_bureau_side() && !who.user.totp_enabled
+    /// Must this account bind a second factor, or change an expired password, before doing
+    /// anything else? `(second factor missing, password expired)`.
+    pub async fn obligations(&self, who: &Authenticated) -> Result<(bool, bool)> {
+        let settings = self.auth_settings().await?;
+        let second_factor = settings.require_second_factor && who.role.is_bureau_side() && !who.user.totp_enabled;
+        let expired = settings.password_policy.expired(who.role, who.user.password_changed_at, self.now());
+        Ok((second_factor, expired))
+    }
+
+    /// The security settings in force: the security administrator's, or the defaults.
+    pub async fn security_settings(&self) -> Result<SecuritySettings> {
+        match identity::security_settings(&self.db).await? {
+            Some(json) => serde_json::from_str(&json).map_err(AppError::internal),
+            None => Ok(SecuritySettings::default()),
+        }
+    }
+
+    /// The authentication settings in force.
+    pub async fn auth_settings(&self) -> Result<AuthSettings> {
+        Ok(self.auth.with(&self.security_settings().await?))
+    }
+
+    /// Changes the security settings (security administrator), each within its bounds.
+    pub async fn change_security_settings(
+        &self,
+        who: &Authenticated,
+        new: &SecuritySettings,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let errors = new.check();
+        if !errors.is_empty() {
+            return Err(AppError::Fields(
+                errors.into_iter().map(|(field, code, message)| FieldError::new(field, code, message)).collect(),
+            ));
+        }
+        let before = self.security_settings().await?;
+        let json = serde_json::to_string(new).map_err(AppError::internal)?;
+        let mut tx = self.db.begin().await?;
+        identity::put_security_settings(&mut tx, &json, self.now(), &who.user.id.to_string()).await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "security.settings_change",
+            ("security_settings", Some("1")),
+            json!({ "before": before, "after": new }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The user behind a session cookie, if the session is still valid. Loaded afresh on every
@@ -406,7 +474,8 @@ impl App {
             return Ok(None);
         };
         let now = self.now();
-        if now >= session.expires_at || now - session.last_seen_at >= self.auth.idle_timeout {
+        let idle_timeout = self.auth_settings().await?.idle_timeout;
+        if now >= session.expires_at || now - session.last_seen_at >= idle_timeout {
             let mut tx = self.db.begin().await?;
             identity::delete_session(&mut tx, &session_hash).await?;
             tx.commit().await?;
@@ -461,7 +530,8 @@ impl App {
                 "新密码不能与当前密码相同",
             )]));
         }
-        self.auth
+        self.auth_settings()
+            .await?
             .password_policy
             .check(new, &who.user.username)
             .map_err(|e| AppError::Fields(vec![FieldError::new("new_password", e.code(), e.to_string())]))?;
@@ -559,7 +629,7 @@ impl App {
     /// Self-registration of an applicant organisation (C2.1.0: identified by its 统一社会信用代码)
     /// and its first applicant account. A USCC or username already registered is refused.
     pub async fn register_organization(&self, input: &Registration, meta: &RequestMeta) -> Result<Registered> {
-        let uscc = check_registration(input, &self.auth.password_policy).map_err(AppError::Fields)?;
+        let uscc = check_registration(input, &self.auth_settings().await?.password_policy).map_err(AppError::Fields)?;
         let hash = hash_password(input.password.expose_secret())?;
         let now = self.now();
         let organization_id = OrganizationId::new();

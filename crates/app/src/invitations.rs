@@ -100,7 +100,7 @@ impl App {
         if display_name.is_empty() || display_name.chars().count() > 50 {
             errors.push(FieldError::new("display_name", "display_name_invalid", "请填写姓名（不超过 50 字）"));
         }
-        if let Err(e) = self.auth.password_policy.check(input.password.expose_secret(), username) {
+        if let Err(e) = self.auth_settings().await?.password_policy.check(input.password.expose_secret(), username) {
             errors.push(FieldError::new("password", e.code(), e.to_string()));
         }
         if !errors.is_empty() {

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod resident_id;
 pub mod roles;
 pub mod seal;
+pub mod security;
 pub mod totp;
 pub mod uscc;
 

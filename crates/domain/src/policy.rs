@@ -32,10 +32,12 @@ pub enum Action {
     InviteColleague,
     /// Accept an invitation (creates an applicant account).
     AcceptInvitation,
+    /// Read and change password policy, lockout, session and second-factor settings.
+    ManageSecuritySettings,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -47,6 +49,7 @@ impl Action {
         Action::ReadOrganization,
         Action::InviteColleague,
         Action::AcceptInvitation,
+        Action::ManageSecuritySettings,
     ];
 }
 
@@ -83,7 +86,7 @@ pub fn rule(action: Action) -> Rule {
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
         Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
-        Action::UnlockAccounts => Rule::Roles(&[(Role::Secadmin, Scope::All)]),
+        Action::UnlockAccounts | Action::ManageSecuritySettings => Rule::Roles(&[(Role::Secadmin, Scope::All)]),
         Action::InviteColleague => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
@@ -167,6 +170,7 @@ mod tests {
             Action::VerifyAudit,
             Action::ManageAccounts,
             Action::UnlockAccounts,
+            Action::ManageSecuritySettings,
         ];
         for action in Action::ALL {
             if let Rule::Roles(allowed) = rule(action) {

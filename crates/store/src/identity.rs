@@ -276,3 +276,23 @@ pub async fn accept_invitation(tx: &mut Tx, id: &str, user_id: UserId, at: DateT
     .map(|r| r.rows_affected()))?;
     Ok(updated == 1)
 }
+
+/// The stored security settings (JSON), if any.
+pub async fn security_settings(db: &Db) -> Result<Option<String>> {
+    Ok(on_pool!(db, |c| sqlx::query_scalar("SELECT data FROM security_settings WHERE id = 1").fetch_optional(c).await)?)
+}
+
+pub async fn put_security_settings(tx: &mut Tx, data: &str, at: DateTime<Utc>, by: &str) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO security_settings (id, data, updated_at, updated_by) VALUES (1, $1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at,
+             updated_by = excluded.updated_by"
+    )
+    .bind(data)
+    .bind(millis(at))
+    .bind(by)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -33,6 +33,8 @@ use utoipa::OpenApi;
         crate::api::users::reset_password,
         crate::api::users::reset_totp,
         crate::api::users::unlock,
+        crate::api::users::security_settings,
+        crate::api::users::change_security_settings,
         crate::api::audit::list,
         crate::api::audit::verify,
         crate::health::healthz,

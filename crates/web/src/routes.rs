@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use skillbase_domain::policy::{self, Action, Decision, Rule};
 
 use crate::error::{ApiError, PageError};
@@ -67,6 +67,13 @@ fn other_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/users/{id}/reset-password", ManageAccounts, post(api::users::reset_password)),
         route(Method::POST, "/api/v1/users/{id}/reset-totp", ManageAccounts, post(api::users::reset_totp)),
         route(Method::POST, "/api/v1/users/{id}/unlock", UnlockAccounts, post(api::users::unlock)),
+        route(Method::GET, "/api/v1/security-settings", ManageSecuritySettings, get(api::users::security_settings)),
+        route(
+            Method::PUT,
+            "/api/v1/security-settings",
+            ManageSecuritySettings,
+            put(api::users::change_security_settings),
+        ),
         route(Method::GET, "/api/v1/audit", ReadAudit, get(api::audit::list)),
         route(Method::GET, "/api/v1/audit/verify", VerifyAudit, get(api::audit::verify)),
     ]
@@ -125,12 +132,14 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
     match policy::decide(who.as_ref().map(|w| w.role), action) {
         Decision::Allow(scope) => {
             if let Some(who) = who {
-                let expired =
-                    state.app.auth.password_policy.expired(who.role, who.user.password_changed_at, state.app.now());
+                let (second_factor_missing, expired) = match state.app.obligations(&who).await {
+                    Ok(obligations) => obligations,
+                    Err(error) => return ApiError::from(error).into_response(),
+                };
                 if (who.user.must_change_password || expired) && action != Action::ManageOwnAccount {
                     return deny(StatusCode::FORBIDDEN, "password_change_required", "请先修改密码");
                 }
-                if state.app.second_factor_missing(&who) && action != Action::ManageOwnAccount {
+                if second_factor_missing && action != Action::ManageOwnAccount {
                     return deny(StatusCode::FORBIDDEN, "second_factor_required", "请先绑定动态口令（TOTP）验证器");
                 }
                 request.extensions_mut().insert(who);

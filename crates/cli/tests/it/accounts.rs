@@ -25,6 +25,7 @@ on_both_engines!(
     the_security_administrator_unlocks,
     applicants_reach_only_their_own_organisation,
     colleagues_join_by_invitation,
+    the_security_administrator_tightens_the_settings,
 );
 
 async fn the_sysadmin_manages_accounts(app: TestApp) {
@@ -243,4 +244,68 @@ async fn colleagues_join_by_invitation(app: TestApp) {
 
     let actions = audit::actions_for(&app.app().db, "organization", &org_a).await.expect("audit");
     assert_eq!(actions, ["organization.register", "organization.invite", "organization.join", "organization.invite"]);
+}
+
+async fn the_security_administrator_tightens_the_settings(app: TestApp) {
+    let secadmin = app.sign_in_as(Role::Secadmin).await;
+    let (status, current) = app.get_json_as(&secadmin, "/api/v1/security-settings").await;
+    assert_eq!(status, 200);
+    assert_eq!((current["password_min_length"].as_i64(), current["max_failed_logins"].as_i64()), (Some(12), Some(5)));
+
+    let put = |body: Value| {
+        let app = &app;
+        let secadmin = &secadmin;
+        async move {
+            let response = app
+                .client
+                .put(app.url("/api/v1/security-settings"))
+                .header("cookie", &secadmin.cookie)
+                .header("x-csrf-token", &secadmin.csrf)
+                .json(&body)
+                .send()
+                .await
+                .expect("send");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let mut weak = current.clone();
+    weak["password_min_length"] = json!(6);
+    weak["lockout_minutes"] = json!(0);
+    let (status, body) = put(weak).await;
+    assert_eq!(status, 400);
+    let fields: Vec<_> = body["errors"].as_array().expect("errors").iter().map(|e| e["field"].clone()).collect();
+    assert_eq!(fields, ["password_min_length", "lockout_minutes"]);
+
+    let mut strict = current.clone();
+    strict["password_min_length"] = json!(14);
+    strict["max_failed_logins"] = json!(3);
+    strict["idle_timeout_minutes"] = json!(10);
+    let (status, _) = put(strict).await;
+    assert_eq!(status, 204);
+
+    // In force at once: a 13-character password is now too short …
+    let response = app
+        .client
+        .post(app.url("/api/v1/organizations"))
+        .json(&json!({
+            "uscc": "91310118MA1G00011T", "name": "单位", "kind": "enterprise", "contact_name": "联系人",
+            "contact_phone": "13800138000", "username": "strict-org", "password": "Thirteen-ch1x"
+        }))
+        .send()
+        .await
+        .expect("send");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["errors"][0]["code"], "password_too_short", "{body}");
+    // … three failures lock …
+    for _ in 0..2 {
+        assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.err().expect("refused").0, 401);
+    }
+    assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.err().expect("refused").0, 403);
+    // … and ten idle minutes end a session.
+    app.clock.advance(chrono::TimeDelta::minutes(11));
+    assert_eq!(app.get_json_as(&secadmin, "/api/v1/me").await.0, 401);
+
+    let actions = audit::actions_for(&app.app().db, "security_settings", "1").await.expect("audit");
+    assert_eq!(actions, ["security.settings_change"]);
 }

@@ -10,6 +10,7 @@ use skillbase_app::admin::NewAccount;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::policy::Scope;
 use skillbase_domain::roles::Role;
+use skillbase_domain::security::SecuritySettings;
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -247,4 +248,23 @@ pub async fn accept(
     };
     let (user, org) = state.app.accept_invitation(&acceptance, &meta).await?;
     Ok((StatusCode::CREATED, Json(Joined { user_id: user.to_string(), organization_id: org.to_string() })))
+}
+
+/// The security settings in force (security administrator).
+#[utoipa::path(get, path = "/api/v1/security-settings", tag = "accounts", responses((status = 200, body = Object)))]
+pub async fn security_settings(State(state): State<AppState>) -> Result<Json<SecuritySettings>, ApiError> {
+    Ok(Json(state.app.security_settings().await?))
+}
+
+/// Change the security settings: password policy, lockout, session lifetimes, second factor
+/// (security administrator). Each value within its bounds.
+#[utoipa::path(put, path = "/api/v1/security-settings", tag = "accounts", request_body = Object, responses((status = 204), (status = 400, description = "A setting out of bounds (setting_out_of_range)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn change_security_settings(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    ApiJson(body): ApiJson<SecuritySettings>,
+) -> Result<StatusCode, ApiError> {
+    state.app.change_security_settings(&who, &body, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
