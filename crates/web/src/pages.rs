@@ -1,4 +1,8 @@
-//! The public portal's pages.
+//! The public portal's pages. Identity screens (login, account, registration) are in
+//! `identity`; what every form shares (CSRF, origin, fields) in `forms`.
+
+mod forms;
+mod identity;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -7,12 +11,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use skillbase_app::AppError;
+use skillbase_app::auth::Authenticated;
 use skillbase_domain::CalendarError;
 use skillbase_domain::calendar::DayKind;
 use std::convert::Infallible;
 
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 use skillbase_domain::policy::Action;
 
 use crate::AppState;
@@ -20,29 +25,52 @@ use crate::error::PageError;
 use crate::i18n::{Lang, Texts};
 use crate::routes::{Route, route};
 
-/// What every page's frame needs: the language, its texts and the current path (for the
-/// language switch to come back to).
+/// What every page's frame needs: the language, its texts, the current path (for the language
+/// switch to come back to) and who is signed in (for the header).
 #[derive(Debug, Clone)]
 pub struct Page {
     pub lang: Lang,
     pub t: &'static Texts,
     pub path: String,
+    pub viewer: Option<Viewer>,
+}
+
+/// The signed-in user as the page frame shows them: the name, and the CSRF token the sign-out
+/// button (and every other form) carries.
+#[derive(Clone)]
+pub struct Viewer {
+    pub display_name: String,
+    pub csrf_token: String,
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer").field("display_name", &self.display_name).finish_non_exhaustive()
+    }
+}
+
+impl Viewer {
+    fn of(who: &Authenticated) -> Viewer {
+        Viewer { display_name: who.user.display_name.clone(), csrf_token: who.session.csrf_token.clone() }
+    }
 }
 
 impl Page {
     /// The frame in the default language, when the request is not at hand.
     pub fn plain() -> Page {
-        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned() }
+        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None }
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Page {
+impl FromRequestParts<AppState> for Page {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_request_parts(parts, state).await?;
         let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
-        Ok(Page { lang, t: lang.texts(), path })
+        // The API has no page frame: no session lookup for its 404s.
+        let viewer = if is_api(&path) { None } else { forms::signed_in(parts, state).await.as_ref().map(Viewer::of) };
+        Ok(Page { lang, t: lang.texts(), path, viewer })
     }
 }
 
@@ -114,6 +142,19 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/", ReadPublic, get(home)),
         route(Method::GET, "/tools/working-days", ReadPublic, get(working_days)),
         route(Method::GET, "/lang/{code}", ReadPublic, get(switch_language)),
+        route(Method::GET, "/login", SignIn, get(identity::login_form)),
+        route(Method::POST, "/login", SignIn, post(identity::login)),
+        route(Method::GET, "/login/totp", SignIn, get(identity::totp_form)),
+        route(Method::POST, "/login/totp", SignIn, post(identity::totp_login)),
+        route(Method::GET, "/logout", ManageOwnAccount, get(identity::logout_form)),
+        route(Method::POST, "/logout", ManageOwnAccount, post(identity::logout)),
+        route(Method::GET, "/account", ManageOwnAccount, get(identity::account)),
+        route(Method::POST, "/account/totp", ManageOwnAccount, post(identity::totp_begin)),
+        route(Method::POST, "/account/totp/confirm", ManageOwnAccount, post(identity::totp_confirm)),
+        route(Method::GET, "/account/password", ManageOwnAccount, get(identity::password_form)),
+        route(Method::POST, "/account/password", ManageOwnAccount, post(identity::change_password)),
+        route(Method::GET, "/register", RegisterOrganization, get(identity::register_form)),
+        route(Method::POST, "/register", RegisterOrganization, post(identity::register)),
     ]
 }
 
@@ -193,8 +234,7 @@ pub async fn switch_language(
     };
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     // Only a local path: never an open redirect to another site.
-    let next =
-        params.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/");
+    let next = forms::safe_next(params.get("next")).unwrap_or("/");
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
     ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response()
 }
