@@ -8,7 +8,7 @@ use crate::helpers::{TempDir, TestApp, skip};
 use crate::on_both_engines;
 
 /// Chromium from the distribution, or `None` (the test is skipped unless strict).
-fn chromium() -> Option<String> {
+pub(crate) fn chromium() -> Option<String> {
     let candidates = [
         std::env::var("SKILLBASE_CHROMIUM").ok(),
         Some("/usr/bin/chromium".to_owned()),

@@ -1,0 +1,185 @@
+//! The lockout as an applicant meets it, in headless Chromium driven over the DevTools protocol
+//! (chromiumoxide): the login form is typed into and submitted five times with a wrong
+//! password, the fifth answer says in Chinese that the account is locked, and the audit trail
+//! holds every attempt.
+
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use futures_util::StreamExt;
+use serde_json::json;
+use skillbase_store::audit;
+use tokio::task::JoinHandle;
+
+use crate::browser::chromium;
+use crate::helpers::{TempDir, TestApp, skip};
+use crate::on_both_engines;
+
+const USCC: &str = "91310118MA1G00011T";
+const USERNAME: &str = "qingpu-hr";
+const PASSWORD: &str = "Qingpu-base-2024";
+
+/// A headless Chromium of the distribution with a fresh profile, and the task that carries its
+/// DevTools messages.
+struct Chromium {
+    browser: Browser,
+    events: JoinHandle<()>,
+    _profile: TempDir,
+}
+
+impl Chromium {
+    /// Starts Chromium, or `None` (skipped unless strict) when it is
+    /// not installed.
+    async fn launch() -> Option<Chromium> {
+        let Some(executable) = chromium() else {
+            skip("Chromium is not installed (apt-get install chromium)");
+            return None;
+        };
+        let profile = TempDir::new();
+        let config = BrowserConfig::builder()
+            .chrome_executable(executable)
+            // Only the flags named here (plus the DevTools port and --headless).
+            .disable_default_args()
+            .no_sandbox()
+            .args([
+                "disable-gpu",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "no-first-run",
+            ])
+            .user_data_dir(profile.path())
+            .viewport(None)
+            .launch_timeout(Duration::from_secs(60))
+            .request_timeout(Duration::from_secs(30))
+            .build()
+            .expect("browser configuration");
+        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
+        // Messages the client does not know (a newer Chromium) are not fatal: keep reading.
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Some(Chromium { browser, events, _profile: profile })
+    }
+
+    async fn close(mut self) {
+        self.browser.close().await.expect("Chromium closes");
+        let _ = self.browser.wait().await;
+        self.events.abort();
+    }
+
+    /// Opens `url` in a new tab the size of a phone's screen (390 × 844 CSS pixels).
+    async fn open_on_phone(&self, url: &str) -> Page {
+        let page = self.browser.new_page("about:blank").await.expect("tab opens");
+        page.execute(SetDeviceMetricsOverrideParams::new(390, 844, 2.0, true)).await.expect("phone screen");
+        page.goto(url).await.expect("page loads");
+        page
+    }
+}
+
+/// Evaluates a boolean expression in the page.
+async fn holds(page: &Page, expression: &str) -> bool {
+    match page.evaluate(expression).await {
+        Ok(result) => result.into_value::<bool>().unwrap_or(false),
+        // Between two documents there is briefly no context to evaluate in.
+        Err(_) => false,
+    }
+}
+
+/// Waits until `expression` is true in the page (a new document has loaded, …).
+async fn wait_until(page: &Page, expression: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !holds(page, expression).await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {expression}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The value an input holds now.
+async fn value_of(page: &Page, selector: &str) -> String {
+    let element = page.find_element(selector).await.expect("input");
+    element.property("value").await.expect("value").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+on_both_engines!(an_applicant_is_locked_out_after_five_wrong_passwords);
+
+async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/organizations"))
+        .json(&json!({
+            "uscc": USCC, "name": "上海青浦技能实训有限公司", "kind": "enterprise",
+            "contact_name": "王经理", "contact_phone": "13800138000",
+            "username": USERNAME, "password": PASSWORD
+        }))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status().as_u16(), 201);
+
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let page = chromium.open_on_phone(&app.url("/login")).await;
+    wait_until(&page, "document.readyState === 'complete' && !!document.querySelector('#f-password')").await;
+    assert!(holds(&page, "document.documentElement.lang === 'zh-CN'").await);
+    assert!(holds(&page, "document.querySelector('label[for=f-username]').textContent === '用户名'").await);
+    // Usable on a phone: nothing wider than the screen.
+    assert!(holds(&page, "document.documentElement.scrollWidth <= window.innerWidth").await, "no sideways scrolling");
+
+    for attempt in 1..=5 {
+        // The username is typed once and then kept by the page; the password never is.
+        if value_of(&page, "#f-username").await != USERNAME {
+            let username = page.find_element("#f-username").await.expect("username input");
+            username.click().await.expect("click").type_str(USERNAME).await.expect("type");
+        }
+        assert_eq!(value_of(&page, "#f-password").await, "", "attempt {attempt}: the password field is empty");
+        // Mark this document, so that the answer is known by the mark being gone.
+        assert!(holds(&page, "(document.documentElement.dataset.attempt = 'sent') === 'sent'").await);
+        let password = page.find_element("#f-password").await.expect("password input");
+        password
+            .click()
+            .await
+            .expect("click")
+            .type_str("Wrong-password-1")
+            .await
+            .expect("type")
+            .press_key("Enter")
+            .await
+            .expect("submit");
+        wait_until(
+            &page,
+            "document.readyState === 'complete' && !document.documentElement.dataset.attempt \
+             && !!document.querySelector('#login-error')",
+        )
+        .await;
+        let message = page
+            .find_element("#login-error")
+            .await
+            .expect("message")
+            .inner_text()
+            .await
+            .expect("text")
+            .unwrap_or_default();
+        if attempt < 5 {
+            assert_eq!(message.trim(), "用户名或密码不正确", "attempt {attempt}");
+        } else {
+            assert!(message.contains("锁定"), "the fifth answer says the account is locked: {message}");
+        }
+        assert!(holds(&page, "document.querySelector('#f-password').getAttribute('aria-invalid') === 'true'").await);
+        assert!(
+            holds(&page, "document.querySelector('#f-password').getAttribute('aria-describedby') === 'login-error'")
+                .await
+        );
+    }
+    let html = page.content().await.expect("content");
+    assert!(html.contains("锁定") && !html.contains("Wrong-password-1"), "{html}");
+    assert!(holds(&page, "document.activeElement && document.activeElement.id === 'f-password'").await, "focus");
+    chromium.close().await;
+
+    // Every attempt is in the audit trail.
+    let actions = audit::actions_for(&app.app().db, "username", USERNAME).await.expect("audit");
+    let count = |action: &str| actions.iter().filter(|a| *a == action).count();
+    assert_eq!(count("auth.login_failed"), 5, "{actions:?}");
+    assert_eq!(count("auth.lockout"), 1, "{actions:?}");
+    assert!(app.app().verify_audit().await.expect("verify").intact);
+}
