@@ -66,3 +66,27 @@ impl App {
         Ok(audit::search(&self.db, &filter).await?)
     }
 }
+
+impl App {
+    /// Records that `who` exported `count` records of `what` (every export is logged).
+    pub async fn record_export(
+        &self,
+        who: &crate::auth::Authenticated,
+        what: &str,
+        count: usize,
+        meta: &crate::auth::RequestMeta,
+    ) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "export",
+            (what, None),
+            serde_json::json!({ "records": count, "format": "xlsx" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

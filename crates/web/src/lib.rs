@@ -28,6 +28,7 @@ pub mod openapi;
 mod pages;
 pub mod routes;
 pub mod session;
+pub mod xlsx;
 
 use error::{ApiError, REQUEST_ID};
 pub use metrics::Metrics;

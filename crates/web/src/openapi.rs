@@ -37,6 +37,7 @@ use utoipa::OpenApi;
         crate::api::users::change_security_settings,
         crate::api::audit::list,
         crate::api::audit::verify,
+        crate::api::audit::export,
         crate::health::healthz,
         crate::health::readyz,
     ),

@@ -76,6 +76,7 @@ fn other_routes() -> Vec<Route> {
         ),
         route(Method::GET, "/api/v1/audit", ReadAudit, get(api::audit::list)),
         route(Method::GET, "/api/v1/audit/verify", VerifyAudit, get(api::audit::verify)),
+        route(Method::GET, "/api/v1/audit/export.xlsx", ReadAudit, get(api::audit::export)),
     ]
 }
 

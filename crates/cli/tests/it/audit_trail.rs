@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use skillbase_domain::audit::ChainBreak;
-use skillbase_store::Db;
+use skillbase_store::{Db, audit};
 
 use crate::helpers::{Engine, TestApp};
 use crate::on_both_engines;
@@ -49,6 +49,7 @@ fn cli_verify(app: &TestApp) -> (bool, String) {
 }
 
 on_both_engines!(
+    the_auditor_exports_the_trail_to_excel,
     the_auditor_searches_and_verifies_over_the_api,
     the_database_refuses_update_and_delete,
     an_edited_record_is_found,
@@ -175,4 +176,48 @@ async fn the_auditor_searches_and_verifies_over_the_api(app: TestApp) {
     assert_eq!(verdict["intact"], false);
     assert_eq!(verdict["first_break"]["kind"], "hash_mismatch");
     assert_eq!(verdict["first_break"]["seq"], 2);
+}
+
+async fn the_auditor_exports_the_trail_to_excel(app: TestApp) {
+    with_records(&app).await;
+    // A username crafted as a spreadsheet formula lands in the trail (a failed login) …
+    let formula = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    app.client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": formula, "password": "whatever-1234"}))
+        .send()
+        .await
+        .expect("send");
+    let auditor = app.sign_in_as(skillbase_domain::roles::Role::Auditor).await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/audit/export.xlsx"))
+        .header("cookie", &auditor.cookie)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(response.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment"));
+    let bytes = response.bytes().await.expect("bytes").to_vec();
+
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let sheet = workbook.worksheet_range("审计日志").expect("sheet");
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[0][0], "序号 seq");
+    assert_eq!(rows[1][7], "user.bootstrap");
+    assert!(rows.iter().all(|r| r.len() == 12));
+    // … and is exported as inert text.
+    let cell = rows.iter().find_map(|r| r.iter().find(|c| c.contains("HYPERLINK")).cloned()).expect("the crafted cell");
+    assert!(cell.starts_with("'="), "{cell}");
+    // Exporting is itself audited.
+    let exports = audit::search(
+        &app.app().db,
+        &audit::AuditFilter { from_seq: 1, action: Some("export"), limit: 10, ..Default::default() },
+    )
+    .await
+    .expect("search");
+    assert_eq!(exports.len(), 1);
+    assert_eq!(exports[0].record.object_type, "audit_log");
 }
