@@ -94,7 +94,7 @@ async fn the_sysadmin_manages_accounts(app: TestApp) {
     let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/disable"), json!({})).await;
     assert_eq!(status, 204);
     assert_eq!(app.get_json_as(&staff, "/api/v1/me").await.0, 401);
-    let (status, body) = app.login("li.staff", "Li-staff-pass-2024", Some(&secret)).await.err().expect("refused");
+    let (status, body) = app.login("li.staff", "Li-staff-pass-2024", Some(&secret)).await.expect_err("refused");
     assert_eq!((status, code(&body)), (401, "invalid_credentials"), "a disabled account looks like a wrong password");
     let (status, _) = post_as(&app, &sysadmin, &format!("/api/v1/users/{staff_id}/enable"), json!({})).await;
     assert_eq!(status, 204);
@@ -139,7 +139,7 @@ async fn the_security_administrator_unlocks(app: TestApp) {
     for _ in 0..5 {
         let _ = login(&app, "wang.leader", "Wrong-password-99").await;
     }
-    let (status, body) = login(&app, "wang.leader", &password).await.err().expect("locked");
+    let (status, body) = login(&app, "wang.leader", &password).await.expect_err("locked");
     assert_eq!((status, code(&body)), (403, "account_locked"));
 
     // Only the security administrator unlocks.
@@ -299,9 +299,9 @@ async fn the_security_administrator_tightens_the_settings(app: TestApp) {
     assert_eq!(body["errors"][0]["code"], "password_too_short", "{body}");
     // … three failures lock …
     for _ in 0..2 {
-        assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.err().expect("refused").0, 401);
+        assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.expect_err("refused").0, 401);
     }
-    assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.err().expect("refused").0, 403);
+    assert_eq!(login(&app, "nobody-here", "Wrong-password-1").await.expect_err("refused").0, 403);
     // … and ten idle minutes end a session.
     app.clock.advance(chrono::TimeDelta::minutes(11));
     assert_eq!(app.get_json_as(&secadmin, "/api/v1/me").await.0, 401);
