@@ -5,6 +5,7 @@
 use secrecy::SecretString;
 use serde_json::json;
 use skillbase_domain::ids::UserId;
+use skillbase_domain::names::{check_display_name, check_username};
 use skillbase_domain::roles::{Role, ensure_role_change_allowed};
 use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser, User};
@@ -36,14 +37,12 @@ impl App {
     ) -> Result<(UserId, SecretString)> {
         let username = new.username.trim();
         let mut errors = Vec::new();
-        let username_ok = (3..=32).contains(&username.len())
-            && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-        if !username_ok {
-            errors.push(FieldError::new("username", "username_invalid", "用户名为 3–32 位小写字母、数字或 . _ -"));
+        if let Err(e) = check_username(username) {
+            errors.push(FieldError::new("username", e.code(), e.to_string()));
         }
         let display_name = new.display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 50 {
-            errors.push(FieldError::new("display_name", "display_name_invalid", "请填写姓名（不超过 50 字）"));
+        if let Err(e) = check_display_name(display_name) {
+            errors.push(FieldError::new("display_name", e.code(), e.to_string()));
         }
         if new.role == Role::Applicant {
             errors.push(FieldError::new("role", "role_applicant", "申报单位账号由单位自行注册"));

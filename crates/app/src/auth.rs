@@ -11,6 +11,7 @@ use serde_json::json;
 use skillbase_domain::Uscc;
 use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
+use skillbase_domain::names::check_username;
 use skillbase_domain::password::PasswordPolicy;
 use skillbase_domain::roles::Role;
 use skillbase_domain::security::SecuritySettings;
@@ -611,10 +612,8 @@ fn check_registration(input: &Registration, policy: &PasswordPolicy) -> std::res
         }
     }
     let username = input.username.trim();
-    let username_ok = (3..=32).contains(&username.len())
-        && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if !username_ok {
-        errors.push(FieldError::new("username", "username_invalid", "用户名为 3–32 位小写字母、数字或 . _ -"));
+    if let Err(e) = check_username(username) {
+        errors.push(FieldError::new("username", e.code(), e.to_string()));
     }
     if let Err(e) = policy.check(input.password.expose_secret(), username) {
         errors.push(FieldError::new("password", e.code(), e.to_string()));

@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
+use skillbase_domain::names::{check_display_name, check_username};
 use skillbase_domain::roles::Role;
 use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser};
@@ -91,14 +92,12 @@ impl App {
         };
         let username = input.username.trim();
         let mut errors = Vec::new();
-        let username_ok = (3..=32).contains(&username.len())
-            && username.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-        if !username_ok {
-            errors.push(FieldError::new("username", "username_invalid", "用户名为 3–32 位小写字母、数字或 . _ -"));
+        if let Err(e) = check_username(username) {
+            errors.push(FieldError::new("username", e.code(), e.to_string()));
         }
         let display_name = input.display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 50 {
-            errors.push(FieldError::new("display_name", "display_name_invalid", "请填写姓名（不超过 50 字）"));
+        if let Err(e) = check_display_name(display_name) {
+            errors.push(FieldError::new("display_name", e.code(), e.to_string()));
         }
         if let Err(e) = self.auth_settings().await?.password_policy.check(input.password.expose_secret(), username) {
             errors.push(FieldError::new("password", e.code(), e.to_string()));

@@ -74,7 +74,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let settings = config::load(args.common.config.as_deref(), &args)?;
             telemetry::init(settings.log_format, &settings.log_filter);
             let clock = serve::clock_from(&settings);
-            serve::start(&settings, clock).await?.until_signalled().await
+            let signals = serve::Signals::install()?;
+            serve::start(&settings, clock).await?.until(signals).await
         }
         Command::Migrate(common) => {
             let settings = config::load(common.config.as_deref(), &common)?;

@@ -139,38 +139,50 @@ impl Running {
         served
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then stops gracefully.
-    pub async fn until_signalled(self) -> anyhow::Result<()> {
-        shutdown_signal().await;
+    /// Serves until one of `signals` arrives, then stops gracefully.
+    pub async fn until(self, signals: Signals) -> anyhow::Result<()> {
+        signals.received().await;
         tracing::info!("shutdown requested: draining in-flight requests");
         self.stop().await
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// SIGTERM and Ctrl-C, listened for from the moment of installing — before the server says it
+/// is serving, so a signal sent right after that is never missed.
+#[derive(Debug)]
+pub struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn install() -> anyhow::Result<Signals> {
+        Ok(Signals {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?,
+        })
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        let mut terminate = self.terminate;
+        #[cfg(unix)]
+        let terminated = async move {
+            terminate.recv().await;
+        };
+        #[cfg(not(unix))]
+        let terminated = std::future::pending::<()>();
+        let interrupted = async {
+            if let Err(error) = tokio::signal::ctrl_c().await {
+                tracing::error!(%error, "cannot listen for Ctrl-C");
                 std::future::pending::<()>().await;
             }
+        };
+        tokio::select! {
+            () = terminated => {},
+            () = interrupted => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }
 

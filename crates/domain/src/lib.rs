@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod clock;
 pub mod ids;
 pub mod money;
+pub mod names;
 pub mod occupation;
 pub mod password;
 pub mod policy;

@@ -45,8 +45,12 @@ impl RateLimits {
         }
     }
 
-    /// `Err(seconds to wait)` when `ip` is over the limit of the action's class.
-    pub fn check(&self, action: Action, ip: IpAddr) -> Result<(), u32> {
+    /// `Err(seconds to wait)` when `ip` is over the limit of the action's class. Only attempts
+    /// count (`is_write`): showing the login or registration form does not.
+    pub fn check(&self, action: Action, is_write: bool, ip: IpAddr) -> Result<(), u32> {
+        if !is_write {
+            return Ok(());
+        }
         let limiter = match action {
             Action::SignIn => &self.sign_in,
             Action::RegisterOrganization | Action::AcceptInvitation => &self.public_writes,
@@ -75,12 +79,13 @@ mod tests {
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..3 {
-            assert_eq!(limits.check(Action::SignIn, a), Ok(()));
+            assert_eq!(limits.check(Action::SignIn, true, a), Ok(()));
         }
-        assert!(limits.check(Action::SignIn, a).is_err_and(|wait| wait >= 1));
-        assert_eq!(limits.check(Action::SignIn, b), Ok(()), "another address");
-        assert_eq!(limits.check(Action::RegisterOrganization, a), Ok(()), "another class");
-        assert!(limits.check(Action::RegisterOrganization, a).is_err());
-        assert_eq!(limits.check(Action::ReadPublic, a), Ok(()), "reads are not limited here");
+        assert!(limits.check(Action::SignIn, true, a).is_err_and(|wait| wait >= 1));
+        assert_eq!(limits.check(Action::SignIn, true, b), Ok(()), "another address");
+        assert_eq!(limits.check(Action::RegisterOrganization, true, a), Ok(()), "another class");
+        assert!(limits.check(Action::RegisterOrganization, true, a).is_err());
+        assert_eq!(limits.check(Action::ReadPublic, true, a), Ok(()), "reads are not limited here");
+        assert_eq!(limits.check(Action::SignIn, false, a), Ok(()), "showing the form is not an attempt");
     }
 }

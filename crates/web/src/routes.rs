@@ -88,7 +88,8 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
     let ip = client_ip(request.headers(), peer, &state.trusted_proxies);
     if let Some(ip) = ip {
         request.extensions_mut().insert(ClientIp(ip));
-        if let Err(wait) = state.limits.check(action, ip) {
+        let is_write = !matches!(*request.method(), Method::GET | Method::HEAD);
+        if let Err(wait) = state.limits.check(action, is_write, ip) {
             let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "请求过于频繁，请稍后再试");
             error.retry_after = Some(wait);
             return error.into_response();
