@@ -8,20 +8,18 @@
 //!
 //! ```text
 //! cargo bench --bench http_load -- [--duration SECS] [--warmup SECS] [--concurrency N]
-//!                                  [--target calendar|home|all] [--engine sqlite|postgres|all]
+//!                                  [--target calendar|home|healthz|all]
+//!                                  [--engine sqlite|postgres|all]
 //! ```
+//!
+//! `all` targets are `calendar` and `home`; `healthz` (no database work) is a baseline to ask
+//! for explicitly.
 //!
 //! PostgreSQL: `SKILLBASE_BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 //! When it cannot be reached the PostgreSQL rows are skipped with a note, not failed.
 
-#![expect(
-    clippy::print_stdout,
-    reason = "a benchmark's report is its standard output"
-)]
-#![expect(
-    clippy::print_stderr,
-    reason = "progress and server warnings go to standard error, apart from the table"
-)]
+#![expect(clippy::print_stdout, reason = "a benchmark's report is its standard output")]
+#![expect(clippy::print_stderr, reason = "progress and server warnings go to standard error, apart from the table")]
 
 use std::fmt;
 use std::path::PathBuf;
@@ -60,6 +58,8 @@ impl Engine {
 enum Target {
     Calendar,
     Home,
+    /// `GET /healthz`, no database: the HTTP stack alone. A baseline, only on request.
+    Healthz,
 }
 
 impl Target {
@@ -67,6 +67,7 @@ impl Target {
         match self {
             Target::Calendar => "calendar",
             Target::Home => "home",
+            Target::Healthz => "healthz",
         }
     }
 
@@ -74,6 +75,7 @@ impl Target {
         match self {
             Target::Calendar => "/api/v1/calendar/add-working-days?start=2024-09-30&days=5",
             Target::Home => "/",
+            Target::Healthz => "/healthz",
         }
     }
 
@@ -82,6 +84,7 @@ impl Target {
         match self {
             Target::Calendar => "2024-10-11",
             Target::Home => "公示公告",
+            Target::Healthz => "\"ok\"",
         }
     }
 }
@@ -108,22 +111,15 @@ impl Options {
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) if flag.starts_with("--") => {
-                    (flag.to_owned(), Some(value.to_owned()))
-                }
+                Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
                 _ => (arg.clone(), None),
             };
-            if !matches!(
-                flag.as_str(),
-                "--duration" | "--warmup" | "--concurrency" | "--target" | "--engine"
-            ) {
+            if !matches!(flag.as_str(), "--duration" | "--warmup" | "--concurrency" | "--target" | "--engine") {
                 continue;
             }
             let value = match inline {
                 Some(value) => value,
-                None => args
-                    .next()
-                    .with_context(|| format!("{flag} needs a value"))?,
+                None => args.next().with_context(|| format!("{flag} needs a value"))?,
             };
             match flag.as_str() {
                 "--duration" => options.duration = seconds(&flag, &value)?,
@@ -139,8 +135,11 @@ impl Options {
                     options.targets = match value.as_str() {
                         "calendar" => vec![Target::Calendar],
                         "home" => vec![Target::Home],
+                        "healthz" => vec![Target::Healthz],
                         "all" => vec![Target::Calendar, Target::Home],
-                        other => bail!("--target {other:?}: expected calendar, home or all"),
+                        other => {
+                            bail!("--target {other:?}: expected calendar, home, healthz or all")
+                        }
                     }
                 }
                 "--engine" => {
@@ -182,17 +181,11 @@ struct Server {
 
 impl Server {
     async fn start(postgres: Option<(&str, &str)>) -> anyhow::Result<Server> {
-        let scratch =
-            std::env::temp_dir().join(format!("skillbase-bench-{}", uuid::Uuid::now_v7().simple()));
+        let scratch = std::env::temp_dir().join(format!("skillbase-bench-{}", uuid::Uuid::now_v7().simple()));
         let data_dir = scratch.join("data");
-        std::fs::create_dir_all(&data_dir)
-            .with_context(|| format!("creating {}", data_dir.display()))?;
+        std::fs::create_dir_all(&data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
         // From here on, dropping `server` removes the scratch directory.
-        let mut server = Server {
-            child: None,
-            base: String::new(),
-            scratch,
-        };
+        let mut server = Server { child: None, base: String::new(), scratch };
         let log = std::fs::File::create(server.log_path()).context("creating the server log")?;
         let port = free_port()?;
         let bind = format!("127.0.0.1:{port}");
@@ -202,10 +195,7 @@ impl Server {
         // skillbase.toml picked up from the working directory.
         for (name, _) in std::env::vars_os() {
             let name_text = name.to_string_lossy();
-            if name_text.starts_with("SKILLBASE_")
-                || name_text == "DATABASE_URL"
-                || name_text == "RUST_LOG"
-            {
+            if name_text.starts_with("SKILLBASE_") || name_text == "DATABASE_URL" || name_text == "RUST_LOG" {
                 command.env_remove(&name);
             }
         }
@@ -225,11 +215,7 @@ impl Server {
             .stderr(Stdio::from(log))
             .kill_on_drop(true);
         if let Some((url, schema)) = postgres {
-            command
-                .arg("--database-url")
-                .arg(url)
-                .arg("--database-schema")
-                .arg(schema);
+            command.arg("--database-url").arg(url).arg("--database-schema").arg(schema);
         }
         server.child = Some(command.spawn().context("starting skillbase serve")?);
         server.base = format!("http://{bind}");
@@ -246,20 +232,14 @@ impl Server {
     }
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(2))
-            .build()?;
+        let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build()?;
         let url = format!("{}/readyz", self.base);
         let started = Instant::now();
         loop {
             if let Some(child) = self.child.as_mut()
                 && let Some(status) = child.try_wait()?
             {
-                bail!(
-                    "skillbase serve exited before it was ready ({status}):\n{}",
-                    self.log()
-                );
+                bail!("skillbase serve exited before it was ready ({status}):\n{}", self.log());
             }
             if let Ok(response) = client.get(&url).send().await
                 && response.status() == reqwest::StatusCode::OK
@@ -267,10 +247,7 @@ impl Server {
                 return Ok(());
             }
             if started.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "{url} did not answer 200 within {READY_TIMEOUT:?}:\n{}",
-                    self.log()
-                );
+                bail!("{url} did not answer 200 within {READY_TIMEOUT:?}:\n{}", self.log());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -294,9 +271,7 @@ impl Server {
             return Ok(format!("stopped on SIGTERM ({})", status?));
         }
         child.kill().await?;
-        Ok(format!(
-            "did not stop on SIGTERM within {STOP_TIMEOUT:?}; killed"
-        ))
+        Ok(format!("did not stop on SIGTERM within {STOP_TIMEOUT:?}; killed"))
     }
 }
 
@@ -368,7 +343,7 @@ impl fmt::Display for Measured {
 const TABLE_HEADER: &str = "| engine | target | concurrency | seconds | requests | req/s | p50 ms | p99 ms | max ms | errors |\n\
                             |---|---|---:|---:|---:|---:|---:|---:|---:|---:|";
 
-/// One request, body read to the end. `Ok(true)` for a 2xx.
+/// One request, body read to the end: `true` for a 2xx whose body arrived whole.
 async fn one(client: &reqwest::Client, url: &str) -> bool {
     match client.get(url).send().await {
         Ok(response) => {
@@ -384,11 +359,7 @@ async fn check_first(client: &reqwest::Client, url: &str, target: Target) -> any
     let status = response.status();
     let body = response.text().await?;
     ensure!(status == reqwest::StatusCode::OK, "{url}: {status}: {body}");
-    ensure!(
-        body.contains(target.expected()),
-        "{url}: the answer does not contain {:?}: {body}",
-        target.expected()
-    );
+    ensure!(body.contains(target.expected()), "{url}: the answer does not contain {:?}: {body}", target.expected());
     Ok(())
 }
 
@@ -438,14 +409,7 @@ async fn load(
     // Requests sent before `end` may finish after it: the window runs until the last one did.
     let seconds = counted_from.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    Ok(Measured {
-        engine,
-        target,
-        concurrency: options.concurrency,
-        seconds,
-        latencies,
-        errors,
-    })
+    Ok(Measured { engine, target, concurrency: options.concurrency, seconds, latencies, errors })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,12 +425,7 @@ async fn run_engine(
 ) -> anyhow::Result<()> {
     let startup = Instant::now();
     let mut server = Server::start(postgres).await?;
-    eprintln!(
-        "{}: server ready in {:.2} s at {}",
-        engine.as_str(),
-        startup.elapsed().as_secs_f64(),
-        server.base
-    );
+    eprintln!("{}: server ready in {:.2} s at {}", engine.as_str(), startup.elapsed().as_secs_f64(), server.base);
     let mut outcome = Ok(());
     for &target in &options.targets {
         eprintln!(
@@ -505,11 +464,7 @@ async fn run_engine(
 }
 
 async fn run(options: Options) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .tcp_nodelay(true)
-        .timeout(REQUEST_TIMEOUT)
-        .build()?;
+    let client = reqwest::Client::builder().no_proxy().tcp_nodelay(true).timeout(REQUEST_TIMEOUT).build()?;
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let mut failures = Vec::new();
@@ -521,8 +476,8 @@ async fn run(options: Options) -> anyhow::Result<()> {
                 }
             }
             Engine::Postgres => {
-                let url = std::env::var("SKILLBASE_BENCH_DATABASE_URL")
-                    .unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+                let url =
+                    std::env::var("SKILLBASE_BENCH_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
                 let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
                 if let Err(error) = skillbase_store::create_postgres_schema(&url, &schema).await {
                     let note = format!(
@@ -533,8 +488,7 @@ async fn run(options: Options) -> anyhow::Result<()> {
                     notes.push(note);
                     continue;
                 }
-                let outcome =
-                    run_engine(engine, Some((&url, &schema)), &client, &options, &mut rows).await;
+                let outcome = run_engine(engine, Some((&url, &schema)), &client, &options, &mut rows).await;
                 let dropped = skillbase_store::drop_postgres_schema(&url, &schema).await;
                 if let Err(error) = outcome {
                     failures.push(format!("postgres: {error:#}"));
