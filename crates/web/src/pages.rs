@@ -1,8 +1,11 @@
 //! The public portal's pages. Identity screens (login, account, registration) are in
 //! `identity`; what every form shares (CSRF, origin, fields) in `forms`.
 
+mod admin;
+mod audit;
 mod forms;
 mod identity;
+mod tokens;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -41,6 +44,8 @@ pub struct Page {
 pub struct Viewer {
     pub display_name: String,
     pub csrf_token: String,
+    /// What the navigation offers is decided from the role by the policy.
+    pub role: skillbase_domain::roles::Role,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -51,7 +56,16 @@ impl std::fmt::Debug for Viewer {
 
 impl Viewer {
     fn of(who: &Authenticated) -> Viewer {
-        Viewer { display_name: who.user.display_name.clone(), csrf_token: who.session.csrf_token.clone() }
+        Viewer {
+            display_name: who.user.display_name.clone(),
+            csrf_token: who.session.csrf_token.clone(),
+            role: who.role,
+        }
+    }
+
+    /// The consoles this viewer's role may use (`policy::decide`), for the navigation.
+    pub fn consoles(&self, t: &'static Texts) -> Vec<admin::NavLink> {
+        admin::consoles(self.role, t)
     }
 }
 
@@ -155,6 +169,21 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/account/password", ManageOwnAccount, post(identity::change_password)),
         route(Method::GET, "/register", RegisterOrganization, get(identity::register_form)),
         route(Method::POST, "/register", RegisterOrganization, post(identity::register)),
+        route(Method::GET, "/account/tokens", ManageOwnAccount, get(tokens::list)),
+        route(Method::POST, "/account/tokens", ManageOwnAccount, post(tokens::create)),
+        route(Method::POST, "/account/tokens/{id}/revoke", ManageOwnAccount, post(tokens::revoke)),
+        route(Method::GET, "/admin/users", ManageAccounts, get(admin::users)),
+        route(Method::POST, "/admin/users", ManageAccounts, post(admin::create_user)),
+        route(Method::POST, "/admin/users/{id}/disable", ManageAccounts, post(admin::disable_user)),
+        route(Method::POST, "/admin/users/{id}/enable", ManageAccounts, post(admin::enable_user)),
+        route(Method::POST, "/admin/users/{id}/role", ManageAccounts, post(admin::change_role)),
+        route(Method::POST, "/admin/users/{id}/reset-password", ManageAccounts, post(admin::reset_password)),
+        route(Method::POST, "/admin/users/{id}/reset-totp", ManageAccounts, post(admin::reset_totp)),
+        route(Method::GET, "/admin/security", ManageSecuritySettings, get(admin::security)),
+        route(Method::POST, "/admin/security", ManageSecuritySettings, post(admin::change_security)),
+        route(Method::POST, "/admin/security/unlock", UnlockAccounts, post(admin::unlock)),
+        route(Method::GET, "/audit", ReadAudit, get(audit::list)),
+        route(Method::GET, "/audit/verify", VerifyAudit, get(audit::verify)),
     ]
 }
 

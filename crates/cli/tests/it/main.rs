@@ -10,6 +10,7 @@ mod browser;
 mod browser_login;
 mod calendar_api;
 mod cli;
+mod consoles;
 mod garbage;
 mod gateway;
 mod jobs;

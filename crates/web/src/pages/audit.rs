@@ -1,0 +1,175 @@
+//! 审计日志 for the audit administrator (`/audit`): the trail searched by action, actor and
+//! object, a page at a time from a sequence number (as the API pages), the same selection as an
+//! Excel workbook, and verifying the hash chain (`/audit/verify`).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use skillbase_app::audit::AuditFilter;
+use skillbase_domain::roles::Role;
+
+use super::Page;
+use super::admin::{local_time, respond};
+use super::forms::{Field, Form, Group, Input};
+use crate::AppState;
+use crate::error::PageError;
+use crate::i18n::Texts;
+
+/// Records a page (the API's default, so the export link gives the same records).
+const PAGE_SIZE: i64 = 100;
+
+/// The filters, in the order of the form and the query string.
+const FILTERS: [&str; 4] = ["action", "actor", "object_type", "object_id"];
+
+/// One record as the table shows it.
+#[derive(Debug)]
+struct AuditRow {
+    seq: i64,
+    at: String,
+    /// The account's username when it still exists, else its id; empty for the system.
+    actor: String,
+    actor_id: Option<String>,
+    role: String,
+    ip: String,
+    action: String,
+    object: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    page: Page,
+    form: Form,
+    rows: Vec<AuditRow>,
+    from: i64,
+    /// Links to the first page (when not on it) and the next one (when there is one).
+    first_href: Option<String>,
+    next_href: Option<String>,
+    export_href: String,
+}
+
+fn filter_form(t: &'static Texts, value: impl Fn(&str) -> String) -> Form {
+    let labels = [t.audit_action, t.audit_actor, t.audit_object_type, t.audit_object_id];
+    let fields = FILTERS
+        .iter()
+        .zip(labels)
+        .map(|(name, label)| {
+            let field =
+                Field::new(name, label, Input::Text).value(&value(name)).verbatim("none").maxlength(100).optional();
+            if *name == "actor" { field.hint(t.audit_actor_hint) } else { field }
+        })
+        .collect();
+    Form::new(vec![Group { legend: Some(t.audit_filters), fields }])
+}
+
+/// The query string of these filters (non-empty ones), and `from` when given.
+fn query(filters: &[(&str, String)], from: Option<i64>) -> String {
+    let mut pairs: Vec<(&str, String)> = filters.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+    if let Some(from) = from {
+        pairs.push(("from", from.to_string()));
+    }
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+}
+
+/// `GET /audit?action=&actor=&object_type=&object_id=&from=`.
+pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQuery) -> Response {
+    let t = page.t;
+    let Ok(params) = crate::query_params(raw.as_deref()) else {
+        return PageError::new(page, StatusCode::BAD_REQUEST).into_response();
+    };
+    let filters: Vec<(&str, String)> =
+        FILTERS.iter().map(|name| (*name, params.get(name).unwrap_or_default().trim().to_owned())).collect();
+    let value = |name: &str| filters.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let from = params.get("from").and_then(|f| f.trim().parse::<i64>().ok()).filter(|f| *f >= 1).unwrap_or(1);
+    let text = |name: &'static str| filters.iter().find(|(n, v)| *n == name && !v.is_empty()).map(|(_, v)| v.as_str());
+    let filter = AuditFilter {
+        from_seq: from,
+        limit: PAGE_SIZE,
+        action: text("action"),
+        actor: text("actor"),
+        object_type: text("object_type"),
+        object_id: text("object_id"),
+    };
+    let (records, users) = match (state.app.audit_entries(&filter).await, state.app.accounts().await) {
+        (Ok(records), Ok(users)) => (records, users),
+        (Err(error), _) | (_, Err(error)) => return PageError::from_app(page, error).into_response(),
+    };
+    let usernames: HashMap<String, String> = users.into_iter().map(|u| (u.id.to_string(), u.username)).collect();
+    let next_from = (records.len() as i64 == PAGE_SIZE).then(|| records.last().map(|r| r.record.seq + 1)).flatten();
+    let rows = records
+        .into_iter()
+        .map(|stored| {
+            let r = stored.record;
+            let at = chrono::DateTime::from_timestamp_millis(r.at).map(local_time).unwrap_or_default();
+            let actor = match &r.actor {
+                Some(id) => usernames.get(id).cloned().unwrap_or_else(|| id.clone()),
+                None => t.audit_system.to_owned(),
+            };
+            let role = match r.actor_role.as_deref() {
+                Some(role) => {
+                    role.parse::<Role>().map_or_else(|_| role.to_owned(), |role| t.role_label(role).to_owned())
+                }
+                None => String::new(),
+            };
+            let object = match &r.object_id {
+                Some(id) => format!("{} {id}", r.object_type),
+                None => r.object_type.clone(),
+            };
+            AuditRow {
+                seq: r.seq,
+                at,
+                actor,
+                actor_id: r.actor,
+                role,
+                ip: r.client_ip.unwrap_or_default(),
+                action: r.action,
+                object,
+                detail: r.detail,
+            }
+        })
+        .collect();
+    let here = query(&filters, (from > 1).then_some(from));
+    let template = AuditPage {
+        form: filter_form(t, value),
+        rows,
+        from,
+        first_href: (from > 1).then(|| with_query("/audit", &query(&filters, None))),
+        next_href: next_from.map(|next| with_query("/audit", &query(&filters, Some(next)))),
+        export_href: with_query("/api/v1/audit/export.xlsx", &here),
+        page: page.clone(),
+    };
+    respond(StatusCode::OK, &page, &template)
+}
+
+#[derive(Template)]
+#[template(path = "audit_verify.html")]
+struct VerifyPage {
+    page: Page,
+    intact: bool,
+    summary: String,
+    /// The first broken link, in the use case's words (Chinese).
+    message: Option<String>,
+}
+
+/// `GET /audit/verify`: walks the whole chain and says whether it is intact, or where it first
+/// breaks.
+pub async fn verify(State(state): State<AppState>, page: Page) -> Response {
+    let t = page.t;
+    let report = match state.app.verify_audit().await {
+        Ok(report) => report,
+        Err(error) => return PageError::from_app(page, error).into_response(),
+    };
+    let summary = if report.intact { t.audit_intact } else { t.audit_broken }
+        .replace("{checked}", &report.checked.to_string())
+        .replace("{head}", &report.head_seq.to_string());
+    let template = VerifyPage { intact: report.intact, summary, message: report.message, page: page.clone() };
+    respond(StatusCode::OK, &page, &template)
+}
