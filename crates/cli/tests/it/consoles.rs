@@ -93,6 +93,19 @@ async fn consoles_render_in_chinese_for_their_roles_only(app: TestApp) {
         assert!(html.contains(marker), "{path}: {marker} missing in {html}");
         assert_csp_clean(html);
     }
+    // And in English, on request.
+    for (path, who, title) in [
+        ("/admin/users", &sysadmin, "Accounts"),
+        ("/admin/security", &secadmin, "Security settings"),
+        ("/audit", &auditor, "Audit log"),
+        ("/account/tokens", &staff, "Personal API tokens"),
+    ] {
+        let english = SignedIn { cookie: format!("{}; lang=en", who.cookie), csrf: who.csrf.clone() };
+        let page = get(&app, path, &english).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(page.html.contains(r#"<html lang="en">"#), "{path}");
+        assert!(page.html.contains(&format!(r#"<h1 id="page-title">{title}</h1>"#)), "{path}: {}", page.html);
+    }
     // The navigation offers each role its own console and no other.
     let nav = |html: &str| {
         ["/admin/users", "/admin/security", "/audit"]
