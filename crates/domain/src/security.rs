@@ -37,23 +37,39 @@ impl Default for SecuritySettings {
 /// One setting out of its bounds: `(field, code, message)`.
 pub type SettingError = (&'static str, &'static str, String);
 
+/// Each numeric setting with its lowest and highest allowed value (forms show them too).
+pub const BOUNDS: [(&str, i64, i64); 7] = [
+    ("password_min_length", 8, 64),
+    ("password_min_classes", 2, 4),
+    ("password_max_age_days", 0, 365),
+    ("max_failed_logins", 3, 10),
+    ("lockout_minutes", 5, 1440),
+    ("idle_timeout_minutes", 5, 240),
+    ("session_lifetime_hours", 1, 24),
+];
+
 impl SecuritySettings {
+    /// A numeric setting by its name in [`BOUNDS`].
+    pub fn number(&self, name: &str) -> Option<i64> {
+        Some(match name {
+            "password_min_length" => i64::try_from(self.password_min_length).unwrap_or(i64::MAX),
+            "password_min_classes" => i64::try_from(self.password_min_classes).unwrap_or(i64::MAX),
+            "password_max_age_days" => i64::from(self.password_max_age_days),
+            "max_failed_logins" => self.max_failed_logins,
+            "lockout_minutes" => self.lockout_minutes,
+            "idle_timeout_minutes" => self.idle_timeout_minutes,
+            "session_lifetime_hours" => self.session_lifetime_hours,
+            _ => return None,
+        })
+    }
+
     /// Every setting outside its bounds.
     pub fn check(&self) -> Vec<SettingError> {
-        let mut errors = Vec::new();
-        let mut bound = |field: &'static str, value: i64, low: i64, high: i64| {
-            if !(low..=high).contains(&value) {
-                errors.push((field, "setting_out_of_range", format!("{field} 应在 {low} 至 {high} 之间")));
-            }
-        };
-        bound("password_min_length", self.password_min_length as i64, 8, 64);
-        bound("password_min_classes", self.password_min_classes as i64, 2, 4);
-        bound("password_max_age_days", i64::from(self.password_max_age_days), 0, 365);
-        bound("max_failed_logins", self.max_failed_logins, 3, 10);
-        bound("lockout_minutes", self.lockout_minutes, 5, 1440);
-        bound("idle_timeout_minutes", self.idle_timeout_minutes, 5, 240);
-        bound("session_lifetime_hours", self.session_lifetime_hours, 1, 24);
-        errors
+        BOUNDS
+            .iter()
+            .filter(|(field, low, high)| !self.number(field).is_some_and(|v| (*low..=*high).contains(&v)))
+            .map(|&(field, low, high)| (field, "setting_out_of_range", format!("{field} 应在 {low} 至 {high} 之间")))
+            .collect()
     }
 }
 

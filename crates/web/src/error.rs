@@ -197,6 +197,8 @@ impl IntoResponse for PageError {
         let (title, message) = match self.status {
             StatusCode::NOT_FOUND => (t.not_found_title, t.not_found),
             StatusCode::METHOD_NOT_ALLOWED => (t.bad_request_title, t.method_not_allowed),
+            StatusCode::FORBIDDEN => (t.forbidden_title, t.forbidden),
+            StatusCode::TOO_MANY_REQUESTS => (t.unavailable_title, t.too_many_requests),
             StatusCode::SERVICE_UNAVAILABLE => (t.unavailable_title, t.unavailable),
             s if s.is_server_error() => (t.internal_title, t.internal),
             _ => (t.bad_request_title, t.bad_request),

@@ -90,6 +90,12 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
         request.extensions_mut().insert(ClientIp(ip));
         let is_write = !matches!(*request.method(), Method::GET | Method::HEAD);
         if let Err(wait) = state.limits.check(action, is_write, ip) {
+            if !api {
+                let mut response =
+                    PageError::new(crate::pages::Page::plain(), StatusCode::TOO_MANY_REQUESTS).into_response();
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
+                return response;
+            }
             let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "请求过于频繁，请稍后再试");
             error.retry_after = Some(wait);
             return error.into_response();

@@ -16,6 +16,7 @@ use skillbase_domain::clock::shanghai;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::policy::{Action, Decision, decide};
 use skillbase_domain::roles::Role;
+use skillbase_domain::security::BOUNDS;
 use skillbase_domain::security::SecuritySettings;
 
 use super::forms::{Choice, Field, Form, FormPost, Group, Input, Who};
@@ -367,17 +368,6 @@ pub async fn reset_totp(
 
 // ---------------------------------------------------------------------------------------------
 // 安全设置
-
-/// Each number setting with its bounds (those `SecuritySettings::check` enforces).
-const BOUNDS: [(&str, i64, i64); 7] = [
-    ("password_min_length", 8, 64),
-    ("password_min_classes", 2, 4),
-    ("password_max_age_days", 0, 365),
-    ("max_failed_logins", 3, 10),
-    ("lockout_minutes", 5, 1440),
-    ("idle_timeout_minutes", 5, 240),
-    ("session_lifetime_hours", 1, 24),
-];
 
 /// A number input with its bounds (`<input type="number" min max>`).
 #[derive(Debug)]
