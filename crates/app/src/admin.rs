@@ -240,3 +240,11 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Every registered organisation with its number of accounts (system administrator, staff,
+    /// leader).
+    pub async fn organizations(&self) -> Result<Vec<(identity::Organization, i64)>> {
+        Ok(identity::organizations(&self.db).await?)
+    }
+}

@@ -34,10 +34,12 @@ pub enum Action {
     AcceptInvitation,
     /// Read and change password policy, lockout, session and second-factor settings.
     ManageSecuritySettings,
+    /// List every registered organisation (who applies; not their applications).
+    ListOrganizations,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -50,6 +52,7 @@ impl Action {
         Action::InviteColleague,
         Action::AcceptInvitation,
         Action::ManageSecuritySettings,
+        Action::ListOrganizations,
     ];
 }
 
@@ -88,6 +91,9 @@ pub fn rule(action: Action) -> Rule {
         Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
         Action::UnlockAccounts | Action::ManageSecuritySettings => Rule::Roles(&[(Role::Secadmin, Scope::All)]),
         Action::InviteColleague => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
+        Action::ListOrganizations => {
+            Rule::Roles(&[(Role::Sysadmin, Scope::All), (Role::Staff, Scope::All), (Role::Leader, Scope::All)])
+        }
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),
@@ -171,6 +177,7 @@ mod tests {
             Action::ManageAccounts,
             Action::UnlockAccounts,
             Action::ManageSecuritySettings,
+            Action::ListOrganizations,
         ];
         for action in Action::ALL {
             if let Rule::Roles(allowed) = rule(action) {

@@ -46,6 +46,24 @@ pub struct Organization {
     pub kind: String,
 }
 
+/// Every organisation with its number of accounts, by name.
+pub async fn organizations(db: &Db) -> Result<Vec<(Organization, i64)>> {
+    let rows: Vec<(String, String, String, String, i64)> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT o.id, o.uscc, o.name, o.kind, COUNT(u.id)
+         FROM organizations o LEFT JOIN users u ON u.organization_id = o.id
+         GROUP BY o.id, o.uscc, o.name, o.kind
+         ORDER BY o.name"
+    )
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(id, uscc, name, kind, accounts)| {
+            let id = id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}")))?;
+            Ok((Organization { id, uscc, name, kind }, accounts))
+        })
+        .collect()
+}
+
 pub async fn organization(db: &Db, id: OrganizationId) -> Result<Option<Organization>> {
     let row: Option<(String, String, String, String)> =
         on_pool!(db, |c| sqlx::query_as("SELECT id, uscc, name, kind FROM organizations WHERE id = $1")

@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         crate::api::auth::change_password,
         crate::api::auth::register,
         crate::api::users::organization,
+        crate::api::users::organizations,
         crate::api::users::invite,
         crate::api::users::accept,
         crate::api::users::list,

@@ -173,6 +173,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/account/tokens", ManageOwnAccount, post(tokens::create)),
         route(Method::POST, "/account/tokens/{id}/revoke", ManageOwnAccount, post(tokens::revoke)),
         route(Method::GET, "/admin/users", ManageAccounts, get(admin::users)),
+        route(Method::GET, "/admin/organizations", ListOrganizations, get(admin::organizations)),
         route(Method::POST, "/admin/users", ManageAccounts, post(admin::create_user)),
         route(Method::POST, "/admin/users/{id}/disable", ManageAccounts, post(admin::disable_user)),
         route(Method::POST, "/admin/users/{id}/enable", ManageAccounts, post(admin::enable_user)),

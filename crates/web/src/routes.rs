@@ -46,6 +46,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/api/openapi.json", ReadPublic, get(openapi::document)),
         route(Method::GET, "/api/v1/calendar/add-working-days", ReadPublic, get(api::calendar::add_working_days)),
         route(Method::POST, "/api/v1/organizations", RegisterOrganization, post(api::auth::register)),
+        route(Method::GET, "/api/v1/organizations", ListOrganizations, get(api::users::organizations)),
         route(Method::POST, "/api/v1/auth/login", SignIn, post(api::auth::login)),
         route(Method::POST, "/api/v1/auth/totp", SignIn, post(api::auth::login_totp)),
         route(Method::POST, "/api/v1/auth/logout", ManageOwnAccount, post(api::auth::logout)),

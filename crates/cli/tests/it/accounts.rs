@@ -185,6 +185,20 @@ async fn applicants_reach_only_their_own_organisation(app: TestApp) {
     assert_eq!((status, b["name"].as_str()), (200, Some("org-b 单位")));
     let expert = app.sign_in_as(Role::Expert).await;
     assert_eq!(app.get_json_as(&expert, &format!("/api/v1/organizations/{}", ids[0])).await.0, 403);
+
+    // The list of organisations: the sysadmin's console and the API; never an applicant's.
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (status, list) = app.get_json_as(&sysadmin, "/api/v1/organizations").await;
+    assert_eq!(status, 200);
+    let names: Vec<_> =
+        list.as_array().expect("list").iter().map(|o| (o["name"].clone(), o["accounts"].clone())).collect();
+    assert_eq!(names, [(json!("org-a 单位"), json!(1)), (json!("org-b 单位"), json!(1))]);
+    let page =
+        app.client.get(app.url("/admin/organizations")).header("cookie", &sysadmin.cookie).send().await.expect("send");
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("org-b 单位") && html.contains("52310118MJ0000AA5B") && html.contains("<caption>"), "{html}");
+    assert_eq!(app.get_json_as(&a, "/api/v1/organizations").await.0, 403);
 }
 
 async fn register(app: &TestApp, uscc: &str, username: &str) -> String {

@@ -268,3 +268,29 @@ pub async fn change_security_settings(
     state.app.change_security_settings(&who, &body, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationListed {
+    #[serde(flatten)]
+    pub organization: OrganizationView,
+    pub accounts: i64,
+}
+
+/// Every registered organisation and its number of accounts (system administrator, staff, leader).
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", responses((status = 200, body = Vec<OrganizationListed>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn organizations(State(state): State<AppState>) -> Result<Json<Vec<OrganizationListed>>, ApiError> {
+    let list = state.app.organizations().await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|(org, accounts)| OrganizationListed {
+                organization: OrganizationView {
+                    id: org.id.to_string(),
+                    uscc: org.uscc,
+                    name: org.name,
+                    kind: org.kind,
+                },
+                accounts,
+            })
+            .collect(),
+    ))
+}

@@ -56,6 +56,7 @@ pub struct NavLink {
 pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
     [
         ("/admin/users", Action::ManageAccounts, t.nav_users),
+        ("/admin/organizations", Action::ListOrganizations, t.nav_organizations),
         ("/admin/security", Action::ManageSecuritySettings, t.nav_security),
         ("/audit", Action::ReadAudit, t.nav_audit),
     ]
@@ -609,4 +610,46 @@ pub async fn unlock(State(state): State<AppState>, Meta(meta): Meta, post: FormP
     }
     form.focus_first_error();
     settings_page(&state, page, &who, form, None, StatusCode::BAD_REQUEST).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// 申报单位
+
+#[derive(Debug)]
+struct OrganizationRow {
+    uscc: String,
+    name: String,
+    kind: &'static str,
+    accounts: i64,
+}
+
+#[derive(Template)]
+#[template(path = "admin_organizations.html")]
+struct OrganizationsPage {
+    page: Page,
+    rows: Vec<OrganizationRow>,
+}
+
+/// `GET /admin/organizations`: every registered organisation.
+pub async fn organizations(State(state): State<AppState>, page: Page) -> Response {
+    let t = page.t;
+    match state.app.organizations().await {
+        Ok(list) => {
+            let rows = list
+                .into_iter()
+                .map(|(org, accounts)| OrganizationRow {
+                    kind: match org.kind.as_str() {
+                        "enterprise" => t.kind_enterprise,
+                        "vocational_college" => t.kind_vocational_college,
+                        _ => t.kind_social_organization,
+                    },
+                    uscc: org.uscc,
+                    name: org.name,
+                    accounts,
+                })
+                .collect();
+            respond(StatusCode::OK, &page, &OrganizationsPage { page: page.clone(), rows })
+        }
+        Err(error) => PageError::from_app(page, error).into_response(),
+    }
 }
