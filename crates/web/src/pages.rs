@@ -88,6 +88,20 @@ impl FromRequestParts<AppState> for Page {
     }
 }
 
+/// Renders a page with a status, or the error page if it cannot be rendered.
+fn respond(status: StatusCode, page: &Page, template: &impl Template) -> Response {
+    match render(template) {
+        Ok(html) => (status, html).into_response(),
+        Err(error) => PageError::from_app(page.clone(), error).into_response(),
+    }
+}
+
+/// A page that shows a secret must not be kept by the browser or a proxy.
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}
+
 fn render(template: &impl Template) -> Result<Html<String>, AppError> {
     template.render().map(Html).map_err(AppError::internal)
 }

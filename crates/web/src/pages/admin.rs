@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
@@ -20,25 +20,11 @@ use skillbase_domain::security::BOUNDS;
 use skillbase_domain::security::SecuritySettings;
 
 use super::forms::{Choice, Field, Form, FormPost, Group, Input, Who};
-use super::{Page, render};
+use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Texts;
 use crate::session::Meta;
-
-/// Renders a page with a status, or the error page if it cannot be rendered.
-pub(super) fn respond(status: StatusCode, page: &Page, template: &impl Template) -> Response {
-    match render(template) {
-        Ok(html) => (status, html).into_response(),
-        Err(error) => PageError::from_app(page.clone(), error).into_response(),
-    }
-}
-
-/// A page that shows a secret must not be kept by the browser or a proxy.
-pub(super) fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
 
 /// An instant as people in Shanghai read it: `2024-09-27 10:00`.
 pub(super) fn local_time(at: DateTime<Utc>) -> String {

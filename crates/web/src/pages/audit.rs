@@ -12,8 +12,9 @@ use skillbase_app::audit::AuditFilter;
 use skillbase_domain::roles::Role;
 
 use super::Page;
-use super::admin::{local_time, respond};
+use super::admin::local_time;
 use super::forms::{Field, Form, Group, Input};
+use super::respond;
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Texts;

@@ -12,19 +12,11 @@ use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
 use super::forms::{Choice, Field, Form, FormPost, Group, Input, Who, safe_next};
-use super::{Page, render};
+use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, Texts};
 use crate::session::{Meta, SESSION_COOKIE, clear_session_cookie, cookie_value, session_cookie};
-
-/// Renders a page with a status, or the error page if it cannot be rendered.
-fn respond(status: StatusCode, page: &Page, template: &impl Template) -> Response {
-    match render(template) {
-        Ok(html) => (status, html).into_response(),
-        Err(error) => PageError::from_app(page.clone(), error).into_response(),
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 登录
@@ -341,12 +333,6 @@ struct TotpSetupPage {
     otpauth_uri: Option<String>,
     form: Form,
     done: bool,
-}
-
-/// A page that shows a secret must not be kept by the browser or a proxy.
-fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// `POST /account/totp` (with the CSRF token): makes a new key and shows it, with the form for

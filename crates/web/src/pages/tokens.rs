@@ -11,8 +11,9 @@ use skillbase_app::auth::Authenticated;
 use skillbase_app::tokens::ApiToken;
 
 use super::Page;
-use super::admin::{local_time, no_store, respond};
+use super::admin::local_time;
 use super::forms::{Field, Form, FormPost, Group, Input, Who};
+use super::{no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Texts;
