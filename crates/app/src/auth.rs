@@ -220,6 +220,7 @@ impl App {
                 return Err(locked(until, now));
             }
             tx.commit().await?;
+            tracing::info!(failures, "sign-in refused");
             return Err(AppError::Unauthenticated {
                 code: "invalid_credentials",
                 message: "用户名或密码不正确".to_owned(),

@@ -125,6 +125,12 @@ fn fixed_clock_and_sigterm() {
     }
     let addr = addr.expect("address");
 
+    // SEC-39: what people type as secrets never reaches the log, and neither does a forged log line.
+    let canary = "Canary-Secret-7319";
+    let forged = "x\\n[AUDIT] admin granted";
+    let body = format!(r#"{{"username":"{forged}","password":"{canary}"}}"#);
+    let answer = http_post_json(&addr, "/api/v1/auth/login", &body);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     let home = http_get(&addr, "/");
     assert!(home.contains("2024年10月11日 星期五"), "the page shows the fixed date:\n{home}");
 
@@ -140,11 +146,29 @@ fn fixed_clock_and_sigterm() {
     let out = out_reader.join().expect("reader");
     let log = log_reader.join().expect("reader");
     assert!(log.contains("THE CLOCK IS FIXED"), "a loud warning:\n{log}");
+    assert!(log.contains("sign-in refused"), "the refusal is logged, with its username field:\n{log}");
+    assert!(!log.contains(canary), "a typed password reached the log:\n{log}");
+    assert!(!log.lines().any(|line| line.starts_with("[AUDIT]")), "a forged line in the log:\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     // The generated one-time password was printed once, on the console, and never logged.
     assert_eq!(out.matches("one-time password:").count(), 1, "{out}");
     let password = out.lines().find_map(|l| l.split("one-time password: ").nth(1)).expect("password line");
     assert!(!log.contains(password.trim()), "the password reached the log");
+}
+
+/// A plain HTTP/1.1 POST of JSON over a socket.
+fn http_post_json(addr: &str, path: &str, body: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connects");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
 }
 
 /// A plain HTTP/1.1 GET over a socket (this test has no async runtime).

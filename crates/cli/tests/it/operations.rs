@@ -65,6 +65,13 @@ async fn unknown_routes_get_problems_or_pages(app: TestApp) {
     assert_eq!(response.headers()["content-type"], "application/problem+json");
     assert_eq!(response.json::<serde_json::Value>().await.expect("json")["code"], "method_not_allowed");
 
+    // SEC-15: state changes only by POST/PUT; GET on a changing route is 405.
+    for path in ["/api/v1/auth/logout", "/api/v1/me/password", "/api/v1/tokens/x/revoke", "/api/v1/users/x/disable"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status().as_u16(), 405, "{path}");
+        assert_eq!(response.json::<serde_json::Value>().await.expect("json")["code"], "method_not_allowed", "{path}");
+    }
+
     let response = app.get("/no-such-page").await;
     assert_eq!(response.status().as_u16(), 404);
     assert!(response.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
