@@ -92,8 +92,7 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
         let is_write = !matches!(*request.method(), Method::GET | Method::HEAD);
         if let Err(wait) = state.limits.check(action, is_write, ip) {
             if !api {
-                let mut response =
-                    PageError::new(crate::pages::Page::plain(), StatusCode::TOO_MANY_REQUESTS).into_response();
+                let mut response = refusal_page(request, &state, StatusCode::TOO_MANY_REQUESTS).await;
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
                 return response;
             }
@@ -159,8 +158,21 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
             next.run(request).await
         }
         Decision::SignInRequired => deny(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录，或登录已过期"),
+        // A person is told on a page in their language, with their own header.
+        Decision::Deny if !api => refusal_page(request, &state, StatusCode::FORBIDDEN).await,
         Decision::Deny => deny(StatusCode::FORBIDDEN, "forbidden", "您的角色无权进行此操作"),
     }
+}
+
+/// The error page for `request`, framed for whoever sent it.
+async fn refusal_page(request: Request, state: &AppState, status: StatusCode) -> Response {
+    use axum::extract::FromRequestParts;
+    let (mut parts, _) = request.into_parts();
+    let page = match crate::pages::Page::from_request_parts(&mut parts, state).await {
+        Ok(page) => page,
+        Err(never) => match never {},
+    };
+    PageError::new(page, status).into_response()
 }
 
 /// Percent-encodes everything but unreserved characters (for a `next=` parameter).

@@ -199,6 +199,17 @@ async fn applicants_reach_only_their_own_organisation(app: TestApp) {
     let html = page.text().await.expect("html");
     assert!(html.contains("org-b 单位") && html.contains("52310118MJ0000AA5B") && html.contains("<caption>"), "{html}");
     assert_eq!(app.get_json_as(&a, "/api/v1/organizations").await.0, 403);
+    // A console that is not theirs: a refusal page in their language, in their own frame.
+    let refused = app
+        .client
+        .get(app.url("/admin/organizations"))
+        .header("cookie", format!("{}; lang=en", a.cookie))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status().as_u16(), 403);
+    let html = refused.text().await.expect("html");
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains("Not allowed"), "{html}");
 }
 
 async fn register(app: &TestApp, uscc: &str, username: &str) -> String {
