@@ -7,8 +7,8 @@ use serde_json::json;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::names::{check_display_name, check_username};
 use skillbase_domain::roles::{Role, ensure_role_change_allowed};
-use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser, User};
+use skillbase_store::{Tx, identity};
 
 use crate::accounts::{generate_password, hash_password};
 use crate::auth::{Authenticated, RequestMeta};
@@ -23,6 +23,20 @@ pub struct NewAccount {
 }
 
 impl App {
+    /// The audit record of an administrator's action on an account.
+    async fn audit_account(
+        &self,
+        tx: &mut Tx,
+        meta: &RequestMeta,
+        actor: &Authenticated,
+        action: &str,
+        account: UserId,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let id = account.to_string();
+        self.audit(tx, meta, Some((&actor.user, actor.role)), action, ("user", Some(&id)), detail).await
+    }
+
     async fn target(&self, id: UserId) -> Result<User> {
         users::find_by_id(&self.db, id).await?.ok_or(AppError::NotFound("账户不存在"))
     }
@@ -73,13 +87,12 @@ impl App {
             return Err(AppError::Fields(vec![FieldError::new("username", "username_taken", "该用户名已被使用")]));
         }
         inserted?;
-        let id_text = id.to_string();
-        self.audit(
+        self.audit_account(
             &mut tx,
             meta,
-            Some((&actor.user, actor.role)),
+            actor,
             "user.create",
-            ("user", Some(&id_text)),
+            id,
             json!({ "username": username, "role": new.role.as_str() }),
         )
         .await?;
@@ -102,17 +115,9 @@ impl App {
         let mut tx = self.db.begin().await?;
         users::set_disabled(&mut tx, id, disabled, self.now()).await?;
         let ended = if disabled { identity::delete_user_sessions(&mut tx, id, None).await? } else { 0 };
-        let id_text = id.to_string();
         let action = if disabled { "user.disable" } else { "user.enable" };
-        self.audit(
-            &mut tx,
-            meta,
-            Some((&actor.user, actor.role)),
-            action,
-            ("user", Some(&id_text)),
-            json!({ "username": target.username, "sessions_ended": ended }),
-        )
-        .await?;
+        let detail = json!({ "username": target.username, "sessions_ended": ended });
+        self.audit_account(&mut tx, meta, actor, action, id, detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -135,13 +140,12 @@ impl App {
             .map_err(|e| AppError::Forbidden { code: e.code(), message: e.to_string() })?;
         let mut tx = self.db.begin().await?;
         users::set_role(&mut tx, id, role.as_str(), self.now()).await?;
-        let id_text = id.to_string();
-        self.audit(
+        self.audit_account(
             &mut tx,
             meta,
-            Some((&actor.user, actor.role)),
+            actor,
             "user.role_change",
-            ("user", Some(&id_text)),
+            id,
             json!({ "username": target.username, "from": from.as_str(), "to": role.as_str() }),
         )
         .await?;
@@ -158,13 +162,12 @@ impl App {
         let mut tx = self.db.begin().await?;
         users::set_password(&mut tx, id, &hash, true, self.now()).await?;
         let ended = identity::delete_user_sessions(&mut tx, id, None).await?;
-        let id_text = id.to_string();
-        self.audit(
+        self.audit_account(
             &mut tx,
             meta,
-            Some((&actor.user, actor.role)),
+            actor,
             "user.password_reset",
-            ("user", Some(&id_text)),
+            id,
             json!({ "username": target.username, "sessions_ended": ended }),
         )
         .await?;
@@ -177,16 +180,7 @@ impl App {
         let target = self.target(id).await?;
         let mut tx = self.db.begin().await?;
         identity::clear_throttle(&mut tx, &target.username).await?;
-        let id_text = id.to_string();
-        self.audit(
-            &mut tx,
-            meta,
-            Some((&actor.user, actor.role)),
-            "user.unlock",
-            ("user", Some(&id_text)),
-            json!({ "username": target.username }),
-        )
-        .await?;
+        self.audit_account(&mut tx, meta, actor, "user.unlock", id, json!({ "username": target.username })).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -195,9 +189,7 @@ impl App {
     pub async fn accounts(&self) -> Result<Vec<User>> {
         Ok(users::list(&self.db).await?)
     }
-}
 
-impl App {
     /// An organisation's profile, within the reader's scope: an applicant reaches only its own
     /// organisation, and another organisation is "not found" (not "forbidden"), so ids of other
     /// organisations cannot be probed.
@@ -216,9 +208,7 @@ impl App {
         let found = if visible { identity::organization(&self.db, id).await? } else { None };
         found.ok_or(AppError::NotFound("单位不存在"))
     }
-}
 
-impl App {
     /// Unbinds an account's authenticator (a lost phone); the account binds a new one at its
     /// next sign-in. Its sessions end.
     pub async fn reset_totp(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<()> {
@@ -226,22 +216,19 @@ impl App {
         let mut tx = self.db.begin().await?;
         users::set_totp_secret(&mut tx, id, None, self.now()).await?;
         let ended = identity::delete_user_sessions(&mut tx, id, None).await?;
-        let id_text = id.to_string();
-        self.audit(
+        self.audit_account(
             &mut tx,
             meta,
-            Some((&actor.user, actor.role)),
+            actor,
             "user.totp_reset",
-            ("user", Some(&id_text)),
+            id,
             json!({ "username": target.username, "sessions_ended": ended }),
         )
         .await?;
         tx.commit().await?;
         Ok(())
     }
-}
 
-impl App {
     /// Every registered organisation with its number of accounts (system administrator, staff,
     /// leader).
     pub async fn organizations(&self) -> Result<Vec<(identity::Organization, i64)>> {

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
 use skillbase_app::AppError;
@@ -19,7 +19,7 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::security::BOUNDS;
 use skillbase_domain::security::SecuritySettings;
 
-use super::forms::{Choice, Field, Form, FormPost, Group, Input, Who};
+use super::forms::{Choice, Field, Form, Group, Input, SignedInPost, Who};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -195,11 +195,8 @@ pub async fn users(State(state): State<AppState>, page: Page, Who(who): Who) -> 
 
 /// `POST /admin/users` (username, display_name, role): creates the account and shows its
 /// one-time password once.
-pub async fn create_user(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Fadmin%2Fusers").into_response();
-    };
+pub async fn create_user(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let value = |name: &str| fields.get(name).unwrap_or_default().to_owned();
     let mut form = account_form(t, value);
@@ -247,13 +244,10 @@ async fn row_action(
     state: AppState,
     meta: skillbase_app::auth::RequestMeta,
     id: String,
-    post: FormPost,
+    post: SignedInPost,
     action: RowAction,
 ) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Fadmin%2Fusers").into_response();
-    };
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let Ok(id) = id.parse::<UserId>() else {
         return PageError::new(page, StatusCode::NOT_FOUND).into_response();
@@ -308,7 +302,7 @@ pub async fn disable_user(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::Disable).await
 }
@@ -318,7 +312,7 @@ pub async fn enable_user(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::Enable).await
 }
@@ -328,7 +322,7 @@ pub async fn change_role(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::ChangeRole).await
 }
@@ -338,7 +332,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::ResetPassword).await
 }
@@ -348,7 +342,7 @@ pub async fn reset_totp(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::ResetTotp).await
 }
@@ -497,11 +491,8 @@ pub async fn security(State(state): State<AppState>, page: Page, Who(who): Who) 
 }
 
 /// `POST /admin/security`: every setting at once; each out of its bounds is said beside it.
-pub async fn change_security(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Fadmin%2Fsecurity").into_response();
-    };
+pub async fn change_security(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let mut inputs = setting_fields(t, |name| fields.get(name).unwrap_or_default().trim().to_owned());
     let require_second_factor = fields.get("require_second_factor").is_some();
@@ -565,11 +556,8 @@ pub async fn change_security(State(state): State<AppState>, Meta(meta): Meta, po
 }
 
 /// `POST /admin/security/unlock` (username): lifts the lock after repeated failed sign-ins.
-pub async fn unlock(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Fadmin%2Fsecurity").into_response();
-    };
+pub async fn unlock(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let username = fields.get("username").unwrap_or_default().trim().to_owned();
     let mut form = unlock_form(t, &username);

@@ -51,13 +51,15 @@ impl FromRequestParts<AppState> for Who {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         match signed_in(parts, state).await {
             Some(who) => Ok(Who(who)),
-            None => {
-                let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-                let next: String = serde_urlencoded::to_string([("next", path)]).unwrap_or_default();
-                Err(Redirect::to(&format!("/login?{next}")).into_response())
-            }
+            None => Err(to_login(parts.uri.path_and_query().map_or("/", |pq| pq.as_str()))),
         }
     }
+}
+
+/// To the login page, and back to `path` afterwards.
+fn to_login(path: &str) -> Response {
+    let next: String = serde_urlencoded::to_string([("next", path)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{next}")).into_response()
 }
 
 /// `next` when it is a path on this site: it starts with one `/` (not `//`, which a browser
@@ -90,6 +92,26 @@ pub(crate) struct FormPost {
     pub page: Page,
     pub who: Option<Authenticated>,
     pub fields: Params,
+}
+
+/// A form post by a signed-in user (see [`FormPost`]); anyone else is sent to the login page.
+#[derive(Debug)]
+pub(crate) struct SignedInPost {
+    pub page: Page,
+    pub who: Authenticated,
+    pub fields: Params,
+}
+
+impl FromRequest<AppState> for SignedInPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let FormPost { page, who, fields } = FormPost::from_request(request, state).await?;
+        match who {
+            Some(who) => Ok(SignedInPost { page, who, fields }),
+            None => Err(to_login(&page.path)),
+        }
+    }
 }
 
 impl FromRequest<AppState> for FormPost {

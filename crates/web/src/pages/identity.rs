@@ -11,7 +11,7 @@ use skillbase_app::AppError;
 use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
-use super::forms::{Choice, Field, Form, FormPost, Group, Input, Who, safe_next};
+use super::forms::{Choice, Field, Form, FormPost, Group, Input, SignedInPost, Who, safe_next};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -337,11 +337,8 @@ struct TotpSetupPage {
 
 /// `POST /account/totp` (with the CSRF token): makes a new key and shows it, with the form for
 /// the first code.
-pub async fn totp_begin(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, .. } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Faccount").into_response();
-    };
+pub async fn totp_begin(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, .. } = post;
     match state.app.begin_totp_enrolment(&who, &meta).await {
         Ok((secret, uri)) => {
             let grouped = secret.as_bytes().chunks(4).map(String::from_utf8_lossy).collect::<Vec<_>>().join(" ");
@@ -356,11 +353,8 @@ pub async fn totp_begin(State(state): State<AppState>, Meta(meta): Meta, post: F
 }
 
 /// `POST /account/totp/confirm` (with the CSRF token): the first code binds the key.
-pub async fn totp_confirm(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Faccount").into_response();
-    };
+pub async fn totp_confirm(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let code = fields.get("code").unwrap_or_default().trim();
     let mut form = code_form(t);
@@ -435,11 +429,8 @@ pub async fn password_form(State(state): State<AppState>, page: Page, Who(who): 
 }
 
 /// `POST /account/password` (with the CSRF token): current, new and repeated new password.
-pub async fn change_password(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Faccount%2Fpassword").into_response();
-    };
+pub async fn change_password(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let current = fields.get("current_password").unwrap_or_default();
     let new = fields.get("new_password").unwrap_or_default();

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use skillbase_app::AppError;
 use skillbase_app::auth::Authenticated;
@@ -12,7 +12,7 @@ use skillbase_app::tokens::ApiToken;
 
 use super::Page;
 use super::admin::local_time;
-use super::forms::{Field, Form, FormPost, Group, Input, Who};
+use super::forms::{Field, Form, Group, Input, SignedInPost, Who};
 use super::{no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -119,11 +119,8 @@ pub async fn list(State(state): State<AppState>, page: Page, Who(who): Who) -> R
 
 /// `POST /account/tokens` (name, expires_in_days; with the CSRF token): makes a token and
 /// shows its value once.
-pub async fn create(State(state): State<AppState>, Meta(meta): Meta, post: FormPost) -> Response {
-    let FormPost { page, who, fields } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Faccount%2Ftokens").into_response();
-    };
+pub async fn create(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
     let t = page.t;
     let name = fields.get("name").unwrap_or_default();
     let days_text = fields.get("expires_in_days").unwrap_or_default().trim();
@@ -167,12 +164,9 @@ pub async fn revoke(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    post: FormPost,
+    post: SignedInPost,
 ) -> Response {
-    let FormPost { page, who, .. } = post;
-    let Some(who) = who else {
-        return Redirect::to("/login?next=%2Faccount%2Ftokens").into_response();
-    };
+    let SignedInPost { page, who, .. } = post;
     let t = page.t;
     let form = token_form(t, "", "90");
     match state.app.revoke_token(&who, &id, &meta).await {
