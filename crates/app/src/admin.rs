@@ -196,10 +196,10 @@ impl App {
     pub async fn organization(
         &self,
         reader: &Authenticated,
-        scope: skillbase_domain::policy::Scope,
+        scope: skillbase_domain::access::Scope,
         id: skillbase_domain::ids::OrganizationId,
     ) -> Result<identity::Organization> {
-        use skillbase_domain::policy::Scope;
+        use skillbase_domain::access::Scope;
         let visible = match scope {
             Scope::All => true,
             Scope::OwnOrganization => reader.user.organization_id == Some(id),

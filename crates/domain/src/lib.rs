@@ -4,6 +4,7 @@
 //! boundary (`Uscc::parse`, `Money::parse`, …) and travel inward already valid; rules are
 //! functions of their inputs and of an explicit "now" taken from a [`clock::Clock`].
 
+pub mod access;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
@@ -12,7 +13,6 @@ pub mod money;
 pub mod names;
 pub mod occupation;
 pub mod password;
-pub mod policy;
 pub mod resident_id;
 pub mod roles;
 pub mod seal;

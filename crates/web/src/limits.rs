@@ -10,7 +10,7 @@ use std::num::NonZeroU32;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use skillbase_domain::policy::Action;
+use skillbase_domain::access::Action;
 
 /// Requests per minute and client address.
 #[derive(Debug, Clone, Copy)]

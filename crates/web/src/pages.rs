@@ -21,7 +21,7 @@ use std::convert::Infallible;
 
 use axum::http::Method;
 use axum::routing::{get, post};
-use skillbase_domain::policy::Action;
+use skillbase_domain::access::Action;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -63,7 +63,7 @@ impl Viewer {
         }
     }
 
-    /// The consoles this viewer's role may use (`policy::decide`), for the navigation.
+    /// The consoles this viewer's role may use (`access::decide`), for the navigation.
     pub fn consoles(&self, t: &'static Texts) -> Vec<admin::NavLink> {
         admin::consoles(self.role, t)
     }

@@ -9,7 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post, put};
-use skillbase_domain::policy::{self, Action, Decision, Rule};
+use skillbase_domain::access::{self, Action, Decision, Rule};
 
 use crate::error::{ApiError, PageError};
 use crate::session::{ClientIp, SESSION_COOKIE, client_ip, cookie_value};
@@ -101,7 +101,7 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
             return error.into_response();
         }
     }
-    if policy::rule(action) == Rule::Public {
+    if access::rule(action) == Rule::Public {
         return next.run(request).await;
     }
     let next_path = request.uri().path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
@@ -137,7 +137,7 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
         Ok(who) => who,
         Err(error) => return ApiError::from(error).into_response(),
     };
-    match policy::decide(who.as_ref().map(|w| w.role), action) {
+    match access::decide(who.as_ref().map(|w| w.role), action) {
         Decision::Allow(scope) => {
             if let Some(who) = who {
                 let (second_factor_missing, expired) = match state.app.obligations(&who).await {

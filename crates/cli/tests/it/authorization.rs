@@ -2,7 +2,7 @@
 //! eight roles, answers exactly as the policy table says — on both engines.
 
 use serde_json::json;
-use skillbase_domain::policy::{Decision, Rule, decide, rule};
+use skillbase_domain::access::{Decision, Rule, decide, rule};
 use skillbase_domain::roles::Role;
 
 use crate::helpers::TestApp;
