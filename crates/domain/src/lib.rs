@@ -13,6 +13,7 @@ pub mod money;
 pub mod names;
 pub mod occupation;
 pub mod password;
+pub mod policy;
 pub mod resident_id;
 pub mod roles;
 pub mod seal;
