@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 mod error;
+pub mod files;
 pub mod invitations;
 pub mod jobs;
 pub mod tokens;
