@@ -34,19 +34,7 @@ pub enum AppError {
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// One field's problem.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        FieldError { field, code, message: message.into() }
-    }
-}
+pub use skillbase_domain::fields::FieldError;
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {

@@ -84,6 +84,11 @@ impl Runner {
         Runner { app, owner: format!("runner-{}", JobId::new()), config, handlers: HashMap::new() }
     }
 
+    /// A runner with every job of the programme registered.
+    pub fn business(app: App, config: RunnerConfig) -> Self {
+        Runner::new(app, config).handle(crate::applications::LAPSE_JOB, crate::applications::lapse_handler())
+    }
+
     pub fn owner(&self) -> &str {
         &self.owner
     }

@@ -11,8 +11,10 @@ use skillbase_store::Db;
 
 pub mod accounts;
 pub mod admin;
+pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod batches;
 pub mod calendar;
 mod error;
 pub mod files;
@@ -38,6 +40,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Where uploaded and generated files live (local object storage).
     pub files_dir: PathBuf,
+    /// Uploaded files, content-addressed (local directory or S3-compatible storage).
+    pub files: files::FileStore,
     /// The key of the audit chain (kept outside the database).
     pub audit_key: Arc<AuditKey>,
     /// The key that seals sensitive values at rest (kept outside the database).
@@ -47,11 +51,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, keys: Keys) -> Self {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, files_dir: PathBuf, files: files::FileStore, keys: Keys) -> Self {
         App {
             db,
             clock,
             files_dir,
+            files,
             audit_key: Arc::new(keys.audit),
             data_key: Arc::new(keys.data),
             auth: Arc::new(auth::AuthSettings::default()),

@@ -121,7 +121,8 @@ async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_ap
     }
     let keys = settings.keys()?;
     let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
-    Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), keys))
+    let files = skillbase_app::files::FileStore::local(&settings.files_dir())?;
+    Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), files, keys))
 }
 
 #[expect(clippy::print_stdout, reason = "the command's answer")]

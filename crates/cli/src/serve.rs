@@ -57,7 +57,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let keys = settings.keys()?;
     let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
     tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
-    let app = App::new(db, clock, files_dir, keys);
+    let files = skillbase_app::files::FileStore::local(&files_dir)?;
+    let app = App::new(db, clock, files_dir, files, keys);
+    app.ensure_builtin_policy().await.context("storing the built-in policy version")?;
 
     match app.bootstrap_admin(settings.initial_admin_password.as_ref()).await? {
         Bootstrap::AlreadyInitialised => {}
@@ -77,7 +79,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
             poll_interval: Duration::from_millis(settings.job_poll_ms),
             ..RunnerConfig::default()
         };
-        tokio::spawn(Runner::new(app.clone(), config).run(stopped.clone()))
+        tokio::spawn(Runner::business(app.clone(), config).run(stopped.clone()))
     });
 
     let state = AppState {

@@ -36,10 +36,23 @@ pub enum Action {
     ManageSecuritySettings,
     /// List every registered organisation (who applies; not their applications).
     ListOrganizations,
+    /// Load a new version of the policy document (system administrator: a dictionary, not
+    /// business data).
+    ManagePolicies,
+    /// Create, publish and close calls for applications (申报批次).
+    ManageBatches,
+    /// Draft, fill in, upload to, submit and withdraw one's own organisation's applications.
+    DraftApplication,
+    /// Read applications: the organisation its own, the bureau every submitted one.
+    ReadApplication,
+    /// Accept (受理), return for supplement (补正), refuse, and decide eligibility.
+    DecideAcceptance,
+    /// Read and clear one's organisation's in-app notifications.
+    ReadNotifications,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -53,6 +66,12 @@ impl Action {
         Action::AcceptInvitation,
         Action::ManageSecuritySettings,
         Action::ListOrganizations,
+        Action::ManagePolicies,
+        Action::ManageBatches,
+        Action::DraftApplication,
+        Action::ReadApplication,
+        Action::DecideAcceptance,
+        Action::ReadNotifications,
     ];
 }
 
@@ -94,6 +113,16 @@ pub fn rule(action: Action) -> Rule {
         Action::ListOrganizations => {
             Rule::Roles(&[(Role::Sysadmin, Scope::All), (Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }
+        Action::ManagePolicies => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
+        Action::ManageBatches | Action::DecideAcceptance => Rule::Roles(&[(Role::Staff, Scope::All)]),
+        Action::DraftApplication | Action::ReadNotifications => {
+            Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)])
+        }
+        Action::ReadApplication => Rule::Roles(&[
+            (Role::Applicant, Scope::OwnOrganization),
+            (Role::Staff, Scope::All),
+            (Role::Leader, Scope::All),
+        ]),
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),
@@ -178,6 +207,8 @@ mod tests {
             Action::UnlockAccounts,
             Action::ManageSecuritySettings,
             Action::ListOrganizations,
+            // Policy versions are dictionaries (PRODUCT.md §2), not business data.
+            Action::ManagePolicies,
         ];
         for action in Action::ALL {
             if let Rule::Roles(allowed) = rule(action) {

@@ -67,6 +67,14 @@ typed_id! {
     JobId;
     /// A row of the audit trail.
     AuditId;
+    /// A call for applications (申报批次).
+    BatchId;
+    /// An application for recognition as a training base.
+    ApplicationId;
+    /// An uploaded file attached to an application.
+    AttachmentId;
+    /// An in-app notification to an organisation.
+    NotificationId;
 }
 
 #[cfg(test)]

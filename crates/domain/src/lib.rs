@@ -5,10 +5,14 @@
 //! functions of their inputs and of an explicit "now" taken from a [`clock::Clock`].
 
 pub mod access;
+pub mod application;
 pub mod attachment;
 pub mod audit;
+pub mod batch;
 pub mod calendar;
 pub mod clock;
+pub mod eligibility;
+pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod names;

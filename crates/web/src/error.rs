@@ -49,6 +49,18 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    pub fn new(field: &str, code: &str, message: &str) -> Self {
+        FieldProblem { field: field.to_owned(), code: code.to_owned(), message: message.to_owned() }
+    }
+}
+
+impl From<skillbase_app::FieldError> for FieldProblem {
+    fn from(e: skillbase_app::FieldError) -> Self {
+        FieldProblem { field: e.field, code: e.code.to_owned(), message: e.message }
+    }
+}
+
 /// An error answered by the JSON API.
 #[derive(Debug)]
 pub struct ApiError {
@@ -100,14 +112,11 @@ impl From<AppError> for ApiError {
                 Some(field) => {
                     ApiError::fields(vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }])
                 }
+                // A transition the state machine does not allow from the current state.
+                None if code == "invalid_state" => ApiError::new(StatusCode::CONFLICT, code, message),
                 None => ApiError::new(StatusCode::BAD_REQUEST, code, message),
             },
-            AppError::Fields(errors) => ApiError::fields(
-                errors
-                    .into_iter()
-                    .map(|e| FieldProblem { field: e.field.to_owned(), code: e.code.to_owned(), message: e.message })
-                    .collect(),
-            ),
+            AppError::Fields(errors) => ApiError::fields(errors.into_iter().map(FieldProblem::from).collect()),
             AppError::Unauthenticated { code, message } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
             AppError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
             e @ AppError::Locked { retry_after_secs } => {
@@ -120,6 +129,9 @@ impl From<AppError> for ApiError {
             }
             AppError::Calendar(e) => ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
             AppError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", what),
+            AppError::Conflict { constraint } if constraint == "applications_version" => {
+                ApiError::new(StatusCode::CONFLICT, "edit_conflict", "申报已被他人修改或状态已变化，请刷新后重试")
+            }
             AppError::Conflict { constraint } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", format!("与已有记录冲突（{constraint}）"))
             }

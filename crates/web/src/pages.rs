@@ -3,7 +3,7 @@
 
 mod admin;
 mod audit;
-mod forms;
+pub(crate) mod forms;
 mod identity;
 mod tokens;
 

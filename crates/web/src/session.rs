@@ -66,6 +66,18 @@ fn unauthenticated() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录，或登录已过期")
 }
 
+/// The signed-in user if there is one (public pages and lists that show more to the bureau).
+#[derive(Debug)]
+pub struct MaybeSignedIn(pub Option<Authenticated>);
+
+impl FromRequestParts<AppState> for MaybeSignedIn {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeSignedIn(crate::pages::forms::signed_in(parts, state).await))
+    }
+}
+
 /// A signed-in user making a change: the request must also carry the session's CSRF token in
 /// `X-CSRF-Token`, which a cross-site form cannot know.
 #[derive(Debug)]

@@ -325,6 +325,62 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 
+    /// Registers an applicant organisation (its first account) and signs that account in.
+    pub async fn register_applicant(&self, uscc: &str, username: &str) -> SignedIn {
+        let body = serde_json::json!({
+            "uscc": uscc, "name": format!("申报单位{username}"), "kind": "enterprise",
+            "contact_name": "王经理", "contact_phone": "13800138000", "contact_email": "hr@example.com",
+            "username": username, "password": ROLE_PASSWORD
+        });
+        let response = self.client.post(self.url("/api/v1/organizations")).json(&body).send().await.expect("send");
+        assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap_or_default());
+        self.login(username, ROLE_PASSWORD, None).await.expect("the applicant signs in")
+    }
+
+    /// Signs an applicant registered with [`TestApp::register_applicant`] in again (after the
+    /// clock moved past its session's lifetime).
+    pub async fn sign_in_again(&self, username: &str) -> SignedIn {
+        self.login(username, ROLE_PASSWORD, None).await.expect("signs in again")
+    }
+
+    /// A request as a signed-in user (cookie and CSRF token), returning status, headers and JSON.
+    pub async fn send_as(
+        &self,
+        who: &SignedIn,
+        request: reqwest::RequestBuilder,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let response =
+            request.header("cookie", &who.cookie).header("x-csrf-token", &who.csrf).send().await.expect("send");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        (status, headers, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Uploads one file as `multipart/form-data` (field `file`).
+    pub async fn upload_as(
+        &self,
+        who: &SignedIn,
+        path: &str,
+        filename: &str,
+        bytes: &[u8],
+    ) -> (u16, serde_json::Value) {
+        let boundary = "skillbase-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        let (status, _, json) = self.send_as(who, request).await;
+        (status, json)
+    }
+
     /// GET as a signed-in user, parsing JSON.
     pub async fn get_json_as(&self, who: &SignedIn, path: &str) -> (u16, serde_json::Value) {
         let response = self.client.get(self.url(path)).header("cookie", &who.cookie).send().await.expect("send");

@@ -4,6 +4,7 @@ mod helpers;
 mod identity;
 
 mod accounts;
+mod applications;
 mod audit_trail;
 mod authorization;
 mod browser;

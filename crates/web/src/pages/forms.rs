@@ -377,7 +377,7 @@ impl Form {
     /// The use case's field errors, in the page's language.
     pub fn set_errors(&mut self, t: &crate::i18n::Texts, errors: Vec<FieldError>) {
         for error in errors {
-            self.set_error(error.field, t.field_error(error.code, error.message));
+            self.set_error(&error.field, t.field_error(error.code, error.message));
         }
     }
 

@@ -145,11 +145,11 @@ pub async fn create(State(state): State<AppState>, Meta(meta): Meta, post: Signe
             Err(AppError::Fields(errors)) => {
                 for error in errors {
                     // The code `name_invalid` names an organisation elsewhere: the words here.
-                    let text = match error.field {
+                    let text = match error.field.as_str() {
                         "name" => t.token_name_invalid.to_owned(),
                         _ => t.field_error(error.code, error.message),
                     };
-                    form.set_error(error.field, text);
+                    form.set_error(&error.field, text);
                 }
             }
             Err(error) => return PageError::from_app(page, error).into_response(),

@@ -1,0 +1,412 @@
+//! Applications end to end through the API: a call opens, an organisation drafts, uploads,
+//! submits; staff return it for supplement, it is fixed and resubmitted, accepted, and its
+//! eligibility decided clause by clause — on both engines. Plus the refusals that must leave a
+//! draft as it was, idempotent retries, data scope, and the lapse job.
+
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+use skillbase_app::jobs::{Runner, RunnerConfig};
+use skillbase_domain::roles::Role;
+
+use crate::helpers::{SignedIn, TestApp, at};
+use crate::on_both_engines;
+
+const USCC: &str = "91310118MA1G00011T";
+const OTHER_USCC: &str = "52310118MJ0000AA5B";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2,
+    0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+];
+const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
+
+fn codes(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Staff open and publish a call for 2024 (September to October).
+async fn open_call(app: &TestApp, staff: &SignedIn) -> String {
+    let (status, batch) = app
+        .post_json_as(
+            staff,
+            "/api/v1/batches",
+            &json!({"year": 2024, "title": "2024年度技能实训基地申报", "opens_on": "2024-09-01", "closes_on": "2024-10-31", "quota": 5}),
+        )
+        .await;
+    assert_eq!(status, 201, "{batch}");
+    assert_eq!(batch["status"], "draft");
+    assert_eq!(batch["policy_id"], "qingpu-2023-17@1");
+    let id = batch["id"].as_str().expect("id").to_owned();
+    let (status, published) = app.post_json_as(staff, &format!("/api/v1/batches/{id}/publish"), &json!({})).await;
+    assert_eq!(
+        (status, &published["status"], &published["accepting"]),
+        (200, &json!("open"), &json!(true)),
+        "{published}"
+    );
+    id
+}
+
+async fn upload(app: &TestApp, who: &SignedIn, application: &str, name: &str, bytes: &[u8]) -> String {
+    let (status, body) =
+        app.upload_as(who, &format!("/api/v1/applications/{application}/attachments"), name, bytes).await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn put_form(app: &TestApp, who: &SignedIn, application: &str, form: &Value) -> (u16, Value) {
+    let request =
+        app.client.put(app.url(&format!("/api/v1/applications/{application}"))).json(&json!({ "form": form }));
+    let (status, _, body) = app.send_as(who, request).await;
+    (status, body)
+}
+
+/// A complete form whose every file is a real upload of this application.
+async fn complete_form(app: &TestApp, who: &SignedIn, application: &str) -> Value {
+    let photo = upload(app, who, application, "场地.png", PNG).await;
+    let mut rule_documents = Vec::new();
+    for kind in ["training_work", "training_management", "financial_management", "asset_management"] {
+        let document = upload(app, who, application, &format!("{kind}.pdf"), PDF).await;
+        let wall = upload(app, who, application, &format!("{kind}-上墙.png"), PNG).await;
+        rule_documents.push(json!({"kind": kind, "document": document, "wall_photo": wall}));
+    }
+    let letter = upload(app, who, application, "承诺书.pdf", PDF).await;
+    json!({
+        "profile": {"industry": "digital", "registered_division": "310118",
+                    "training_experience": "近三年开展数控技能培训 1200 人次", "open_to_region": true},
+        "sites": [{"name": "数控实训中心", "address": "青浦区华新镇华腾路 1 号", "area_m2": 800,
+                   "equipment": [{"name": "五轴加工中心", "quantity": 2, "value": 300000000}], "photos": [photo]}],
+        "team": {"department": "培训部", "full_time_staff": 6,
+                 "experts": [{"name": "王工", "title": "高级技师", "qualification": "一级/高级技师"}]},
+        "rule_documents": rule_documents,
+        "projects": [{"occupation": "6-18-01-01", "levels": ["level3", "level2"], "criteria": ["key_industry"], "annual_capacity": 200}],
+        "trainees": {"own_staff": 300, "students": 0,
+                     "supply_chain": [{"name": "上游配套公司", "uscc": OTHER_USCC, "relation": "upstream"}]},
+        "commitment_letter": letter
+    })
+}
+
+async fn create_application(
+    app: &TestApp,
+    who: &SignedIn,
+    batch: &str,
+    key: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = app.client.post(app.url("/api/v1/applications")).json(&json!({ "batch_id": batch }));
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    app.send_as(who, request).await
+}
+
+async fn status_of(app: &TestApp, who: &SignedIn, application: &str) -> Value {
+    let (status, body) = app.get_json_as(who, &format!("/api/v1/applications/{application}")).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn from_draft_to_eligible(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+
+    // The portal lists the call for everyone.
+    let (status, calls) = app.get_json("/api/v1/batches").await;
+    assert_eq!(status, 200);
+    assert_eq!(calls.as_array().map(Vec::len), Some(1), "{calls}");
+
+    // A retried create with the same Idempotency-Key answers the same, and makes one draft.
+    let (status, headers, created) = create_application(&app, &applicant, &batch, Some("create-1")).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["status_label"], "草稿");
+    assert!(headers.get("idempotency-replayed").is_none());
+    let (status, headers, again) = create_application(&app, &applicant, &batch, Some("create-1")).await;
+    assert_eq!((status, &again["id"]), (201, &created["id"]));
+    assert_eq!(headers["idempotency-replayed"], "true");
+    // Without the key a second live application in the same call is refused.
+    let (status, _, second) = create_application(&app, &applicant, &batch, None).await;
+    assert_eq!((status, codes(&second)), (400, vec![("batch".into(), "application_exists".into())]), "{second}");
+    // The same key for a different request is refused.
+    let (status, _, reused) = create_application(&app, &applicant, "not-a-batch", Some("create-1")).await;
+    assert_eq!((status, &reused["code"]), (422, &json!("idempotency_key_reused")));
+
+    // Submitting the empty draft names every missing part at once, and changes nothing.
+    let (status, refused) =
+        app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 400, "{refused}");
+    let fields: Vec<String> = codes(&refused).into_iter().map(|(f, _)| f).collect();
+    for expected in ["profile.industry", "sites", "team.department", "projects", "commitment_letter"] {
+        assert!(fields.iter().any(|f| f == expected), "{expected} not in {fields:?}");
+    }
+    assert_eq!(status_of(&app, &applicant, &id).await["status"], "draft");
+
+    // A disguised program is refused, and so is a malformed value; the saved draft stays.
+    let (status, body) =
+        app.upload_as(&applicant, &format!("/api/v1/applications/{id}/attachments"), "营业执照.pdf", EXE).await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "type_not_allowed".into())]), "{body}");
+    let form = complete_form(&app, &applicant, &id).await;
+    let (status, saved) = put_form(&app, &applicant, &id, &form).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["missing"], json!([]), "{saved}");
+    // As stored, with every default spelled out.
+    let form = status_of(&app, &applicant, &id).await["form"].clone();
+    let mut bad = form.clone();
+    bad["profile"]["industry"] = json!("mining");
+    bad["sites"][0]["photos"] = json!(["0190c1c2-0000-7000-8000-000000000000"]);
+    let (status, body) = put_form(&app, &applicant, &id, &bad).await;
+    assert_eq!(
+        (status, codes(&body)),
+        (
+            400,
+            vec![
+                ("profile.industry".into(), "unknown_industry".into()),
+                ("sites[0].photos[0]".into(), "unknown_attachment".into())
+            ]
+        ),
+        "{body}"
+    );
+    let (status, body) =
+        put_form(&app, &applicant, &id, &json!({"profile": {"industry": "digital"}, "status": "approved"})).await;
+    assert_eq!((status, &body["code"]), (400, &json!("invalid_body")), "{body}");
+    assert_eq!(status_of(&app, &applicant, &id).await["form"], form, "the draft is as it was saved");
+
+    // Submit; a retry with the same key replays the first answer.
+    let submit = |key: &'static str| {
+        app.client.post(app.url(&format!("/api/v1/applications/{id}/submit"))).header("idempotency-key", key)
+    };
+    let (status, _, submitted) = app.send_as(&applicant, submit("submit-1")).await;
+    assert_eq!((status, &submitted["status_label"]), (200, &json!("已提交")), "{submitted}");
+    let (status, headers, replay) = app.send_as(&applicant, submit("submit-1")).await;
+    assert_eq!(
+        (status, &replay, &headers["idempotency-replayed"]),
+        (200, &submitted, &"true".parse().expect("header"))
+    );
+    // Once submitted, the form cannot be changed.
+    let (status, body) = put_form(&app, &applicant, &id, &form).await;
+    assert_eq!((status, &body["code"]), (400, &json!("not_editable")), "{body}");
+
+    // Another organisation cannot see it; staff can, in the bureau's words.
+    let other = app.register_applicant(OTHER_USCC, "other-org").await;
+    let (status, _) = app.get_json_as(&other, &format!("/api/v1/applications/{id}")).await;
+    assert_eq!(status, 404);
+    let (_, others) = app.get_json_as(&other, "/api/v1/applications").await;
+    assert_eq!(others, json!([]));
+    let seen = status_of(&app, &staff, &id).await;
+    assert_eq!((&seen["status"], &seen["status_label"]), (&json!("submitted"), &json!("待受理")));
+    // Applicants cannot accept.
+    let (status, _) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/accept"), &json!({})).await;
+    assert_eq!(status, 403);
+
+    // 补正: today is Friday 2024-09-27; counting from the next day, five working days are
+    // 09-29 (a Sunday made a working day, 调休), 09-30, 10-08, 10-09 and 10-10 — Saturday 09-28
+    // and the National Day week do not count.
+    let items = json!({"items": [{"field": "sites[0].photos", "reason": "场地照片不清晰，请重新拍摄"}]});
+    let (status, returned) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/return"), &items).await;
+    assert_eq!(status, 200, "{returned}");
+    assert_eq!(returned["supplement_due_on"], "2024-10-10");
+    let (_, notes) = app.get_json_as(&applicant, "/api/v1/notifications").await;
+    assert_eq!(notes[0]["title"], "申报需补正", "{notes}");
+    assert!(notes[0]["body"].as_str().expect("body").contains("2024-10-10"), "{notes}");
+    let mine = status_of(&app, &applicant, &id).await;
+    assert_eq!((&mine["status_label"], &mine["supplement_due_on"]), (&json!("需补正"), &json!("2024-10-10")));
+
+    // The organisation fixes the photo and resubmits; the revision shows the change.
+    let mut fixed = form.clone();
+    let new_photo = upload(&app, &applicant, &id, "场地-清晰.jpg", b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00").await;
+    fixed["sites"][0]["photos"] = json!([new_photo]);
+    let (status, body) = put_form(&app, &applicant, &id, &fixed).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("resubmitted")), "{body}");
+    let (_, revisions) = app.get_json_as(&staff, &format!("/api/v1/applications/{id}/revisions")).await;
+    assert_eq!(revisions.as_array().map(Vec::len), Some(2), "{revisions}");
+    assert_eq!(revisions[1]["changes"][0]["field"], "sites[0].photos[0]", "{revisions}");
+    assert_eq!(revisions[1]["changes"][0]["after"], json!(new_photo));
+
+    // 受理; the rules then give each clause a result citing it.
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/accept"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("accepted")), "{body}");
+    let (_, trace) = app.get_json_as(&staff, &format!("/api/v1/applications/{id}/eligibility")).await;
+    let clauses: Vec<(&str, &str)> = trace
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| (i["clause"].as_str().unwrap_or(""), i["computed"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        clauses,
+        [
+            ("C2.1.0", "confirm"), // an enterprise: is it a *key* enterprise? staff decide
+            ("C2.1.1", "pass"),
+            ("C2.1.2", "pass"),
+            ("C2.1.3", "pass"),
+            ("C2.1.4", "pass"),
+            ("C2.1.P", "pass"),
+            ("C2.2", "pass"),
+            ("C2.3", "pass"),
+        ]
+    );
+    assert!(trace[0]["explanation"].as_str().expect("text").contains("第二条第（一）款"), "{trace}");
+    // The applicant reads the applicant's words, not the staff's notes.
+    let (_, theirs) = app.get_json_as(&applicant, &format!("/api/v1/applications/{id}/eligibility")).await;
+    assert_eq!(theirs[0]["explanation"], "");
+    assert!(theirs[0]["applicant_explanation"].as_str().expect("text").contains("区人社局确认"));
+
+    // Concluding before every clause is decided is refused; deciding against the rules needs a reason.
+    let (status, body) =
+        app.post_json_as(&staff, &format!("/api/v1/applications/{id}/eligibility/conclude"), &json!({})).await;
+    assert_eq!((status, &body["code"]), (400, &json!("eligibility_undecided")), "{body}");
+    let (status, body) = app
+        .post_json_as(&staff, &format!("/api/v1/applications/{id}/eligibility/C2.1.2"), &json!({"pass": false}))
+        .await;
+    assert_eq!((status, codes(&body)), (400, vec![("reason".into(), "required".into())]));
+    for item in trace.as_array().expect("items") {
+        let clause = item["clause"].as_str().expect("clause");
+        let reason = if clause == "C2.1.0" { "经核实，系区重点企业名录内企业" } else { "" };
+        let (status, body) = app
+            .post_json_as(
+                &staff,
+                &format!("/api/v1/applications/{id}/eligibility/{clause}"),
+                &json!({"pass": true, "reason": reason}),
+            )
+            .await;
+        assert_eq!(status, 204, "{clause}: {body}");
+    }
+    let (status, body) =
+        app.post_json_as(&staff, &format!("/api/v1/applications/{id}/eligibility/conclude"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("eligible")), "{body}");
+
+    // The timeline tells the story, in order.
+    let (_, timeline) = app.get_json_as(&applicant, &format!("/api/v1/applications/{id}/timeline")).await;
+    let actions: Vec<&str> =
+        timeline.as_array().expect("events").iter().map(|e| e["action"].as_str().unwrap_or("")).collect();
+    assert_eq!(actions, ["submit", "return", "resubmit", "accept", "confirm_eligible"]);
+    assert_eq!(timeline[1]["detail"]["items"][0]["reason"], "场地照片不清晰，请重新拍摄");
+
+    // Every change is in the audit trail, and the chain is intact.
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(report.intact, "{report:?}");
+}
+
+async fn outside_the_window_nothing_is_lost(app: TestApp) {
+    app.clock.set(at("2024-10-31T23:45:00+08:00"));
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+    let (status, _, created) = create_application(&app, &applicant, &batch, None).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &applicant, &id).await;
+    assert_eq!(put_form(&app, &applicant, &id, &form).await.0, 200);
+    let form = status_of(&app, &applicant, &id).await["form"].clone();
+
+    // 23:59:59 on the closing day is still inside; one second later is not.
+    app.clock.set(at("2024-10-31T23:59:59+08:00"));
+    let (_, calls) = app.get_json("/api/v1/batches").await;
+    assert_eq!(calls[0]["accepting"], true);
+    app.clock.set(at("2024-11-01T00:00:00+08:00"));
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(
+        (status, codes(&body).first().cloned()),
+        (400, Some(("batch".into(), "batch_not_accepting".into()))),
+        "{body}"
+    );
+    assert!(body["detail"].as_str().expect("detail").contains("草稿已保存"), "{body}");
+    let after = status_of(&app, &applicant, &id).await;
+    assert_eq!((&after["status"], &after["form"]), (&json!("draft"), &form));
+}
+
+async fn a_returned_application_lapses_by_itself(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+    let (_, _, created) = create_application(&app, &applicant, &batch, None).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &applicant, &id).await;
+    put_form(&app, &applicant, &id, &form).await;
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, returned) = app
+        .post_json_as(
+            &staff,
+            &format!("/api/v1/applications/{id}/return"),
+            &json!({"items": [{"field": "team", "reason": "请补充专家资格证书"}], "days": 3}),
+        )
+        .await;
+    // From Saturday 09-28: 09-29 (调休), 09-30, then 10-08 after National Day.
+    assert_eq!((status, &returned["supplement_due_on"]), (200, &json!("2024-10-08")), "{returned}");
+
+    let runner = Runner::business(app.app().clone(), RunnerConfig::default());
+    // On the last day nothing happens.
+    app.clock.set(at("2024-10-08T23:59:59+08:00"));
+    runner.run_once().await.expect("runs");
+    let applicant = app.sign_in_again("qingpu-hr").await;
+    assert_eq!(status_of(&app, &applicant, &id).await["status"], "returned");
+    // After it, the job lapses the application and tells the organisation.
+    app.clock.advance(TimeDelta::seconds(2));
+    runner.run_once().await.expect("runs");
+    let lapsed = status_of(&app, &applicant, &id).await;
+    assert_eq!((&lapsed["status"], &lapsed["status_label"]), (&json!("lapsed"), &json!("补正逾期，申报已终止")));
+    let (_, notes) = app.get_json_as(&applicant, "/api/v1/notifications").await;
+    assert!(notes[0]["body"].as_str().expect("body").contains("2024-10-08"), "{notes}");
+    // A lapsed application is final; the organisation may start a new one in the same call.
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!((status, &body["code"]), (409, &json!("invalid_state")), "{body}");
+    let (status, _, again) = create_application(&app, &applicant, &batch, None).await;
+    assert_eq!(status, 201, "{again}");
+}
+
+async fn staff_refuse_and_applicants_withdraw(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+    let (_, _, created) = create_application(&app, &applicant, &batch, None).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &applicant, &id).await;
+    put_form(&app, &applicant, &id, &form).await;
+    app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+
+    let (status, body) =
+        app.post_json_as(&staff, &format!("/api/v1/applications/{id}/reject"), &json!({"reason": ""})).await;
+    assert_eq!((status, codes(&body)), (400, vec![("reason".into(), "required".into())]));
+    let (status, body) = app
+        .post_json_as(
+            &staff,
+            &format!("/api/v1/applications/{id}/reject"),
+            &json!({"reason": "申报单位注册地不在本区"}),
+        )
+        .await;
+    assert_eq!((status, &body["status"]), (200, &json!("not_accepted")), "{body}");
+    // A final state: nothing more happens to it.
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/accept"), &json!({})).await;
+    assert_eq!((status, &body["code"]), (409, &json!("invalid_state")), "{body}");
+    let (status, _) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/withdraw"), &json!({})).await;
+    assert_eq!(status, 409);
+
+    // A new application in the same call may be withdrawn by its organisation.
+    let (_, _, second) = create_application(&app, &applicant, &batch, None).await;
+    let second = second["id"].as_str().expect("id").to_owned();
+    let (status, body) = app
+        .post_json_as(
+            &applicant,
+            &format!("/api/v1/applications/{second}/withdraw"),
+            &json!({"reason": "材料准备不足"}),
+        )
+        .await;
+    assert_eq!((status, &body["status_label"]), (200, &json!("已撤回")), "{body}");
+}
+
+on_both_engines!(
+    from_draft_to_eligible,
+    outside_the_window_nothing_is_lost,
+    a_returned_application_lapses_by_itself,
+    staff_refuse_and_applicants_withdraw
+);

@@ -1,0 +1,520 @@
+//! An application (申报) for recognition as a training base: its life cycle (PRODUCT.md §3) and
+//! its form.
+//!
+//! The life cycle is one table, [`transition`]: a (state, action, actor) triple either names the
+//! next state or is refused with the reason. Nothing else in the system changes an application's
+//! state, so the diagram cannot be bypassed by a handler that forgot a check.
+
+pub mod form;
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::Role;
+
+pub use form::{ApplicationForm, FieldError};
+
+/// Every state of PRODUCT.md §3. The first group belongs to acceptance (受理, C4.1); the rest
+/// to review, notice and recognition (C4.2, C4.3), driven by later stages of the programme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Being filled in; only the organisation sees it.
+    Draft,
+    /// Sent to the bureau, waiting for acceptance.
+    Submitted,
+    /// Sent back for supplement (补正) with reasons and a deadline.
+    Returned,
+    /// Supplemented and sent again.
+    Resubmitted,
+    /// Accepted (受理).
+    Accepted,
+    /// Refused acceptance (不予受理), with a reason.
+    NotAccepted,
+    /// The supplement deadline passed without a resubmission.
+    Lapsed,
+    /// Withdrawn by the organisation.
+    Withdrawn,
+    /// Staff confirmed every eligibility item: eligible.
+    Eligible,
+    /// Staff confirmed that at least one clause is not met.
+    Ineligible,
+    /// Experts are reviewing it.
+    InReview,
+    /// Every required score is in.
+    Scored,
+    /// On the recognition list staff propose.
+    Proposed,
+    /// Not on the list (below the threshold or beyond the quota).
+    NotSelected,
+    /// The leader approved the list.
+    Approved,
+    /// In public notice (公示).
+    InNotice,
+    /// Recognised: a base exists.
+    Recognised,
+    /// A sustained objection removed it from the recognition.
+    RejectedAfterObjection,
+}
+
+impl Status {
+    pub const ALL: [Status; 18] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Returned,
+        Status::Resubmitted,
+        Status::Accepted,
+        Status::NotAccepted,
+        Status::Lapsed,
+        Status::Withdrawn,
+        Status::Eligible,
+        Status::Ineligible,
+        Status::InReview,
+        Status::Scored,
+        Status::Proposed,
+        Status::NotSelected,
+        Status::Approved,
+        Status::InNotice,
+        Status::Recognised,
+        Status::RejectedAfterObjection,
+    ];
+
+    /// The stored spelling (the `status` column's CHECK lists exactly these).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Returned => "returned",
+            Status::Resubmitted => "resubmitted",
+            Status::Accepted => "accepted",
+            Status::NotAccepted => "not_accepted",
+            Status::Lapsed => "lapsed",
+            Status::Withdrawn => "withdrawn",
+            Status::Eligible => "eligible",
+            Status::Ineligible => "ineligible",
+            Status::InReview => "in_review",
+            Status::Scored => "scored",
+            Status::Proposed => "proposed",
+            Status::NotSelected => "not_selected",
+            Status::Approved => "approved",
+            Status::InNotice => "in_notice",
+            Status::Recognised => "recognised",
+            Status::RejectedAfterObjection => "rejected_after_objection",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// What bureau staff see: the full state machine.
+    pub fn staff_label(self) -> &'static str {
+        match self {
+            Status::Draft => "草稿",
+            Status::Submitted => "待受理",
+            Status::Returned => "已退回补正",
+            Status::Resubmitted => "补正后待受理",
+            Status::Accepted => "已受理（待资格审查）",
+            Status::NotAccepted => "不予受理",
+            Status::Lapsed => "补正逾期",
+            Status::Withdrawn => "已撤回",
+            Status::Eligible => "资格审查通过",
+            Status::Ineligible => "资格审查不通过",
+            Status::InReview => "专家评审中",
+            Status::Scored => "评分完成",
+            Status::Proposed => "拟认定",
+            Status::NotSelected => "未入选",
+            Status::Approved => "领导已审批",
+            Status::InNotice => "公示中",
+            Status::Recognised => "已认定",
+            Status::RejectedAfterObjection => "公示异议成立，不予认定",
+        }
+    }
+
+    /// What the applicant sees: its own progress, without the bureau's internal steps (a
+    /// proposal before the leader's approval is not news an applicant should read first in
+    /// the software).
+    pub fn applicant_label(self) -> &'static str {
+        match self {
+            Status::Draft => "草稿",
+            Status::Submitted => "已提交",
+            Status::Resubmitted => "受理中",
+            Status::Returned => "需补正",
+            Status::Accepted => "已受理",
+            Status::NotAccepted => "不予受理",
+            Status::Lapsed => "补正逾期，申报已终止",
+            Status::Withdrawn => "已撤回",
+            Status::Eligible | Status::InReview | Status::Scored | Status::Proposed | Status::Approved => "评审中",
+            Status::Ineligible => "不符合申报条件",
+            Status::NotSelected => "未入选",
+            Status::InNotice => "公示中",
+            Status::Recognised => "已认定",
+            Status::RejectedAfterObjection => "未予认定",
+        }
+    }
+
+    /// While in these states the organisation may edit the form.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Status::Draft | Status::Returned)
+    }
+
+    /// No action leads out of these.
+    pub fn is_final(self) -> bool {
+        Action::ALL.iter().all(|&action| {
+            [Actor::System, Actor::Person(Role::Applicant), Actor::Person(Role::Staff), Actor::Person(Role::Leader)]
+                .into_iter()
+                .all(|actor| transition(self, action, actor).is_err())
+        })
+    }
+}
+
+/// Who acts: a person in a role, or the system itself (a deadline passing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Person(Role),
+    System,
+}
+
+/// Everything that can happen to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Submit,
+    Resubmit,
+    Withdraw,
+    Accept,
+    Return,
+    RefuseAcceptance,
+    Lapse,
+    ConfirmEligible,
+    ConfirmIneligible,
+    StartReview,
+    CompleteScoring,
+    Propose,
+    NotSelect,
+    Approve,
+    SendBack,
+    PublishNotice,
+    Recognise,
+    RejectAfterObjection,
+}
+
+impl Action {
+    pub const ALL: [Action; 18] = [
+        Action::Submit,
+        Action::Resubmit,
+        Action::Withdraw,
+        Action::Accept,
+        Action::Return,
+        Action::RefuseAcceptance,
+        Action::Lapse,
+        Action::ConfirmEligible,
+        Action::ConfirmIneligible,
+        Action::StartReview,
+        Action::CompleteScoring,
+        Action::Propose,
+        Action::NotSelect,
+        Action::Approve,
+        Action::SendBack,
+        Action::PublishNotice,
+        Action::Recognise,
+        Action::RejectAfterObjection,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Resubmit => "resubmit",
+            Action::Withdraw => "withdraw",
+            Action::Accept => "accept",
+            Action::Return => "return",
+            Action::RefuseAcceptance => "refuse_acceptance",
+            Action::Lapse => "lapse",
+            Action::ConfirmEligible => "confirm_eligible",
+            Action::ConfirmIneligible => "confirm_ineligible",
+            Action::StartReview => "start_review",
+            Action::CompleteScoring => "complete_scoring",
+            Action::Propose => "propose",
+            Action::NotSelect => "not_select",
+            Action::Approve => "approve",
+            Action::SendBack => "send_back",
+            Action::PublishNotice => "publish_notice",
+            Action::Recognise => "recognise",
+            Action::RejectAfterObjection => "reject_after_objection",
+        }
+    }
+
+    /// The timeline's words for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Submit => "提交申报",
+            Action::Resubmit => "补正后重新提交",
+            Action::Withdraw => "撤回申报",
+            Action::Accept => "受理",
+            Action::Return => "退回补正",
+            Action::RefuseAcceptance => "不予受理",
+            Action::Lapse => "补正期限届满，申报终止",
+            Action::ConfirmEligible => "资格审查通过",
+            Action::ConfirmIneligible => "资格审查不通过",
+            Action::StartReview => "进入专家评审",
+            Action::CompleteScoring => "评分完成",
+            Action::Propose => "列入拟认定名单",
+            Action::NotSelect => "未列入拟认定名单",
+            Action::Approve => "领导审批通过",
+            Action::SendBack => "领导退回",
+            Action::PublishNotice => "进入公示",
+            Action::Recognise => "认定授牌",
+            Action::RejectAfterObjection => "异议成立，不予认定",
+        }
+    }
+
+    /// The clause the action rests on (cited in the audit record and the timeline).
+    pub fn clause(self) -> &'static str {
+        match self {
+            Action::Submit
+            | Action::Resubmit
+            | Action::Withdraw
+            | Action::Accept
+            | Action::Return
+            | Action::RefuseAcceptance
+            | Action::Lapse => "C4.1",
+            Action::ConfirmEligible | Action::ConfirmIneligible => "C2.1.0",
+            Action::StartReview
+            | Action::CompleteScoring
+            | Action::Propose
+            | Action::NotSelect
+            | Action::Approve
+            | Action::SendBack
+            | Action::PublishNotice => "C4.2",
+            Action::Recognise | Action::RejectAfterObjection => "C4.3",
+        }
+    }
+
+    /// Does the applicant hear about it (an in-app notification)? Everything that changes what
+    /// the applicant sees does; the bureau's internal steps before a decision do not.
+    pub fn notifies_applicant(self) -> bool {
+        !matches!(
+            self,
+            Action::Submit
+                | Action::Resubmit
+                | Action::Withdraw
+                | Action::CompleteScoring
+                | Action::Propose
+                | Action::SendBack
+        )
+    }
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("当前状态为「{}」，不能{}", .from.staff_label(), .action.label())]
+    NotFromHere { from: Status, action: Action },
+    #[error("无权执行：{}", .action.label())]
+    NotYourRole { action: Action },
+}
+
+impl TransitionError {
+    pub fn code(self) -> &'static str {
+        match self {
+            TransitionError::NotFromHere { .. } => "invalid_state",
+            TransitionError::NotYourRole { .. } => "forbidden_transition",
+        }
+    }
+}
+
+/// The life cycle: from `from`, may `actor` do `action`, and where does it lead?
+pub fn transition(from: Status, action: Action, actor: Actor) -> Result<Status, TransitionError> {
+    use Status as S;
+    let (who, to): (&[Actor], Option<Status>) = match action {
+        Action::Submit => (APPLICANT, (from == S::Draft).then_some(S::Submitted)),
+        Action::Resubmit => (APPLICANT, (from == S::Returned).then_some(S::Resubmitted)),
+        // "An applicant may withdraw until approved."
+        Action::Withdraw => (
+            APPLICANT,
+            matches!(
+                from,
+                S::Draft
+                    | S::Submitted
+                    | S::Returned
+                    | S::Resubmitted
+                    | S::Accepted
+                    | S::Eligible
+                    | S::InReview
+                    | S::Scored
+                    | S::Proposed
+            )
+            .then_some(S::Withdrawn),
+        ),
+        Action::Accept => (STAFF, matches!(from, S::Submitted | S::Resubmitted).then_some(S::Accepted)),
+        Action::Return => (STAFF, matches!(from, S::Submitted | S::Resubmitted).then_some(S::Returned)),
+        Action::RefuseAcceptance => (STAFF, matches!(from, S::Submitted | S::Resubmitted).then_some(S::NotAccepted)),
+        Action::Lapse => (SYSTEM, (from == S::Returned).then_some(S::Lapsed)),
+        Action::ConfirmEligible => (STAFF, (from == S::Accepted).then_some(S::Eligible)),
+        Action::ConfirmIneligible => (STAFF, (from == S::Accepted).then_some(S::Ineligible)),
+        Action::StartReview => (STAFF, (from == S::Eligible).then_some(S::InReview)),
+        Action::CompleteScoring => (STAFF_OR_SYSTEM, (from == S::InReview).then_some(S::Scored)),
+        Action::Propose => (STAFF, (from == S::Scored).then_some(S::Proposed)),
+        Action::NotSelect => (STAFF, (from == S::Scored).then_some(S::NotSelected)),
+        Action::Approve => (LEADER, (from == S::Proposed).then_some(S::Approved)),
+        Action::SendBack => (LEADER, (from == S::Proposed).then_some(S::Scored)),
+        Action::PublishNotice => (STAFF, (from == S::Approved).then_some(S::InNotice)),
+        Action::Recognise => (LEADER, (from == S::InNotice).then_some(S::Recognised)),
+        Action::RejectAfterObjection => (STAFF, (from == S::InNotice).then_some(S::RejectedAfterObjection)),
+    };
+    if !who.contains(&actor) {
+        return Err(TransitionError::NotYourRole { action });
+    }
+    to.ok_or(TransitionError::NotFromHere { from, action })
+}
+
+const APPLICANT: &[Actor] = &[Actor::Person(Role::Applicant)];
+const STAFF: &[Actor] = &[Actor::Person(Role::Staff)];
+const LEADER: &[Actor] = &[Actor::Person(Role::Leader)];
+const SYSTEM: &[Actor] = &[Actor::System];
+const STAFF_OR_SYSTEM: &[Actor] = &[Actor::Person(Role::Staff), Actor::System];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The diagram of PRODUCT.md §3, written out edge by edge, independently of `transition`.
+    fn diagram() -> HashSet<(Status, Status)> {
+        use Status as S;
+        let mut edges: HashSet<(Status, Status)> = [
+            (S::Draft, S::Submitted),
+            (S::Submitted, S::Accepted),
+            (S::Submitted, S::Returned),
+            (S::Submitted, S::NotAccepted),
+            (S::Returned, S::Resubmitted),
+            (S::Returned, S::Lapsed),
+            (S::Resubmitted, S::Accepted),
+            (S::Resubmitted, S::Returned),
+            (S::Resubmitted, S::NotAccepted),
+            (S::Accepted, S::Eligible),
+            (S::Accepted, S::Ineligible),
+            (S::Eligible, S::InReview),
+            (S::InReview, S::Scored),
+            (S::Scored, S::Proposed),
+            (S::Scored, S::NotSelected),
+            (S::Proposed, S::Approved),
+            (S::Proposed, S::Scored),
+            (S::Approved, S::InNotice),
+            (S::InNotice, S::Recognised),
+            (S::InNotice, S::RejectedAfterObjection),
+        ]
+        .into_iter()
+        .collect();
+        for from in [
+            S::Draft,
+            S::Submitted,
+            S::Returned,
+            S::Resubmitted,
+            S::Accepted,
+            S::Eligible,
+            S::InReview,
+            S::Scored,
+            S::Proposed,
+        ] {
+            edges.insert((from, S::Withdrawn));
+        }
+        edges
+    }
+
+    fn actors() -> Vec<Actor> {
+        let mut all: Vec<Actor> = Role::ALL.into_iter().map(Actor::Person).collect();
+        all.push(Actor::System);
+        all
+    }
+
+    proptest! {
+        /// Random sequences of actions by random actors only ever walk edges of the diagram,
+        /// and a refused action leaves the state as it was.
+        #[test]
+        fn random_walks_stay_on_the_diagram(steps in proptest::collection::vec((0..Action::ALL.len(), 0..9usize), 1..60)) {
+            let edges = diagram();
+            let actors = actors();
+            let mut state = Status::Draft;
+            for (a, who) in steps {
+                let (action, actor) = (Action::ALL[a], actors[who]);
+                if let Ok(next) = transition(state, action, actor) {
+                    prop_assert!(edges.contains(&(state, next)), "{state:?} -{action:?}-> {next:?} is not in the diagram");
+                    state = next;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_edge_of_the_diagram_is_reachable_by_someone() {
+        let mut found = HashSet::new();
+        for from in Status::ALL {
+            for action in Action::ALL {
+                for actor in actors() {
+                    if let Ok(to) = transition(from, action, actor) {
+                        found.insert((from, to));
+                    }
+                }
+            }
+        }
+        assert_eq!(found, diagram());
+    }
+
+    #[test]
+    fn only_the_named_roles_act() {
+        let mut roles: HashMap<Action, HashSet<Actor>> = HashMap::new();
+        for from in Status::ALL {
+            for action in Action::ALL {
+                for actor in actors() {
+                    if transition(from, action, actor).is_ok() {
+                        roles.entry(action).or_default().insert(actor);
+                    }
+                }
+            }
+        }
+        let applicant = Actor::Person(Role::Applicant);
+        assert_eq!(roles[&Action::Submit], HashSet::from([applicant]));
+        assert_eq!(roles[&Action::Accept], HashSet::from([Actor::Person(Role::Staff)]));
+        assert_eq!(roles[&Action::Approve], HashSet::from([Actor::Person(Role::Leader)]));
+        assert_eq!(roles[&Action::Lapse], HashSet::from([Actor::System]));
+        for separated in [Role::Sysadmin, Role::Secadmin, Role::Auditor, Role::Expert, Role::Funding] {
+            assert!(
+                roles.values().all(|actors| !actors.contains(&Actor::Person(separated))),
+                "{separated:?} changes an application"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let err = transition(Status::Accepted, Action::Return, Actor::Person(Role::Staff)).expect_err("refused");
+        assert_eq!(err.code(), "invalid_state");
+        assert_eq!(err.to_string(), "当前状态为「已受理（待资格审查）」，不能退回补正");
+        let err = transition(Status::Submitted, Action::Accept, Actor::Person(Role::Applicant)).expect_err("refused");
+        assert_eq!(err.code(), "forbidden_transition");
+    }
+
+    #[test]
+    fn final_and_editable_states() {
+        let finals: HashSet<Status> = Status::ALL.into_iter().filter(|s| s.is_final()).collect();
+        assert_eq!(
+            finals,
+            HashSet::from([
+                Status::NotAccepted,
+                Status::Lapsed,
+                Status::Withdrawn,
+                Status::Ineligible,
+                Status::NotSelected,
+                Status::Recognised,
+                Status::RejectedAfterObjection
+            ])
+        );
+        assert!(Status::Returned.is_editable() && !Status::Submitted.is_editable());
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+    }
+}
