@@ -35,6 +35,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub log_filter: String,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
     pub secure_cookies: bool,
@@ -68,6 +69,8 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             max_body_bytes: 1024 * 1024,
+            // The policy's 20 MB per file, plus the multipart envelope.
+            max_upload_bytes: 21 * 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 30,
             secure_cookies: false,
@@ -237,6 +240,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_MAX_BODY_BYTES", value_name = "BYTES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_body_bytes: Option<usize>,
+
+    /// Largest accepted upload request (`POST …/attachments`) in bytes; each file must also fit
+    /// the policy's per-file limit. [default: 22020096]
+    #[arg(long, env = "SKILLBASE_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_upload_bytes: Option<usize>,
 
     /// Seconds before a request is answered 408. [default: 30]
     #[arg(long, env = "SKILLBASE_REQUEST_TIMEOUT_SECS", value_name = "SECONDS")]

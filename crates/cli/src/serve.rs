@@ -94,6 +94,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     };
     let http = HttpConfig {
         max_body_bytes: settings.max_body_bytes,
+        max_upload_bytes: settings.max_upload_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
     };
     let router = skillbase_web::router(state, &http);

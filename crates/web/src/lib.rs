@@ -50,6 +50,8 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
     pub max_body_bytes: usize,
+    /// The limit for uploads: `POST` to a path ending in `/attachments`.
+    pub max_upload_bytes: usize,
     pub request_timeout: Duration,
 }
 
@@ -71,10 +73,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     // `Router::layer` wraps what is already there: read from the bottom up, the request meets
     // panic catching, the request id, tracing, the request context, security headers, the
     // timeout, metrics and the body limit, in that order.
-    let max_body = config.max_body_bytes;
+    let limits = (config.max_body_bytes, config.max_upload_bytes);
     routes
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(middleware::from_fn(move |request: Request, next: Next| read_body_first(request, next, max_body)))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes.max(config.max_upload_bytes)))
+        .layer(middleware::from_fn(move |request: Request, next: Next| read_body_first(request, next, limits)))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -105,7 +107,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// answers early (404, 405, 401, a bad CSRF token) then never leaves unread bytes on the
 /// connection, which would make the server reset it and the client lose the answer. A body over
 /// the limit gets 413 at once.
-async fn read_body_first(request: Request, next: Next, limit: usize) -> Response {
+async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit): (usize, usize)) -> Response {
+    let upload = request.method() == axum::http::Method::POST && request.uri().path().ends_with("/attachments");
+    let limit = if upload { upload_limit } else { body_limit };
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,

@@ -2,7 +2,9 @@
 //! `identity`; what every form shares (CSRF, origin, fields) in `forms`.
 
 mod admin;
+mod applicant;
 mod audit;
+mod bureau;
 pub(crate) mod forms;
 mod identity;
 mod tokens;
@@ -166,7 +168,7 @@ async fn home_page(state: &AppState, page: Page, form: CalcForm) -> Result<HomeP
 /// The pages' routes, each with its policy action (see `routes`).
 pub(crate) fn routes() -> Vec<Route> {
     use Action::*;
-    vec![
+    let mut table = vec![
         route(Method::GET, "/", ReadPublic, get(home)),
         route(Method::GET, "/tools/working-days", ReadPublic, get(working_days)),
         route(Method::GET, "/lang/{code}", ReadPublic, get(switch_language)),
@@ -199,7 +201,10 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/admin/security/unlock", UnlockAccounts, post(admin::unlock)),
         route(Method::GET, "/audit", ReadAudit, get(audit::list)),
         route(Method::GET, "/audit/verify", VerifyAudit, get(audit::verify)),
-    ]
+    ];
+    table.extend(applicant::routes());
+    table.extend(bureau::routes());
+    table
 }
 
 /// `GET /`

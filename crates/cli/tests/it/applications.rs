@@ -410,3 +410,61 @@ on_both_engines!(
     a_returned_application_lapses_by_itself,
     staff_refuse_and_applicants_withdraw
 );
+
+async fn uploads_are_checked_stored_and_served_safely(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+    let (_, _, created) = create_application(&app, &applicant, &batch, None).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/applications/{id}/attachments");
+
+    // Above the ordinary body limit, within the policy's 20 MB: accepted.
+    let mut big = PDF.to_vec();
+    big.resize(3 * 1024 * 1024, b' ');
+    let (status, body) = app.upload_as(&applicant, &path, "场地设备清单.pdf", &big).await;
+    assert_eq!((status, &body["size"]), (201, &json!(3 * 1024 * 1024)), "{body}");
+    // One byte over 20 MB: refused with the limit named.
+    let mut too_big = PDF.to_vec();
+    too_big.resize(20 * 1024 * 1024 + 1, b' ');
+    let (status, body) = app.upload_as(&applicant, &path, "大文件.pdf", &too_big).await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "too_large".into())]), "{body}");
+    // A PNG named .pdf, and an HTML page named .pdf.
+    let (status, body) = app.upload_as(&applicant, &path, "照片.pdf", PNG).await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "type_mismatch".into())]), "{body}");
+    let (status, body) = app.upload_as(&applicant, &path, "x.pdf", b"<html><script>alert(1)</script></html>").await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "type_not_allowed".into())]), "{body}");
+
+    // Hostile names are stored harmlessly; downloads are attachments, never rendered.
+    let (status, stored) = app.upload_as(&applicant, &path, "../../etc/passwd.pdf", PDF).await;
+    assert_eq!(status, 201, "{stored}");
+    assert_eq!(stored["name"], "passwd.pdf");
+    let response = app
+        .client
+        .get(app.url(stored["download"].as_str().expect("link")))
+        .header("cookie", &applicant.cookie)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    assert!(
+        disposition.starts_with("attachment;") && disposition.contains("filename*=UTF-8''passwd.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(response.bytes().await.expect("bytes").as_ref(), PDF);
+
+    // Another organisation cannot fetch it, nor list the application's files.
+    let other = app.register_applicant(OTHER_USCC, "other-org").await;
+    let (status, _) = app.get_json_as(&other, stored["download"].as_str().expect("link")).await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_json_as(&other, &path).await;
+    assert_eq!(status, 404);
+    // Staff do not see a draft's files (the bureau sees what was submitted).
+    let (status, _) = app.get_json_as(&staff, &path).await;
+    assert_eq!(status, 404);
+}
+
+on_both_engines!(uploads_are_checked_stored_and_served_safely);

@@ -45,6 +45,10 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/admin/organizations", Action::ListOrganizations, t.nav_organizations),
         ("/admin/security", Action::ManageSecuritySettings, t.nav_security),
         ("/audit", Action::ReadAudit, t.nav_audit),
+        ("/applications", Action::DraftApplication, t.nav_applications),
+        ("/bureau/applications", Action::DecideAcceptance, t.nav_review),
+        ("/bureau/batches", Action::ManageBatches, t.nav_batches),
+        ("/admin/policies", Action::ManagePolicies, t.nav_policies),
     ]
     .into_iter()
     .filter(|(_, action, _)| matches!(decide(Some(role), *action), Decision::Allow(_)))
