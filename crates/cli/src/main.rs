@@ -27,6 +27,26 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Versions of the policy document (青人社〔2023〕17号 and its successors).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Load a new version from its TOML file; a malformed file is refused with the line and the
+    /// reason, and nothing is stored.
+    Load {
+        /// The policy document, e.g. qingpu-2023-17-v2.toml.
+        file: PathBuf,
+        #[command(flatten)]
+        common: CommonArgs,
+    },
+    /// List the stored versions (id, effective date, fingerprint).
+    List {
+        #[command(flatten)]
+        common: CommonArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +122,32 @@ async fn run(command: Command) -> anyhow::Result<()> {
             app.db.close().await;
             Ok(())
         }
+        Command::Policy(PolicyCommand::Load { file, common }) => {
+            let settings = config::load(common.config.as_deref(), &common)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let app = open_app(&settings).await?;
+            app.ensure_builtin_policy().await?;
+            let meta = skillbase_app::auth::RequestMeta::default();
+            let loaded = app.load_policy(None, &text, &meta).await;
+            app.db.close().await;
+            let id = loaded.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            print_line(&format!("loaded {id}"));
+            Ok(())
+        }
+        Command::Policy(PolicyCommand::List { common }) => {
+            let settings = config::load(common.config.as_deref(), &common)?;
+            telemetry::init(settings.log_format, &settings.log_filter);
+            let app = open_app(&settings).await?;
+            app.ensure_builtin_policy().await?;
+            let policies = app.policies().await;
+            app.db.close().await;
+            for (row, doc) in policies? {
+                print_line(&format!("{}\t{}\t{}\t{}", row.id, row.effective_from, row.fingerprint, doc.title()));
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify { common }) => {
             let settings = config::load(common.config.as_deref(), &common)?;
             telemetry::init(settings.log_format, &settings.log_filter);
@@ -123,6 +169,11 @@ async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_ap
     let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
     let files = skillbase_app::files::FileStore::local(&settings.files_dir())?;
     Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), files, keys))
+}
+
+#[expect(clippy::print_stdout, reason = "the command's answer")]
+fn print_line(line: &str) {
+    println!("{line}");
 }
 
 #[expect(clippy::print_stdout, reason = "the command's answer")]

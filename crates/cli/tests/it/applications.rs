@@ -468,3 +468,51 @@ async fn uploads_are_checked_stored_and_served_safely(app: TestApp) {
 }
 
 on_both_engines!(uploads_are_checked_stored_and_served_safely);
+
+/// An application is judged under the policy version in force on the day it was submitted; a
+/// version loaded later changes nothing already submitted.
+async fn each_application_keeps_the_policy_of_its_submission_day(app: TestApp) {
+    // Late on the eve of the new version's first day (sessions stay fresh across midnight).
+    app.clock.set(at("2024-09-27T23:40:00+08:00"));
+    let staff = app.sign_in_as(Role::Staff).await;
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let batch = open_call(&app, &staff).await;
+    let v2 = skillbase_domain::policy::PolicyDocument::builtin()
+        .source()
+        .replacen("version = 1", "version = 2", 1)
+        .replacen("effective_from = \"2023-06-14\"", "effective_from = \"2024-09-28\"", 1);
+    // Staff may not load policy versions; the system administrator may.
+    let (status, _) = app.post_json_as(&staff, "/api/v1/policies", &json!({ "source": v2 })).await;
+    assert_eq!(status, 403);
+    let (status, body) = app.post_json_as(&sysadmin, "/api/v1/policies", &json!({ "source": "code = [" })).await;
+    assert_eq!((status, &body["errors"][0]["field"]), (400, &json!("file")), "{body}");
+    assert!(body["detail"].as_str().expect("detail").starts_with("第 1 行"), "{body}");
+    let (status, body) = app.post_json_as(&sysadmin, "/api/v1/policies", &json!({ "source": v2 })).await;
+    assert_eq!((status, &body["id"]), (201, &json!("qingpu-2023-17@2")), "{body}");
+
+    let first = app.register_applicant(USCC, "qingpu-hr").await;
+    let (_, _, created) = create_application(&app, &first, &batch, None).await;
+    let early = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &first, &early).await;
+    put_form(&app, &first, &early, &form).await;
+    let (status, body) = app.post_json_as(&first, &format!("/api/v1/applications/{early}/submit"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    app.clock.set(at("2024-09-28T00:00:05+08:00"));
+    let second = app.register_applicant(OTHER_USCC, "other-org").await;
+    let (_, _, created) = create_application(&app, &second, &batch, None).await;
+    let late = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &second, &late).await;
+    put_form(&app, &second, &late, &form).await;
+    let (status, body) = app.post_json_as(&second, &format!("/api/v1/applications/{late}/submit"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    assert_eq!(status_of(&app, &staff, &early).await["policy_id"], "qingpu-2023-17@1");
+    assert_eq!(status_of(&app, &staff, &late).await["policy_id"], "qingpu-2023-17@2");
+    // Acceptance records the judging version in the trace of each clause.
+    app.post_json_as(&staff, &format!("/api/v1/applications/{early}/accept"), &json!({})).await;
+    let (_, trace) = app.get_json_as(&staff, &format!("/api/v1/applications/{early}/eligibility")).await;
+    assert_eq!(trace[0]["policy_id"], "qingpu-2023-17@1", "{trace}");
+}
+
+on_both_engines!(each_application_keeps_the_policy_of_its_submission_day);

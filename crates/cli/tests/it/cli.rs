@@ -192,3 +192,47 @@ fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> Option
     let _ = child.kill();
     None
 }
+
+on_both_storages!(policy_load_adds_a_version_and_refuses_a_malformed_one);
+
+/// `skillbase policy load` stores a new version beside the embedded one; a malformed file is
+/// refused with its line, and nothing is stored.
+async fn policy_load_adds_a_version_and_refuses_a_malformed_one(engine: Engine) {
+    let Some(storage) = Storage::for_engine(engine).await else {
+        return;
+    };
+    let builtin = skillbase_domain::policy::PolicyDocument::builtin().source();
+    let v2 = builtin.replacen("version = 1", "version = 2", 1).replacen(
+        "effective_from = \"2023-06-14\"",
+        "effective_from = \"2025-01-01\"",
+        1,
+    );
+    assert_ne!(v2, builtin, "the test edits the version and the date");
+    let file = storage.dir.path().join("v2.toml");
+    std::fs::write(&file, &v2).expect("write");
+    let output = skillbase().args(["policy", "load"]).arg(&file).args(storage.cli_args()).output().expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "loaded qingpu-2023-17@2");
+
+    let bad = storage.dir.path().join("bad.toml");
+    std::fs::write(&bad, v2.replacen("version = 2", "version = 3", 1).replacen("[[rubric]]", "[[rubric]\n", 1))
+        .expect("write");
+    let output = skillbase().args(["policy", "load"]).arg(&bad).args(storage.cli_args()).output().expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("第") && stderr.contains("行"), "{stderr}");
+    // Loading the same version again is refused too.
+    let output = skillbase().args(["policy", "load"]).arg(&file).args(storage.cli_args()).output().expect("runs");
+    assert!(!output.status.success());
+
+    let output = skillbase().args(["policy", "list"]).args(storage.cli_args()).output().expect("runs");
+    let listed = String::from_utf8_lossy(&output.stdout);
+    let ids: Vec<&str> = listed.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
+    assert_eq!(ids, ["qingpu-2023-17@1", "qingpu-2023-17@2"], "{listed}");
+
+    let app = crate::helpers::TestApp::start(storage).await;
+    let (status, body) = app.get_json("/api/v1/policies").await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}");
+    assert_eq!(body[1]["effective_from"], "2025-01-01");
+}
