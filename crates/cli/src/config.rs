@@ -32,6 +32,11 @@ pub struct Settings {
     pub initial_admin_password: Option<SecretString>,
     pub audit_key: Option<SecretString>,
     pub data_key: Option<SecretString>,
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<SecretString>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub max_body_bytes: usize,
@@ -66,6 +71,11 @@ impl Default for Settings {
             initial_admin_password: None,
             audit_key: None,
             data_key: None,
+            s3_endpoint: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             max_body_bytes: 1024 * 1024,
@@ -104,6 +114,39 @@ impl Settings {
 
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+
+    /// Where uploaded files are kept: `DATA_DIR/files`, or an S3-compatible bucket when
+    /// `s3_endpoint` is set (a build with the `s3` feature).
+    pub fn file_store(&self) -> anyhow::Result<skillbase_app::files::FileStore> {
+        match &self.s3_endpoint {
+            None => Ok(skillbase_app::files::FileStore::local(&self.files_dir())?),
+            Some(endpoint) => self.s3_store(endpoint),
+        }
+    }
+
+    #[cfg(feature = "s3")]
+    fn s3_store(&self, endpoint: &str) -> anyhow::Result<skillbase_app::files::FileStore> {
+        let need = |value: &Option<String>, name: &str| {
+            value.clone().ok_or_else(|| anyhow::anyhow!("s3_endpoint is set but {name} is not"))
+        };
+        let config = skillbase_app::files::S3Config {
+            endpoint: endpoint.to_owned(),
+            bucket: need(&self.s3_bucket, "s3_bucket")?,
+            region: self.s3_region.clone(),
+            access_key_id: need(&self.s3_access_key_id, "s3_access_key_id")?,
+            secret_access_key: self
+                .s3_secret_access_key
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("s3_endpoint is set but s3_secret_access_key is not"))?,
+            allow_http: endpoint.starts_with("http://"),
+        };
+        Ok(skillbase_app::files::FileStore::s3(config)?)
+    }
+
+    #[cfg(not(feature = "s3"))]
+    fn s3_store(&self, _endpoint: &str) -> anyhow::Result<skillbase_app::files::FileStore> {
+        anyhow::bail!("s3_endpoint is set, but this build has no S3 support: build with `--features s3`")
     }
 
     /// The keys kept outside the database: each configured, or else kept in a file under
@@ -200,6 +243,32 @@ pub struct CommonArgs {
     #[arg(long, env = "SKILLBASE_DATA_KEY", hide_env_values = true, value_name = "HEX")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_key: Option<String>,
+
+    /// Keep uploaded files in this S3-compatible service (e.g. http://127.0.0.1:9000) instead of
+    /// DATA_DIR/files. Needs a build with `--features s3`.
+    #[arg(long, env = "SKILLBASE_S3_ENDPOINT", value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_endpoint: Option<String>,
+
+    /// The bucket for uploaded files (with s3_endpoint).
+    #[arg(long, env = "SKILLBASE_S3_BUCKET", value_name = "NAME")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+
+    /// The S3 region. [default: us-east-1]
+    #[arg(long, env = "SKILLBASE_S3_REGION", value_name = "REGION")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_region: Option<String>,
+
+    /// The S3 access key id.
+    #[arg(long, env = "SKILLBASE_S3_ACCESS_KEY_ID", value_name = "ID")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_access_key_id: Option<String>,
+
+    /// The S3 secret access key.
+    #[arg(long, env = "SKILLBASE_S3_SECRET_ACCESS_KEY", hide_env_values = true, value_name = "SECRET")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_secret_access_key: Option<String>,
 
     /// Log lines as text or JSON. [default: text]
     #[arg(long, env = "SKILLBASE_LOG_FORMAT", value_enum)]
@@ -314,6 +383,14 @@ pub fn load(config: Option<&Path>, overrides: &impl Serialize) -> anyhow::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(not(feature = "s3"))]
+    fn an_s3_endpoint_without_s3_support_is_refused_clearly() {
+        let settings = Settings { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..Settings::default() };
+        let error = settings.file_store().expect_err("no S3 in this build");
+        assert!(error.to_string().contains("--features s3"), "{error}");
+    }
 
     #[test]
     fn defaults_then_file_then_flags() {

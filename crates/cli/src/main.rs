@@ -167,7 +167,7 @@ async fn open_app(settings: &skillbase::Settings) -> anyhow::Result<skillbase_ap
     }
     let keys = settings.keys()?;
     let db = skillbase_store::Db::open(&settings.db_options()?, 1).await?;
-    let files = skillbase_app::files::FileStore::local(&settings.files_dir())?;
+    let files = settings.file_store()?;
     Ok(skillbase_app::App::new(db, serve::clock_from(settings), settings.files_dir(), files, keys))
 }
 

@@ -57,7 +57,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let keys = settings.keys()?;
     let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
     tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
-    let files = skillbase_app::files::FileStore::local(&files_dir)?;
+    let files = settings.file_store()?;
     let app = App::new(db, clock, files_dir, files, keys);
     app.ensure_builtin_policy().await.context("storing the built-in policy version")?;
 
