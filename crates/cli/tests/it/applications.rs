@@ -516,3 +516,31 @@ async fn each_application_keeps_the_policy_of_its_submission_day(app: TestApp) {
 }
 
 on_both_engines!(each_application_keeps_the_policy_of_its_submission_day);
+
+/// Two staff members act on one application at the same moment: exactly one change wins, the
+/// other is told the application moved (409), and the timeline has one event.
+async fn simultaneous_decisions_do_not_both_win(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-hr").await;
+    let (_, _, created) = create_application(&app, &applicant, &batch, None).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &applicant, &id).await;
+    put_form(&app, &applicant, &id, &form).await;
+    let (status, _) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 200);
+
+    let (accept_path, reject_path) =
+        (format!("/api/v1/applications/{id}/accept"), format!("/api/v1/applications/{id}/reject"));
+    let (empty, reason) = (json!({}), json!({"reason": "重复申报"}));
+    let accept = app.post_json_as(&staff, &accept_path, &empty);
+    let refuse = app.post_json_as(&staff, &reject_path, &reason);
+    let ((a, _), (r, _)) = tokio::join!(accept, refuse);
+    let mut statuses = [a, r];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "exactly one decision wins");
+    let (_, timeline) = app.get_json_as(&staff, &format!("/api/v1/applications/{id}/timeline")).await;
+    assert_eq!(timeline.as_array().map(Vec::len), Some(2), "submit and one decision: {timeline}");
+}
+
+on_both_engines!(simultaneous_decisions_do_not_both_win);
