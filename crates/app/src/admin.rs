@@ -229,6 +229,25 @@ impl App {
         Ok(())
     }
 
+    /// Ends every session of an account at once (a stolen laptop, a suspected compromise); the
+    /// account stays usable with its password. Returns how many sessions were ended.
+    pub async fn end_sessions(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<u64> {
+        let target = self.target(id).await?;
+        let mut tx = self.db.begin().await?;
+        let ended = identity::delete_user_sessions(&mut tx, id, None).await?;
+        self.audit_account(
+            &mut tx,
+            meta,
+            actor,
+            "user.sessions_end",
+            id,
+            json!({ "username": target.username, "sessions_ended": ended }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// Every registered organisation with its number of accounts (system administrator, staff,
     /// leader).
     pub async fn organizations(&self) -> Result<Vec<(identity::Organization, i64)>> {

@@ -325,7 +325,25 @@ impl App {
                 code: "invalid_totp", message: "动态口令不正确".to_owned()
             });
         }
-        identity::complete_second_factor(&mut tx, &session_hash, now).await?;
+        // The privilege changes (a pending sign-in becomes a session): a new session id and CSRF
+        // token, so whatever knew the pending cookie knows nothing now (SEC-05).
+        let settings = self.auth_settings().await?;
+        let token = random_hex(32);
+        let csrf_token = random_hex(32);
+        identity::delete_session(&mut tx, &session_hash).await?;
+        identity::insert_session(
+            &mut tx,
+            &NewSession {
+                id_hash: &sm3_hex(token.as_bytes()),
+                pending_second_factor: false,
+                user_id: user.id,
+                csrf_token: &csrf_token,
+                at: now,
+                expires_at: now + settings.absolute_lifetime,
+                client_ip: meta.client_ip.as_deref(),
+            },
+        )
+        .await?;
         identity::clear_throttle(&mut tx, &user.username).await?;
         let user_id = user.id.to_string();
         self.audit(
@@ -338,13 +356,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(LoggedIn {
-            user,
-            role,
-            session_token: SecretString::from(token.to_owned()),
-            csrf_token: session.csrf_token,
-            second_factor_required: false,
-        })
+        Ok(LoggedIn { user, role, session_token: SecretString::from(token), csrf_token, second_factor_required: false })
     }
 
     fn totp_context(user_id: UserId) -> String {
@@ -688,5 +700,21 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(Registered { organization_id, uscc, user_id })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::random_hex;
+
+    /// Session ids, CSRF tokens and invitation codes are 256 bits from the operating system's
+    /// random source: 100 000 of them, no two alike (SEC-05).
+    #[test]
+    fn one_hundred_thousand_session_tokens_are_all_different() {
+        let tokens: HashSet<String> = (0..100_000).map(|_| random_hex(32)).collect();
+        assert_eq!(tokens.len(), 100_000);
+        assert!(tokens.iter().all(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }

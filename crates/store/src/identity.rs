@@ -226,19 +226,6 @@ pub async fn clear_throttle(tx: &mut Tx, username: &str) -> Result<()> {
     Ok(())
 }
 
-/// The second factor was given: the session becomes a full one.
-pub async fn complete_second_factor(tx: &mut Tx, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
-    on_tx!(tx, |c| sqlx::query(
-        "UPDATE sessions SET pending_second_factor = FALSE, last_seen_at = $2 WHERE id_hash = $1"
-    )
-    .bind(id_hash)
-    .bind(millis(at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// An invitation waiting to be accepted: `(id, organization_id, expires_at)`.
 pub async fn open_invitation(db: &Db, code_hash: &str) -> Result<Option<(String, OrganizationId, DateTime<Utc>)>> {
     let row: Option<(String, String, i64)> = on_pool!(db, |c| sqlx::query_as(

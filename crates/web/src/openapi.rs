@@ -33,6 +33,7 @@ use utoipa::OpenApi;
         crate::api::users::change_role,
         crate::api::users::reset_password,
         crate::api::users::reset_totp,
+        crate::api::users::end_sessions,
         crate::api::users::unlock,
         crate::api::users::security_settings,
         crate::api::users::change_security_settings,

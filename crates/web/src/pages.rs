@@ -196,6 +196,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/admin/users/{id}/role", ManageAccounts, post(admin::change_role)),
         route(Method::POST, "/admin/users/{id}/reset-password", ManageAccounts, post(admin::reset_password)),
         route(Method::POST, "/admin/users/{id}/reset-totp", ManageAccounts, post(admin::reset_totp)),
+        route(Method::POST, "/admin/users/{id}/end-sessions", ManageAccounts, post(admin::end_sessions)),
         route(Method::GET, "/admin/security", ManageSecuritySettings, get(admin::security)),
         route(Method::POST, "/admin/security", ManageSecuritySettings, post(admin::change_security)),
         route(Method::POST, "/admin/security/unlock", UnlockAccounts, post(admin::unlock)),

@@ -12,7 +12,7 @@ use axum::routing::{MethodRouter, get, post, put};
 use skillbase_domain::access::{self, Action, Decision, Rule};
 
 use crate::error::{ApiError, PageError};
-use crate::session::{ClientIp, SESSION_COOKIE, client_ip, cookie_value};
+use crate::session::{ClientIp, client_ip, session_token};
 use crate::{AppState, api, assets, health, metrics, openapi, pages};
 
 /// One route: where, how, what it does, and its handler.
@@ -67,6 +67,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/users/{id}/role", ManageAccounts, post(api::users::change_role)),
         route(Method::POST, "/api/v1/users/{id}/reset-password", ManageAccounts, post(api::users::reset_password)),
         route(Method::POST, "/api/v1/users/{id}/reset-totp", ManageAccounts, post(api::users::reset_totp)),
+        route(Method::POST, "/api/v1/users/{id}/end-sessions", ManageAccounts, post(api::users::end_sessions)),
         route(Method::POST, "/api/v1/users/{id}/unlock", UnlockAccounts, post(api::users::unlock)),
         route(Method::GET, "/api/v1/security-settings", ManageSecuritySettings, get(api::users::security_settings)),
         route(
@@ -181,7 +182,7 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned());
-    let token = cookie_value(request.headers(), SESSION_COOKIE).unwrap_or_default().to_owned();
+    let token = session_token(request.headers(), state.secure_cookies).unwrap_or_default().to_owned();
     let found = match (&bearer, token.is_empty()) {
         // A personal API token (scripts, other systems).
         (Some(bearer), _) => state.app.authenticate_token(bearer).await,

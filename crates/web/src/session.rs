@@ -14,7 +14,17 @@ use skillbase_app::auth::{Authenticated, RequestMeta};
 use crate::AppState;
 use crate::error::{ApiError, current_request_id};
 
-pub const SESSION_COOKIE: &str = "skillbase_session";
+/// The session cookie's name. Served over TLS it carries the `__Host-` prefix, which browsers
+/// accept only from a secure origin, with `Path=/` and no `Domain` — so neither a sibling
+/// subdomain nor a plain-HTTP page can plant or overwrite it (SEC-05).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-skillbase_session" } else { "skillbase_session" }
+}
+
+/// The session cookie's value in the request, if any.
+pub fn session_token(headers: &axum::http::HeaderMap, secure: bool) -> Option<&str> {
+    cookie_value(headers, session_cookie_name(secure)).filter(|t| !t.is_empty())
+}
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The value of one cookie of the request.
@@ -30,14 +40,16 @@ pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Optio
 
 /// The `Set-Cookie` value that opens a session.
 pub fn session_cookie(token: &str, secure: bool) -> String {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
 }
 
 /// The `Set-Cookie` value that removes it.
 pub fn clear_session_cookie(secure: bool) -> String {
+    let name = session_cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 /// A signed-in user (any method). Requests without a valid session get 401.
@@ -52,7 +64,7 @@ impl FromRequestParts<AppState> for SignedIn {
         if let Some(who) = parts.extensions.get::<Authenticated>() {
             return Ok(SignedIn(who.clone()));
         }
-        let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) else {
+        let Some(token) = session_token(&parts.headers, state.secure_cookies) else {
             return Err(unauthenticated());
         };
         match state.app.authenticate(token).await? {

@@ -334,3 +334,27 @@ async fn the_security_administrator_tightens_the_settings(app: TestApp) {
     let actions = audit::actions_for(&app.app().db, "security_settings", "1").await.expect("audit");
     assert_eq!(actions, ["security.settings_change"]);
 }
+
+on_both_engines!(the_sysadmin_ends_an_accounts_sessions);
+
+/// SEC-07: the system administrator ends every session of an account at once; its next request
+/// is unauthenticated, and it can sign in again.
+async fn the_sysadmin_ends_an_accounts_sessions(app: TestApp) {
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let applicant = app.register_applicant("91310118MA1G00011T", "qingpu-hr").await;
+    let second_device = app.sign_in_again("qingpu-hr").await;
+    let (_, me) = app.get_json_as(&applicant, "/api/v1/me").await;
+    let id = me["id"].as_str().expect("id").to_owned();
+
+    let (status, body) = post_as(&app, &applicant, &format!("/api/v1/users/{id}/end-sessions"), json!({})).await;
+    assert_eq!(status, 403, "only the administrator: {body}");
+    let (status, body) = post_as(&app, &sysadmin, &format!("/api/v1/users/{id}/end-sessions"), json!({})).await;
+    assert_eq!((status, &body["sessions_ended"]), (200, &json!(2)), "{body}");
+    assert_eq!(app.get_json_as(&applicant, "/api/v1/me").await.0, 401);
+    assert_eq!(app.get_json_as(&second_device, "/api/v1/me").await.0, 401);
+    assert_eq!(app.get_json_as(&sysadmin, "/api/v1/me").await.0, 200, "the administrator's own session is untouched");
+    let again = app.sign_in_again("qingpu-hr").await;
+    assert_eq!(app.get_json_as(&again, "/api/v1/me").await.0, 200);
+    let actions = skillbase_store::audit::actions_for(&app.app().db, "user", &id).await.expect("audit");
+    assert!(actions.iter().any(|a| a == "user.sessions_end"), "{actions:?}");
+}

@@ -216,6 +216,11 @@ async fn the_sysadmin_creates_an_account_whose_one_time_password_signs_in(app: T
     let users = app.app().accounts().await.expect("accounts");
     assert_eq!(users.iter().find(|u| u.username == "zhang.san").expect("account").role, "leader");
     assert_eq!(post(&app, &format!("/admin/users/{id}/reset-totp"), &sysadmin, &[]).await.status, 200);
+    // 结束全部会话: the account's open session stops working.
+    let session = app.login("zhang.san", &new_password, None).await.expect("signs in");
+    let ended = post(&app, &format!("/admin/users/{id}/end-sessions"), &sysadmin, &[]).await;
+    assert!(ended.status == 200 && ended.html.contains("已结束账户 zhang.san 的全部会话"), "{}", ended.html);
+    assert_eq!(app.get_json_as(&session, "/api/v1/me").await.0, 401);
 }
 
 async fn separation_of_duties_is_said_on_the_page(app: TestApp) {

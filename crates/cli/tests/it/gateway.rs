@@ -74,5 +74,14 @@ async fn forwarded_addresses_are_believed_only_from_the_gateway(engine: Engine) 
         .send()
         .await
         .expect("send");
-    assert!(response.headers()["set-cookie"].to_str().expect("ascii").contains("; Secure"));
+    let set_cookie = response.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+    // Over TLS the cookie carries the `__Host-` prefix (secure origin, Path=/, no Domain).
+    assert!(set_cookie.starts_with("__Host-skillbase_session=") && set_cookie.contains("; Secure"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/") && !set_cookie.contains("Domain="), "{set_cookie}");
+    let pair = set_cookie.split(';').next().expect("pair").to_owned();
+    let me =
+        |cookie: String| behind_gateway.client.get(behind_gateway.url("/api/v1/me")).header("cookie", cookie).send();
+    assert_ne!(me(pair.clone()).await.expect("send").status(), 401, "the prefixed cookie is the session");
+    let unprefixed = pair.replacen("__Host-", "", 1);
+    assert_eq!(me(unprefixed).await.expect("send").status(), 401, "the same value without the prefix is not");
 }

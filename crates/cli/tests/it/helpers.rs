@@ -300,10 +300,16 @@ impl TestApp {
                 .await
                 .expect("totp");
             let status = response.status().as_u16();
+            // The session id is renewed once the second factor is in.
+            let renewed = response
+                .headers()
+                .get("set-cookie")
+                .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned());
             let body: serde_json::Value = response.json().await.expect("json");
             if status != 200 {
                 return Err((status, body));
             }
+            let cookie = renewed.expect("a renewed session cookie");
             return Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() });
         }
         Ok(SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() })

@@ -590,7 +590,11 @@ async fn second_factor_through_the_pages(app: TestApp) {
     let right = secret.code_at(now());
     let answer = post(&app, "/login/totp", &[("code", &right), ("next", "/account")], Some(&pending)).await;
     assert_eq!((answer.status, answer.location()), (303, "/account"));
-    assert_eq!(get(&app, "/account", Some(&pending)).await.status, 200, "signed in");
+    // The session id is renewed with the second factor (SEC-05): the pending cookie is dead.
+    let signed_in = answer.session_cookie();
+    assert_ne!(signed_in, pending);
+    assert_eq!(get(&app, "/account", Some(&signed_in)).await.status, 200, "signed in");
+    assert_eq!(get(&app, "/account", Some(&pending)).await.status, 303, "the pending cookie opens nothing");
     // A code is good once.
     let again = post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD)], None).await;
     let answer = post(&app, "/login/totp", &[("code", &right)], Some(&again.session_cookie())).await;

@@ -32,6 +32,12 @@ async fn password_step(app: &TestApp, username: &str, password: &str) -> (u16, V
 }
 
 async fn code_step(app: &TestApp, cookie: &str, totp: &str) -> (u16, Value) {
+    let (status, body, _) = code_step_with_cookie(app, cookie, totp).await;
+    (status, body)
+}
+
+/// The code step, with the renewed session cookie it sets on success.
+async fn code_step_with_cookie(app: &TestApp, cookie: &str, totp: &str) -> (u16, Value, Option<String>) {
     let response = app
         .client
         .post(app.url("/api/v1/auth/totp"))
@@ -41,7 +47,11 @@ async fn code_step(app: &TestApp, cookie: &str, totp: &str) -> (u16, Value) {
         .await
         .expect("send");
     let status = response.status().as_u16();
-    (status, response.json().await.expect("json"))
+    let renewed = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().expect("ascii").split(';').next().expect("pair").to_owned());
+    (status, response.json().await.expect("json"), renewed)
 }
 
 on_both_engines!(bureau_accounts_bind_and_use_a_second_factor);
@@ -96,9 +106,13 @@ async fn bureau_accounts_bind_and_use_a_second_factor(app: TestApp) {
     let (status, body) = code_step(&app, &cookie, "123456").await;
     assert_eq!((status, code(&body)), (401, "invalid_totp"));
     let current = secret.code_at(app.clock.now().timestamp());
-    let (status, body) = code_step(&app, &cookie, &current).await;
+    let (status, body, renewed) = code_step_with_cookie(&app, &cookie, &current).await;
     assert_eq!(status, 200, "{body}");
-    let full = SignedIn { cookie, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() };
+    // The privilege changed: a new session id (SEC-05); the pending one is gone.
+    let renewed = renewed.expect("a renewed session cookie");
+    assert_ne!(renewed, cookie);
+    assert_eq!(app.get_json_as(&half, "/api/v1/me").await.0, 401, "the pending cookie opens nothing");
+    let full = SignedIn { cookie: renewed, csrf: body["csrf_token"].as_str().expect("csrf").to_owned() };
     assert_eq!(app.get_json_as(&full, "/api/v1/me").await.1["username"], "zhao.staff");
 
     // The same code never works twice.

@@ -242,10 +242,13 @@ pub async fn login_totp(
     Meta(meta): Meta,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<CodeBody>,
-) -> Result<Json<LoginAnswer>, ApiError> {
-    let token = crate::session::cookie_value(&headers, crate::session::SESSION_COOKIE).unwrap_or_default();
+) -> Result<Response, ApiError> {
+    let token = crate::session::session_token(&headers, state.secure_cookies).unwrap_or_default();
     let logged_in = state.app.complete_second_factor(token, &body.code, &meta).await?;
-    Ok(Json(LoginAnswer::from(logged_in)))
+    use secrecy::ExposeSecret;
+    // A new session id now that the second factor is in.
+    let cookie = session_cookie(logged_in.session_token.expose_secret(), state.secure_cookies);
+    Ok(([(header::SET_COOKIE, cookie)], Json(LoginAnswer::from(logged_in))).into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -188,6 +188,23 @@ pub async fn reset_totp(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsEnded {
+    pub sessions_ended: u64,
+}
+
+/// End every session of an account now (it signs in again with its password).
+#[utoipa::path(post, path = "/api/v1/users/{id}/end-sessions", tag = "accounts", params(("id" = String, Path)), responses((status = 200, body = SessionsEnded), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(actor): SignedInWrite,
+    Path(id): Path<String>,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let sessions_ended = state.app.end_sessions(&actor, user_id(&id)?, &meta).await?;
+    Ok(Json(SessionsEnded { sessions_ended }))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InvitationBody {
     /// Who is invited (a name or e-mail, for the inviter's own records).

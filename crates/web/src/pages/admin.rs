@@ -241,6 +241,7 @@ enum RowAction {
     ChangeRole,
     ResetPassword,
     ResetTotp,
+    EndSessions,
 }
 
 /// Runs one row action and answers with the page, saying what happened or why not.
@@ -275,6 +276,7 @@ async fn row_action(
             }
         },
         RowAction::ResetTotp => app.reset_totp(&who, id, &meta).await.map(|()| t.user_totp_reset),
+        RowAction::EndSessions => app.end_sessions(&who, id, &meta).await.map(|_| t.user_sessions_ended),
         RowAction::ResetPassword => match app.reset_password(&who, id, &meta).await {
             Ok(password) => {
                 let outcome = Outcome {
@@ -349,6 +351,16 @@ pub async fn reset_totp(
     post: SignedInPost,
 ) -> Response {
     row_action(state, meta, id, post, RowAction::ResetTotp).await
+}
+
+/// `POST /admin/users/{id}/end-sessions`: every session of the account ends now.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    row_action(state, meta, id, post, RowAction::EndSessions).await
 }
 
 // ---------------------------------------------------------------------------------------------

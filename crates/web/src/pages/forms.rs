@@ -13,7 +13,7 @@ use skillbase_app::auth::Authenticated;
 
 use super::Page;
 use crate::error::current_request_id;
-use crate::session::{CSRF_HEADER, SESSION_COOKIE, constant_time_eq, cookie_value};
+use crate::session::{CSRF_HEADER, constant_time_eq, session_token};
 use crate::{AppState, Params};
 
 /// The form field (and header) that carries the session's CSRF token.
@@ -26,7 +26,7 @@ pub(crate) async fn signed_in(parts: &mut Parts, state: &AppState) -> Option<Aut
     if let Some(who) = parts.extensions.get::<Authenticated>() {
         return Some(who.clone());
     }
-    let token = cookie_value(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty())?;
+    let token = session_token(&parts.headers, state.secure_cookies)?;
     match state.app.authenticate(token).await {
         Ok(Some(who)) => {
             parts.extensions.insert(who.clone());

@@ -16,7 +16,7 @@ use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, Texts};
-use crate::session::{Meta, SESSION_COOKIE, clear_session_cookie, cookie_value, session_cookie};
+use crate::session::{Meta, clear_session_cookie, session_cookie, session_token};
 
 // ---------------------------------------------------------------------------------------------
 // 登录
@@ -179,11 +179,6 @@ fn code_form(t: &'static Texts) -> Form {
     Form::new(vec![Group { legend: None, fields: vec![code_field(t)] }])
 }
 
-/// The pending sign-in's cookie value, if the browser has one.
-fn session_token(headers: &HeaderMap) -> Option<&str> {
-    cookie_value(headers, SESSION_COOKIE).filter(|t| !t.is_empty())
-}
-
 /// `GET /login/totp?next=/path`: the code, after the password was right. (Without a pending
 /// sign-in, posting the form leads back to the password.)
 pub async fn totp_form(page: Page, RawQuery(query): RawQuery) -> Response {
@@ -219,11 +214,15 @@ pub async fn totp_login(
         form.focus_first_error();
         return respond(StatusCode::BAD_REQUEST, &page.clone(), &TotpLoginPage { page, form, next, message: None });
     }
-    let token = session_token(&headers).unwrap_or_default();
+    let token = session_token(&headers, state.secure_cookies).unwrap_or_default();
     let (status, message, retry_after) = match state.app.complete_second_factor(token, code, &meta).await {
         Ok(logged_in) => {
             return match after_sign_in(&state, &logged_in, next.as_deref()).await {
-                Ok(to) => Redirect::to(&to).into_response(),
+                Ok(to) => {
+                    // A new session id now that the second factor is in.
+                    let cookie = session_cookie(logged_in.session_token.expose_secret(), state.secure_cookies);
+                    ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+                }
                 Err(error) => PageError::from_app(page, error).into_response(),
             };
         }
