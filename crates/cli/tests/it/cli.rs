@@ -131,6 +131,23 @@ fn fixed_clock_and_sigterm() {
     let body = format!(r#"{{"username":"{forged}","password":"{canary}"}}"#);
     let answer = http_post_json(&addr, "/api/v1/auth/login", &body);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    // Nor does a bearer token, a one-time code, a phone number or a resident ID number.
+    let token_canary = "sbt_CanaryToken4471";
+    let answer = http_get_with(&addr, "/api/v1/me", &format!("Authorization: Bearer {token_canary}\r\n"));
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let otp_canary = "918273";
+    let answer = http_post_json(&addr, "/api/v1/auth/totp", &format!(r#"{{"code":"{otp_canary}"}}"#));
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let phone_canary = "13987654321";
+    let id_canary = "310101199003078515";
+    let registration = format!(
+        r#"{{"uscc":"91310118MA1G00011X","name":"单位","kind":"enterprise","contact_name":"{id_canary}",
+            "contact_phone":"{phone_canary}","username":"canary-org","password":"{canary}"}}"#
+    );
+    let answer = http_post_json(&addr, "/api/v1/organizations", &registration);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    let answer = http_get(&addr, &format!("/api/v1/calendar/add-working-days?start={id_canary}&days=1"));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     let home = http_get(&addr, "/");
     assert!(home.contains("2024年10月11日 星期五"), "the page shows the fixed date:\n{home}");
 
@@ -148,6 +165,14 @@ fn fixed_clock_and_sigterm() {
     assert!(log.contains("THE CLOCK IS FIXED"), "a loud warning:\n{log}");
     assert!(log.contains("sign-in refused"), "the refusal is logged, with its username field:\n{log}");
     assert!(!log.contains(canary), "a typed password reached the log:\n{log}");
+    for (what, value) in [
+        ("an API token", token_canary),
+        ("a one-time code", otp_canary),
+        ("a phone number", phone_canary),
+        ("a resident ID number", id_canary),
+    ] {
+        assert!(!log.contains(value), "{what} reached the log:\n{log}");
+    }
     assert!(!log.lines().any(|line| line.starts_with("[AUDIT]")), "a forged line in the log:\n{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     // The generated one-time password was printed once, on the console, and never logged.
@@ -173,9 +198,14 @@ fn http_post_json(addr: &str, path: &str, body: &str) -> String {
 
 /// A plain HTTP/1.1 GET over a socket (this test has no async runtime).
 fn http_get(addr: &str, path: &str) -> String {
+    http_get_with(addr, path, "")
+}
+
+/// The same with extra header lines (each ending in CRLF).
+fn http_get_with(addr: &str, path: &str, headers: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).expect("connects");
     stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("writes");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n").expect("writes");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("reads");
     response
