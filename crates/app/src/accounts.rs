@@ -62,6 +62,7 @@ impl App {
         }
         let id_text = id.to_string();
         let detail = json!({ "username": INITIAL_ADMIN, "role": "sysadmin", "password": if generated { "generated" } else { "configured" } }).to_string();
+        crate::events::check("user.bootstrap").map_err(crate::AppError::internal)?;
         audit::append(
             &mut tx,
             &self.audit_key,

@@ -712,7 +712,7 @@ impl App {
             tx,
             meta,
             c.who.map(|w| (&w.user, w.role)),
-            &format!("application.{}", c.action.as_str()),
+            crate::events::application_action(c.action),
             ("application", Some(&app_id)),
             json!({
                 "from": c.current.status.as_str(),

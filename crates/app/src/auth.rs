@@ -139,6 +139,7 @@ impl App {
         object: (&str, Option<&str>),
         detail: serde_json::Value,
     ) -> Result<()> {
+        crate::events::check(action).map_err(AppError::internal)?;
         let actor_id = actor.map(|(u, _)| u.id.to_string());
         let organization = actor.and_then(|(u, _)| u.organization_id.map(|o| o.to_string()));
         let detail = detail.to_string();

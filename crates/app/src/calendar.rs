@@ -40,6 +40,7 @@ impl App {
         calendar::put_year(&mut tx, year.year, json, now, actor).await?;
         let detail = json!({ "year": year.year, "days": year.days.len(), "source": year.source }).to_string();
         let year_text = year.year.to_string();
+        crate::events::check("calendar.import").map_err(crate::AppError::internal)?;
         audit::append(
             &mut tx,
             &self.audit_key,

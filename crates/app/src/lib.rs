@@ -17,6 +17,7 @@ pub mod auth;
 pub mod batches;
 pub mod calendar;
 mod error;
+pub mod events;
 pub mod files;
 pub mod invitations;
 pub mod jobs;

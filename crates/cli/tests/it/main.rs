@@ -5,6 +5,7 @@ mod identity;
 
 mod accounts;
 mod applications;
+mod audit_events;
 mod audit_trail;
 mod authorization;
 mod browser;

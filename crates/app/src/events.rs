@@ -1,0 +1,140 @@
+//! The catalogue of audited events (SEC-35): every `action` an audit record may carry, with its
+//! kind and what it means. Writing an audit record with an action that is not listed here fails
+//! (and so does the transaction it belongs to), so the catalogue is always complete: a new
+//! event is added here, with its meaning, or it cannot be recorded.
+
+use skillbase_domain::application::Action;
+
+/// Security events and business actions are told apart for the auditor's reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Security,
+    Business,
+}
+
+/// One catalogued event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    pub action: &'static str,
+    pub kind: Kind,
+    pub meaning: &'static str,
+}
+
+const fn security(action: &'static str, meaning: &'static str) -> Event {
+    Event { action, kind: Kind::Security, meaning }
+}
+
+const fn business(action: &'static str, meaning: &'static str) -> Event {
+    Event { action, kind: Kind::Business, meaning }
+}
+
+/// Every event but the application's transitions (which are derived from the state machine's
+/// actions, see [`catalogue`]).
+const FIXED: &[Event] = &[
+    security("user.bootstrap", "首次启动创建系统管理员"),
+    security("auth.login", "登录成功"),
+    security("auth.password_verified", "口令正确，待动态口令"),
+    security("auth.login_failed", "登录失败（用户名或口令错误）"),
+    security("auth.login_refused_locked", "账户锁定期间的登录尝试"),
+    security("auth.second_factor_failed", "动态口令错误"),
+    security("auth.lockout", "连续失败导致账户锁定"),
+    security("auth.logout", "退出登录"),
+    security("user.create", "创建账户"),
+    security("user.disable", "停用账户"),
+    security("user.enable", "启用账户"),
+    security("user.role_change", "变更角色"),
+    security("user.password_reset", "管理员重置口令"),
+    security("user.password_change", "本人修改口令"),
+    security("user.totp_enrolment", "开始绑定动态口令"),
+    security("user.totp_enable", "动态口令绑定完成"),
+    security("user.totp_reset", "管理员重置动态口令"),
+    security("user.unlock", "安全管理员解除锁定"),
+    security("user.sessions_end", "管理员结束账户全部会话"),
+    security("token.create", "创建个人 API 令牌"),
+    security("token.revoke", "吊销个人 API 令牌"),
+    security("security.settings_change", "变更安全设置"),
+    security("export", "导出数据"),
+    business("organization.register", "申报单位注册"),
+    business("organization.invite", "邀请同单位账户"),
+    business("organization.join", "受邀账户加入单位"),
+    business("calendar.import", "导入节假日安排"),
+    business("policy.load", "加载政策版本"),
+    business("batch.create", "创建申报批次"),
+    business("batch.publish", "发布申报批次"),
+    business("batch.close", "提前截止申报批次"),
+    business("application.create", "创建申报草稿"),
+    business("application.save", "保存申报表"),
+    business("application.attach", "上传申报附件"),
+    business("application.eligibility.decide", "确认或改判资格审查条款"),
+];
+
+/// The whole catalogue: the fixed events and one `application.<action>` per transition of the
+/// application's state machine.
+pub fn catalogue() -> Vec<Event> {
+    let mut all = FIXED.to_vec();
+    all.extend(Action::ALL.iter().map(|a| Event {
+        action: application_action(*a),
+        kind: Kind::Business,
+        meaning: a.label(),
+    }));
+    all
+}
+
+/// The audit action of an application transition: `application.submit`, `application.accept` …
+pub fn application_action(action: Action) -> &'static str {
+    match action {
+        Action::Submit => "application.submit",
+        Action::Resubmit => "application.resubmit",
+        Action::Withdraw => "application.withdraw",
+        Action::Accept => "application.accept",
+        Action::Return => "application.return",
+        Action::RefuseAcceptance => "application.refuse_acceptance",
+        Action::Lapse => "application.lapse",
+        Action::ConfirmEligible => "application.confirm_eligible",
+        Action::ConfirmIneligible => "application.confirm_ineligible",
+        Action::StartReview => "application.start_review",
+        Action::CompleteScoring => "application.complete_scoring",
+        Action::Propose => "application.propose",
+        Action::NotSelect => "application.not_select",
+        Action::Approve => "application.approve",
+        Action::SendBack => "application.send_back",
+        Action::PublishNotice => "application.publish_notice",
+        Action::Recognise => "application.recognise",
+        Action::RejectAfterObjection => "application.reject_after_objection",
+    }
+}
+
+/// Is `action` catalogued?
+pub fn is_catalogued(action: &str) -> bool {
+    FIXED.iter().any(|e| e.action == action) || Action::ALL.iter().any(|a| application_action(*a) == action)
+}
+
+/// The refusal to write an uncatalogued event.
+#[derive(Debug, thiserror::Error)]
+#[error("audit event {0:?} is not in the catalogue (crates/app/src/events.rs)")]
+pub struct Uncatalogued(pub String);
+
+pub(crate) fn check(action: &str) -> Result<(), Uncatalogued> {
+    if is_catalogued(action) { Ok(()) } else { Err(Uncatalogued(action.to_owned())) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_event_is_listed_once_with_a_meaning() {
+        let all = catalogue();
+        let names: HashSet<&str> = all.iter().map(|e| e.action).collect();
+        assert_eq!(names.len(), all.len(), "an event is listed twice");
+        assert!(all.iter().all(|e| !e.meaning.is_empty()));
+        for action in Action::ALL {
+            assert_eq!(application_action(action), format!("application.{}", action.as_str()));
+        }
+        assert!(is_catalogued("auth.login") && is_catalogued("application.accept"));
+        assert!(check("auth.logn").is_err());
+    }
+}
