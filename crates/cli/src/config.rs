@@ -47,6 +47,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub sign_in_per_minute: u32,
     pub public_writes_per_minute: u32,
+    pub uploads_per_minute: u32,
     pub jobs: bool,
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
@@ -87,6 +88,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             sign_in_per_minute: 60,
             public_writes_per_minute: 20,
+            uploads_per_minute: 60,
             jobs: true,
             job_poll_ms: 1000,
             job_lease_secs: 60,
@@ -347,6 +349,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_PUBLIC_WRITES_PER_MINUTE", value_name = "N")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_writes_per_minute: Option<u32>,
+
+    /// File uploads per minute from one address. [default: 60]
+    #[arg(long, env = "SKILLBASE_UPLOADS_PER_MINUTE", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploads_per_minute: Option<u32>,
 
     /// Run background jobs (deadlines, notice closing) in this instance. [default: true]
     #[arg(long, env = "SKILLBASE_JOBS", value_name = "BOOL")]

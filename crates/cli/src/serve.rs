@@ -90,6 +90,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         limits: Arc::new(skillbase_web::limits::RateLimits::new(skillbase_web::limits::LimitConfig {
             sign_in_per_minute: settings.sign_in_per_minute,
             public_writes_per_minute: settings.public_writes_per_minute,
+            uploads_per_minute: settings.uploads_per_minute,
         })),
     };
     let http = HttpConfig {

@@ -145,8 +145,8 @@ pub async fn enforce(State((state, action)): State<(AppState, Action)>, mut requ
     let ip = client_ip(request.headers(), peer, &state.trusted_proxies);
     if let Some(ip) = ip {
         request.extensions_mut().insert(ClientIp(ip));
-        let is_write = !matches!(*request.method(), Method::GET | Method::HEAD);
-        if let Err(wait) = state.limits.check(action, is_write, ip) {
+        let kind = crate::limits::Request::of(request.method(), request.uri().path());
+        if let Err(wait) = state.limits.check(action, kind, ip) {
             if !api {
                 let mut response = refusal_page(request, &state, StatusCode::TOO_MANY_REQUESTS).await;
                 response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
