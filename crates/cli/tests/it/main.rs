@@ -4,6 +4,7 @@ mod helpers;
 mod identity;
 
 mod accounts;
+mod applicant_pages;
 mod applications;
 mod audit_events;
 mod audit_trail;

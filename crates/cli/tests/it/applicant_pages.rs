@@ -1,0 +1,515 @@
+//! The applicant's pages as a browser without JavaScript uses them: plain form posts
+//! (`application/x-www-form-urlencoded`, and `multipart/form-data` for files) with the page's
+//! CSRF field and the session cookie — from the public list of calls to a submitted, printed,
+//! returned, resubmitted and withdrawn application, on both engines. The JSON API is used only
+//! to play the bureau and to look at what was stored.
+
+use serde_json::{Value, json};
+use skillbase_domain::roles::Role;
+
+use crate::helpers::{SignedIn, TestApp};
+use crate::on_both_engines;
+use crate::screens::form_body;
+
+const USCC: &str = "91310118MA1G00011T";
+const OTHER_USCC: &str = "52310118MJ0000AA5B";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2,
+    0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
+];
+const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
+
+/// A page's answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    location: String,
+    html: String,
+}
+
+/// A signed-in browser: its session cookie; the CSRF token is read from each page's form.
+struct Browser<'a> {
+    app: &'a TestApp,
+    who: SignedIn,
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let location =
+        response.headers().get("location").map(|v| v.to_str().expect("ascii").to_owned()).unwrap_or_default();
+    Answer { status, location, html: response.text().await.expect("body") }
+}
+
+/// The value of the hidden input `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in:\n{html}")) + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+impl Browser<'_> {
+    async fn get(&self, path: &str) -> Answer {
+        let request = self.app.client.get(self.app.url(path)).header("cookie", &self.who.cookie);
+        answer(request.send().await.expect("send")).await
+    }
+
+    /// Posts a form as the browser would: the fields as given, plus the page's CSRF field.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut all = vec![("csrf_token", self.who.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let request = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", &self.who.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&all));
+        answer(request.send().await.expect("send")).await
+    }
+
+    /// Opens a step, fills it in and posts it with the button `go` (save | next); the version
+    /// comes from the page, as a browser would send it back.
+    async fn fill(&self, id: &str, step: &str, fields: &[(&str, &str)], go: &str) -> Answer {
+        let path = format!("/applications/{id}/edit/{step}");
+        let page = self.get(&path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.html);
+        assert_eq!(hidden(&page.html, "csrf_token"), self.who.csrf);
+        let version = hidden(&page.html, "version");
+        let mut all = vec![("version", version.as_str()), ("go", go)];
+        all.extend_from_slice(fields);
+        self.post(&path, &all).await
+    }
+
+    /// Uploads a file with the page's upload form (`back` is where it was).
+    async fn upload(&self, id: &str, back: &str, filename: &str, bytes: &[u8]) -> Answer {
+        let boundary = "skillbase-page-boundary-Qp2024";
+        let mut body = Vec::new();
+        for (name, value) in [("csrf_token", self.who.csrf.as_str()), ("back", back)] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = self
+            .app
+            .client
+            .post(self.app.url(&format!("/applications/{id}/attachments")))
+            .header("cookie", &self.who.cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        answer(request.send().await.expect("send")).await
+    }
+
+    /// Uploads a file that must be accepted; returns the id it was stored under (found by its name).
+    async fn upload_ok(&self, id: &str, back: &str, filename: &str, bytes: &[u8]) -> String {
+        let answer = self.upload(id, back, filename, bytes).await;
+        assert_eq!(
+            (answer.status, answer.location.as_str()),
+            (303, format!("{back}?uploaded=1").as_str()),
+            "{}",
+            answer.html
+        );
+        let files = self.files(id).await;
+        let newest = files.as_array().and_then(|f| f.iter().find(|f| f["name"] == filename)).expect("stored");
+        newest["id"].as_str().expect("id").to_owned()
+    }
+
+    async fn json(&self, path: &str) -> Value {
+        let (status, body) = self.app.get_json_as(&self.who, path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    async fn stored(&self, id: &str) -> Value {
+        self.json(&format!("/api/v1/applications/{id}")).await
+    }
+
+    async fn files(&self, id: &str) -> Value {
+        self.json(&format!("/api/v1/applications/{id}/attachments")).await
+    }
+}
+
+/// Staff open and publish a call for 2024 (September to October) through the API.
+async fn open_call(app: &TestApp, staff: &SignedIn) -> String {
+    let (status, batch) = app
+        .post_json_as(
+            staff,
+            "/api/v1/batches",
+            &json!({"year": 2024, "title": "2024年度技能实训基地申报", "opens_on": "2024-09-01", "closes_on": "2024-10-31", "quota": 5}),
+        )
+        .await;
+    assert_eq!(status, 201, "{batch}");
+    let id = batch["id"].as_str().expect("id").to_owned();
+    let (status, published) = app.post_json_as(staff, &format!("/api/v1/batches/{id}/publish"), &json!({})).await;
+    assert_eq!(status, 200, "{published}");
+    id
+}
+
+on_both_engines!(an_application_from_the_call_to_the_printed_form, another_organisation_sees_nothing);
+
+async fn an_application_from_the_call_to_the_printed_form(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let me = Browser { app: &app, who: app.register_applicant(USCC, "qingpu-pages").await };
+
+    // The public list of calls: the call, its window and state; a sign-in hint, no button.
+    let public = answer(app.get("/calls").await).await;
+    assert_eq!(public.status, 200);
+    for expected in ["2024年度技能实训基地申报", "2024年9月1日", "2024年10月31日", "正在受理", "登录"]
+    {
+        assert!(public.html.contains(expected), "{expected} not in:\n{}", public.html);
+    }
+    assert!(!public.html.contains(r#"action="/applications""#), "{}", public.html);
+
+    // Signed in, the organisation gets the 申报 button; pressing it starts a draft at step one.
+    let calls = me.get("/calls").await;
+    assert!(calls.html.contains(r#"<form method="post" action="/applications">"#), "{}", calls.html);
+    assert_eq!(hidden(&calls.html, "batch"), batch);
+    let started = me.post("/applications", &[("batch", &batch)]).await;
+    assert_eq!(started.status, 303, "{}", started.html);
+    let id = started
+        .location
+        .strip_prefix("/applications/")
+        .and_then(|rest| rest.strip_suffix("/edit/profile"))
+        .unwrap_or_else(|| panic!("{}", started.location))
+        .to_owned();
+    // Now the call links to it instead, and a second start is refused on the page.
+    let calls = me.get("/calls").await;
+    assert!(calls.html.contains(&format!(r#"href="/applications/{id}""#)), "{}", calls.html);
+    assert!(!calls.html.contains(r#"action="/applications""#));
+    let again = me.post("/applications", &[("batch", &batch)]).await;
+    assert_eq!(again.status, 400);
+    assert!(again.html.contains("已有申报"), "{}", again.html);
+    let list = me.get("/applications").await;
+    assert!(list.html.contains("草稿") && list.html.contains(&format!("/applications/{id}")), "{}", list.html);
+
+    // Submitting the empty draft lists every missing part, each linking to its step.
+    let refused = me.post(&format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(refused.status, 400);
+    for step in ["profile", "sites", "team", "rules", "projects", "trainees", "letter"] {
+        assert!(refused.html.contains(&format!("/applications/{id}/edit/{step}#")), "{step}:\n{}", refused.html);
+    }
+    assert!(refused.html.contains("请上传签字盖章的承诺书"), "{}", refused.html);
+
+    // 1 建设主体, prefilled with the district's division code.
+    let profile = me.get(&format!("/applications/{id}/edit/profile")).await;
+    assert!(profile.html.contains(r#"value="310118""#), "{}", profile.html);
+    assert!(profile.html.contains("✗"), "the step bar marks what is missing");
+    let saved = me
+        .fill(
+            &id,
+            "profile",
+            &[
+                ("profile.industry", "digital"),
+                ("profile.registered_division", "310118"),
+                ("profile.training_experience", "近三年开展数控技能培训 1200 人次"),
+                ("profile.open_to_region", "1"),
+            ],
+            "next",
+        )
+        .await;
+    assert_eq!(
+        (saved.status, saved.location.as_str()),
+        (303, format!("/applications/{id}/edit/sites?saved=1").as_str())
+    );
+
+    // A renamed program is refused on the page it came from, and nothing is stored.
+    let sites = format!("/applications/{id}/edit/sites");
+    let exe = me.upload(&id, &sites, "场地.png", EXE).await;
+    assert_eq!(exe.status, 400);
+    assert!(exe.html.contains("改扩展名无效"), "{}", exe.html);
+    assert!(exe.html.contains("实训场地 1"), "the sites step is shown again");
+    assert_eq!(me.files(&id).await, json!([]));
+    let photo = me.upload_ok(&id, &sites, "场地.png", PNG).await;
+
+    // 2 实训场地设备: a bad area is named beside its field, with what was typed; nothing is saved.
+    let before = me.stored(&id).await["form"].clone();
+    let bad = me
+        .fill(
+            &id,
+            "sites",
+            &[
+                ("sites[0].name", "数控实训中心"),
+                ("sites[0].address", "青浦区华新镇华腾路 1 号"),
+                ("sites[0].area_m2", "八百"),
+                ("sites[0].equipment[0].name", "五轴加工中心"),
+                ("sites[0].equipment[0].quantity", "2"),
+                ("sites[0].equipment[0].value", "3,000,000.00"),
+                ("sites[0].photos", &photo),
+            ],
+            "next",
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(bad.html.contains(r#"id="f-sites-0-area-m2-error""#), "{}", bad.html);
+    assert!(bad.html.contains("场地面积应填写整数"), "{}", bad.html);
+    assert!(bad.html.contains(r#"value="八百""#) && bad.html.contains("五轴加工中心"), "what was typed is kept");
+    assert_eq!(me.stored(&id).await["form"], before, "the stored form is unchanged");
+    // 「增加一行」 saves and draws one more equipment row.
+    let site = [
+        ("sites[0].name", "数控实训中心"),
+        ("sites[0].address", "青浦区华新镇华腾路 1 号"),
+        ("sites[0].area_m2", "800"),
+        ("sites[0].equipment[0].name", "五轴加工中心"),
+        ("sites[0].equipment[0].quantity", "2"),
+        ("sites[0].equipment[0].value", "3,000,000.00"),
+        ("sites[0].photos", photo.as_str()),
+    ];
+    let mut with_add = site.to_vec();
+    with_add.push(("add", "sites[0].equipment"));
+    let added = me.fill(&id, "sites", &with_add, "save").await;
+    assert_eq!(added.status, 200, "{}", added.html);
+    assert!(added.html.contains("已保存"), "{}", added.html);
+    assert!(added.html.contains(r#"name="sites[0].equipment[1].name""#), "{}", added.html);
+    let stored = me.stored(&id).await["form"].clone();
+    assert_eq!(stored["sites"][0]["area_m2"], 800);
+    assert_eq!(stored["sites"][0]["equipment"][0]["value"], 300_000_000, "3,000,000.00 元 in fen");
+    assert_eq!(stored["sites"][0]["photos"], json!([photo]));
+    assert_eq!(stored["profile"]["industry"], "digital", "other sections are kept");
+    // A save based on an older version is refused with a clear message and keeps the typing.
+    let stale =
+        me.post(&format!("/applications/{id}/edit/sites"), &[("version", "1"), ("sites[0].name", "旧页面")]).await;
+    assert_eq!(stale.status, 409, "{}", stale.html);
+    assert!(stale.html.contains("已被他人修改") && stale.html.contains("旧页面"), "{}", stale.html);
+    assert_eq!(me.fill(&id, "sites", &site, "next").await.status, 303);
+
+    // 3 师资管理团队.
+    let team = me
+        .fill(
+            &id,
+            "team",
+            &[
+                ("team.department", "培训部"),
+                ("team.full_time_staff", "6"),
+                ("team.experts[0].name", "王工"),
+                ("team.experts[0].title", "高级技师"),
+                ("team.experts[0].qualification", "一级/高级技师"),
+            ],
+            "next",
+        )
+        .await;
+    assert_eq!(team.status, 303, "{}", team.html);
+
+    // 4 规范管理制度: a document and a wall photo per rule document of the policy.
+    let rules = format!("/applications/{id}/edit/rules");
+    let mut picks = Vec::new();
+    for (i, kind) in
+        ["training_work", "training_management", "financial_management", "asset_management"].iter().enumerate()
+    {
+        let document = me.upload_ok(&id, &rules, &format!("{kind}.pdf"), PDF).await;
+        let wall = me.upload_ok(&id, &rules, &format!("{kind}-上墙.png"), PNG).await;
+        picks.push((format!("rule_documents[{i}].document"), document));
+        picks.push((format!("rule_documents[{i}].wall_photo"), wall));
+    }
+    let fields: Vec<(&str, &str)> = picks.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(me.fill(&id, "rules", &fields, "next").await.status, 303);
+
+    // 5 优先认定: optional; the blank row is left blank.
+    assert_eq!(me.fill(&id, "priority", &[], "next").await.status, 303);
+
+    // 6 培育项目: the occupation picker answers with or without htmx.
+    let search = me.get(&format!("/applications/{id}/occupations?q=6-18-01")).await;
+    assert_eq!(search.status, 200);
+    assert!(search.html.contains("6-18-01-01") && search.html.contains("<html"), "{}", search.html);
+    let fragment = app
+        .client
+        .get(app.url(&format!("/applications/{id}/occupations?q=6-18-01")))
+        .header("cookie", &me.who.cookie)
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("send");
+    let fragment = fragment.text().await.expect("body");
+    assert!(fragment.contains("6-18-01-01") && !fragment.contains("<html"), "{fragment}");
+    let projects = me
+        .fill(
+            &id,
+            "projects",
+            &[
+                ("projects[0].occupation", "6-18-01-01"),
+                ("projects[0].levels", "level3"),
+                ("projects[0].levels", "level2"),
+                ("projects[0].criteria", "key_industry"),
+                ("projects[0].annual_capacity", "200"),
+            ],
+            "next",
+        )
+        .await;
+    assert_eq!(projects.status, 303, "{}", projects.html);
+
+    // 7 培育对象: a wrong USCC is named at its row; nothing is saved; then the right one.
+    let before = me.stored(&id).await["form"].clone();
+    let company = |uscc: &'static str| {
+        vec![
+            ("trainees.own_staff", "300"),
+            ("trainees.supply_chain[0].name", "上游配套公司"),
+            ("trainees.supply_chain[0].uscc", uscc),
+            ("trainees.supply_chain[0].relation", "upstream"),
+        ]
+    };
+    let bad = me.fill(&id, "trainees", &company("91310118MA1JL0000X"), "next").await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(bad.html.contains(r#"id="f-trainees-supply-chain-0-uscc-error""#), "{}", bad.html);
+    assert!(bad.html.contains("统一社会信用代码校验位不符"), "{}", bad.html);
+    assert!(bad.html.contains(r#"value="91310118MA1JL0000X""#), "what was typed is kept");
+    assert_eq!(me.stored(&id).await["form"], before, "the stored form is unchanged");
+    assert_eq!(me.fill(&id, "trainees", &company(OTHER_USCC), "next").await.status, 303);
+
+    // 8 承诺书, then back to the overview: the checklist is complete.
+    let letter_page = format!("/applications/{id}/edit/letter");
+    let letter = me.upload_ok(&id, &letter_page, "承诺书.pdf", PDF).await;
+    let done = me.fill(&id, "letter", &[("commitment_letter", &letter)], "next").await;
+    assert_eq!((done.status, done.location.as_str()), (303, format!("/applications/{id}?done=saved").as_str()));
+    let overview = me.get(&done.location).await;
+    assert!(overview.html.contains("各部分均已填写完整"), "{}", overview.html);
+    assert!(overview.html.contains("✓") && !overview.html.contains("✗"), "{}", overview.html);
+    assert_eq!(me.stored(&id).await["missing"], json!([]));
+
+    // Submit: 已提交.
+    let submitted = me.post(&format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(
+        (submitted.status, submitted.location.as_str()),
+        (303, format!("/applications/{id}?done=submitted").as_str())
+    );
+    let overview = me.get(&submitted.location).await;
+    assert!(overview.html.contains("已提交"), "{}", overview.html);
+    assert!(!overview.html.contains(r#"/edit/profile""#), "no editing once submitted");
+    let edit = me.get(&format!("/applications/{id}/edit/sites")).await;
+    assert_eq!((edit.status, edit.location.as_str()), (303, format!("/applications/{id}").as_str()));
+
+    // The printed form: the organisation, every section, every file with its SM3.
+    let print = me.get(&format!("/applications/{id}/print")).await;
+    assert_eq!(print.status, 200);
+    for expected in [
+        "青浦区技能人才培育实训基地申报表",
+        "申报单位qingpu-pages",
+        USCC,
+        "2024年度技能实训基地申报",
+        "青人社〔2023〕17号",
+        "一、建设主体",
+        "二、实训场地设备",
+        "三、师资管理团队",
+        "四、规范管理制度",
+        "五、优先认定",
+        "六、培育项目",
+        "七、培育对象",
+        "八、承诺书",
+        "¥3,000,000.00",
+        "6-18-01-01",
+        "打印时间",
+    ] {
+        assert!(print.html.contains(expected), "{expected} not in the printed form:\n{}", print.html);
+    }
+    for file in me.files(&id).await.as_array().expect("files") {
+        assert!(print.html.contains(file["hash"].as_str().expect("hash")), "{file}");
+    }
+    // Staff may read it too (the bureau's words for the status).
+    let bureau = Browser { app: &app, who: staff.clone() };
+    let staff_print = bureau.get(&format!("/applications/{id}/print")).await;
+    assert_eq!(staff_print.status, 200);
+    assert!(staff_print.html.contains("待受理"), "{}", staff_print.html);
+    // A file downloads from its page link.
+    let download = me.get(&format!("/applications/{id}/attachments/{letter}")).await;
+    assert_eq!((download.status, download.html.as_bytes()), (200, PDF));
+
+    // The bureau returns it for supplement: a notification, the reasons, the deadline.
+    let items = json!({"items": [{"field": "sites[0].photos", "reason": "场地照片不清晰，请重新拍摄"}]});
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/return"), &items).await;
+    assert_eq!(status, 200, "{body}");
+    let list = me.get("/applications").await;
+    assert!(list.html.contains("需补正") && list.html.contains("1</strong> 条未读"), "{}", list.html);
+    let overview = me.get(&format!("/applications/{id}")).await;
+    for expected in ["需补正的内容", "场地照片不清晰，请重新拍摄", "2024年10月10日 24 时", "重新提交"]
+    {
+        assert!(overview.html.contains(expected), "{expected} not in:\n{}", overview.html);
+    }
+    assert!(overview.html.contains(&format!("/applications/{id}/edit/sites#f-sites-0-photos")), "{}", overview.html);
+    let notes = me.get("/notifications").await;
+    assert!(notes.html.contains("申报需补正") && notes.html.contains("未读"), "{}", notes.html);
+    let read = me.post("/notifications/read", &[]).await;
+    assert_eq!((read.status, read.location.as_str()), (303, "/notifications"));
+    assert!(me.get("/applications").await.html.contains("无未读"));
+
+    // A new photo, picked on the sites step; resubmitted.
+    let clear = me.upload_ok(&id, &sites, "场地-清晰.png", PNG).await;
+    let mut fixed = site.to_vec();
+    fixed.retain(|(k, _)| *k != "sites[0].photos");
+    fixed.push(("sites[0].photos", clear.as_str()));
+    assert_eq!(me.fill(&id, "sites", &fixed, "save").await.status, 200);
+    let resubmitted = me.post(&format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(resubmitted.status, 303, "{}", resubmitted.html);
+    assert!(me.get(&format!("/applications/{id}")).await.html.contains("受理中"));
+
+    // Accepted: the eligibility results in the applicant's words, never the bureau's notes.
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/accept"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let overview = me.get(&format!("/applications/{id}")).await;
+    assert!(overview.html.contains("资格审查") && overview.html.contains("将由区人社局确认"), "{}", overview.html);
+    assert!(!overview.html.contains("需经办人确认"), "{}", overview.html);
+
+    // Withdrawn, with a reason, behind a disclosure.
+    assert!(overview.html.contains("<details class=\"withdraw\""), "{}", overview.html);
+    let withdrawn = me.post(&format!("/applications/{id}/withdraw"), &[("reason", "今年暂不申报")]).await;
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.html);
+    let overview = me.get(&withdrawn.location).await;
+    assert!(overview.html.contains("已撤回") && overview.html.contains("今年暂不申报"), "{}", overview.html);
+    assert_eq!(me.stored(&id).await["status"], "withdrawn");
+}
+
+async fn another_organisation_sees_nothing(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let mine = Browser { app: &app, who: app.register_applicant(USCC, "qingpu-mine").await };
+    let started = mine.post("/applications", &[("batch", &batch)]).await;
+    assert_eq!(started.status, 303);
+    let id = started.location.split('/').nth(2).expect("id").to_owned();
+    let file = mine.upload_ok(&id, &format!("/applications/{id}"), "承诺书.pdf", PDF).await;
+
+    let other = Browser { app: &app, who: app.register_applicant(OTHER_USCC, "qingpu-other").await };
+    for path in [
+        format!("/applications/{id}"),
+        format!("/applications/{id}/edit/profile"),
+        format!("/applications/{id}/print"),
+        format!("/applications/{id}/occupations?q=6-18"),
+        format!("/applications/{id}/attachments/{file}"),
+    ] {
+        let answer = other.get(&path).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.html);
+    }
+    for path in [format!("/applications/{id}/submit"), format!("/applications/{id}/edit/profile")] {
+        let answer = other.post(&path, &[("version", "1"), ("profile.industry", "digital")]).await;
+        assert_eq!(answer.status, 404, "{path}: {}", answer.html);
+    }
+    let upload = other.upload(&id, &format!("/applications/{id}"), "x.pdf", PDF).await;
+    assert_eq!(upload.status, 404, "{}", upload.html);
+    assert!(!other.get("/applications").await.html.contains(&id));
+    assert_eq!(mine.files(&id).await.as_array().map(Vec::len), Some(1), "nothing was added");
+
+    // Without the CSRF field a form post is refused, and so is an upload.
+    let forged = app
+        .client
+        .post(app.url(&format!("/applications/{id}/submit")))
+        .header("cookie", &mine.who.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(forged.status().as_u16(), 403);
+    let forged_upload = Browser { app: &app, who: SignedIn { cookie: mine.who.cookie.clone(), csrf: "forged".into() } }
+        .upload(&id, &format!("/applications/{id}"), "y.pdf", PDF)
+        .await;
+    assert_eq!(forged_upload.status, 403);
+    // A draft is not the bureau's to read.
+    let bureau = Browser { app: &app, who: staff };
+    assert_eq!(bureau.get(&format!("/applications/{id}")).await.status, 404);
+}
