@@ -11,6 +11,7 @@ mod audit_trail;
 mod authorization;
 mod browser;
 mod browser_login;
+mod bureau_pages;
 mod calendar_api;
 mod cli;
 mod consoles;
