@@ -346,7 +346,7 @@ async fn staff_take_an_application_from_call_to_eligible(app: TestApp) {
     let detail = get(&app, &returned.location, &staff).await;
     assert_eq!(text_of(&detail.html, "application-status"), "已退回补正");
     assert!(text_of(&detail.html, "supplement-due").contains("2024-10-10"), "{}", detail.html);
-    assert!(detail.html.contains("实训场地设备：场地照片：场地照片不清晰，请重新拍摄"), "{}", detail.html);
+    assert!(detail.html.contains("实训场地设备（场地照片）：场地照片不清晰，请重新拍摄"), "{}", detail.html);
     assert!(detail.html.contains("师资管理团队：请补充专家资格证书"), "{}", detail.html);
     assert!(!detail.html.contains(&format!(r#"action="/bureau/applications/{id}/accept""#)), "nothing to do now");
     let list = get(&app, "/bureau/applications", &staff).await;

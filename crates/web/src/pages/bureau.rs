@@ -1207,7 +1207,7 @@ async fn return_for_supplement(
             }
             let field = match label {
                 Some(_) if item.is_empty() => section.clone(),
-                Some(label) => format!("{label}：{item}"),
+                Some(label) => format!("{label}（{item}）"),
                 None => item.clone(),
             };
             sent.push(i);
