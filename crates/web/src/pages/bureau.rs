@@ -1544,3 +1544,25 @@ async fn load_policy(State(state): State<AppState>, Meta(meta): Meta, post: Sign
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_items_read_as_sections() {
+        assert_eq!(field_label("sites"), "实训场地设备");
+        assert_eq!(field_label("sites[0].photos"), "实训场地设备（sites[0].photos）");
+        assert_eq!(field_label("实训场地设备（场地照片）"), "实训场地设备（场地照片）");
+        assert_eq!(field_label("营业执照复印件"), "营业执照复印件");
+        assert_eq!(section_of("team.experts[1].name"), Some("师资管理团队"));
+        assert_eq!(section_of("status"), None);
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(size_text(33), "33 字节");
+        assert_eq!(size_text(2048), "2 KB");
+        assert_eq!(size_text(3 * 1024 * 1024 + 200 * 1024), "3.1 MB");
+    }
+}
