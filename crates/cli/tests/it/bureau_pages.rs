@@ -366,7 +366,12 @@ async fn staff_take_an_application_from_call_to_eligible(app: TestApp) {
     assert_eq!(read.status, 200, "{}", read.html);
     assert_eq!(text_of(&read.html, "application-status"), "补正后待受理");
     assert!(!read.html.contains(r#"method="post" action="/bureau/"#), "no action for a leader: {}", read.html);
-    assert_eq!(get(&app, "/bureau/applications", &leader).await.status, 200);
+    let list = get(&app, "/bureau/applications", &leader).await;
+    assert_eq!(list.status, 200);
+    // The navigation offers the leader the applications received, and the organisation not.
+    assert!(list.html.contains(r#"href="/bureau/applications""#), "{}", list.html);
+    let own = get(&app, "/applications", &applicant).await;
+    assert!(!own.html.contains(r#"href="/bureau/applications""#), "{}", own.html);
     assert_eq!(get(&app, &format!("/bureau/applications/{id}/revisions"), &leader).await.status, 200);
     assert_eq!(post(&app, &format!("/bureau/applications/{id}/accept"), &leader, &[]).await.status, 403);
     assert_eq!(get(&app, "/bureau/batches", &leader).await.status, 403);

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use skillbase_app::AppError;
 use skillbase_app::admin::NewAccount;
 use skillbase_app::auth::Authenticated;
-use skillbase_domain::access::{Action, Decision, decide};
+use skillbase_domain::access::{Action, Decision, Scope, decide};
 use skillbase_domain::clock::shanghai;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::roles::Role;
@@ -38,7 +38,9 @@ pub struct NavLink {
     pub label: &'static str,
 }
 
-/// The consoles a role may use, as the policy decides (never a list of roles here).
+/// The consoles a role may use, as the policy decides (never a list of roles here). A console
+/// for the whole bureau (`Scope::All`) is not offered to a role that reaches only its own
+/// records through the same action (the applicant reads its applications elsewhere).
 pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
     [
         ("/admin/users", Action::ManageAccounts, t.nav_users),
@@ -46,12 +48,15 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/admin/security", Action::ManageSecuritySettings, t.nav_security),
         ("/audit", Action::ReadAudit, t.nav_audit),
         ("/applications", Action::DraftApplication, t.nav_applications),
-        ("/bureau/applications", Action::DecideAcceptance, t.nav_review),
+        ("/bureau/applications", Action::ReadApplication, t.nav_review),
         ("/bureau/batches", Action::ManageBatches, t.nav_batches),
         ("/admin/policies", Action::ManagePolicies, t.nav_policies),
     ]
     .into_iter()
-    .filter(|(_, action, _)| matches!(decide(Some(role), *action), Decision::Allow(_)))
+    .filter(|(href, action, _)| match decide(Some(role), *action) {
+        Decision::Allow(scope) => !href.starts_with("/bureau/") || scope == Some(Scope::All),
+        _ => false,
+    })
     .map(|(href, _, label)| NavLink { href, label })
     .collect()
 }
