@@ -20,6 +20,8 @@ pub struct AuditReport {
     pub first_break: Option<ChainBreak>,
     /// The first break, in words (Chinese).
     pub message: Option<String>,
+    /// Daily signed heads checked against the chain (SEC-36).
+    pub anchors_checked: u64,
 }
 
 impl App {
@@ -39,8 +41,24 @@ impl App {
                 break verifier.finish((head_seq, &head_hash)).map_err(|b| (checked, b));
             }
         };
+        let anchors = self.verify_anchors().await?;
         Ok(match outcome {
-            Ok(checked) => AuditReport { checked, head_seq, intact: true, first_break: None, message: None },
+            Ok(checked) if anchors.problem.is_some() => AuditReport {
+                checked,
+                head_seq,
+                intact: false,
+                first_break: None,
+                message: anchors.problem,
+                anchors_checked: anchors.checked,
+            },
+            Ok(checked) => AuditReport {
+                checked,
+                head_seq,
+                intact: true,
+                first_break: None,
+                message: None,
+                anchors_checked: anchors.checked,
+            },
             Err((checked, broken)) => {
                 tracing::error!(%broken, "audit chain broken");
                 AuditReport {
@@ -49,6 +67,7 @@ impl App {
                     intact: false,
                     message: Some(broken.to_string()),
                     first_break: Some(broken),
+                    anchors_checked: anchors.checked,
                 }
             }
         })

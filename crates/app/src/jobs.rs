@@ -86,7 +86,9 @@ impl Runner {
 
     /// A runner with every job of the programme registered.
     pub fn business(app: App, config: RunnerConfig) -> Self {
-        Runner::new(app, config).handle(crate::applications::LAPSE_JOB, crate::applications::lapse_handler())
+        Runner::new(app, config)
+            .handle(crate::applications::LAPSE_JOB, crate::applications::lapse_handler())
+            .handle(crate::anchors::ANCHOR_JOB, crate::anchors::anchor_handler())
     }
 
     pub fn owner(&self) -> &str {

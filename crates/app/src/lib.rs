@@ -11,6 +11,7 @@ use skillbase_store::Db;
 
 pub mod accounts;
 pub mod admin;
+pub mod anchors;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -49,6 +50,9 @@ pub struct App {
     pub data_key: Arc<DataKey>,
     /// Password policy, lockout and session lifetimes.
     pub auth: Arc<auth::AuthSettings>,
+    /// Where the daily signed head of the audit chain is also written (a mount of another
+    /// machine); `None`: kept in the database only.
+    pub anchor_dir: Option<PathBuf>,
 }
 
 impl App {
@@ -61,6 +65,7 @@ impl App {
             audit_key: Arc::new(keys.audit),
             data_key: Arc::new(keys.data),
             auth: Arc::new(auth::AuthSettings::default()),
+            anchor_dir: None,
         }
     }
 

@@ -51,6 +51,7 @@ pub struct Settings {
     pub jobs: bool,
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
+    pub audit_anchor_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
@@ -92,6 +93,7 @@ impl Default for Settings {
             jobs: true,
             job_poll_ms: 1000,
             job_lease_secs: 60,
+            audit_anchor_dir: None,
         }
     }
 }
@@ -369,6 +371,12 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_JOB_LEASE_SECS", value_name = "SECONDS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_lease_secs: Option<u64>,
+
+    /// Also write each day's signed head of the audit chain (SM2) into this directory — a mount
+    /// of another machine or removable media, so a copy lives off this box.
+    #[arg(long, env = "SKILLBASE_AUDIT_ANCHOR_DIR", value_name = "DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_anchor_dir: Option<PathBuf>,
 }
 
 /// Merges the layers. `overrides` are the flags (and the environment variables clap read).

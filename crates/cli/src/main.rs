@@ -18,7 +18,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the platform (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(CommonArgs),
     /// The working-day calendar.
@@ -76,7 +76,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&anyhow::anyhow!("cannot start the async runtime: {error}")),
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve(ServeArgs::default())))) {
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve(Box::default())))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }

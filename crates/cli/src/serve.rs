@@ -58,7 +58,8 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
     tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
     let files = settings.file_store()?;
-    let app = App::new(db, clock, files_dir, files, keys);
+    let mut app = App::new(db, clock, files_dir, files, keys);
+    app.anchor_dir = settings.audit_anchor_dir.clone();
     app.ensure_builtin_policy().await.context("storing the built-in policy version")?;
 
     match app.bootstrap_admin(settings.initial_admin_password.as_ref()).await? {
@@ -70,6 +71,13 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
             tracing::info!("first start: system administrator `admin` created; one-time password shown on the console");
             print_once(password.expose_secret());
         }
+    }
+
+    // The bureau's SM2 key exists from the first start (its public key is published); an
+    // instance that runs jobs makes sure the daily anchor of the audit chain is scheduled.
+    app.bureau_key().await.context("the bureau's signing key")?;
+    if settings.jobs {
+        app.ensure_anchor_scheduled().await.context("scheduling the audit anchor")?;
     }
 
     let (stop, stopped) = watch::channel(false);

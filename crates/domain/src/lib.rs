@@ -5,6 +5,7 @@
 //! functions of their inputs and of an explicit "now" taken from a [`clock::Clock`].
 
 pub mod access;
+pub mod anchor;
 pub mod application;
 pub mod attachment;
 pub mod audit;

@@ -34,6 +34,7 @@ macro_rules! on_tx {
     };
 }
 
+pub mod anchors;
 pub mod applications;
 pub mod audit;
 pub mod calendar;

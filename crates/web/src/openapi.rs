@@ -65,6 +65,7 @@ use utoipa::OpenApi;
         crate::api::audit::list,
         crate::api::audit::verify,
         crate::api::audit::export,
+        crate::api::audit::public_key,
         crate::health::healthz,
         crate::health::readyz,
     ),

@@ -44,6 +44,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/readyz", ReadPublic, get(health::readyz)),
         route(Method::GET, "/metrics", ReadPublic, get(metrics::render)),
         route(Method::GET, "/api/openapi.json", ReadPublic, get(openapi::document)),
+        route(Method::GET, "/.well-known/skillbase-sm2.json", ReadPublic, get(api::audit::public_key)),
         route(Method::GET, "/api/v1/calendar/add-working-days", ReadPublic, get(api::calendar::add_working_days)),
         route(Method::POST, "/api/v1/organizations", RegisterOrganization, post(api::auth::register)),
         route(Method::GET, "/api/v1/organizations", ListOrganizations, get(api::users::organizations)),

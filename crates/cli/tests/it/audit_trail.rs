@@ -2,11 +2,13 @@
 
 use std::process::Command;
 
-use skillbase_domain::audit::ChainBreak;
+use skillbase_app::jobs::{Runner, RunnerConfig};
+use skillbase_domain::anchor::{self, AnchorStatement};
+use skillbase_domain::audit::{ChainBreak, chain_hash};
 use skillbase_store::{Db, audit};
 
 use crate::helpers::{Engine, TestApp};
-use crate::on_both_engines;
+use crate::{on_both_engines, on_both_storages};
 
 /// Runs raw SQL, as a database administrator would; the error text if the database refuses.
 async fn raw(db: &Db, sql: &'static str) -> Result<(), String> {
@@ -220,4 +222,89 @@ async fn the_auditor_exports_the_trail_to_excel(app: TestApp) {
     .expect("search");
     assert_eq!(exports.len(), 1);
     assert_eq!(exports[0].record.object_type, "audit_log");
+}
+
+on_both_storages!(a_rewritten_history_does_not_get_past_a_signed_anchor);
+
+/// SEC-36: the day's head is signed with the bureau's SM2 key and written off the box. Someone
+/// holding the database *and* the chain's key can rewrite a record and recompute every hash
+/// after it — the chain then verifies — but the signed head no longer matches.
+async fn a_rewritten_history_does_not_get_past_a_signed_anchor(engine: Engine) {
+    let Some(storage) = crate::helpers::Storage::for_engine(engine).await else { return };
+    let off_box = crate::helpers::TempDir::new();
+    let dir = off_box.path().to_path_buf();
+    let app = TestApp::start_with(storage, move |s| s.audit_anchor_dir = Some(dir)).await;
+    with_records(&app).await;
+
+    // The anchor job (scheduled at start by an instance that runs jobs) runs: the head (seq 4)
+    // is signed and copied off the box.
+    app.app().ensure_anchor_scheduled().await.expect("scheduled");
+    let runner = Runner::business(app.app().clone(), RunnerConfig::default());
+    runner.run_once().await.expect("runs");
+    let file = off_box.path().join("audit-anchor-2024-09-27.json");
+    let copy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("written off the box")).expect("JSON");
+    assert_eq!(copy["seq"], 4);
+    // Anyone can check it offline with the published key.
+    let (status, published) = app.get_json("/.well-known/skillbase-sm2.json").await;
+    assert_eq!((status, &published["public_key"]), (200, &copy["public_key"]));
+    let statement = AnchorStatement {
+        day: chrono::NaiveDate::from_ymd_opt(2024, 9, 27).expect("date"),
+        seq: 4,
+        hash: copy["hash"].as_str().expect("hash").to_owned(),
+    };
+    anchor::verify(
+        published["public_key"].as_str().expect("key"),
+        &statement,
+        copy["signature"].as_str().expect("sig"),
+    )
+    .expect("the signature holds");
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(report.intact && report.anchors_checked == 1, "{report:?}");
+    // Tomorrow's anchor is scheduled; today's is not made twice.
+    runner.run_once().await.expect("runs");
+    assert_eq!(std::fs::read_dir(off_box.path()).expect("dir").count(), 1);
+
+    // Rewrite record 3 and recompute the chain after it with the chain's own key.
+    disable_triggers(&app).await;
+    let db = &app.app().db;
+    let records =
+        audit::search(db, &audit::AuditFilter { from_seq: 1, limit: 10, ..Default::default() }).await.expect("records");
+    let mut prev = records[1].hash.clone();
+    for stored in &records[2..] {
+        let mut record = stored.record.clone();
+        if record.seq == 3 {
+            record.detail = r#"{"year":2099}"#.to_owned();
+        }
+        let hash = chain_hash(&app.app().audit_key, &prev, &record);
+        rewrite(db, record.seq, &record.detail, &prev, &hash).await;
+        prev = hash;
+    }
+    rewrite_head(db, &prev).await;
+    let report = app.app().verify_audit().await.expect("verifies");
+    assert!(!report.intact, "the rewritten chain verifies on its own, but not against the anchor: {report:?}");
+    assert!(report.first_break.is_none(), "{report:?}");
+    assert!(report.message.as_deref().is_some_and(|m| m.contains("第 4 条")), "{report:?}");
+    let (ok, output) = cli_verify(&app);
+    assert!(!ok, "skillbase audit verify exits non-zero: {output}");
+}
+
+async fn rewrite(db: &Db, seq: i64, detail: &str, prev: &str, hash: &str) {
+    let sql = "UPDATE audit_log SET detail = $1, prev_hash = $2, hash = $3 WHERE seq = $4";
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).bind(detail).bind(prev).bind(hash).bind(seq).execute(pool).await.map(drop),
+        Db::Postgres(pool) => {
+            sqlx::query(sql).bind(detail).bind(prev).bind(hash).bind(seq).execute(pool).await.map(drop)
+        }
+    }
+    .expect("rewrites");
+}
+
+async fn rewrite_head(db: &Db, hash: &str) {
+    let sql = "UPDATE audit_head SET hash = $1 WHERE id = 1";
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).bind(hash).execute(pool).await.map(drop),
+        Db::Postgres(pool) => sqlx::query(sql).bind(hash).execute(pool).await.map(drop),
+    }
+    .expect("rewrites the head");
 }

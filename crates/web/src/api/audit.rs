@@ -133,6 +133,8 @@ pub struct VerifyAnswer {
     #[schema(value_type = Option<Object>)]
     pub first_break: Option<serde_json::Value>,
     pub message: Option<String>,
+    /// Daily SM2-signed heads checked against the chain.
+    pub anchors_checked: u64,
 }
 
 /// Walk the hash chain and report the first broken link (auditor only).
@@ -147,13 +149,15 @@ pub struct VerifyAnswer {
     )
 )]
 pub async fn verify(State(state): State<AppState>) -> Result<Json<VerifyAnswer>, ApiError> {
-    let AuditReport { checked, head_seq, intact, first_break, message } = state.app.verify_audit().await?;
+    let AuditReport { checked, head_seq, intact, first_break, message, anchors_checked } =
+        state.app.verify_audit().await?;
     Ok(Json(VerifyAnswer {
         intact,
         checked,
         head_seq,
         first_break: first_break.map(|b| serde_json::to_value(b).unwrap_or_default()),
         message,
+        anchors_checked,
     }))
 }
 
@@ -223,4 +227,24 @@ pub async fn export(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicKeyView {
+    pub algorithm: &'static str,
+    /// The SM2 distinguishing identifier used when signing.
+    pub dist_id: &'static str,
+    /// SEC1 uncompressed point, hexadecimal.
+    pub public_key: String,
+}
+
+/// The bureau's SM2 public key: it signs the daily head of the audit chain (and, later, the
+/// plaques), so anyone can check them offline.
+#[utoipa::path(get, path = "/.well-known/skillbase-sm2.json", tag = "audit", responses((status = 200, body = PublicKeyView)))]
+pub async fn public_key(State(state): State<AppState>) -> Result<Json<PublicKeyView>, ApiError> {
+    Ok(Json(PublicKeyView {
+        algorithm: "SM2",
+        dist_id: skillbase_domain::anchor::DIST_ID,
+        public_key: state.app.bureau_public_key().await?,
+    }))
 }
