@@ -10,6 +10,7 @@ mod audit_events;
 mod audit_trail;
 mod authorization;
 mod browser;
+mod browser_apply;
 mod browser_login;
 mod bureau_pages;
 mod calendar_api;
