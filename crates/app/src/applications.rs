@@ -33,11 +33,15 @@ pub struct ApplicationView {
     pub form: ApplicationForm,
 }
 
-/// One return item: which part of the form, and what to fix.
+/// One return item: which part of the form (a field path such as `sites[0].photos`, or a
+/// section such as `sites`), optionally which material within it, and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReturnItem {
     pub field: String,
     pub reason: String,
+    /// The material within the part, in words (场地照片).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 /// Staff's decision on one eligibility clause.
@@ -471,7 +475,11 @@ impl App {
                     "请写明补正理由（不超过 500 字）",
                 ));
             }
-            clean.push(ReturnItem { field: field.to_owned(), reason: reason.to_owned() });
+            let detail = item.detail.trim();
+            if detail.chars().count() > 100 {
+                errors.push(FieldError::new(format!("items[{i}].detail"), "too_long", "材料名称不超过 100 字"));
+            }
+            clean.push(ReturnItem { field: field.to_owned(), reason: reason.to_owned(), detail: detail.to_owned() });
         }
         let days = days.unwrap_or(policy.supplement_working_days());
         if !(1..=30).contains(&days) {

@@ -348,6 +348,10 @@ async fn staff_take_an_application_from_call_to_eligible(app: TestApp) {
     assert!(text_of(&detail.html, "supplement-due").contains("2024-10-10"), "{}", detail.html);
     assert!(detail.html.contains("实训场地设备（场地照片）：场地照片不清晰，请重新拍摄"), "{}", detail.html);
     assert!(detail.html.contains("师资管理团队：请补充专家资格证书"), "{}", detail.html);
+    // The organisation reads the same items, each linking to the step that fixes it.
+    let own = get(&app, &format!("/applications/{id}"), &applicant).await;
+    assert!(own.html.contains("实训场地设备（场地照片）"), "{}", own.html);
+    assert!(own.html.contains(&format!("/applications/{id}/edit/sites")), "{}", own.html);
     assert!(!detail.html.contains(&format!(r#"action="/bureau/applications/{id}/accept""#)), "nothing to do now");
     let list = get(&app, "/bureau/applications", &staff).await;
     assert!(list.html.contains("2024-10-10"), "the list shows the due date: {}", list.html);

@@ -2113,9 +2113,11 @@ fn return_info(id: ApplicationId, detail: &str, ctx: &Ctx) -> ReturnInfo {
                 .iter()
                 .map(|item| {
                     let field = item["field"].as_str().unwrap_or_default();
+                    let detail = item["detail"].as_str().unwrap_or_default();
                     let step = Step::of_field(field);
+                    let part = if detail.is_empty() { field } else { detail };
                     ReturnLine {
-                        what: step.map_or_else(|| field.to_owned(), |s| format!("{}（{field}）", s.title())),
+                        what: step.map_or_else(|| field.to_owned(), |s| format!("{}（{part}）", s.title())),
                         reason: item["reason"].as_str().unwrap_or_default().to_owned(),
                         href: fix_href(id, field, &ctx.view.form, &ctx.policy),
                     }

@@ -566,6 +566,14 @@ fn section_of(path: &str) -> Option<&'static str> {
 }
 
 /// A return item's 材料或栏目 as people read it: a section's name with its path, or the text.
+/// A return item as staff read it: 实训场地设备（场地照片）.
+fn item_label(item: &ReturnItem) -> String {
+    match (section_of(&item.field), item.detail.is_empty()) {
+        (Some(label), false) => format!("{label}（{}）", item.detail),
+        _ => field_label(&item.field),
+    }
+}
+
 fn field_label(field: &str) -> String {
     match section_of(field) {
         Some(label) if field.contains(['.', '[']) => format!("{label}（{field}）"),
@@ -846,7 +854,7 @@ fn event_row(e: EventParts) -> EventRow {
         action: action.map_or(e.action.clone(), |a| a.label().to_owned()),
         to: Status::parse(&e.to_status).map_or(e.to_status.clone(), |s| s.staff_label().to_owned()),
         note: e.note,
-        items: items.into_iter().map(|i| ItemView { field: field_label(&i.field), reason: i.reason }).collect(),
+        items: items.into_iter().map(|i| ItemView { field: item_label(&i), reason: i.reason }).collect(),
         due_on: detail["due_on"].as_str().map(str::to_owned),
     }
 }
@@ -1205,13 +1213,14 @@ async fn return_for_supplement(
             if label.is_none() && !section.is_empty() {
                 row.item_error = Some("请从列表中选择栏目".to_owned());
             }
-            let field = match label {
-                Some(_) if item.is_empty() => section.clone(),
-                Some(label) => format!("{label}（{item}）"),
-                None => item.clone(),
+            // A chosen section is stored as its key (the applicant's page links to that step), the
+            // material within it as the detail; free text alone is the field itself.
+            let (field, detail) = match label {
+                Some(_) => (section.clone(), item.clone()),
+                None => (item.clone(), String::new()),
             };
             sent.push(i);
-            items.push(ReturnItem { field, reason });
+            items.push(ReturnItem { field, reason, detail });
         }
         rows.push(row);
     }
