@@ -74,3 +74,54 @@ async fn home_page_renders_in_chromium(app: TestApp) {
     );
     assert!(metrics.contains(r#"route="/static/app.css",status="200""#), "and the stylesheet");
 }
+
+/// A headless Chromium of the distribution with a fresh profile, and the task that carries its
+/// DevTools messages (chromiumoxide). The tests that type into pages add their own methods.
+pub(crate) struct Chromium {
+    pub(crate) browser: chromiumoxide::Browser,
+    events: tokio::task::JoinHandle<()>,
+    _profile: TempDir,
+}
+
+impl Chromium {
+    /// Starts Chromium with the required flags plus `extra` ones, or `None` (skipped unless
+    /// strict) when it is not installed.
+    pub(crate) async fn launch(extra: &[&str], request_timeout: Duration) -> Option<Chromium> {
+        use futures_util::StreamExt;
+        let Some(executable) = chromium() else {
+            skip("Chromium is not installed (apt-get install chromium)");
+            return None;
+        };
+        let profile = TempDir::new();
+        let mut args = vec![
+            "disable-gpu",
+            "disable-background-networking",
+            "disable-component-update",
+            "disable-sync",
+            "no-first-run",
+        ];
+        args.extend_from_slice(extra);
+        let config = chromiumoxide::BrowserConfig::builder()
+            .chrome_executable(executable)
+            // Only the flags named here (plus the DevTools port and --headless).
+            .disable_default_args()
+            .no_sandbox()
+            .args(args)
+            .user_data_dir(profile.path())
+            .viewport(None)
+            .launch_timeout(Duration::from_secs(60))
+            .request_timeout(request_timeout)
+            .build()
+            .expect("browser configuration");
+        let (browser, mut handler) = chromiumoxide::Browser::launch(config).await.expect("Chromium starts");
+        // Messages the client does not know (a newer Chromium) are not fatal: keep reading.
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Some(Chromium { browser, events, _profile: profile })
+    }
+
+    pub(crate) async fn close(mut self) {
+        self.browser.close().await.expect("Chromium closes");
+        let _ = self.browser.wait().await;
+        self.events.abort();
+    }
+}

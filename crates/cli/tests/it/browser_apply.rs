@@ -10,20 +10,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 use chromiumoxide::cdp::browser_protocol::network::CookieParam;
-use chromiumoxide::{Browser, BrowserConfig, Page};
-use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use skillbase_domain::eligibility::CLAUSES;
 use skillbase_domain::roles::Role;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::browser::chromium;
-use crate::helpers::{SignedIn, TempDir, TestApp, skip};
+use crate::browser::Chromium;
+use crate::helpers::{SignedIn, TempDir, TestApp};
 use crate::on_both_engines;
 
 const USCC: &str = "91310118MA1G00011T";
@@ -45,53 +43,7 @@ const RULE_DOCUMENTS: [&str; 4] = ["training_work", "training_management", "fina
 /// How long any one thing may take in the browser.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A headless Chromium of the distribution with a fresh profile, and the task that carries its
-/// DevTools messages.
-struct Chromium {
-    browser: Browser,
-    events: JoinHandle<()>,
-    _profile: TempDir,
-}
-
 impl Chromium {
-    /// Starts Chromium, or `None` (skipped unless strict) when it is not installed.
-    async fn launch() -> Option<Chromium> {
-        let Some(executable) = chromium() else {
-            skip("Chromium is not installed (apt-get install chromium)");
-            return None;
-        };
-        let profile = TempDir::new();
-        let config = BrowserConfig::builder()
-            .chrome_executable(executable)
-            // Only the flags named here (plus the DevTools port and --headless).
-            .disable_default_args()
-            .no_sandbox()
-            .args([
-                "disable-gpu",
-                "disable-background-networking",
-                "disable-component-update",
-                "disable-sync",
-                "no-first-run",
-                "window-size=1280,1024",
-            ])
-            .user_data_dir(profile.path())
-            .viewport(None)
-            .launch_timeout(Duration::from_secs(60))
-            .request_timeout(WAIT)
-            .build()
-            .expect("browser configuration");
-        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
-        // Messages the client does not know (a newer Chromium) are not fatal: keep reading.
-        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Some(Chromium { browser, events, _profile: profile })
-    }
-
-    async fn close(mut self) {
-        self.browser.close().await.expect("Chromium closes");
-        let _ = self.browser.wait().await;
-        self.events.abort();
-    }
-
     /// A tab in the browser's own context.
     async fn tab(&self, who: &'static str, base: &str) -> Tab {
         let page = self.browser.new_page("about:blank").await.expect("tab opens");
@@ -354,7 +306,7 @@ on_both_engines!(an_application_from_registration_to_the_eligibility_table);
 
 async fn an_application_from_registration_to_the_eligibility_table(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;
-    let Some(mut chromium) = Chromium::launch().await else {
+    let Some(mut chromium) = Chromium::launch(&["window-size=1280,1024"], WAIT).await else {
         return;
     };
     let files = Files::write();

@@ -5,68 +5,20 @@
 
 use std::time::Duration;
 
+use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::{Browser, BrowserConfig, Page};
-use futures_util::StreamExt;
 use serde_json::json;
 use skillbase_store::audit;
-use tokio::task::JoinHandle;
 
-use crate::browser::chromium;
-use crate::helpers::{TempDir, TestApp, skip};
+use crate::browser::Chromium;
+use crate::helpers::TestApp;
 use crate::on_both_engines;
 
 const USCC: &str = "91310118MA1G00011T";
 const USERNAME: &str = "qingpu-hr";
 const PASSWORD: &str = "Qingpu-base-2024";
 
-/// A headless Chromium of the distribution with a fresh profile, and the task that carries its
-/// DevTools messages.
-struct Chromium {
-    browser: Browser,
-    events: JoinHandle<()>,
-    _profile: TempDir,
-}
-
 impl Chromium {
-    /// Starts Chromium, or `None` (skipped unless strict) when it is
-    /// not installed.
-    async fn launch() -> Option<Chromium> {
-        let Some(executable) = chromium() else {
-            skip("Chromium is not installed (apt-get install chromium)");
-            return None;
-        };
-        let profile = TempDir::new();
-        let config = BrowserConfig::builder()
-            .chrome_executable(executable)
-            // Only the flags named here (plus the DevTools port and --headless).
-            .disable_default_args()
-            .no_sandbox()
-            .args([
-                "disable-gpu",
-                "disable-background-networking",
-                "disable-component-update",
-                "disable-sync",
-                "no-first-run",
-            ])
-            .user_data_dir(profile.path())
-            .viewport(None)
-            .launch_timeout(Duration::from_secs(60))
-            .request_timeout(Duration::from_secs(30))
-            .build()
-            .expect("browser configuration");
-        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
-        // Messages the client does not know (a newer Chromium) are not fatal: keep reading.
-        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Some(Chromium { browser, events, _profile: profile })
-    }
-
-    async fn close(mut self) {
-        self.browser.close().await.expect("Chromium closes");
-        let _ = self.browser.wait().await;
-        self.events.abort();
-    }
-
     /// Opens `url` in a new tab the size of a phone's screen (390 × 844 CSS pixels).
     async fn open_on_phone(&self, url: &str) -> Page {
         let page = self.browser.new_page("about:blank").await.expect("tab opens");
@@ -116,7 +68,7 @@ async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
         .expect("register");
     assert_eq!(response.status().as_u16(), 201);
 
-    let Some(chromium) = Chromium::launch().await else {
+    let Some(chromium) = Chromium::launch(&[], Duration::from_secs(30)).await else {
         return;
     };
     let page = chromium.open_on_phone(&app.url("/login")).await;
