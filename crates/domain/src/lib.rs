@@ -21,6 +21,7 @@ pub mod occupation;
 pub mod password;
 pub mod policy;
 pub mod resident_id;
+pub mod review;
 pub mod roles;
 pub mod seal;
 pub mod security;

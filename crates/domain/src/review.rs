@@ -1,0 +1,437 @@
+//! Expert review (C4.2) as rules: who may judge an applicant (conflicts of interest computed from
+//! data, all keyed by 统一社会信用代码), a reproducible random draw, how scores aggregate, and how
+//! the ranking with its quota comes out. Pure: the use cases of the review stage call these and
+//! store what they return.
+
+use std::cmp::Ordering;
+
+use chrono::{Months, NaiveDate};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::uscc::Uscc;
+
+/// How long a past employment still ties an expert to that employer.
+pub const PAST_EMPLOYER_YEARS: u32 = 3;
+
+/// An expert as the pool knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpertProfile {
+    /// A stable id (the account's).
+    pub id: String,
+    /// Key-industry ids of the policy the expert reviews.
+    pub industries: Vec<String>,
+    pub employer: Option<Uscc>,
+    pub past_employers: Vec<PastEmployer>,
+    /// Organisations the expert declared a tie with.
+    pub declared_ties: Vec<Uscc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastEmployer {
+    pub uscc: Uscc,
+    /// The last day employed there.
+    pub until: NaiveDate,
+}
+
+/// What the draw needs to know about the applicant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub uscc: Uscc,
+    pub industry: String,
+    /// Upstream and downstream companies it listed (C2.3).
+    pub supply_chain: Vec<Uscc>,
+}
+
+/// Why an expert may not judge an applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Conflict {
+    /// Works for the applicant.
+    SameEmployer,
+    /// Worked for the applicant until `until`, within the last three years.
+    RecentPastEmployer { until: NaiveDate },
+    /// Declared a tie with the applicant.
+    DeclaredTie,
+    /// Works for (or recently worked for, or declared a tie with) one of the applicant's
+    /// upstream or downstream companies.
+    SupplyChain { uscc: String },
+}
+
+impl Conflict {
+    pub fn label(&self) -> String {
+        match self {
+            Conflict::SameEmployer => "现任职于申报单位".to_owned(),
+            Conflict::RecentPastEmployer { until } => format!("三年内曾任职于申报单位（至 {until}）"),
+            Conflict::DeclaredTie => "本人声明与申报单位存在关联".to_owned(),
+            Conflict::SupplyChain { uscc } => format!("与申报单位的上下游企业（{uscc}）存在关联"),
+        }
+    }
+}
+
+/// Every tie between `expert` and `applicant` on `today`.
+pub fn conflicts(expert: &ExpertProfile, applicant: &Applicant, today: NaiveDate) -> Vec<Conflict> {
+    let since = today.checked_sub_months(Months::new(12 * PAST_EMPLOYER_YEARS)).unwrap_or(NaiveDate::MIN);
+    let tied_to = |org: &Uscc| -> Option<Conflict> {
+        if expert.employer.as_ref() == Some(org) {
+            return Some(Conflict::SameEmployer);
+        }
+        if let Some(past) = expert.past_employers.iter().find(|p| &p.uscc == org && p.until >= since) {
+            return Some(Conflict::RecentPastEmployer { until: past.until });
+        }
+        expert.declared_ties.contains(org).then_some(Conflict::DeclaredTie)
+    };
+    let mut found: Vec<Conflict> = tied_to(&applicant.uscc).into_iter().collect();
+    for company in &applicant.supply_chain {
+        if tied_to(company).is_some() {
+            found.push(Conflict::SupplyChain { uscc: company.as_str().to_owned() });
+        }
+    }
+    found
+}
+
+/// A draw, kept whole so anyone can repeat it: the seed, the candidates in their canonical
+/// order, and who was drawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draw {
+    pub seed: u64,
+    pub candidates: Vec<String>,
+    pub drawn: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DrawError {
+    #[error("符合条件且无利益冲突的专家只有 {available} 名，不足 {needed} 名")]
+    NotEnough { available: usize, needed: usize },
+}
+
+/// Draws `n` experts of the applicant's industry with no conflict, leaving out `excluded` (those
+/// already drawn or withdrawn). The candidates are sorted by id before a ChaCha8 shuffle seeded
+/// with `seed`, so the same inputs always give the same draw on any machine. Fewer than `n`
+/// candidates is an error unless at least `minimum` remain (then all of them are drawn).
+pub fn draw(
+    seed: u64,
+    pool: &[ExpertProfile],
+    applicant: &Applicant,
+    excluded: &[String],
+    today: NaiveDate,
+    n: usize,
+    minimum: usize,
+) -> Result<Draw, DrawError> {
+    let mut candidates: Vec<String> = pool
+        .iter()
+        .filter(|e| e.industries.contains(&applicant.industry))
+        .filter(|e| !excluded.contains(&e.id))
+        .filter(|e| conflicts(e, applicant, today).is_empty())
+        .map(|e| e.id.clone())
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    if candidates.len() < minimum.max(1) {
+        return Err(DrawError::NotEnough { available: candidates.len(), needed: minimum.max(1) });
+    }
+    let mut shuffled = candidates.clone();
+    shuffled.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    shuffled.truncate(n);
+    Ok(Draw { seed, candidates, drawn: shuffled })
+}
+
+/// The aggregate of one application's scores (each a whole number of points, 0–100).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Aggregate {
+    /// The mean of the counted scores in hundredths of a point (8 033 = 80.33), rounded half up.
+    pub mean_hundredths: i64,
+    /// How many scores count (with five or more, the highest and lowest one are dropped).
+    pub counted: usize,
+    /// The positions (in the input) of the dropped highest and lowest score.
+    pub dropped: Option<(usize, usize)>,
+    /// The median of all scores, in hundredths.
+    pub median_hundredths: i64,
+    /// Positions of scores more than `outlier_points` from the median: for discussion.
+    pub outliers: Vec<usize>,
+}
+
+/// Aggregates scores: the mean; with five or more, one highest and one lowest are dropped
+/// first; a score more than `outlier_points` from the median is flagged. `None` without scores.
+pub fn aggregate(scores: &[u32], outlier_points: u32) -> Option<Aggregate> {
+    if scores.is_empty() {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by_key(|&i| (scores[i], i));
+    let dropped = (scores.len() >= 5).then(|| (order[order.len() - 1], order[0]));
+    let counted: Vec<i64> = (0..scores.len())
+        .filter(|i| dropped.is_none_or(|(hi, lo)| *i != hi && *i != lo))
+        .map(|i| i64::from(scores[i]))
+        .collect();
+    let n = i64::try_from(counted.len()).unwrap_or(1);
+    let sum: i64 = counted.iter().sum();
+    // Round half up: (sum*100 + n/2) / n, all integers.
+    let mean_hundredths = (sum * 100 + n / 2) / n;
+    let sorted: Vec<i64> = order.iter().map(|&i| i64::from(scores[i]) * 100).collect();
+    let mid = sorted.len() / 2;
+    let median_hundredths = if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]) / 2 };
+    let limit = i64::from(outlier_points) * 100;
+    let outliers =
+        (0..scores.len()).filter(|&i| (i64::from(scores[i]) * 100 - median_hundredths).abs() > limit).collect();
+    Some(Aggregate { mean_hundredths, counted: counted.len(), dropped, median_hundredths, outliers })
+}
+
+/// One application entering the ranking of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankEntry {
+    pub id: String,
+    pub eligible: bool,
+    pub mean_hundredths: i64,
+    /// A priority qualification (C2.1.P) verified by staff.
+    pub priority_verified: bool,
+    /// Tie-breaker: the earlier complete submission first.
+    pub submitted_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Proposed,
+    BeyondQuota,
+    BelowThreshold,
+    Ineligible,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Proposed => "拟认定",
+            Outcome::BeyondQuota => "超出名额",
+            Outcome::BelowThreshold => "未达分数线",
+            Outcome::Ineligible => "不符合申报条件",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ranked {
+    pub id: String,
+    /// 1-based among those at or above the threshold; `None` for the others.
+    pub position: Option<usize>,
+    pub outcome: Outcome,
+}
+
+/// The documented order: priority-verified applications first (C2.1.P), then the higher mean,
+/// then the earlier submission, then the id (so the order is total and never depends on input
+/// order).
+pub fn rank_order(a: &RankEntry, b: &RankEntry) -> Ordering {
+    b.priority_verified
+        .cmp(&a.priority_verified)
+        .then(b.mean_hundredths.cmp(&a.mean_hundredths))
+        .then(a.submitted_at_ms.cmp(&b.submitted_at_ms))
+        .then(a.id.cmp(&b.id))
+}
+
+/// Ranks a call: eligible applications at or above `threshold_points` in [`rank_order`], the
+/// first `quota` proposed; then the others with the reason they are not.
+pub fn rank(entries: &[RankEntry], threshold_points: u32, quota: usize) -> Vec<Ranked> {
+    let threshold = i64::from(threshold_points) * 100;
+    let mut above: Vec<&RankEntry> = entries.iter().filter(|e| e.eligible && e.mean_hundredths >= threshold).collect();
+    above.sort_by(|a, b| rank_order(a, b));
+    let mut out: Vec<Ranked> = above
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Ranked {
+            id: e.id.clone(),
+            position: Some(i + 1),
+            outcome: if i < quota { Outcome::Proposed } else { Outcome::BeyondQuota },
+        })
+        .collect();
+    let mut rest: Vec<&RankEntry> =
+        entries.iter().filter(|e| !(e.eligible && e.mean_hundredths >= threshold)).collect();
+    rest.sort_by(|a, b| rank_order(a, b));
+    out.extend(rest.into_iter().map(|e| Ranked {
+        id: e.id.clone(),
+        position: None,
+        outcome: if e.eligible { Outcome::BelowThreshold } else { Outcome::Ineligible },
+    }));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const APPLICANT: &str = "91310118MA1G00011T";
+    const SUPPLIER: &str = "52310118MJ0000AA5B";
+    const ELSEWHERE: &str = "123101184250000147";
+
+    fn uscc(s: &str) -> Uscc {
+        Uscc::parse(s).expect("a valid code")
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+    }
+
+    fn applicant() -> Applicant {
+        Applicant { uscc: uscc(APPLICANT), industry: "digital".into(), supply_chain: vec![uscc(SUPPLIER)] }
+    }
+
+    fn expert(id: &str) -> ExpertProfile {
+        ExpertProfile {
+            id: id.into(),
+            industries: vec!["digital".into()],
+            employer: Some(uscc(ELSEWHERE)),
+            past_employers: vec![],
+            declared_ties: vec![],
+        }
+    }
+
+    /// One expert tied to the applicant in each listed way, and one tied in no way.
+    fn tied_pool() -> Vec<ExpertProfile> {
+        let today = day("2024-10-08");
+        vec![
+            ExpertProfile { employer: Some(uscc(APPLICANT)), ..expert("employee") },
+            ExpertProfile {
+                past_employers: vec![PastEmployer { uscc: uscc(APPLICANT), until: day("2022-01-01") }],
+                ..expert("former")
+            },
+            ExpertProfile { declared_ties: vec![uscc(APPLICANT)], ..expert("declared") },
+            ExpertProfile { employer: Some(uscc(SUPPLIER)), ..expert("supplier") },
+            ExpertProfile {
+                past_employers: vec![PastEmployer { uscc: uscc(APPLICANT), until: today - Months::new(37) }],
+                ..expert("long-ago")
+            },
+            expert("free"),
+        ]
+    }
+
+    #[test]
+    fn each_kind_of_tie_is_found() {
+        let today = day("2024-10-08");
+        let found: Vec<(String, Vec<Conflict>)> =
+            tied_pool().iter().map(|e| (e.id.clone(), conflicts(e, &applicant(), today))).collect();
+        assert_eq!(found[0].1, [Conflict::SameEmployer]);
+        assert_eq!(found[1].1, [Conflict::RecentPastEmployer { until: day("2022-01-01") }]);
+        assert_eq!(found[2].1, [Conflict::DeclaredTie]);
+        assert_eq!(found[3].1, [Conflict::SupplyChain { uscc: SUPPLIER.into() }]);
+        assert!(found[4].1.is_empty(), "more than three years ago is no tie");
+        assert!(found[5].1.is_empty());
+        assert!(found[1].1[0].label().contains("2022-01-01"));
+    }
+
+    proptest! {
+        /// Across many seeds, a tied expert is never drawn, and the draw repeats exactly.
+        #[test]
+        fn a_tied_expert_is_never_drawn(seed in any::<u64>(), extra in 0usize..8) {
+            let mut pool = tied_pool();
+            for i in 0..extra {
+                pool.push(expert(&format!("free-{i}")));
+            }
+            let today = day("2024-10-08");
+            match draw(seed, &pool, &applicant(), &[], today, 5, 1) {
+                Ok(d) => {
+                    for id in ["employee", "former", "declared", "supplier"] {
+                        prop_assert!(!d.drawn.iter().any(|x| x == id) && !d.candidates.iter().any(|x| x == id));
+                    }
+                    prop_assert_eq!(d.drawn.len(), d.candidates.len().min(5));
+                    prop_assert_eq!(draw(seed, &pool, &applicant(), &[], today, 5, 1).ok(), Some(d));
+                }
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_withdrawn_expert_is_replaced_and_too_few_is_refused() {
+        let today = day("2024-10-08");
+        let pool: Vec<ExpertProfile> = (0..6).map(|i| expert(&format!("e{i}"))).collect();
+        let first = draw(7, &pool, &applicant(), &[], today, 5, 3).expect("enough");
+        let gone = first.drawn[0].clone();
+        // The replacement comes from those not drawn yet and not withdrawn.
+        let excluded: Vec<String> = first.drawn.clone();
+        let replacement = draw(8, &pool, &applicant(), &excluded, today, 1, 1).expect("one left");
+        assert_eq!(replacement.drawn.len(), 1);
+        assert!(!first.drawn.contains(&replacement.drawn[0]) && replacement.drawn[0] != gone);
+        let other_industry = Applicant { industry: "health".into(), ..applicant() };
+        assert_eq!(
+            draw(7, &pool, &other_industry, &[], today, 5, 3),
+            Err(DrawError::NotEnough { available: 0, needed: 3 })
+        );
+    }
+
+    #[test]
+    fn aggregates_follow_the_rule_for_three_four_five_and_seven_scores() {
+        let three = aggregate(&[80, 70, 90], 15).expect("scores");
+        assert_eq!((three.mean_hundredths, three.counted, three.dropped), (8000, 3, None));
+        let four = aggregate(&[80, 71, 90, 60], 15).expect("scores");
+        assert_eq!((four.mean_hundredths, four.counted), (7525, 4));
+        assert_eq!(four.median_hundredths, 7550);
+        // Five: drop 96 (position 1) and 40 (position 4); mean of 80, 78, 82 = 80.00.
+        let five = aggregate(&[80, 96, 78, 82, 40], 15).expect("scores");
+        assert_eq!((five.mean_hundredths, five.counted, five.dropped), (8000, 3, Some((1, 4))));
+        assert_eq!(five.median_hundredths, 8000);
+        assert_eq!(five.outliers, [1, 4], "96 and 40 are more than 15 from the median 80");
+        // Exactly 15 away is not "more than 15".
+        assert_eq!(aggregate(&[80, 95, 78, 82, 79], 15).expect("scores").outliers, Vec::<usize>::new());
+        assert_eq!(aggregate(&[80, 95, 80], 15).expect("scores").outliers, Vec::<usize>::new());
+        // Seven: drop one 90 (the later) and the 60; mean of 70, 75, 80, 85, 90 = 80.00.
+        let seven = aggregate(&[70, 90, 75, 60, 80, 85, 90], 15).expect("scores");
+        assert_eq!((seven.mean_hundredths, seven.counted, seven.dropped), (8000, 5, Some((6, 3))));
+        // Rounding half up in hundredths: 80, 80, 81 → 80.333… → 8033.
+        assert_eq!(aggregate(&[80, 80, 81], 15).expect("scores").mean_hundredths, 8033);
+        assert_eq!(aggregate(&[], 15), None);
+    }
+
+    fn entry(id: &str, mean: i64, priority: bool, at: i64) -> RankEntry {
+        RankEntry {
+            id: id.into(),
+            eligible: true,
+            mean_hundredths: mean,
+            priority_verified: priority,
+            submitted_at_ms: at,
+        }
+    }
+
+    #[test]
+    fn priority_ranks_first_then_score_then_the_earlier_submission() {
+        let entries = vec![
+            entry("high", 9000, false, 3),
+            entry("priority", 7000, true, 5),
+            entry("tie-late", 8000, false, 9),
+            entry("tie-early", 8000, false, 1),
+            entry("low", 5900, false, 1),
+            RankEntry { eligible: false, ..entry("ineligible", 9900, true, 1) },
+        ];
+        let ranked = rank(&entries, 60, 3);
+        let order: Vec<(&str, Option<usize>, Outcome)> =
+            ranked.iter().map(|r| (r.id.as_str(), r.position, r.outcome)).collect();
+        assert_eq!(
+            order,
+            [
+                ("priority", Some(1), Outcome::Proposed),
+                ("high", Some(2), Outcome::Proposed),
+                ("tie-early", Some(3), Outcome::Proposed),
+                ("tie-late", Some(4), Outcome::BeyondQuota),
+                ("ineligible", None, Outcome::Ineligible),
+                ("low", None, Outcome::BelowThreshold),
+            ]
+        );
+    }
+
+    proptest! {
+        /// The ranking never depends on the order the entries come in, and proposes at most the quota.
+        #[test]
+        fn the_ranking_is_a_function_of_the_entries(means in proptest::collection::vec((0i64..10_000, any::<bool>(), any::<bool>()), 0..12), quota in 0usize..6, seed in any::<u64>()) {
+            let entries: Vec<RankEntry> = means.iter().enumerate().map(|(i, (m, p, e))| RankEntry {
+                id: format!("a{i}"), eligible: *e, mean_hundredths: *m, priority_verified: *p, submitted_at_ms: 0,
+            }).collect();
+            let mut shuffled = entries.clone();
+            shuffled.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+            let a = rank(&entries, 60, quota);
+            prop_assert_eq!(&a, &rank(&shuffled, 60, quota));
+            prop_assert!(a.iter().filter(|r| r.outcome == Outcome::Proposed).count() <= quota);
+            prop_assert_eq!(a.len(), entries.len());
+        }
+    }
+}
