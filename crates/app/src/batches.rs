@@ -83,35 +83,34 @@ impl App {
             .await?
             .into_iter()
             .map(|row| {
-                let doc = PolicyDocument::parse(&row.source)
-                    .map_err(|e| AppError::internal(StoreError::Corrupt(e.to_string())))?;
+                let doc = parse_stored(&row)?;
                 Ok((row, doc))
             })
             .collect()
     }
 
+    /// One stored version, parsed (only that one: drafts and submissions ask for it often).
     pub async fn policy(&self, id: &str) -> Result<PolicyDocument> {
-        self.policies()
-            .await?
-            .into_iter()
-            .find(|(row, _)| row.id == id)
-            .map(|(_, doc)| doc)
-            .ok_or(AppError::NotFound("政策版本不存在"))
+        let row = store::policy(&self.db, id).await?.ok_or(AppError::NotFound("政策版本不存在"))?;
+        parse_stored(&row)
     }
 
-    /// The version in force on `date`: the latest effective on or before it.
+    /// The version in force on `date`: the latest effective on or before it. Chosen from the
+    /// stored columns (`YYYY-MM-DD` orders as dates); only the chosen one is parsed.
     pub async fn policy_in_force(&self, date: NaiveDate) -> Result<(String, PolicyDocument)> {
-        self.policies()
+        let day = date.format("%Y-%m-%d").to_string();
+        let row = store::policies(&self.db)
             .await?
             .into_iter()
-            .filter(|(_, doc)| doc.effective_from() <= date)
-            .max_by_key(|(_, doc)| (doc.effective_from(), doc.version()))
-            .map(|(row, doc)| (row.id, doc))
+            .filter(|row| row.effective_from <= day)
+            .max_by(|a, b| (&a.effective_from, a.version).cmp(&(&b.effective_from, b.version)))
             .ok_or(AppError::Invalid {
                 code: "no_policy_in_force",
                 field: None,
                 message: format!("{date} 没有生效的政策版本"),
-            })
+            })?;
+        let doc = parse_stored(&row)?;
+        Ok((row.id, doc))
     }
 
     // ------------------------------------------------------------ calls for applications
@@ -268,6 +267,11 @@ fn stored(policy: &PolicyDocument, loaded_by: Option<String>, at: chrono::DateTi
         loaded_by,
         loaded_at: at,
     }
+}
+
+/// A stored version was valid when it was loaded; failing to parse now means the row changed.
+fn parse_stored(row: &StoredPolicy) -> Result<PolicyDocument> {
+    PolicyDocument::parse(&row.source).map_err(|e| AppError::internal(StoreError::Corrupt(e.to_string())))
 }
 
 fn batch_view(row: store::Batch) -> Result<BatchView> {

@@ -243,6 +243,11 @@ impl Action {
         }
     }
 
+    /// The action a stored spelling names (the timeline keeps `as_str`).
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
     /// The timeline's words for it.
     pub fn label(self) -> &'static str {
         match self {
@@ -515,6 +520,9 @@ mod tests {
         assert!(Status::Returned.is_editable() && !Status::Submitted.is_editable());
         for s in Status::ALL {
             assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
         }
     }
 }

@@ -50,6 +50,23 @@ pub async fn insert_policy(tx: &mut Tx, p: &StoredPolicy) -> Result<bool> {
 
 type PolicyRow = (String, String, i64, String, String, String, Option<String>, i64);
 
+fn policy_from(row: PolicyRow) -> Result<StoredPolicy> {
+    let (id, code, version, effective_from, fingerprint, source, loaded_by, at) = row;
+    Ok(StoredPolicy { id, code, version, effective_from, fingerprint, source, loaded_by, loaded_at: from_millis(at)? })
+}
+
+/// One stored version.
+pub async fn policy(db: &Db, id: &str) -> Result<Option<StoredPolicy>> {
+    let row: Option<PolicyRow> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT id, code, version, effective_from, fingerprint, source, loaded_by, loaded_at
+         FROM policy_versions WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
+    row.map(policy_from).transpose()
+}
+
 /// Every stored version, oldest effective date first.
 pub async fn policies(db: &Db) -> Result<Vec<StoredPolicy>> {
     let rows: Vec<PolicyRow> = on_pool!(db, |c| sqlx::query_as(
@@ -58,20 +75,7 @@ pub async fn policies(db: &Db) -> Result<Vec<StoredPolicy>> {
     )
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
-        .map(|(id, code, version, effective_from, fingerprint, source, loaded_by, at)| {
-            Ok(StoredPolicy {
-                id,
-                code,
-                version,
-                effective_from,
-                fingerprint,
-                source,
-                loaded_by,
-                loaded_at: from_millis(at)?,
-            })
-        })
-        .collect()
+    rows.into_iter().map(policy_from).collect()
 }
 
 // ---------------------------------------------------------------- batches

@@ -9,16 +9,8 @@ use skillbase_domain::roles::Role;
 
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::samples::{EXE, OTHER_USCC, PDF, PNG, USCC, open_call};
 use crate::screens::form_body;
-
-const USCC: &str = "91310118MA1G00011T";
-const OTHER_USCC: &str = "52310118MJ0000AA5B";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-const PNG: &[u8] = &[
-    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2,
-    0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
-];
-const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
 
 /// A page's answer.
 #[derive(Debug)]
@@ -136,22 +128,6 @@ impl Browser<'_> {
     async fn files(&self, id: &str) -> Value {
         self.json(&format!("/api/v1/applications/{id}/attachments")).await
     }
-}
-
-/// Staff open and publish a call for 2024 (September to October) through the API.
-async fn open_call(app: &TestApp, staff: &SignedIn) -> String {
-    let (status, batch) = app
-        .post_json_as(
-            staff,
-            "/api/v1/batches",
-            &json!({"year": 2024, "title": "2024年度技能实训基地申报", "opens_on": "2024-09-01", "closes_on": "2024-10-31", "quota": 5}),
-        )
-        .await;
-    assert_eq!(status, 201, "{batch}");
-    let id = batch["id"].as_str().expect("id").to_owned();
-    let (status, published) = app.post_json_as(staff, &format!("/api/v1/batches/{id}/publish"), &json!({})).await;
-    assert_eq!(status, 200, "{published}");
-    id
 }
 
 on_both_engines!(an_application_from_the_call_to_the_printed_form, another_organisation_sees_nothing);

@@ -13,6 +13,7 @@ use skillbase_store::audit::{self, AuditFilter};
 
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::samples::{USCC, complete_form};
 
 /// Events this scenario does not produce, and why.
 const ELSEWHERE: &[(&str, &str)] = &[
@@ -35,13 +36,6 @@ const LATER: &[&str] = &[
     "application.publish_notice",
     "application.recognise",
     "application.reject_after_objection",
-];
-
-const USCC: &str = "91310118MA1G00011T";
-const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
-const PNG: &[u8] = &[
-    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2,
-    0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
 ];
 
 async fn ok(app: &TestApp, who: &SignedIn, path: &str, body: Value) -> Value {
@@ -150,30 +144,6 @@ async fn scenario(app: &TestApp) {
     ok(app, &staff, &format!("/api/v1/applications/{second}/reject"), json!({"reason": "不在本区"})).await;
     ok(app, &staff, &format!("/api/v1/batches/{batch}/close"), json!({})).await;
     ok(app, &applicant, "/api/v1/auth/logout", json!({})).await;
-}
-
-async fn upload(app: &TestApp, who: &SignedIn, id: &str, name: &str, bytes: &[u8]) -> String {
-    let (status, body) = app.upload_as(who, &format!("/api/v1/applications/{id}/attachments"), name, bytes).await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_str().expect("id").to_owned()
-}
-
-async fn complete_form(app: &TestApp, who: &SignedIn, id: &str) -> Value {
-    let photo = upload(app, who, id, "p.png", PNG).await;
-    let file = upload(app, who, id, "d.pdf", PDF).await;
-    let rules: Vec<Value> = ["training_work", "training_management", "financial_management", "asset_management"]
-        .into_iter()
-        .map(|kind| json!({"kind": kind, "document": file, "wall_photo": photo}))
-        .collect();
-    json!({
-        "profile": {"industry": "digital", "registered_division": "310118", "training_experience": "有", "open_to_region": true},
-        "sites": [{"name": "中心", "address": "青浦", "area_m2": 100, "equipment": [{"name": "机床", "quantity": 1, "value": 100}], "photos": [photo]}],
-        "team": {"department": "培训部", "full_time_staff": 2, "experts": [{"name": "王"}]},
-        "rule_documents": rules,
-        "projects": [{"occupation": "6-18-01-01", "levels": ["level3"], "criteria": ["key_industry"], "annual_capacity": 10}],
-        "trainees": {"own_staff": 10},
-        "commitment_letter": file
-    })
 }
 
 async fn the_event_catalogue_is_covered(app: TestApp) {

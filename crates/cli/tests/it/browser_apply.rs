@@ -23,23 +23,12 @@ use tokio::time::Instant;
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TempDir, TestApp};
 use crate::on_both_engines;
+use crate::samples::{EXE, JPEG, OTHER_USCC, PDF, PNG, RULE_DOCUMENTS, USCC};
 
-const USCC: &str = "91310118MA1G00011T";
-const OTHER_USCC: &str = "52310118MJ0000AA5B";
 const ORG_NAME: &str = "上海青浦数控实训有限公司";
 const USERNAME: &str = "qingpu-apply";
 const PASSWORD: &str = "Shixun-base-2024";
 const CALL: &str = "2024年度技能实训基地申报";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-const PNG: &[u8] = &[
-    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2,
-    0, 0, 0, 0x90, 0x77, 0x53, 0xDE,
-];
-const JPEG: &[u8] = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00";
-const EXE: &[u8] = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00This program cannot be run in DOS mode.";
-/// The policy's rule documents, in the order the rules step draws them.
-const RULE_DOCUMENTS: [&str; 4] = ["training_work", "training_management", "financial_management", "asset_management"];
-
 /// How long any one thing may take in the browser.
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -524,7 +524,7 @@ pub async fn timeline(
         events
             .into_iter()
             .map(|e| {
-                let action = skillbase_domain::application::Action::ALL.into_iter().find(|a| a.as_str() == e.action);
+                let action = skillbase_domain::application::Action::parse(&e.action);
                 let to = Status::parse(&e.to_status);
                 EventOut {
                     at: local(e.at),

@@ -390,11 +390,7 @@ impl NumberField {
     }
 
     pub fn described_by(&self) -> String {
-        let id = self.id();
-        match self.error {
-            Some(_) => format!("{id}-hint {id}-error"),
-            None => format!("{id}-hint"),
-        }
+        super::forms::described_by(&self.id(), true, self.error.is_some())
     }
 }
 

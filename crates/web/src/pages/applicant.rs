@@ -500,15 +500,7 @@ impl Widget {
     }
 
     fn described_by(&self) -> String {
-        let id = self.id();
-        let mut ids = Vec::new();
-        if self.hint.is_some() {
-            ids.push(format!("{id}-hint"));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{id}-error"));
-        }
-        ids.join(" ")
+        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
     }
 }
 
@@ -2209,7 +2201,7 @@ async fn overview_page(
     let timeline = events
         .iter()
         .map(|e| {
-            let action = application::Action::ALL.into_iter().find(|a| a.as_str() == e.action);
+            let action = application::Action::parse(&e.action);
             EventRow {
                 at: local_time(e.at),
                 action: action.map_or_else(|| e.action.clone(), |a| a.label().to_owned()),

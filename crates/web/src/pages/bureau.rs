@@ -182,15 +182,7 @@ impl Input {
     }
 
     fn described_by(&self) -> String {
-        let id = self.id();
-        let mut ids = Vec::new();
-        if self.hint.is_some() {
-            ids.push(format!("{id}-hint"));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{id}-error"));
-        }
-        ids.join(" ")
+        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
     }
 }
 
@@ -847,7 +839,7 @@ struct EventParts {
 fn event_row(e: EventParts) -> EventRow {
     let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
     let items: Vec<ReturnItem> = serde_json::from_value(detail["items"].clone()).unwrap_or_default();
-    let action = Action::ALL.into_iter().find(|a| a.as_str() == e.action);
+    let action = Action::parse(&e.action);
     EventRow {
         at: local_time(e.at),
         actor: e.actor_name.unwrap_or_else(|| if e.by_system { "系统".to_owned() } else { "—".to_owned() }),

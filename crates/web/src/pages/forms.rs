@@ -65,6 +65,17 @@ fn to_login(path: &str) -> Response {
 /// `next` when it is a path on this site: it starts with one `/` (not `//`, which a browser
 /// reads as another host), has no backslash (which some browsers read as a slash) and no
 /// control character (a browser drops tabs and newlines, and a header cannot carry them).
+/// The `aria-describedby` of the input `id`: its hint (`{id}-hint`) and its error
+/// (`{id}-error`), each when shown.
+pub(crate) fn described_by(id: &str, hint: bool, error: bool) -> String {
+    match (hint, error) {
+        (true, true) => format!("{id}-hint {id}-error"),
+        (true, false) => format!("{id}-hint"),
+        (false, true) => format!("{id}-error"),
+        (false, false) => String::new(),
+    }
+}
+
 pub(crate) fn safe_next(next: Option<&str>) -> Option<&str> {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control))
 }
@@ -298,18 +309,11 @@ impl Field {
 
     /// The ids for `aria-describedby`: the hint, the field's error, the form's error.
     pub fn described_by(&self) -> String {
-        let id = self.id();
-        let mut ids = Vec::new();
-        if self.hint.is_some() {
-            ids.push(format!("{id}-hint"));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{id}-error"));
-        }
+        let mut ids = described_by(&self.id(), self.hint.is_some(), self.error.is_some());
         if let Some(form_error) = self.form_error {
-            ids.push(form_error.to_owned());
+            ids = if ids.is_empty() { form_error.to_owned() } else { format!("{ids} {form_error}") };
         }
-        ids.join(" ")
+        ids
     }
 
     pub fn has_description(&self) -> bool {
