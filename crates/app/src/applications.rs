@@ -819,9 +819,7 @@ fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Statu
 
 fn transition_error(e: application::TransitionError) -> AppError {
     match e {
-        application::TransitionError::NotFromHere { .. } => {
-            AppError::Invalid { code: e.code(), field: None, message: e.to_string() }
-        }
+        application::TransitionError::NotFromHere { .. } => AppError::WrongState { message: e.to_string() },
         application::TransitionError::NotYourRole { .. } => {
             AppError::Forbidden { code: e.code(), message: e.to_string() }
         }

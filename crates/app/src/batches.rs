@@ -232,9 +232,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<BatchStatus> {
         let batch = self.batch(id).await?;
-        let to = next(batch.status).ok_or_else(|| AppError::Invalid {
-            code: "invalid_state",
-            field: None,
+        let to = next(batch.status).ok_or_else(|| AppError::WrongState {
             message: format!("批次当前为「{}」，不能执行此操作", batch.status.label()),
         })?;
         let mut tx = self.db.begin().await?;

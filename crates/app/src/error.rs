@@ -8,6 +8,10 @@ pub enum AppError {
     /// The input breaks a rule; `code` is stable, `message` is for people (Chinese).
     #[error("{message}")]
     Invalid { code: &'static str, field: Option<&'static str>, message: String },
+    /// The record's state does not allow this (a transition the life cycle refuses from here):
+    /// code `invalid_state`, answered 409 everywhere.
+    #[error("{message}")]
+    WrongState { message: String },
     /// Several fields are wrong at once (a form): each with its stable code.
     #[error("{}", .0.first().map(|f| f.message.as_str()).unwrap_or("输入有误"))]
     Fields(Vec<FieldError>),

@@ -112,10 +112,9 @@ impl From<AppError> for ApiError {
                 Some(field) => {
                     ApiError::fields(vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }])
                 }
-                // A transition the state machine does not allow from the current state.
-                None if code == "invalid_state" => ApiError::new(StatusCode::CONFLICT, code, message),
                 None => ApiError::new(StatusCode::BAD_REQUEST, code, message),
             },
+            AppError::WrongState { message } => ApiError::new(StatusCode::CONFLICT, "invalid_state", message),
             AppError::Fields(errors) => ApiError::fields(errors.into_iter().map(FieldProblem::from).collect()),
             AppError::Unauthenticated { code, message } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
             AppError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
@@ -192,7 +191,7 @@ impl PageError {
             AppError::Calendar(CalendarError::YearUnknown { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Calendar(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::WrongState { .. } => StatusCode::CONFLICT,
             AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");

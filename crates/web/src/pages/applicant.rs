@@ -2287,9 +2287,11 @@ async fn submit(
     let (extra, status) = match state.app.submit_application(&who, id, &meta).await {
         Ok(_) => return Redirect::to(&format!("/applications/{id}?done=submitted")).into_response(),
         Err(AppError::Fields(errors)) => (Extra { submit_errors: errors, ..Extra::default() }, StatusCode::BAD_REQUEST),
-        Err(AppError::Invalid { code, message, .. }) => {
-            let status = if code == "invalid_state" { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            (Extra { error: Some(message), ..Extra::default() }, status)
+        Err(AppError::WrongState { message }) => {
+            (Extra { error: Some(message), ..Extra::default() }, StatusCode::CONFLICT)
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            (Extra { error: Some(message), ..Extra::default() }, StatusCode::BAD_REQUEST)
         }
         Err(AppError::Conflict { .. }) => {
             (Extra { error: Some(CONFLICT.to_owned()), ..Extra::default() }, StatusCode::CONFLICT)
@@ -2321,9 +2323,11 @@ async fn withdraw(
                 StatusCode::BAD_REQUEST,
             )
         }
-        Err(AppError::Invalid { code, message, .. }) => {
-            let status = if code == "invalid_state" { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
-            (Extra { error: Some(message), ..Extra::default() }, status)
+        Err(AppError::WrongState { message }) => {
+            (Extra { error: Some(message), ..Extra::default() }, StatusCode::CONFLICT)
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            (Extra { error: Some(message), ..Extra::default() }, StatusCode::BAD_REQUEST)
         }
         Err(AppError::Conflict { .. }) => {
             (Extra { error: Some(CONFLICT.to_owned()), ..Extra::default() }, StatusCode::CONFLICT)

@@ -114,8 +114,9 @@ fn refusal(error: AppError) -> Result<(StatusCode, Errors), AppError> {
             StatusCode::BAD_REQUEST,
             Errors { fields: errors.into_iter().map(|e| (e.field, e.message)).collect(), general: Vec::new() },
         )),
-        AppError::Invalid { code, field, message } => {
-            let status = if code == "invalid_state" { StatusCode::CONFLICT } else { StatusCode::BAD_REQUEST };
+        AppError::WrongState { message } => general(StatusCode::CONFLICT, message),
+        AppError::Invalid { field, message, .. } => {
+            let status = StatusCode::BAD_REQUEST;
             match field {
                 Some(field) => Ok((status, Errors { fields: vec![(field.to_owned(), message)], general: Vec::new() })),
                 None => general(status, message),
