@@ -767,8 +767,9 @@ impl App {
         Ok((id, policy))
     }
 
-    /// For drafts: the version in force today; afterwards the judging one.
-    async fn policy_for(&self, row: &store::Application) -> Result<PolicyDocument> {
+    /// The policy version an application is read under: for a draft the one in force today,
+    /// afterwards the one fixed at its submission.
+    pub async fn policy_for(&self, row: &store::Application) -> Result<PolicyDocument> {
         match &row.policy_id {
             Some(id) => self.policy(id).await,
             None => Ok(self.policy_in_force(shanghai_date(self.now())).await?.1),

@@ -31,7 +31,7 @@ use skillbase_domain::application::form::{
 use skillbase_domain::application::{self, ApplicationForm, Status};
 use skillbase_domain::attachment::FileKind;
 use skillbase_domain::batch::{BatchStatus, WindowState};
-use skillbase_domain::clock::{shanghai, shanghai_date};
+use skillbase_domain::clock::shanghai;
 use skillbase_domain::ids::{ApplicationId, AttachmentId, BatchId};
 use skillbase_domain::money::Money;
 use skillbase_domain::occupation::{self, OccupationCode};
@@ -138,10 +138,7 @@ struct Ctx {
 
 async fn context(state: &AppState, who: &Authenticated, id: ApplicationId) -> Result<Ctx, AppError> {
     let view = state.app.application(who, id).await?;
-    let policy = match &view.row.policy_id {
-        Some(policy) => state.app.policy(policy).await?,
-        None => state.app.policy_in_force(shanghai_date(state.app.now())).await?.1,
-    };
+    let policy = state.app.policy_for(&view.row).await?;
     let files = state.app.attachments(who, id).await?;
     Ok(Ctx { view, policy, files })
 }

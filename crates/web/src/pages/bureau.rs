@@ -1033,14 +1033,6 @@ impl ApplicationPage {
     }
 }
 
-/// The judging policy of a submitted application (the version in force today for anything else).
-async fn judging_policy(state: &AppState, policy_id: Option<&str>) -> Result<PolicyDocument, AppError> {
-    match policy_id {
-        Some(id) => state.app.policy(id).await,
-        None => Ok(state.app.policy_in_force(shanghai_date(state.app.now())).await?.1),
-    }
-}
-
 async fn application_page(
     state: &AppState,
     mut page: Page,
@@ -1056,7 +1048,7 @@ async fn application_page(
         let attachments = state.app.attachments(who, id).await?;
         let events = state.app.timeline(who, id).await?;
         let trace = state.app.eligibility_trace(who, id).await?;
-        let policy = judging_policy(state, a.row.policy_id.as_deref()).await?;
+        let policy = state.app.policy_for(&a.row).await?;
         Ok::<_, AppError>((a, attachments, events, trace, policy))
     };
     let (a, attachments, events, trace, policy) = match loaded.await {
