@@ -680,7 +680,7 @@ impl App {
 
     /// The one place an application's status changes: compare-and-set, timeline, audit and
     /// notification, all in `tx`.
-    async fn change(&self, tx: &mut Tx, c: Change<'_>, meta: &RequestMeta) -> Result<()> {
+    pub(crate) async fn change(&self, tx: &mut Tx, c: Change<'_>, meta: &RequestMeta) -> Result<()> {
         let id = c.current.row.id;
         let now = self.now();
         let changed = store::change_status(
@@ -758,7 +758,7 @@ impl App {
     }
 
     /// The policy an application is judged under: the one fixed at its submission.
-    async fn judging_policy(&self, row: &store::Application) -> Result<(String, PolicyDocument)> {
+    pub(crate) async fn judging_policy(&self, row: &store::Application) -> Result<(String, PolicyDocument)> {
         let id = row
             .policy_id
             .clone()
@@ -780,18 +780,31 @@ impl App {
 /// (application, action, new status, note, detail) of a simple change.
 type Step<'a> = (&'a ApplicationView, Action, Status, String, serde_json::Value);
 
-struct Change<'a> {
-    current: &'a ApplicationView,
-    who: Option<&'a Authenticated>,
-    action: Action,
-    to: Status,
-    note: String,
-    detail: serde_json::Value,
-    submission: Option<(&'a str, i64)>,
-    supplement_due: Option<(&'a str, DateTime<Utc>)>,
+pub(crate) struct Change<'a> {
+    pub(crate) current: &'a ApplicationView,
+    pub(crate) who: Option<&'a Authenticated>,
+    pub(crate) action: Action,
+    pub(crate) to: Status,
+    pub(crate) note: String,
+    pub(crate) detail: serde_json::Value,
+    pub(crate) submission: Option<(&'a str, i64)>,
+    pub(crate) supplement_due: Option<(&'a str, DateTime<Utc>)>,
 }
 
-fn view(row: store::Application) -> Result<ApplicationView> {
+impl<'a> Change<'a> {
+    /// A plain transition: no submission, no deadline.
+    pub(crate) fn plain(
+        current: &'a ApplicationView,
+        who: Option<&'a Authenticated>,
+        (action, to): (Action, Status),
+        note: String,
+        detail: serde_json::Value,
+    ) -> Change<'a> {
+        Change { current, who, action, to, note, detail, submission: None, supplement_due: None }
+    }
+}
+
+pub(crate) fn view(row: store::Application) -> Result<ApplicationView> {
     let status =
         Status::parse(&row.status).ok_or_else(|| AppError::internal(StoreError::Corrupt(row.status.clone())))?;
     let form = serde_json::from_str(&row.form).map_err(AppError::internal)?;
@@ -814,11 +827,11 @@ fn own_organization(who: &Authenticated) -> Result<OrganizationId> {
     }
 }
 
-fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Status> {
+pub(crate) fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Status> {
     application::transition(from, action, Actor::Person(who.role)).map_err(transition_error)
 }
 
-fn transition_error(e: application::TransitionError) -> AppError {
+pub(crate) fn transition_error(e: application::TransitionError) -> AppError {
     match e {
         application::TransitionError::NotFromHere { .. } => AppError::WrongState { message: e.to_string() },
         application::TransitionError::NotYourRole { .. } => {
@@ -827,11 +840,11 @@ fn transition_error(e: application::TransitionError) -> AppError {
     }
 }
 
-fn stale() -> AppError {
+pub(crate) fn stale() -> AppError {
     AppError::Conflict { constraint: "applications_version".into() }
 }
 
-fn bounded_text(field: &'static str, text: &str, max: usize, required: bool) -> Result<String> {
+pub(crate) fn bounded_text(field: &'static str, text: &str, max: usize, required: bool) -> Result<String> {
     let text = text.trim();
     if required && text.is_empty() {
         return Err(AppError::Fields(vec![FieldError::new(field, "required", "请填写理由")]));

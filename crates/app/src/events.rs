@@ -55,6 +55,7 @@ const FIXED: &[Event] = &[
     security("token.revoke", "吊销个人 API 令牌"),
     security("security.settings_change", "变更安全设置"),
     security("export", "导出数据"),
+    security("proposal.refused_own", "拒绝审批本人拟定的事项（职责分离）"),
     business("organization.register", "申报单位注册"),
     business("organization.invite", "邀请同单位账户"),
     business("organization.join", "受邀账户加入单位"),
@@ -67,6 +68,16 @@ const FIXED: &[Event] = &[
     business("application.save", "保存申报表"),
     business("application.attach", "上传申报附件"),
     business("application.eligibility.decide", "确认或改判资格审查条款"),
+    business("expert.save", "维护评审专家信息"),
+    business("review.draw", "随机抽取评审专家"),
+    business("review.declare", "专家声明是否存在利益冲突"),
+    business("review.score", "专家提交评分"),
+    business("review.reopen", "退回专家评分重新评分"),
+    business("review.withdraw_expert", "因利益冲突撤换评审专家"),
+    business("review.remind", "评审催办或到期提醒"),
+    business("proposal.draft", "拟定认定名单"),
+    business("proposal.approve", "领导审批通过认定名单"),
+    business("proposal.send_back", "领导退回认定名单"),
 ];
 
 /// The whole catalogue: the fixed events and one `application.<action>` per transition of the
@@ -95,6 +106,7 @@ pub fn application_action(action: Action) -> &'static str {
         Action::ConfirmIneligible => "application.confirm_ineligible",
         Action::StartReview => "application.start_review",
         Action::CompleteScoring => "application.complete_scoring",
+        Action::ReopenScoring => "application.reopen_scoring",
         Action::Propose => "application.propose",
         Action::NotSelect => "application.not_select",
         Action::Approve => "application.approve",

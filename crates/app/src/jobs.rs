@@ -89,6 +89,7 @@ impl Runner {
         Runner::new(app, config)
             .handle(crate::applications::LAPSE_JOB, crate::applications::lapse_handler())
             .handle(crate::anchors::ANCHOR_JOB, crate::anchors::anchor_handler())
+            .handle(crate::review::REMIND_JOB, crate::review::remind_handler())
     }
 
     pub fn owner(&self) -> &str {

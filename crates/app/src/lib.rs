@@ -22,6 +22,7 @@ pub mod events;
 pub mod files;
 pub mod invitations;
 pub mod jobs;
+pub mod review;
 pub mod tokens;
 
 pub use error::{AppError, FieldError};

@@ -49,10 +49,24 @@ pub enum Action {
     DecideAcceptance,
     /// Read and clear one's organisation's in-app notifications.
     ReadNotifications,
+    /// Keep the expert pool: profiles, industries, employers, declared ties (staff).
+    ManageExperts,
+    /// Organise expert review: draw experts, reopen a score, withdraw a conflicted expert,
+    /// remind, draft the recognition list (staff).
+    OrganizeReview,
+    /// Read review progress, scores, the ranking and proposals (staff and leaders).
+    ReadReview,
+    /// Read assignments: an expert only their own; the bureau all of them.
+    ReadAssignments,
+    /// Declare a conflict of interest (or none) and score an assigned application (experts,
+    /// only their own assignments).
+    ScoreAssignment,
+    /// Approve or send back a proposed recognition list (leaders; never the drafter).
+    ApproveProposal,
 }
 
 impl Action {
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 25] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -72,6 +86,12 @@ impl Action {
         Action::ReadApplication,
         Action::DecideAcceptance,
         Action::ReadNotifications,
+        Action::ManageExperts,
+        Action::OrganizeReview,
+        Action::ReadReview,
+        Action::ReadAssignments,
+        Action::ScoreAssignment,
+        Action::ApproveProposal,
     ];
 }
 
@@ -123,6 +143,13 @@ pub fn rule(action: Action) -> Rule {
             (Role::Staff, Scope::All),
             (Role::Leader, Scope::All),
         ]),
+        Action::ManageExperts | Action::OrganizeReview => Rule::Roles(&[(Role::Staff, Scope::All)]),
+        Action::ReadReview => Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)]),
+        Action::ReadAssignments => {
+            Rule::Roles(&[(Role::Expert, Scope::Assigned), (Role::Staff, Scope::All), (Role::Leader, Scope::All)])
+        }
+        Action::ScoreAssignment => Rule::Roles(&[(Role::Expert, Scope::Assigned)]),
+        Action::ApproveProposal => Rule::Roles(&[(Role::Leader, Scope::All)]),
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),

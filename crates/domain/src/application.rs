@@ -189,6 +189,7 @@ pub enum Action {
     ConfirmIneligible,
     StartReview,
     CompleteScoring,
+    ReopenScoring,
     Propose,
     NotSelect,
     Approve,
@@ -199,7 +200,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Submit,
         Action::Resubmit,
         Action::Withdraw,
@@ -211,6 +212,7 @@ impl Action {
         Action::ConfirmIneligible,
         Action::StartReview,
         Action::CompleteScoring,
+        Action::ReopenScoring,
         Action::Propose,
         Action::NotSelect,
         Action::Approve,
@@ -233,6 +235,7 @@ impl Action {
             Action::ConfirmIneligible => "confirm_ineligible",
             Action::StartReview => "start_review",
             Action::CompleteScoring => "complete_scoring",
+            Action::ReopenScoring => "reopen_scoring",
             Action::Propose => "propose",
             Action::NotSelect => "not_select",
             Action::Approve => "approve",
@@ -262,6 +265,7 @@ impl Action {
             Action::ConfirmIneligible => "资格审查不通过",
             Action::StartReview => "进入专家评审",
             Action::CompleteScoring => "评分完成",
+            Action::ReopenScoring => "重新评分",
             Action::Propose => "列入拟认定名单",
             Action::NotSelect => "未列入拟认定名单",
             Action::Approve => "领导审批通过",
@@ -285,6 +289,7 @@ impl Action {
             Action::ConfirmEligible | Action::ConfirmIneligible => "C2.1.0",
             Action::StartReview
             | Action::CompleteScoring
+            | Action::ReopenScoring
             | Action::Propose
             | Action::NotSelect
             | Action::Approve
@@ -303,6 +308,7 @@ impl Action {
                 | Action::Resubmit
                 | Action::Withdraw
                 | Action::CompleteScoring
+                | Action::ReopenScoring
                 | Action::Propose
                 | Action::SendBack
         )
@@ -358,8 +364,11 @@ pub fn transition(from: Status, action: Action, actor: Actor) -> Result<Status, 
         Action::ConfirmIneligible => (STAFF, (from == S::Accepted).then_some(S::Ineligible)),
         Action::StartReview => (STAFF, (from == S::Eligible).then_some(S::InReview)),
         Action::CompleteScoring => (STAFF_OR_SYSTEM, (from == S::InReview).then_some(S::Scored)),
+        // A score reopened, or an expert withdrawn for a conflict found late: back to review.
+        Action::ReopenScoring => (STAFF, (from == S::Scored).then_some(S::InReview)),
         Action::Propose => (STAFF, (from == S::Scored).then_some(S::Proposed)),
-        Action::NotSelect => (STAFF, (from == S::Scored).then_some(S::NotSelected)),
+        // Those left off the list are not selected when the leader approves the list.
+        Action::NotSelect => (LEADER, (from == S::Scored).then_some(S::NotSelected)),
         Action::Approve => (LEADER, (from == S::Proposed).then_some(S::Approved)),
         Action::SendBack => (LEADER, (from == S::Proposed).then_some(S::Scored)),
         Action::PublishNotice => (STAFF, (from == S::Approved).then_some(S::InNotice)),
@@ -403,6 +412,7 @@ mod tests {
             (S::Accepted, S::Ineligible),
             (S::Eligible, S::InReview),
             (S::InReview, S::Scored),
+            (S::Scored, S::InReview),
             (S::Scored, S::Proposed),
             (S::Scored, S::NotSelected),
             (S::Proposed, S::Approved),

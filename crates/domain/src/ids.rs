@@ -75,6 +75,12 @@ typed_id! {
     AttachmentId;
     /// An in-app notification to an organisation.
     NotificationId;
+    /// One expert's assignment to review one application.
+    AssignmentId;
+    /// One stored draw of experts (the seed, the candidates, who was drawn).
+    DrawId;
+    /// A recognition list staff propose for a call (拟认定名单), for the leader to approve.
+    ProposalId;
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::fields::FieldError;
+use crate::policy::RubricItem;
+use crate::roles::Role;
 use crate::uscc::Uscc;
 
 /// How long a past employment still ties an expert to that employer.
@@ -190,7 +193,7 @@ pub struct RankEntry {
     pub submitted_at_ms: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Proposed,
@@ -253,6 +256,242 @@ pub fn rank(entries: &[RankEntry], threshold_points: u32, quota: usize) -> Vec<R
         outcome: if e.eligible { Outcome::BelowThreshold } else { Outcome::Ineligible },
     }));
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// An expert's assignment (PRODUCT.md §3): assigned → {declined_conflict | accepted → scored}.
+
+/// Where one expert's work on one application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentStatus {
+    /// Drawn; has not yet declared whether they have a conflict. Sees nothing of the application.
+    Assigned,
+    /// Declared no conflict of interest: reads the materials and scores.
+    Accepted,
+    /// Declared a conflict, or was withdrawn by staff for one: their score never counts, and a
+    /// replacement is drawn.
+    DeclinedConflict,
+    /// Submitted their score.
+    Scored,
+}
+
+impl AssignmentStatus {
+    pub const ALL: [AssignmentStatus; 4] = [
+        AssignmentStatus::Assigned,
+        AssignmentStatus::Accepted,
+        AssignmentStatus::DeclinedConflict,
+        AssignmentStatus::Scored,
+    ];
+
+    /// The stored spelling (the `status` column's CHECK lists exactly these).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatus::Assigned => "assigned",
+            AssignmentStatus::Accepted => "accepted",
+            AssignmentStatus::DeclinedConflict => "declined_conflict",
+            AssignmentStatus::Scored => "scored",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AssignmentStatus> {
+        AssignmentStatus::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AssignmentStatus::Assigned => "待声明回避",
+            AssignmentStatus::Accepted => "评分中",
+            AssignmentStatus::DeclinedConflict => "已回避",
+            AssignmentStatus::Scored => "已评分",
+        }
+    }
+
+    /// Does this assignment still owe a score (it counts towards "every score is in")?
+    pub fn is_active(self) -> bool {
+        self != AssignmentStatus::DeclinedConflict
+    }
+}
+
+/// Everything that happens to an assignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentAction {
+    /// The expert declares no conflict of interest (before seeing anything).
+    DeclareNoConflict,
+    /// The expert declares a conflict: withdrawn, a replacement is drawn.
+    DeclareConflict,
+    /// The expert submits their score sheet.
+    SubmitScore,
+    /// Staff reopen a submitted score, with a reason.
+    Reopen,
+    /// Staff withdraw the expert for a conflict found later, with a reason; the score, if any,
+    /// stops counting.
+    WithdrawForConflict,
+}
+
+impl AssignmentAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            AssignmentAction::DeclareNoConflict => "声明无利益冲突",
+            AssignmentAction::DeclareConflict => "声明存在利益冲突并回避",
+            AssignmentAction::SubmitScore => "提交评分",
+            AssignmentAction::Reopen => "退回重新评分",
+            AssignmentAction::WithdrawForConflict => "因利益冲突撤换专家",
+        }
+    }
+}
+
+/// Why an assignment's transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AssignmentError {
+    #[error("评审任务当前为「{}」，不能{}", .from.label(), .action.label())]
+    NotFromHere { from: AssignmentStatus, action: AssignmentAction },
+    #[error("无权执行：{}", .action.label())]
+    NotYourRole { action: AssignmentAction },
+}
+
+impl AssignmentError {
+    pub fn code(self) -> &'static str {
+        match self {
+            AssignmentError::NotFromHere { .. } => "invalid_state",
+            AssignmentError::NotYourRole { .. } => "forbidden_transition",
+        }
+    }
+}
+
+/// The assignment's life cycle: from `from`, may `role` do `action`, and where does it lead?
+/// The expert declares and scores; staff reopen and withdraw.
+pub fn assignment_transition(
+    from: AssignmentStatus,
+    action: AssignmentAction,
+    role: Role,
+) -> Result<AssignmentStatus, AssignmentError> {
+    use AssignmentAction as A;
+    use AssignmentStatus as S;
+    let (who, to) = match action {
+        A::DeclareNoConflict => (Role::Expert, (from == S::Assigned).then_some(S::Accepted)),
+        A::DeclareConflict => (Role::Expert, (from == S::Assigned).then_some(S::DeclinedConflict)),
+        A::SubmitScore => (Role::Expert, (from == S::Accepted).then_some(S::Scored)),
+        A::Reopen => (Role::Staff, (from == S::Scored).then_some(S::Accepted)),
+        A::WithdrawForConflict => (Role::Staff, from.is_active().then_some(S::DeclinedConflict)),
+    };
+    if role != who {
+        return Err(AssignmentError::NotYourRole { action });
+    }
+    to.ok_or(AssignmentError::NotFromHere { from, action })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The score sheet
+
+/// One criterion of an expert's score sheet: points within the rubric's bounds, and a comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreItem {
+    /// The rubric item's id (`site`).
+    pub criterion: String,
+    pub points: u32,
+    pub comment: String,
+}
+
+/// The longest comment on one criterion.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+/// Checks a score sheet against the rubric: every criterion exactly once, each within
+/// 0..=its points, each with a comment. Returns the sheet in the rubric's order and its total,
+/// or every problem at once (by field path `items[i].points`).
+pub fn check_score_sheet(items: &[ScoreItem], rubric: &[RubricItem]) -> Result<(Vec<ScoreItem>, u32), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match rubric.iter().find(|r| r.id() == item.criterion) {
+            None => errors.push(FieldError::new(
+                format!("items[{i}].criterion"),
+                "unknown_criterion",
+                "评分项不在评分标准中",
+            )),
+            Some(r) if item.points > r.points() => errors.push(FieldError::new(
+                format!("items[{i}].points"),
+                "points_out_of_range",
+                format!("「{}」的得分应在 0 至 {} 分之间", r.name(), r.points()),
+            )),
+            Some(_) => {}
+        }
+        let comment = item.comment.trim();
+        if comment.is_empty() {
+            errors.push(FieldError::new(format!("items[{i}].comment"), "required", "请填写评分意见"));
+        } else if comment.chars().count() > MAX_COMMENT_CHARS {
+            errors.push(FieldError::new(
+                format!("items[{i}].comment"),
+                "too_long",
+                format!("评分意见不超过 {MAX_COMMENT_CHARS} 字"),
+            ));
+        }
+        if items[..i].iter().any(|earlier| earlier.criterion == item.criterion) {
+            errors.push(FieldError::new(
+                format!("items[{i}].criterion"),
+                "duplicate_criterion",
+                "同一评分项只能评一次",
+            ));
+        }
+    }
+    for r in rubric {
+        if !items.iter().any(|item| item.criterion == r.id()) {
+            errors.push(FieldError::new("items", "criterion_missing", format!("缺少评分项「{}」", r.name())));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let sheet: Vec<ScoreItem> = rubric
+        .iter()
+        .filter_map(|r| items.iter().find(|item| item.criterion == r.id()))
+        .map(|item| ScoreItem { comment: item.comment.trim().to_owned(), ..item.clone() })
+        .collect();
+    let total = sheet.iter().map(|item| item.points).sum();
+    Ok((sheet, total))
+}
+
+/// Is every required score in? Every assignment still active (not withdrawn for a conflict) has
+/// scored, and at least `minimum` of them.
+pub fn scoring_complete(statuses: &[AssignmentStatus], minimum: usize) -> bool {
+    let active: Vec<&AssignmentStatus> = statuses.iter().filter(|s| s.is_active()).collect();
+    active.len() >= minimum.max(1) && active.iter().all(|s| **s == AssignmentStatus::Scored)
+}
+
+/// The state of a recognition list (拟认定名单) proposed for a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    /// Drafted by staff, waiting for the leader.
+    Pending,
+    /// Approved by a leader who did not draft it.
+    Approved,
+    /// Sent back by the leader; staff may draft another.
+    SentBack,
+}
+
+impl ProposalStatus {
+    pub const ALL: [ProposalStatus; 3] = [ProposalStatus::Pending, ProposalStatus::Approved, ProposalStatus::SentBack];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalStatus::Pending => "pending",
+            ProposalStatus::Approved => "approved",
+            ProposalStatus::SentBack => "sent_back",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProposalStatus> {
+        ProposalStatus::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProposalStatus::Pending => "待领导审批",
+            ProposalStatus::Approved => "已审批",
+            ProposalStatus::SentBack => "已退回",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -433,5 +672,79 @@ mod tests {
             prop_assert!(a.iter().filter(|r| r.outcome == Outcome::Proposed).count() <= quota);
             prop_assert_eq!(a.len(), entries.len());
         }
+    }
+
+    #[test]
+    fn the_assignment_life_cycle() {
+        use AssignmentAction as A;
+        use AssignmentStatus as S;
+        let expert = Role::Expert;
+        assert_eq!(assignment_transition(S::Assigned, A::DeclareNoConflict, expert), Ok(S::Accepted));
+        assert_eq!(assignment_transition(S::Assigned, A::DeclareConflict, expert), Ok(S::DeclinedConflict));
+        assert_eq!(assignment_transition(S::Accepted, A::SubmitScore, expert), Ok(S::Scored));
+        assert_eq!(assignment_transition(S::Scored, A::Reopen, Role::Staff), Ok(S::Accepted));
+        assert_eq!(assignment_transition(S::Scored, A::WithdrawForConflict, Role::Staff), Ok(S::DeclinedConflict));
+        // Scoring before declaring, twice, or by someone else is refused.
+        assert!(assignment_transition(S::Assigned, A::SubmitScore, expert).is_err());
+        assert!(assignment_transition(S::Scored, A::SubmitScore, expert).is_err());
+        assert_eq!(
+            assignment_transition(S::Scored, A::Reopen, expert),
+            Err(AssignmentError::NotYourRole { action: A::Reopen })
+        );
+        assert_eq!(
+            assignment_transition(S::Accepted, A::SubmitScore, Role::Staff).map_err(|e| e.code()),
+            Err("forbidden_transition")
+        );
+        // Nothing leads out of a withdrawal.
+        for action in [A::DeclareNoConflict, A::DeclareConflict, A::SubmitScore, A::Reopen, A::WithdrawForConflict] {
+            for role in Role::ALL {
+                assert!(assignment_transition(S::DeclinedConflict, action, role).is_err());
+            }
+        }
+        for s in S::ALL {
+            assert_eq!(S::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn a_score_sheet_is_checked_against_the_rubric() {
+        let policy = crate::policy::PolicyDocument::builtin();
+        let rubric = policy.rubric();
+        let full: Vec<ScoreItem> = rubric
+            .iter()
+            .rev()
+            .map(|r| ScoreItem {
+                criterion: r.id().into(),
+                points: r.points() - 2,
+                comment: format!(" {} 良好 ", r.name()),
+            })
+            .collect();
+        let (sheet, total) = check_score_sheet(&full, rubric).expect("valid");
+        assert_eq!(total, 100 - 2 * 5);
+        assert_eq!(sheet[0].criterion, rubric[0].id(), "put in the rubric's order");
+        assert!(!sheet[0].comment.starts_with(' '));
+
+        let mut bad = full.clone();
+        bad[0].points = 21; // the first (rubric reversed) is 培育项目, 20 points at most
+        bad[1].comment = "  ".into();
+        bad.push(ScoreItem { criterion: "charm".into(), points: 1, comment: "x".into() });
+        bad.remove(2);
+        let errors = check_score_sheet(&bad, rubric).expect_err("invalid");
+        let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert!(codes.contains(&("items[0].points", "points_out_of_range")), "{codes:?}");
+        assert!(codes.contains(&("items[1].comment", "required")), "{codes:?}");
+        assert!(codes.iter().any(|(_, c)| *c == "unknown_criterion"), "{codes:?}");
+        assert!(codes.contains(&("items", "criterion_missing")), "{codes:?}");
+        let twice = [full.clone(), vec![full[0].clone()]].concat();
+        assert!(check_score_sheet(&twice, rubric).expect_err("dup").iter().any(|e| e.code == "duplicate_criterion"));
+    }
+
+    #[test]
+    fn scoring_is_complete_when_every_active_expert_scored() {
+        use AssignmentStatus as S;
+        assert!(scoring_complete(&[S::Scored, S::Scored, S::Scored, S::DeclinedConflict], 3));
+        assert!(!scoring_complete(&[S::Scored, S::Scored, S::Accepted], 3));
+        assert!(!scoring_complete(&[S::Scored, S::Scored, S::DeclinedConflict], 3), "fewer than the minimum");
+        assert!(!scoring_complete(&[], 0));
     }
 }
