@@ -1026,10 +1026,13 @@ impl App {
             let mut mine: Vec<AssignmentView> =
                 assignments.iter().filter(|s| s.row.application_id == a.row.id).cloned().collect();
             let aggregate = aggregate_into(&mut mine, policy.outlier_points());
-            let priority_verified = app_store::eligibility(&self.db, a.row.id)
-                .await?
-                .iter()
-                .any(|i| i.clause == "C2.1.P" && i.decided.as_deref() == Some("pass"));
+            // Priority (C2.1.P) is a claim staff verified: "passing" the clause without a
+            // claim only means nothing was claimed.
+            let priority_verified = !a.form.priority_claims.is_empty()
+                && app_store::eligibility(&self.db, a.row.id)
+                    .await?
+                    .iter()
+                    .any(|i| i.clause == "C2.1.P" && i.decided.as_deref() == Some("pass"));
             let mean = aggregate.as_ref().map(|g| g.mean_hundredths);
             entries.push(RankEntry {
                 id: a.row.id.to_string(),

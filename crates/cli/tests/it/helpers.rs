@@ -227,15 +227,21 @@ impl TestApp {
     /// Creates an account of `role` (as the sysadmin would) and signs it in; bureau-side
     /// accounts also bind a TOTP authenticator, as they must before working.
     pub async fn sign_in_as(&self, role: Role) -> SignedIn {
-        let username = format!("test-{}", role.as_str());
+        self.sign_in_user(role, &format!("test-{}", role.as_str()), role.label()).await.0
+    }
+
+    /// Creates an account of `role` named `username` and signs it in (binding TOTP for
+    /// bureau-side roles); the session and the account's id.
+    pub async fn sign_in_user(&self, role: Role, username: &str, display_name: &str) -> (SignedIn, String) {
+        let id = UserId::new();
         let hash = skillbase_app::accounts::hash_password(ROLE_PASSWORD).expect("hash");
         let mut tx = self.app().db.begin().await.expect("begin");
         users::insert(
             &mut tx,
             &NewUser {
-                id: UserId::new(),
-                username: &username,
-                display_name: role.label(),
+                id,
+                username,
+                display_name,
                 role: role.as_str(),
                 password_hash: &hash,
                 must_change_password: false,
@@ -246,11 +252,11 @@ impl TestApp {
         .await
         .expect("insert");
         tx.commit().await.expect("commit");
-        let signed_in = self.login(&username, ROLE_PASSWORD, None).await.expect("signs in");
+        let signed_in = self.login(username, ROLE_PASSWORD, None).await.expect("signs in");
         if role.is_bureau_side() {
             self.bind_totp(&signed_in).await;
         }
-        signed_in
+        (signed_in, id.to_string())
     }
 
     /// Binds an authenticator to the signed-in account; returns its secret.

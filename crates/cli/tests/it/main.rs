@@ -21,6 +21,7 @@ mod gateway;
 mod jobs;
 mod operations;
 mod pages;
+mod review;
 mod samples;
 mod screens;
 mod second_factor;

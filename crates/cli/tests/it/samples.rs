@@ -87,3 +87,58 @@ pub fn codes(body: &Value) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// A valid 统一社会信用代码 of a Qingpu enterprise, different for each `n`.
+pub fn qingpu_uscc(n: u32) -> String {
+    let body = format!("91310118MA1G{n:04}X");
+    "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        .chars()
+        .map(|c| format!("{body}{c}"))
+        .find(|code| skillbase_domain::Uscc::parse(code).is_ok())
+        .expect("one check character fits")
+}
+
+/// An organisation registers, fills in and submits a complete application in `batch`; staff
+/// accept it and confirm every clause: it is eligible. With `priority`, it claims a priority
+/// basis (a municipal high-skill base) that staff verify. The applicant and the application id.
+pub async fn eligible_application(
+    app: &TestApp,
+    staff: &SignedIn,
+    batch: &str,
+    (uscc, username): (&str, &str),
+    priority: bool,
+) -> (SignedIn, String) {
+    let applicant = app.register_applicant(uscc, username).await;
+    let (status, created) = app.post_json_as(&applicant, "/api/v1/applications", &json!({ "batch_id": batch })).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let mut form = complete_form(app, &applicant, &id).await;
+    if priority {
+        let certificate = upload(app, &applicant, &id, "市级高技能人才培养基地证书.pdf", PDF).await;
+        form["priority_claims"] =
+            json!([{"basis": "municipal_high_skill_base", "description": "2021年认定", "certificate": certificate}]);
+    }
+    let request = app.client.put(app.url(&format!("/api/v1/applications/{id}"))).json(&json!({ "form": form }));
+    let (status, _, body) = app.send_as(&applicant, request).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.post_json_as(staff, &format!("/api/v1/applications/{id}/accept"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, trace) = app.get_json_as(staff, &format!("/api/v1/applications/{id}/eligibility")).await;
+    for item in trace.as_array().expect("items") {
+        let clause = item["clause"].as_str().expect("clause");
+        let (status, body) = app
+            .post_json_as(
+                staff,
+                &format!("/api/v1/applications/{id}/eligibility/{clause}"),
+                &json!({"pass": true, "reason": "经核实"}),
+            )
+            .await;
+        assert_eq!(status, 204, "{clause}: {body}");
+    }
+    let (status, body) =
+        app.post_json_as(staff, &format!("/api/v1/applications/{id}/eligibility/conclude"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("eligible")), "{body}");
+    (applicant, id)
+}

@@ -264,7 +264,7 @@ pub(crate) fn status_label(who: &Authenticated, status: Status) -> &'static str 
     if who.role == Role::Applicant { status.applicant_label() } else { status.staff_label() }
 }
 
-async fn application_out(
+pub(crate) async fn application_out(
     state: &AppState,
     who: &Authenticated,
     a: &ApplicationView,

@@ -4,5 +4,6 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod review;
 pub mod tokens;
 pub mod users;
