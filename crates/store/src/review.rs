@@ -197,16 +197,15 @@ type DrawRow = (String, String, String, String, String, String, String, i64, Str
 
 /// Every draw for an application, the first first.
 pub async fn draws(db: &Db, application: ApplicationId) -> Result<Vec<Draw>> {
-    let rows: Vec<DrawRow> =
-        on_pool!(db, |c| {
-            sqlx::query_as(
+    let rows: Vec<DrawRow> = on_pool!(db, |c| {
+        sqlx::query_as(
         "SELECT id, application_id, seed, candidates, excluded, drawn, reason, wanted, policy_id, drawn_by, drawn_at
          FROM review_draws WHERE application_id = $1 ORDER BY drawn_at, id"
     )
     .bind(application.to_string())
     .fetch_all(c)
     .await
-        })?;
+    })?;
     rows.into_iter()
         .map(|(id, app, seed, candidates, excluded, drawn, reason, wanted, policy_id, by, at)| {
             Ok(Draw {
@@ -585,9 +584,8 @@ pub async fn decide_proposal(
     note: &str,
     at: DateTime<Utc>,
 ) -> Result<bool> {
-    let n =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE proposals SET status = $2, decided_by = $4, decided_at = $5, decision_note = $6, version = version + 1
          WHERE id = $1 AND status = 'pending' AND version = $3"
     )
@@ -600,7 +598,7 @@ pub async fn decide_proposal(
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(n == 1)
 }
 
