@@ -7,6 +7,7 @@ mod audit;
 mod bureau;
 pub(crate) mod forms;
 mod identity;
+mod review;
 mod tokens;
 
 use askama::Template;
@@ -205,6 +206,7 @@ pub(crate) fn routes() -> Vec<Route> {
     ];
     table.extend(applicant::routes());
     table.extend(bureau::routes());
+    table.extend(review::routes());
     table
 }
 

@@ -51,6 +51,10 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/bureau/applications", Action::ReadApplication, t.nav_review),
         ("/bureau/batches", Action::ManageBatches, t.nav_batches),
         ("/admin/policies", Action::ManagePolicies, t.nav_policies),
+        ("/bureau/experts", Action::ManageExperts, t.nav_experts),
+        ("/bureau/review", Action::ReadReview, t.nav_review_console),
+        ("/bureau/proposals", Action::ApproveProposal, t.nav_proposals),
+        ("/expert", Action::ScoreAssignment, t.nav_my_reviews),
     ]
     .into_iter()
     .filter(|(href, action, _)| match decide(Some(role), *action) {
