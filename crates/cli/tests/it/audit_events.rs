@@ -23,20 +23,12 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("calendar.import", "cli.rs: skillbase calendar import"),
     ("application.lapse", "applications.rs: the lapse job"),
     ("application.confirm_ineligible", "bureau_pages.rs / applications.rs"),
+    ("application.not_select", "review.rs: ranking_proposal_and_approval"),
+    ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.
-const LATER: &[&str] = &[
-    "application.start_review",
-    "application.complete_scoring",
-    "application.propose",
-    "application.not_select",
-    "application.approve",
-    "application.send_back",
-    "application.publish_notice",
-    "application.recognise",
-    "application.reject_after_objection",
-];
+const LATER: &[&str] = &["application.publish_notice", "application.recognise", "application.reject_after_objection"];
 
 async fn ok(app: &TestApp, who: &SignedIn, path: &str, body: Value) -> Value {
     let (status, answer) = app.post_json_as(who, path, &body).await;
@@ -142,7 +134,66 @@ async fn scenario(app: &TestApp) {
     assert_eq!(app.send_as(&other, request).await.0, 200);
     ok(app, &other, &format!("/api/v1/applications/{second}/submit"), json!({})).await;
     ok(app, &staff, &format!("/api/v1/applications/{second}/reject"), json!({"reason": "不在本区"})).await;
+
+    // Expert review: five experts in the pool, three drawn; one declares a conflict and is
+    // replaced; one is reminded; a score is reopened; one is withdrawn for a conflict found late.
+    let mut experts = Vec::new();
+    for i in 0..5 {
+        let (session, expert_id) = app.sign_in_user(Role::Expert, &format!("panel-{i}"), "专家").await;
+        let request = app
+            .client
+            .put(app.url(&format!("/api/v1/experts/{expert_id}")))
+            .json(&json!({"name": format!("专家{i}"), "title": "高级工程师", "industries": ["digital"]}));
+        assert_eq!(app.send_as(&staff, request).await.0, 200);
+        experts.push((expert_id, session));
+    }
+    let session =
+        |expert: &Value| -> SignedIn { experts.iter().find(|(id, _)| expert == &json!(id)).expect("ours").1.clone() };
+    let drawn = ok(app, &staff, &format!("/api/v1/applications/{id}/review"), json!({"experts": 3})).await;
+    let drawn = drawn.as_array().expect("assignments").clone();
+    let path = |a: &Value| format!("/api/v1/assignments/{}", a["id"].as_str().expect("id"));
+    let replaced = ok(
+        app,
+        &session(&drawn[0]["expert_id"]),
+        &format!("{}/conflict", path(&drawn[0])),
+        json!({"conflict": true, "reason": "曾在该单位兼职"}),
+    )
+    .await;
+    let replacement = replaced["replacement"].as_str().expect("replacement").to_owned();
+    ok(app, &staff, &format!("{}/remind", path(&drawn[1])), json!({})).await;
+    let (_, assignments) = app.get_json_as(&staff, &format!("/api/v1/assignments?application={id}")).await;
+    let active: Vec<Value> =
+        assignments.as_array().expect("list").iter().filter(|a| a["status"] == "assigned").cloned().collect();
+    let sheet = json!({"items": [
+        {"criterion": "subject", "points": 16, "comment": "好"}, {"criterion": "site", "points": 20, "comment": "好"},
+        {"criterion": "team", "points": 20, "comment": "好"}, {"criterion": "rules", "points": 8, "comment": "好"},
+        {"criterion": "projects", "points": 16, "comment": "好"}]});
+    let score = |a: Value| {
+        let sheet = sheet.clone();
+        let who = session(&a["expert_id"]);
+        async move {
+            ok(app, &who, &format!("{}/conflict", path(&a)), json!({"conflict": false})).await;
+            ok(app, &who, &format!("{}/scores", path(&a)), sheet).await;
+        }
+    };
+    for a in &active {
+        score(a.clone()).await;
+    }
+    let last = active.iter().find(|a| a["id"] == json!(replacement)).expect("the replacement").clone();
+    ok(app, &staff, &format!("{}/reopen", path(&last)), json!({"reason": "请复核"})).await;
+    ok(app, &session(&last["expert_id"]), &format!("{}/scores", path(&last)), sheet.clone()).await;
+    let withdrawn = ok(app, &staff, &format!("{}/withdraw", path(&active[0])), json!({"reason": "发现关联"})).await;
+    let fifth = json!({"id": withdrawn["replacement"], "expert_id": ""});
+    let (_, fifth) = app.get_json_as(&staff, &path(&fifth)).await;
+    score(fifth).await;
     ok(app, &staff, &format!("/api/v1/batches/{batch}/close"), json!({})).await;
+    let leader = app.sign_in_as(Role::Leader).await;
+    let proposal = ok(app, &staff, "/api/v1/proposals", json!({"batch_id": batch})).await;
+    let proposal = proposal["id"].as_str().expect("id").to_owned();
+    ok(app, &leader, &format!("/api/v1/proposals/{proposal}/send-back"), json!({"reason": "请补充"})).await;
+    let proposal = ok(app, &staff, "/api/v1/proposals", json!({"batch_id": batch, "note": "已补充"})).await;
+    let proposal = proposal["id"].as_str().expect("id").to_owned();
+    ok(app, &leader, &format!("/api/v1/proposals/{proposal}/approve"), json!({})).await;
     ok(app, &applicant, "/api/v1/auth/logout", json!({})).await;
 }
 
