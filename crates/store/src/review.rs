@@ -633,9 +633,11 @@ pub async fn insert_user_notification(tx: &mut Tx, n: &UserNotification) -> Resu
     Ok(())
 }
 
+type UserNotificationRow = (String, String, i64, String, String, String, Option<i64>);
+
 /// An account's notifications, newest first.
 pub async fn user_notifications(db: &Db, user: UserId, limit: i64) -> Result<Vec<UserNotification>> {
-    let rows: Vec<(String, String, i64, String, String, String, Option<i64>)> = on_pool!(db, |c| sqlx::query_as(
+    let rows: Vec<UserNotificationRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT id, user_id, at, title, body, link, read_at FROM user_notifications
          WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
     )
