@@ -510,11 +510,59 @@ async fn experts_are_reminded_of_their_deadline(app: TestApp) {
     assert_eq!(mine["overdue"], true);
     let (_, notes) = app.get_json_as(&expert, "/api/v1/me/notifications").await;
     assert_eq!(notes[0]["title"], "评审已逾期", "{notes}");
+
+    // SEC-07: an expert whose role is taken away cannot score on their very next request.
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (status, body) = app
+        .post_json_as(
+            &sysadmin,
+            &format!("/api/v1/users/{}/role", drawn[0]["expert_id"].as_str().expect("id")),
+            &json!({"role": "funding"}),
+        )
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let (status, _) = app
+        .post_json_as(&expert, &format!("/api/v1/assignments/{assignment}/conflict"), &json!({"conflict": false}))
+        .await;
+    assert_eq!(status, 403);
+}
+
+/// The last scores owed arriving at once: scoring completes exactly once (the application's
+/// row lock orders them on PostgreSQL; SQLite's writers are serial).
+async fn simultaneous_last_scores_complete_scoring_once(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let (_, application) = eligible_application(&app, &staff, &batch, (&qingpu_uscc(1), "org-one"), false).await;
+    let mut experts = Vec::new();
+    for i in 0..3 {
+        experts.push(expert(&app, &staff, &format!("rush-{i}"), json!({})).await);
+    }
+    let drawn = start_review(&app, &staff, &application, 3).await;
+    let mut ready = Vec::new();
+    for a in &drawn {
+        let who = experts.iter().find(|(_, id)| a["expert_id"] == json!(id)).expect("ours").0.clone();
+        let path = format!("/api/v1/assignments/{}", a["id"].as_str().expect("id"));
+        let (status, _) = app.post_json_as(&who, &format!("{path}/conflict"), &json!({"conflict": false})).await;
+        assert_eq!(status, 200);
+        ready.push((who, format!("{path}/scores")));
+    }
+    let body = sheet(75);
+    let (a, b, c) = tokio::join!(
+        app.post_json_as(&ready[0].0, &ready[0].1, &body),
+        app.post_json_as(&ready[1].0, &ready[1].1, &body),
+        app.post_json_as(&ready[2].0, &ready[2].1, &body),
+    );
+    assert_eq!((a.0, b.0, c.0), (200, 200, 200), "{a:?} {b:?} {c:?}");
+    assert_eq!(status_of(&app, &staff, &application).await, "scored");
+    let (_, timeline) = app.get_json_as(&staff, &format!("/api/v1/applications/{application}/timeline")).await;
+    let completions = timeline.as_array().expect("events").iter().filter(|e| e["action"] == "complete_scoring").count();
+    assert_eq!(completions, 1);
 }
 
 on_both_engines!(
     tied_experts_are_never_drawn,
     conflicts_replacements_and_blind_scoring,
     ranking_proposal_and_approval,
-    experts_are_reminded_of_their_deadline
+    experts_are_reminded_of_their_deadline,
+    simultaneous_last_scores_complete_scoring_once
 );
