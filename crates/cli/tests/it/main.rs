@@ -22,6 +22,7 @@ mod jobs;
 mod operations;
 mod pages;
 mod review;
+mod review_pages;
 mod samples;
 mod screens;
 mod second_factor;
