@@ -1,0 +1,341 @@
+//! Expert review from the draw to the approved recognition list, in headless Chromium driven
+//! over the DevTools protocol (chromiumoxide), on both engines: one eligible application and
+//! five experts of its industry are set up through the API and the pool's page; staff draw the
+//! five on the application's review page; each expert signs in in the browser, declares no
+//! conflict and scores every criterion; staff read the ranking, close the call and draft the
+//! list on the console; the leader signs in with the authenticator's code and approves it. Each
+//! person has their own browser context (no shared cookie). The outcome is read through the App.
+
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
+use chromiumoxide::cdp::browser_protocol::network::CookieParam;
+use serde::de::DeserializeOwned;
+use skillbase_domain::Clock;
+use skillbase_domain::application::Status;
+use skillbase_domain::ids::{ApplicationId, UserId};
+use skillbase_domain::roles::Role;
+use skillbase_domain::totp::TotpSecret;
+use skillbase_store::users::{self, NewUser};
+use tokio::time::Instant;
+
+use crate::browser::Chromium;
+use crate::helpers::{SignedIn, TestApp};
+use crate::on_both_engines;
+use crate::samples::{eligible_application, open_call, qingpu_uscc};
+use crate::screens::form_body;
+
+const PASSWORD: &str = "Pingshen-2024-base";
+/// How long any one thing may take in the browser.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A JavaScript string literal.
+fn js(text: &str) -> String {
+    serde_json::to_string(text).expect("a string")
+}
+
+/// One person's tab. Every failed check says who, where, and what the page shows.
+struct Tab {
+    page: Page,
+    who: String,
+    base: String,
+}
+
+/// A tab in the browser's own context.
+async fn tab(chromium: &Chromium, who: &str, base: &str) -> Tab {
+    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
+    Tab { page, who: who.to_owned(), base: base.to_owned() }
+}
+
+/// A tab in a new incognito context: it shares no cookie with the tabs opened before it.
+async fn private_tab(chromium: &mut Chromium, who: &str, base: &str) -> Tab {
+    chromium.browser.start_incognito_context().await.expect("incognito context");
+    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
+    Tab { page, who: who.to_owned(), base: base.to_owned() }
+}
+
+impl Tab {
+    async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Option<T> {
+        // Between two documents there is briefly no context to evaluate in.
+        self.page.evaluate(expression).await.ok().and_then(|result| result.into_value::<T>().ok())
+    }
+
+    async fn holds(&self, expression: &str) -> bool {
+        self.eval::<bool>(expression).await.unwrap_or(false)
+    }
+
+    async fn fail(&self, what: &str) -> ! {
+        let url = self.eval::<String>("location.href").await.unwrap_or_default();
+        let text = self.eval::<String>("document.body ? document.body.innerText : ''").await.unwrap_or_default();
+        panic!("{}: {what}\nat {url}, the page says:\n{text}", self.who);
+    }
+
+    async fn check(&self, expression: &str, what: &str) {
+        if !self.holds(expression).await {
+            self.fail(what).await;
+        }
+    }
+
+    async fn wait_until(&self, expression: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.holds(expression).await {
+            if Instant::now() >= deadline {
+                self.fail(&format!("timed out waiting for: {expression}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn sees(&self, text: &str) {
+        self.check(&format!("document.body.innerText.includes({})", js(text)), &format!("the page lacks {text:?}"))
+            .await;
+    }
+
+    async fn text_of(&self, selector: &str) -> String {
+        let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
+        match self.eval::<Option<String>>(&expression).await.flatten() {
+            Some(text) => text,
+            None => self.fail(&format!("nothing matches {selector}")).await,
+        }
+    }
+
+    async fn text_has(&self, selector: &str, expected: &str) {
+        let text = self.text_of(selector).await;
+        if !text.contains(expected) {
+            self.fail(&format!("{selector} reads {text:?}, without {expected:?}")).await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.eval::<String>("location.pathname + location.search").await.unwrap_or_default()
+    }
+
+    async fn loaded(&self) {
+        self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
+    }
+
+    async fn open(&self, path: &str) {
+        self.page.bring_to_front().await.expect("front");
+        self.page.goto(format!("{}{path}", self.base)).await.expect("page loads");
+        self.loaded().await;
+    }
+
+    /// Clicks (with the mouse) what `selector` finds, and waits for the page it leads to.
+    async fn press(&self, selector: &str) {
+        self.check(&format!("!!document.querySelector({})", js(selector)), &format!("nothing to press at {selector}"))
+            .await;
+        self.check("(document.documentElement.dataset.left = 'yes') === 'yes'", "the document is marked").await;
+        let element = self.page.find_element(selector).await.expect("element");
+        element.click().await.expect("click");
+        self.loaded().await;
+    }
+
+    /// Types `text` into the input `selector` finds, as an input method commits it.
+    async fn type_into(&self, selector: &str, text: &str) {
+        let emptied = format!("(e => !!e && (e.value = '', true))(document.querySelector({}))", js(selector));
+        self.check(&emptied, &format!("no input at {selector}")).await;
+        let element = self.page.find_element(selector).await.expect("input");
+        element.click().await.expect("click");
+        self.page.execute(InsertTextParams::new(text)).await.expect("typed");
+        let typed = format!("document.querySelector({}).value === {}", js(selector), js(text));
+        self.check(&typed, &format!("{selector} does not hold {text:?}")).await;
+    }
+
+    /// Ticks a radio button or checkbox by clicking it.
+    async fn tick(&self, selector: &str) {
+        let element = self.page.find_element(selector).await.expect("choice");
+        element.click().await.expect("click");
+        self.check(&format!("document.querySelector({}).checked", js(selector)), &format!("{selector} is not ticked"))
+            .await;
+    }
+
+    /// Signs in on the login page with the password (and the authenticator's code when asked).
+    async fn sign_in(&self, username: &str, next: &str, code: Option<String>) {
+        self.open(&format!("/login?next={next}")).await;
+        self.type_into("#f-username", username).await;
+        self.type_into("#f-password", PASSWORD).await;
+        self.press("form[action^=\"/login\"] button[type=submit]").await;
+        if let Some(code) = code {
+            if !self.path().await.starts_with("/login/totp") {
+                self.fail("the authenticator's code is asked for").await;
+            }
+            self.type_into("#f-code", &code).await;
+            self.press("form[action^=\"/login/totp\"] button[type=submit]").await;
+        }
+        let here = self.path().await;
+        if here != next {
+            self.fail(&format!("signed in, expected to be at {next}, not {here}")).await;
+        }
+    }
+}
+
+/// Puts a signed-in session's cookie (`name=value`) into the tab's context.
+async fn give_session(tab: &Tab, who: &SignedIn) {
+    let (name, value) = who.cookie.split_once('=').expect("name=value");
+    let cookie = CookieParam::builder().name(name).value(value).url(format!("{}/", tab.base)).build().expect("cookie");
+    tab.page.set_cookie(cookie).await.expect("the cookie is set");
+}
+
+/// An account of `role` with a password the test types, as the sysadmin would create it.
+async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
+    let id = UserId::new();
+    let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
+    let mut tx = app.app().db.begin().await.expect("begin");
+    let user = NewUser {
+        id,
+        username,
+        display_name,
+        role: role.as_str(),
+        password_hash: &hash,
+        must_change_password: false,
+        organization_id: None,
+        at: app.app().now(),
+    };
+    users::insert(&mut tx, &user).await.expect("insert");
+    tx.commit().await.expect("commit");
+    id.to_string()
+}
+
+/// Staff give an expert account its profile through the pool's page (reviewing 大数字).
+async fn give_profile(app: &TestApp, staff: &SignedIn, user: &str, name: &str, employer_uscc: &str) {
+    let body = form_body(&[
+        ("csrf_token", &staff.csrf),
+        ("version", ""),
+        ("name", name),
+        ("title", "高级工程师"),
+        ("employer_name", "青浦区某研究院"),
+        ("employer_uscc", employer_uscc),
+        ("industries", "digital"),
+        ("active", "on"),
+    ]);
+    let response = app
+        .client
+        .post(app.url(&format!("/bureau/experts/{user}")))
+        .header("cookie", &staff.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap_or_default());
+}
+
+/// What each expert gives each criterion (subject, site, team, rules, projects).
+const SHEETS: [[&str; 5]; 5] = [
+    ["18", "22", "22", "8", "16"],
+    ["16", "20", "20", "8", "16"],
+    ["18", "21", "20", "9", "17"],
+    ["15", "18", "19", "7", "15"],
+    ["19", "23", "23", "9", "18"],
+];
+
+on_both_engines!(a_review_from_the_draw_to_the_approved_list_in_the_browser);
+
+async fn a_review_from_the_draw_to_the_approved_list_in_the_browser(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let uscc = qingpu_uscc(7);
+    let (_, application) = eligible_application(&app, &staff, &batch, (&uscc, "qingpu-seven"), false).await;
+    let organization = "申报单位qingpu-seven";
+    let mut experts = Vec::new();
+    for i in 1..=5 {
+        let username = format!("pingshen-{i}");
+        let name = format!("评审专家{i}");
+        let id = account(&app, Role::Expert, &username, &name).await;
+        give_profile(&app, &staff, &id, &name, &qingpu_uscc(300 + i)).await;
+        experts.push(username);
+    }
+    // The leader binds an authenticator (through the API) before signing in in the browser.
+    account(&app, Role::Leader, "fenguan", "分管领导").await;
+    let leader_api = app.login("fenguan", PASSWORD, None).await.expect("the leader signs in");
+    let secret: TotpSecret = app.bind_totp(&leader_api).await;
+
+    let Some(mut chromium) = Chromium::launch(&["window-size=1280,1024"], WAIT).await else {
+        return;
+    };
+
+    // 1. Staff draw five experts on the application's review page.
+    let bureau = tab(&chromium, "staff", &app.base).await;
+    give_session(&bureau, &staff).await;
+    let review = format!("/bureau/applications/{application}/review");
+    bureau.open(&review).await;
+    bureau.text_has("#application-status", "资格审查通过").await;
+    bureau.check("document.querySelector('#f-experts').value === '5'", "five experts by default").await;
+    bureau.check("document.querySelector('#f-days').value === '5'", "five working days by default").await;
+    bureau.press("#start button[type=submit]").await;
+    bureau.sees("已抽取评审专家").await;
+    bureau.text_has("#application-status", "专家评审中").await;
+    bureau.check("document.querySelectorAll('article[id^=assignment-]').length === 5", "five experts drawn").await;
+    bureau.text_has("#draws", "随机种子").await;
+
+    // 2. Each expert signs in, finds the task, declares no conflict, reads and scores.
+    for (i, username) in experts.iter().enumerate() {
+        let who = format!("expert {}", i + 1);
+        let me = private_tab(&mut chromium, &who, &app.base).await;
+        me.sign_in(username, "/expert", None).await;
+        me.sees("新的评审任务").await;
+        me.press("#my-assignments a").await;
+        me.text_has("#assignment-status", "待声明回避").await;
+        me.text_has("#organization", organization).await;
+        me.check(
+            "!document.querySelector('#materials') && !document.querySelector('a[href*=\"/attachments/\"]')",
+            "nothing of the application before the declaration",
+        )
+        .await;
+        me.tick("#f-conflict-no").await;
+        me.press("#declare button[type=submit]").await;
+        me.sees("已声明无利益冲突").await;
+        me.text_has("#materials", "数控实训中心").await;
+        me.check("document.querySelectorAll('#files a[download]').length > 0", "the files can be downloaded").await;
+        for (k, points) in SHEETS[i].iter().enumerate() {
+            me.type_into(&format!("#score-{k}-points"), points).await;
+            me.type_into(&format!("#score-{k}-comment"), "材料齐全，符合评分标准").await;
+        }
+        me.press("#scoring button[type=submit]").await;
+        me.sees("评分已提交").await;
+        let total: u32 = SHEETS[i].iter().map(|p| p.parse::<u32>().expect("points")).sum();
+        me.text_has("#my-total", &total.to_string()).await;
+        me.page.close().await.expect("tab closes");
+    }
+
+    // 3. Staff read the ranking, close the call and draft the recognition list.
+    let console = format!("/bureau/review?batch={batch}");
+    bureau.open(&console).await;
+    bureau.text_has(&format!("#progress-{application}"), "评分完成").await;
+    bureau.text_has(&format!("#rank-{application}"), "拟认定").await;
+    bureau.text_has(&format!("#rank-{application}"), "83.67").await;
+    bureau.open("/bureau/batches").await;
+    bureau.press(&format!("form[action=\"/bureau/batches/{batch}/close\"] button[type=submit]")).await;
+    bureau.sees("申报批次已截止").await;
+    bureau.open(&console).await;
+    bureau.type_into("#f-note", "按评审排名拟定").await;
+    bureau.press("#draft button[type=submit]").await;
+    bureau.sees("已拟定认定名单，待分管领导审批").await;
+    bureau.check("!document.querySelector('#approve')", "staff cannot approve").await;
+
+    // 4. The leader signs in with the authenticator's code and approves the list.
+    let leader = private_tab(&mut chromium, "leader", &app.base).await;
+    app.clock.advance(chrono::TimeDelta::seconds(30));
+    let code = secret.code_at(app.clock.now().timestamp());
+    leader.sign_in("fenguan", "/bureau/proposals", Some(code)).await;
+    leader
+        .check("!!document.querySelector('li.nav-console a[href=\"/bureau/proposals\"]')", "认定名单审批 is offered")
+        .await;
+    leader.press("#proposals tbody a").await;
+    leader.text_has("#proposal-status", "待领导审批").await;
+    leader.text_has(&format!("#line-{application}"), "拟认定").await;
+    leader.type_into("#f-approve-note", "同意").await;
+    leader.press("#approve button[type=submit]").await;
+    leader.sees("认定名单已审批通过").await;
+    leader.text_has("#proposal-status", "已审批").await;
+    chromium.close().await;
+
+    // The application is approved, as the App reads it.
+    let token = staff.cookie.split_once('=').expect("name=value").1;
+    let who = app.app().authenticate(token).await.expect("session").expect("signed in");
+    let id: ApplicationId = application.parse().expect("id");
+    let stored = app.app().application(&who, id).await.expect("the application");
+    assert_eq!(stored.status, Status::Approved);
+    assert_eq!(stored.status.as_str(), "approved");
+}
