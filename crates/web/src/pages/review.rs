@@ -606,11 +606,7 @@ async fn save_expert(
     place_errors(&mut form.inputs, &mut errors);
     form.industries_error = errors.take_under("industries");
     form.rows_error = errors.take("declared_ties");
-    let mut general = errors.rest();
-    if let Some(i) = general.iter().position(|e| e.contains("不是评审专家")) {
-        general[i] = "该账户不是评审专家账户，请在下拉列表中选择专家账户。".to_owned();
-    }
-    experts_page(&state, page, Some(user), Some(form), (None, general, status)).await
+    experts_page(&state, page, Some(user), Some(form), (None, errors.rest(), status)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1179,13 +1175,16 @@ async fn start_review(
             local.fields.into_iter().map(|(f, m)| FieldError::new(f, "not_a_number", m)).collect(),
         )),
     };
-    let minimum = match state.app.application(&who, id).await {
-        Ok(a) => state.app.policy_for(&a.row).await.map(|p| p.min_experts()).unwrap_or(3),
-        Err(error) => return error_page(page, error),
-    };
     match outcome {
         Ok(()) => review_done(id, "drawn", "#assignments"),
         Err(error) => {
+            let minimum = match state.app.application(&who, id).await {
+                Ok(a) => match state.app.policy_for(&a.row).await {
+                    Ok(policy) => policy.min_experts(),
+                    Err(error) => return error_page(page, error),
+                },
+                Err(error) => return error_page(page, error),
+            };
             review_refused(&state, page, &who, id, error, |errors| {
                 let mut inputs = start_inputs(&experts, &days, minimum);
                 place_errors(&mut inputs, errors);
