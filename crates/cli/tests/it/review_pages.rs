@@ -4,7 +4,8 @@
 //! declares, scores (a criterion over its maximum is refused beside it, nothing saved); another
 //! expert gets 404 for an assignment not theirs; staff see the ranking and draft the
 //! recognition list once the call is closed; a leader approves it on the page, staff see no
-//! buttons there — plain form posts with the session cookie and the CSRF field, on both engines.
+//! buttons there, and the drafter (made a leader since) is refused as its drafter (403) — plain
+//! form posts with the session cookie and the CSRF field, on both engines.
 
 use serde_json::json;
 use skillbase_domain::roles::Role;
@@ -248,7 +249,7 @@ async fn staff_keep_the_expert_pool(app: TestApp) {
 
 /// The whole review on the pages: draw, declare, score, rank, draft, approve.
 async fn a_review_from_the_draw_to_the_approved_list(app: TestApp) {
-    let staff = app.sign_in_as(Role::Staff).await;
+    let (staff, staff_id) = app.sign_in_user(Role::Staff, "test-staff", "经办人").await;
     let leader = app.sign_in_as(Role::Leader).await;
     let batch = open_call(&app, &staff).await;
     let applicant_uscc = qingpu_uscc(1);
@@ -428,6 +429,18 @@ async fn a_review_from_the_draw_to_the_approved_list(app: TestApp) {
     assert_eq!(text_of(&refused.html, "proposal-status"), "待领导审批");
     // Staff may not approve, whatever they post.
     assert_eq!(post(&app, &format!("{path}/approve"), &staff, &[("note", "")]).await.status, 403);
+    // The drafter, made a leader since, is refused on the page: nobody approves their own list.
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (status, body) =
+        app.post_json_as(&sysadmin, &format!("/api/v1/users/{staff_id}/role"), &json!({"role": "leader"})).await;
+    assert_eq!(status, 204, "{body}");
+    let page = get(&app, &path, &staff).await;
+    assert!(page.html.contains(&format!(r#"action="{path}/approve""#)), "a leader now: {}", page.html);
+    let own = post(&app, &format!("{path}/approve"), &staff, &[("note", "同意")]).await;
+    assert_eq!(own.status, 403, "{}", own.html);
+    assert!(text_of(&own.html, "proposal-error").contains("不得审批本人提出的事项"), "{}", own.html);
+    assert_eq!(text_of(&own.html, "proposal-status"), "待领导审批");
+    assert!(own.html.contains(r#"value="同意""#) || own.html.contains("同意</textarea>"), "the note is kept");
     let approved = post(&app, &format!("{path}/approve"), &leader, &[("note", "同意")]).await;
     assert_redirect(&approved, &format!("{path}?done=approved"));
     let page = get(&app, &approved.location, &leader).await;
