@@ -78,6 +78,13 @@ const FIXED: &[Event] = &[
     business("proposal.draft", "拟定认定名单"),
     business("proposal.approve", "领导审批通过认定名单"),
     business("proposal.send_back", "领导退回认定名单"),
+    business("notice.publish", "发布公示"),
+    business("notice.close", "公示期满结束公示"),
+    business("notice.conclude", "公示办结并决定认定"),
+    business("objection.file", "收到公示异议"),
+    business("objection.investigate", "受理异议并调查核实"),
+    business("objection.resolve", "异议办结（成立或不成立）"),
+    business("base.recognise", "认定基地并签发牌匾"),
 ];
 
 /// The whole catalogue: the fixed events and one `application.<action>` per transition of the

@@ -90,6 +90,7 @@ impl Runner {
             .handle(crate::applications::LAPSE_JOB, crate::applications::lapse_handler())
             .handle(crate::anchors::ANCHOR_JOB, crate::anchors::anchor_handler())
             .handle(crate::review::REMIND_JOB, crate::review::remind_handler())
+            .handle(crate::notices::CLOSE_JOB, crate::notices::close_handler())
     }
 
     pub fn owner(&self) -> &str {

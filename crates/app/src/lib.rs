@@ -22,6 +22,7 @@ pub mod events;
 pub mod files;
 pub mod invitations;
 pub mod jobs;
+pub mod notices;
 pub mod review;
 pub mod tokens;
 

@@ -79,18 +79,28 @@ impl BureauKey {
 
     /// The signature (r ‖ s), hexadecimal.
     pub fn sign(&self, statement: &AnchorStatement) -> String {
-        let signature: Signature = self.signing.sign(statement.message().as_bytes());
+        self.sign_text(&statement.message())
+    }
+
+    /// The signature (r ‖ s) of any fixed text (a plaque's statement), hexadecimal.
+    pub fn sign_text(&self, message: &str) -> String {
+        let signature: Signature = self.signing.sign(message.as_bytes());
         hex(&signature.to_bytes())
     }
 }
 
 /// Checks a signature with a published public key.
 pub fn verify(public_key_hex: &str, statement: &AnchorStatement, signature_hex: &str) -> Result<(), AnchorError> {
+    verify_text(public_key_hex, &statement.message(), signature_hex)
+}
+
+/// Checks the signature of a fixed text with a published public key.
+pub fn verify_text(public_key_hex: &str, message: &str, signature_hex: &str) -> Result<(), AnchorError> {
     let public = unhex(public_key_hex).ok_or(AnchorError::BadKey)?;
     let key = VerifyingKey::from_sec1_bytes(DIST_ID, &public).map_err(|_| AnchorError::BadKey)?;
     let bytes = unhex(signature_hex).ok_or(AnchorError::BadSignature)?;
     let signature = Signature::try_from(bytes.as_slice()).map_err(|_| AnchorError::BadSignature)?;
-    key.verify(statement.message().as_bytes(), &signature).map_err(|_| AnchorError::Mismatch)
+    key.verify(message.as_bytes(), &signature).map_err(|_| AnchorError::Mismatch)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -373,7 +373,9 @@ pub fn transition(from: Status, action: Action, actor: Actor) -> Result<Status, 
         Action::SendBack => (LEADER, (from == S::Proposed).then_some(S::Scored)),
         Action::PublishNotice => (STAFF, (from == S::Approved).then_some(S::InNotice)),
         Action::Recognise => (LEADER, (from == S::InNotice).then_some(S::Recognised)),
-        Action::RejectAfterObjection => (STAFF, (from == S::InNotice).then_some(S::RejectedAfterObjection)),
+        // The leader's recognition decision after the notice rejects what a sustained
+        // objection removed.
+        Action::RejectAfterObjection => (LEADER, (from == S::InNotice).then_some(S::RejectedAfterObjection)),
     };
     if !who.contains(&actor) {
         return Err(TransitionError::NotYourRole { action });

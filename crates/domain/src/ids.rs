@@ -81,6 +81,12 @@ typed_id! {
     DrawId;
     /// A recognition list staff propose for a call (拟认定名单), for the leader to approve.
     ProposalId;
+    /// A public notice (公示).
+    NoticeId;
+    /// An objection filed against a notice's entry (异议).
+    ObjectionId;
+    /// A recognised training base (认定基地).
+    BaseId;
 }
 
 #[cfg(test)]

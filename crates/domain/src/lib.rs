@@ -17,6 +17,7 @@ pub mod fields;
 pub mod ids;
 pub mod money;
 pub mod names;
+pub mod notice;
 pub mod occupation;
 pub mod password;
 pub mod policy;

@@ -42,6 +42,7 @@ mod connect;
 mod error;
 pub mod identity;
 pub mod jobs;
+pub mod notices;
 pub mod review;
 pub mod tokens;
 pub mod users;
