@@ -29,6 +29,8 @@ use crate::applications::{Change, bounded_text, stale, transition_error, view};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
+pub use skillbase_store::notices::BaseFilter;
+
 /// The job that closes a notice when its last second has passed.
 pub const CLOSE_JOB: &str = "notice.close";
 /// Who issues the plaque.

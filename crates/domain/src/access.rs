@@ -63,10 +63,23 @@ pub enum Action {
     ScoreAssignment,
     /// Approve or send back a proposed recognition list (leaders; never the drafter).
     ApproveProposal,
+    /// Publish the notice of an approved list, and close it once it has ended (staff).
+    PublishNotice,
+    /// Read notices with their objections (staff and leaders).
+    ReadNotices,
+    /// Investigate and resolve objections (staff).
+    HandleObjections,
+    /// Conclude a closed notice: recognise the bases, reject those a sustained objection
+    /// removed (leaders).
+    ConcludeNotice,
+    /// File an objection during a notice, or look up its outcome (anyone, no account).
+    FileObjection,
+    /// Read a recognised base and print its plaque: the bureau, and the base's own organisation.
+    ReadBase,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 31] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -92,6 +105,12 @@ impl Action {
         Action::ReadAssignments,
         Action::ScoreAssignment,
         Action::ApproveProposal,
+        Action::PublishNotice,
+        Action::ReadNotices,
+        Action::HandleObjections,
+        Action::ConcludeNotice,
+        Action::FileObjection,
+        Action::ReadBase,
     ];
 }
 
@@ -123,7 +142,11 @@ pub enum Rule {
 /// The policy table.
 pub fn rule(action: Action) -> Rule {
     match action {
-        Action::ReadPublic | Action::RegisterOrganization | Action::SignIn | Action::AcceptInvitation => Rule::Public,
+        Action::ReadPublic
+        | Action::RegisterOrganization
+        | Action::SignIn
+        | Action::AcceptInvitation
+        | Action::FileObjection => Rule::Public,
         Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
@@ -149,7 +172,15 @@ pub fn rule(action: Action) -> Rule {
             Rule::Roles(&[(Role::Expert, Scope::Assigned), (Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }
         Action::ScoreAssignment => Rule::Roles(&[(Role::Expert, Scope::Assigned)]),
-        Action::ApproveProposal => Rule::Roles(&[(Role::Leader, Scope::All)]),
+        Action::ApproveProposal | Action::ConcludeNotice => Rule::Roles(&[(Role::Leader, Scope::All)]),
+        Action::PublishNotice | Action::HandleObjections => Rule::Roles(&[(Role::Staff, Scope::All)]),
+        Action::ReadNotices => Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)]),
+        Action::ReadBase => Rule::Roles(&[
+            (Role::Applicant, Scope::OwnOrganization),
+            (Role::Staff, Scope::All),
+            (Role::Leader, Scope::All),
+            (Role::Funding, Scope::All),
+        ]),
         Action::ReadOrganization => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),
