@@ -20,6 +20,7 @@ mod consoles;
 mod garbage;
 mod gateway;
 mod jobs;
+mod notices;
 mod operations;
 mod pages;
 mod review;

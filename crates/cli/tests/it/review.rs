@@ -18,7 +18,7 @@ use crate::samples::{OTHER_USCC, codes, eligible_application, open_call, qingpu_
 const RUBRIC: [(&str, u32); 5] = [("subject", 20), ("site", 25), ("team", 25), ("rules", 10), ("projects", 20)];
 
 /// A score sheet adding up to `total`, every criterion within its points and with a comment.
-fn sheet(total: u32) -> Value {
+pub(crate) fn sheet(total: u32) -> Value {
     let mut left = total;
     let items: Vec<Value> = RUBRIC
         .iter()
@@ -32,7 +32,7 @@ fn sheet(total: u32) -> Value {
 }
 
 /// An expert account with a profile in `industries`.
-async fn expert(app: &TestApp, staff: &SignedIn, username: &str, profile: Value) -> (SignedIn, String) {
+pub(crate) async fn expert(app: &TestApp, staff: &SignedIn, username: &str, profile: Value) -> (SignedIn, String) {
     let (session, id) = app.sign_in_user(Role::Expert, username, username).await;
     let mut body =
         json!({"name": username, "title": "高级工程师", "employer_name": "其他单位", "industries": ["digital"]});
@@ -45,7 +45,7 @@ async fn expert(app: &TestApp, staff: &SignedIn, username: &str, profile: Value)
     (session, id)
 }
 
-async fn start_review(app: &TestApp, staff: &SignedIn, application: &str, experts: u32) -> Vec<Value> {
+pub(crate) async fn start_review(app: &TestApp, staff: &SignedIn, application: &str, experts: u32) -> Vec<Value> {
     let (status, body) = app
         .post_json_as(staff, &format!("/api/v1/applications/{application}/review"), &json!({"experts": experts}))
         .await;
@@ -59,7 +59,7 @@ fn ids(list: &[Value], key: &str) -> Vec<String> {
     out
 }
 
-async fn status_of(app: &TestApp, who: &SignedIn, application: &str) -> String {
+pub(crate) async fn status_of(app: &TestApp, who: &SignedIn, application: &str) -> String {
     let (status, body) = app.get_json_as(who, &format!("/api/v1/applications/{application}")).await;
     assert_eq!(status, 200, "{body}");
     body["status"].as_str().expect("status").to_owned()
@@ -363,7 +363,13 @@ async fn conflicts_replacements_and_blind_scoring(app: TestApp) {
 }
 
 /// Three experts score an application with `total` each.
-async fn score_all(app: &TestApp, staff: &SignedIn, experts: &[(SignedIn, String)], application: &str, total: u32) {
+pub(crate) async fn score_all(
+    app: &TestApp,
+    staff: &SignedIn,
+    experts: &[(SignedIn, String)],
+    application: &str,
+    total: u32,
+) {
     let drawn = start_review(app, staff, application, 3).await;
     for a in &drawn {
         let who = &experts.iter().find(|(_, id)| a["expert_id"] == json!(id)).expect("ours").0;
