@@ -25,10 +25,11 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("application.confirm_ineligible", "bureau_pages.rs / applications.rs"),
     ("application.not_select", "review.rs: ranking_proposal_and_approval"),
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
+    ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.
-const LATER: &[&str] = &["application.publish_notice", "application.recognise", "application.reject_after_objection"];
+const LATER: &[&str] = &[];
 
 async fn ok(app: &TestApp, who: &SignedIn, path: &str, body: Value) -> Value {
     let (status, answer) = app.post_json_as(who, path, &body).await;
@@ -194,7 +195,37 @@ async fn scenario(app: &TestApp) {
     let proposal = ok(app, &staff, "/api/v1/proposals", json!({"batch_id": batch, "note": "已补充"})).await;
     let proposal = proposal["id"].as_str().expect("id").to_owned();
     ok(app, &leader, &format!("/api/v1/proposals/{proposal}/approve"), json!({})).await;
+
+    // Public notice from today; an objection is filed, investigated and dismissed.
+    let notice = ok(app, &staff, "/api/v1/notices", json!({"proposal_id": proposal, "publish_on": "2024-09-27"})).await;
+    let notice = notice["id"].as_str().expect("id").to_owned();
+    let filed = app
+        .client
+        .post(app.url(&format!("/api/v1/public/notices/{notice}/objections")))
+        .json(&json!({"name": "李明", "contact": "13800138000", "concerning": id, "facts": "实训场地与申报材料不符，请核查。"}))
+        .send()
+        .await
+        .expect("objection");
+    assert_eq!(filed.status(), 201);
+    let (_, objections) = app.get_json_as(&staff, &format!("/api/v1/notices/{notice}/objections")).await;
+    let objection = objections[0]["id"].as_str().expect("id").to_owned();
+    ok(app, &staff, &format!("/api/v1/objections/{objection}/investigate"), json!({})).await;
+    ok(
+        app,
+        &staff,
+        &format!("/api/v1/objections/{objection}/resolve"),
+        json!({"sustained": false, "findings": "经核查不属实"}),
+    )
+    .await;
     ok(app, &applicant, "/api/v1/auth/logout", json!({})).await;
+
+    // The notice ends (09-27, 09-29 调休, 09-30, 10-08, 10-09); staff close it, the leader
+    // recognises the base.
+    app.clock.set(crate::helpers::at("2024-10-10T00:00:01+08:00"));
+    let staff = app.sign_in_user(Role::Staff, "staff-later", "经办人").await.0;
+    let leader = app.sign_in_user(Role::Leader, "leader-later", "领导").await.0;
+    ok(app, &staff, &format!("/api/v1/notices/{notice}/close"), json!({})).await;
+    ok(app, &leader, &format!("/api/v1/notices/{notice}/conclude"), json!({})).await;
 }
 
 async fn the_event_catalogue_is_covered(app: TestApp) {
