@@ -235,7 +235,7 @@ pub fn check_objection(input: &ObjectionInput, entries: &[String]) -> Result<Obj
     let mut errors = Vec::new();
     let name = input.name.trim();
     let name_chars = name.chars().count();
-    if name_chars < 2 || name_chars > 30 || name.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
+    if !(2..=30).contains(&name_chars) || name.chars().any(|c| c.is_ascii_digit() || c.is_control()) {
         errors.push(FieldError::new("name", "real_name_required", "请填写真实姓名（2 至 30 个字）"));
     }
     let contact = Contact::parse(&input.contact);
