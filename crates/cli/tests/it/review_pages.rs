@@ -166,7 +166,11 @@ async fn post_sheet(app: &TestApp, path: &str, who: &SignedIn, points: [&'static
     post(app, path, who, &pairs).await
 }
 
-on_both_engines!(staff_keep_the_expert_pool, a_review_from_the_draw_to_the_approved_list);
+on_both_engines!(
+    staff_keep_the_expert_pool,
+    a_review_from_the_draw_to_the_approved_list,
+    staff_reopen_withdraw_and_remind_on_the_pages
+);
 
 /// The pool: a bad USCC beside its field with nothing saved, then a good profile; leaders do
 /// not keep the pool.
@@ -449,4 +453,91 @@ async fn a_review_from_the_draw_to_the_approved_list(app: TestApp) {
 
     let (status, stored) = app.get_json_as(&staff, &format!("/api/v1/applications/{application}")).await;
     assert_eq!((status, &stored["status"]), (200, &json!("approved")), "{stored}");
+}
+
+/// Staff reopen a score (the reason required), withdraw an expert for a conflict (a replacement
+/// is drawn, the draw recorded), and remind an overdue expert from the console.
+async fn staff_reopen_withdraw_and_remind_on_the_pages(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let (_, application) = eligible_application(&app, &staff, &batch, (&qingpu_uscc(2), "qingpu-two"), false).await;
+    let mut experts = Vec::new();
+    for i in 1..=4 {
+        let (who, user) = app.sign_in_user(Role::Expert, &format!("expert-{i}"), &format!("专家{i}")).await;
+        give_profile(&app, &staff, &user, &format!("专家{i}"), &qingpu_uscc(110 + i)).await;
+        experts.push(who);
+    }
+    let review = format!("/bureau/applications/{application}/review");
+    let drawn = post(&app, &review, &staff, &[("experts", "3"), ("days", "5")]).await;
+    assert_redirect(&drawn, &review);
+    // Who was drawn: three of the four have a task.
+    let mut drawn = Vec::new();
+    for (i, expert) in experts.iter().enumerate() {
+        if let Some(task) = ids_after(&get(&app, "/expert", expert).await.html, "/expert/assignments/").first() {
+            drawn.push((i, task.clone()));
+        }
+    }
+    assert_eq!(drawn.len(), 3, "{drawn:?}");
+    let (first, first_task) = drawn[0].clone();
+    let (_, second_task) = drawn[1].clone();
+
+    // One scores; staff reopen it (a reason first), the expert sees why, the sheet kept.
+    let task = format!("/expert/assignments/{first_task}");
+    let declared = post(&app, &format!("{task}/declare"), &experts[first], &[("conflict", "no")]).await;
+    assert_redirect(&declared, &task);
+    let scored = post_sheet(&app, &format!("{task}/score"), &experts[first], ["18", "22", "22", "8", "16"]).await;
+    assert_redirect(&scored, &task);
+    let page = get(&app, &review, &staff).await;
+    let block = text_of(&page.html, &format!("assignment-{first_task}"));
+    assert!(block.contains("已评分") && block.contains("总分：86") && block.contains("site 符合要求"), "{block}");
+    let reopen = format!("/bureau/assignments/{first_task}/reopen");
+    let refused = post(&app, &reopen, &staff, &[("reason", "")]).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(!text_of(&refused.html, &format!("reopen-{first_task}-error")).is_empty(), "{}", refused.html);
+    let reopened = post(&app, &reopen, &staff, &[("reason", "场地设备一项的意见过于简略")]).await;
+    assert_redirect(&reopened, &format!("{review}?done=reopened"));
+    let page = get(&app, &task, &experts[first]).await;
+    assert_eq!(text_of(&page.html, "assignment-status"), "评分中");
+    assert!(page.html.contains("场地设备一项的意见过于简略"), "{}", page.html);
+    assert!(
+        page.html.contains(
+            r#"name="items[1].points" type="number" min="0" max="25" step="1" inputmode="numeric" required value="22""#
+        ),
+        "{}",
+        page.html
+    );
+
+    // Another is withdrawn for a conflict (a reason first): the fourth expert replaces them.
+    let withdraw = format!("/bureau/assignments/{second_task}/withdraw");
+    let refused = post(&app, &withdraw, &staff, &[("reason", " ")]).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(!text_of(&refused.html, &format!("withdraw-{second_task}-error")).is_empty(), "{}", refused.html);
+    let withdrawn = post(&app, &withdraw, &staff, &[("reason", "发现其近期为申报单位提供咨询服务")]).await;
+    assert_redirect(&withdrawn, &format!("{review}?done=withdrawn"));
+    let page = get(&app, &review, &staff).await;
+    let block = text_of(&page.html, &format!("assignment-{second_task}"));
+    assert!(block.contains("已回避") && block.contains("发现其近期为申报单位提供咨询服务"), "{block}");
+    assert_eq!(page.html.matches(r#"<article class="action-block" id="assignment-"#).count(), 4, "{}", page.html);
+    let draws = text_of(&page.html, "draws");
+    assert!(draws.contains("首次抽取") && draws.contains("补抽"), "{draws}");
+    let spare = (0..4).find(|i| !drawn.iter().any(|(d, _)| d == i)).expect("the one not drawn first");
+    assert!(get(&app, "/expert", &experts[spare]).await.html.contains("新的评审任务"), "the replacement is told");
+
+    // Past the deadline (2024-10-10): the console lists who is overdue; staff remind from there.
+    app.clock.set(crate::helpers::at("2024-10-11T10:00:00+08:00"));
+    let (later, _) = app.sign_in_user(Role::Staff, "staff-later", "经办人乙").await;
+    let console = get(&app, &format!("/bureau/review?batch={batch}"), &later).await;
+    assert_eq!(console.status, 200, "{}", console.html);
+    let overdue = text_of(&console.html, "overdue");
+    assert!(overdue.contains("2024-10-10 24 时") && overdue.contains("未催办"), "{overdue}");
+    let third_task = drawn[2].1.clone();
+    assert!(console.html.contains(&format!(r#"id="overdue-{third_task}""#)), "{}", console.html);
+    let progress = text_of(&console.html, &format!("progress-{application}"));
+    assert!(progress.contains("专家评审中"), "{progress}");
+    let reminded =
+        post(&app, &format!("/bureau/assignments/{third_task}/remind"), &later, &[("from", "console")]).await;
+    assert_redirect(&reminded, &format!("/bureau/review?batch={batch}&done=reminded"));
+    let console = get(&app, &reminded.location, &later).await;
+    assert!(console.html.contains("已催办，专家已收到通知"), "{}", console.html);
+    assert!(!text_of(&console.html, &format!("overdue-{third_task}")).contains("未催办"), "{}", console.html);
 }
