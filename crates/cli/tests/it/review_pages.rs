@@ -521,7 +521,32 @@ async fn staff_reopen_withdraw_and_remind_on_the_pages(app: TestApp) {
     let draws = text_of(&page.html, "draws");
     assert!(draws.contains("首次抽取") && draws.contains("补抽"), "{draws}");
     let spare = (0..4).find(|i| !drawn.iter().any(|(d, _)| d == i)).expect("the one not drawn first");
-    assert!(get(&app, "/expert", &experts[spare]).await.html.contains("新的评审任务"), "the replacement is told");
+    let home = get(&app, "/expert", &experts[spare]).await;
+    assert!(home.html.contains("新的评审任务"), "the replacement is told: {}", home.html);
+    // The replacement declares a conflict (with its reason) and steps aside; nobody is left.
+    let replacement = ids_after(&home.html, "/expert/assignments/")[0].clone();
+    let task = format!("/expert/assignments/{replacement}");
+    let stepped = post(
+        &app,
+        &format!("{task}/declare"),
+        &experts[spare],
+        &[("conflict", "yes"), ("reason", "系申报单位股东的亲属")],
+    )
+    .await;
+    assert_redirect(&stepped, "/expert?done=declined");
+    assert!(get(&app, &stepped.location, &experts[spare]).await.html.contains("已声明存在利益冲突并回避"));
+    let page = get(&app, &task, &experts[spare]).await;
+    assert!(page.html.contains(r#"id="declined""#) && !page.html.contains("数控实训中心"), "{}", page.html);
+    let page = get(&app, &review, &staff).await;
+    assert!(
+        text_of(&page.html, &format!("assignment-{replacement}")).contains("系申报单位股东的亲属"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains(r#"action="/bureau/applications/"#) && page.html.contains("补抽一名专家"),
+        "staff may draw more"
+    );
 
     // Past the deadline (2024-10-10): the console lists who is overdue; staff remind from there.
     app.clock.set(crate::helpers::at("2024-10-11T10:00:00+08:00"));
