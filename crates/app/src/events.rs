@@ -85,6 +85,18 @@ const FIXED: &[Event] = &[
     business("objection.investigate", "受理异议并调查核实"),
     business("objection.resolve", "异议办结（成立或不成立）"),
     business("base.recognise", "认定基地并签发牌匾"),
+    business("funding.draft", "拟定资助资金申请"),
+    business("funding.endorse", "领导审核同意资金申请并报协调小组"),
+    business("funding.return", "领导退回资金申请"),
+    business("funding.approve", "协调小组批准资金申请"),
+    business("funding.reject", "协调小组不予批准资金申请"),
+    business("ledger.grant", "核定基地资助"),
+    business("ledger.disburse", "登记资助资金拨付"),
+    business("ledger.expense", "基地登记支出"),
+    business("ledger.reverse", "冲销支出"),
+    business("expense.approve", "支出审核通过"),
+    business("expense.query", "对支出提出问题"),
+    business("expense.answer", "基地说明支出"),
 ];
 
 /// The whole catalogue: the fixed events and one `application.<action>` per transition of the

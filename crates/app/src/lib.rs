@@ -24,6 +24,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod notices;
 pub mod review;
+pub mod subsidy;
 pub mod tokens;
 
 pub use error::{AppError, FieldError};

@@ -515,7 +515,15 @@ impl App {
             });
         }
         let (policy_id, _) = self.judging_policy(&current.row).await?;
-        let due = self.review_due(days.unwrap_or(DEFAULT_REVIEW_DAYS)).await?;
+        let days = days.unwrap_or(DEFAULT_REVIEW_DAYS);
+        if !(1..=30).contains(&days) {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "days",
+                "days_out_of_range",
+                "评审期限应为 1 至 30 个工作日",
+            )]));
+        }
+        let due = self.review_due(days).await?;
         let mut tx = self.db.begin().await?;
         let drawn = self
             .draw_experts(&mut tx, &current, (1, 1), ("replacement", Some(who)), (&due.0, due.1), (&policy_id, meta))

@@ -87,6 +87,12 @@ typed_id! {
     ObjectionId;
     /// A recognised training base (认定基地).
     BaseId;
+    /// A funding request to the coordination group (资金申请).
+    FundingRequestId;
+    /// A payment of subsidy to a base (拨付).
+    DisbursementId;
+    /// An expense recorded by a base (支出).
+    ExpenseId;
 }
 
 #[cfg(test)]

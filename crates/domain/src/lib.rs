@@ -26,6 +26,7 @@ pub mod review;
 pub mod roles;
 pub mod seal;
 pub mod security;
+pub mod subsidy;
 pub mod totp;
 pub mod uscc;
 

@@ -44,6 +44,7 @@ pub mod identity;
 pub mod jobs;
 pub mod notices;
 pub mod review;
+pub mod subsidy;
 pub mod tokens;
 pub mod users;
 

@@ -1,0 +1,747 @@
+//! The subsidy (C5, C6): funding requests (staff draft, a leader who did not draft endorses,
+//! the coordination group approves or rejects), one grant per base, disbursements, and the
+//! earmarked expense ledger with staff's audit of each expense.
+//!
+//! Every ledger write takes the base's row lock, reads the base's entries, asks
+//! `domain::subsidy` whether one more entry keeps the invariants, and appends it with its
+//! record and audit in one transaction: two expenses at once cannot overdraw.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use skillbase_domain::attachment::{self, ContentHash};
+use skillbase_domain::clock::shanghai_date;
+use skillbase_domain::ids::{DisbursementId, ExpenseId, FundingRequestId, NotificationId};
+use skillbase_domain::money::Money;
+use skillbase_domain::notice::BaseStatus;
+use skillbase_domain::roles::{self, Role};
+use skillbase_domain::subsidy::{
+    self, CASH, Entry, EntryKind, ExpenseInput, ExpenseStatus, FundingAction, FundingStatus, GRANT, POOL, Totals,
+};
+use skillbase_store::applications as app_store;
+use skillbase_store::notices as bases_store;
+use skillbase_store::subsidy as store;
+use skillbase_store::{StoreError, Tx};
+
+use crate::applications::bounded_text;
+use crate::auth::{Authenticated, RequestMeta};
+use crate::notices::BaseView;
+use crate::{App, AppError, FieldError, Result};
+
+/// A funding request with its bases.
+#[derive(Debug, Clone)]
+pub struct FundingView {
+    pub row: store::FundingRequest,
+    pub status: FundingStatus,
+    /// Each item with its base.
+    pub items: Vec<(store::FundingItem, BaseView)>,
+}
+
+/// A base's ledger: its entries and what they add up to.
+#[derive(Debug, Clone)]
+pub struct LedgerView {
+    pub base: BaseView,
+    pub entries: Vec<store::LedgerRow>,
+    pub totals: Totals,
+    pub disbursements: Vec<store::Disbursement>,
+    pub expenses: Vec<ExpenseView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExpenseView {
+    pub row: store::Expense,
+    pub status: ExpenseStatus,
+}
+
+fn corrupt(what: &str) -> AppError {
+    AppError::internal(StoreError::Corrupt(what.to_owned()))
+}
+
+fn domain_entry(row: &store::LedgerRow) -> Result<Entry> {
+    Ok(Entry {
+        seq: row.seq,
+        kind: EntryKind::parse(&row.kind).ok_or_else(|| corrupt(&row.kind))?,
+        debit: row.debit.clone(),
+        credit: row.credit.clone(),
+        amount: Money::from_fen(row.amount),
+        reverses: row.reverses,
+    })
+}
+
+fn domain_entries(rows: &[store::LedgerRow]) -> Result<Vec<Entry>> {
+    rows.iter().map(domain_entry).collect()
+}
+
+fn expense_view(row: store::Expense) -> Result<ExpenseView> {
+    let status = ExpenseStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
+    Ok(ExpenseView { row, status })
+}
+
+fn ledger_error(e: subsidy::LedgerError, field: &'static str) -> AppError {
+    AppError::Fields(vec![FieldError::new(field, e.code(), e.to_string())])
+}
+
+fn require(who: &Authenticated, role: Role, message: &str) -> Result<()> {
+    if who.role == role {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden { code: "role_required", message: message.to_owned() })
+    }
+}
+
+fn bureau(who: &Authenticated) -> Result<()> {
+    if matches!(who.role, Role::Staff | Role::Leader | Role::Funding) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("资金申请不存在"))
+    }
+}
+
+impl App {
+    // ------------------------------------------------------------ funding requests
+
+    /// Recognised, active bases no request holds yet and without a grant.
+    pub async fn funding_candidates(&self, who: &Authenticated) -> Result<Vec<BaseView>> {
+        bureau(who)?;
+        let held: Vec<String> = store::holders(&self.db).await?.into_iter().map(|(base, _, _)| base).collect();
+        Ok(self
+            .registry(&bases_store::BaseFilter { status: Some(BaseStatus::Active.as_str()), ..Default::default() })
+            .await?
+            .into_iter()
+            .filter(|b| !held.contains(&b.row.id))
+            .collect())
+    }
+
+    /// Staff draft a request to the coordination group for `bases`, each for the subsidy of the
+    /// policy version it was recognised under.
+    pub async fn draft_funding_request(
+        &self,
+        who: &Authenticated,
+        bases: &[String],
+        note: &str,
+        meta: &RequestMeta,
+    ) -> Result<String> {
+        require(who, Role::Staff, "仅经办人可以拟定资金申请")?;
+        let note = bounded_text("note", note, 1000, false)?;
+        if bases.is_empty() {
+            return Err(AppError::Fields(vec![FieldError::new("bases", "required", "请至少选择一个基地")]));
+        }
+        let mut items = Vec::new();
+        let mut total = Money::ZERO;
+        for (i, id) in bases.iter().enumerate() {
+            let base = self.base(who, id).await.map_err(|_| {
+                AppError::Fields(vec![FieldError::new(format!("bases[{i}]"), "unknown_base", "基地不存在")])
+            })?;
+            if base.status != BaseStatus::Active {
+                return Err(AppError::Fields(vec![FieldError::new(
+                    format!("bases[{i}]"),
+                    "base_not_active",
+                    format!("「{}」当前为「{}」，不能申请资助", base.row.name, base.status.label()),
+                )]));
+            }
+            let amount = self.policy(&base.row.policy_id).await?.subsidy();
+            total = total.checked_add(amount).ok_or_else(|| corrupt("total"))?;
+            items.push((base, amount));
+        }
+        let id = FundingRequestId::new().to_string();
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let held = store::held_bases(&mut tx).await?;
+        for (i, (base, _)) in items.iter().enumerate() {
+            if held.contains(&base.row.id) {
+                return Err(AppError::Fields(vec![FieldError::new(
+                    format!("bases[{i}]"),
+                    "already_requested",
+                    format!("「{}」已在其他资金申请中，不能重复申请", base.row.name),
+                )]));
+            }
+        }
+        store::insert_request(
+            &mut tx,
+            &store::FundingRequest {
+                id: id.clone(),
+                status: FundingStatus::Draft.as_str().to_owned(),
+                title: format!("关于申请{}资助资金的请示", crate::notices::PLAQUE_TITLE),
+                note: note.clone(),
+                total: total.fen(),
+                drafted_by: who.user.id,
+                drafted_at: now,
+                endorsed_by: None,
+                endorsed_at: None,
+                decided_by: None,
+                decided_at: None,
+                reason: None,
+                version: 1,
+            },
+        )
+        .await?;
+        for (base, amount) in &items {
+            store::insert_item(
+                &mut tx,
+                &store::FundingItem {
+                    request_id: id.clone(),
+                    base_id: base.row.id.clone(),
+                    amount: amount.fen(),
+                    policy_id: base.row.policy_id.clone(),
+                },
+            )
+            .await?;
+        }
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "funding.draft",
+            ("funding_request", Some(&id)),
+            json!({ "bases": bases, "total_fen": total.fen(), "note": note, "clause": "C6" }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn funding_requests(&self, who: &Authenticated) -> Result<Vec<FundingView>> {
+        bureau(who)?;
+        let mut out = Vec::new();
+        for row in store::requests(&self.db).await? {
+            out.push(self.funding_view(who, row).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn funding_request(&self, who: &Authenticated, id: &str) -> Result<FundingView> {
+        bureau(who)?;
+        let row = store::request(&self.db, id).await?.ok_or(AppError::NotFound("资金申请不存在"))?;
+        self.funding_view(who, row).await
+    }
+
+    async fn funding_view(&self, who: &Authenticated, row: store::FundingRequest) -> Result<FundingView> {
+        let status = FundingStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
+        let mut items = Vec::new();
+        for item in store::items(&self.db, &row.id).await? {
+            let base = self.base(who, &item.base_id).await?;
+            items.push((item, base));
+        }
+        Ok(FundingView { row, status, items })
+    }
+
+    /// The leader endorses or returns a draft (never its drafter); the coordination group
+    /// approves or rejects a submitted request. Approval grants each base its subsidy, once.
+    pub async fn decide_funding(
+        &self,
+        who: &Authenticated,
+        id: &str,
+        action: FundingAction,
+        reason: &str,
+        meta: &RequestMeta,
+    ) -> Result<FundingStatus> {
+        let request = self.funding_request(who, id).await?;
+        let to = subsidy::funding_transition(request.status, action, who.role).map_err(|e| match e {
+            subsidy::FundingError::NotFromHere { .. } => AppError::WrongState { message: e.to_string() },
+            subsidy::FundingError::NotYourRole { .. } => {
+                AppError::Forbidden { code: "forbidden_transition", message: e.to_string() }
+            }
+        })?;
+        roles::ensure_not_own_proposal(request.row.drafted_by, who.user.id)
+            .map_err(|e| AppError::Forbidden { code: e.code(), message: e.to_string() })?;
+        let reason = bounded_text("reason", reason, 1000, action.needs_reason())?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::change_request(
+            &mut tx,
+            id,
+            (request.status.as_str(), to.as_str(), request.row.version),
+            who.user.id,
+            (!reason.is_empty()).then_some(reason.as_str()),
+            now,
+        )
+        .await?
+        {
+            return Err(AppError::Conflict { constraint: "funding_requests_version".into() });
+        }
+        if to == FundingStatus::Approved {
+            for (item, base) in &request.items {
+                store::lock_base(&mut tx, &base.row.id).await?;
+                let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+                subsidy::check_grant(&entries, Money::from_fen(item.amount)).map_err(|e| ledger_error(e, "bases"))?;
+                if !store::insert_grant(&mut tx, &base.row.id, id, item.amount, now).await? {
+                    return Err(ledger_error(subsidy::LedgerError::AlreadyGranted, "bases"));
+                }
+                let seq = next_seq(&entries);
+                store::insert_entry(
+                    &mut tx,
+                    &store::LedgerRow {
+                        base_id: base.row.id.clone(),
+                        seq,
+                        kind: EntryKind::Grant.as_str().to_owned(),
+                        debit: GRANT.to_owned(),
+                        credit: POOL.to_owned(),
+                        amount: item.amount,
+                        reverses: None,
+                        ref_type: "funding_request".to_owned(),
+                        ref_id: id.to_owned(),
+                        memo: format!("区企业职工职业培训工作协调小组批准（{}）", request.row.title),
+                        at: now,
+                        recorded_by: Some(who.user.id),
+                    },
+                )
+                .await?;
+                self.audit(
+                    &mut tx,
+                    meta,
+                    Some((&who.user, who.role)),
+                    "ledger.grant",
+                    ("base", Some(&base.row.id)),
+                    json!({ "request": id, "amount_fen": item.amount, "seq": seq, "policy": item.policy_id, "clause": "C5" }),
+                )
+                .await?;
+                self.notify_base(
+                    &mut tx,
+                    base,
+                    "资助资金已获批",
+                    &format!("协调小组已批准资助 {} 元。", Money::from_fen(item.amount)),
+                )
+                .await?;
+            }
+        }
+        let event = match action {
+            FundingAction::Endorse => "funding.endorse",
+            FundingAction::Return => "funding.return",
+            FundingAction::Approve => "funding.approve",
+            FundingAction::Reject => "funding.reject",
+        };
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            event,
+            ("funding_request", Some(id)),
+            json!({ "from": request.status.as_str(), "to": to.as_str(), "reason": reason, "total_fen": request.row.total }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    // ------------------------------------------------------------ the ledger
+
+    /// A base's ledger (the bureau, or the base's own organisation).
+    pub async fn ledger(&self, who: &Authenticated, base: &str) -> Result<LedgerView> {
+        let base = self.base(who, base).await?;
+        let entries = store::entries(&self.db, &base.row.id).await?;
+        let totals = Totals::of(&domain_entries(&entries)?);
+        Ok(LedgerView {
+            disbursements: store::disbursements(&self.db, &base.row.id).await?,
+            expenses: store::expenses(&self.db, Some(&base.row.id))
+                .await?
+                .into_iter()
+                .map(expense_view)
+                .collect::<Result<_>>()?,
+            base,
+            entries,
+            totals,
+        })
+    }
+
+    /// Every base's totals (reports across bases).
+    pub async fn fund_overview(&self, who: &Authenticated) -> Result<Vec<(BaseView, Totals)>> {
+        bureau(who)?;
+        let all = store::all_entries(&self.db).await?;
+        let mut out = Vec::new();
+        for base in self.registry(&bases_store::BaseFilter::default()).await? {
+            let mine: Vec<store::LedgerRow> = all.iter().filter(|e| e.base_id == base.row.id).cloned().collect();
+            let totals = Totals::of(&domain_entries(&mine)?);
+            out.push((base, totals));
+        }
+        Ok(out)
+    }
+
+    /// Staff record a payment to a base: never more than what is left of its grant.
+    pub async fn record_disbursement(
+        &self,
+        who: &Authenticated,
+        base: &str,
+        (paid_on, amount, voucher): (&str, &str, &str),
+        meta: &RequestMeta,
+    ) -> Result<i64> {
+        require(who, Role::Staff, "仅经办人可以登记拨付")?;
+        let base = self.base(who, base).await?;
+        let today = shanghai_date(self.now());
+        let mut errors = Vec::new();
+        let paid_on = match NaiveDate::parse_from_str(paid_on.trim(), "%Y-%m-%d") {
+            Ok(d) if d > today => {
+                errors.push(FieldError::new("paid_on", "date_in_future", "拨付日期不能晚于今天"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError::new("paid_on", "invalid_date", "请填写拨付日期（YYYY-MM-DD）"));
+                None
+            }
+        };
+        let amount = match Money::parse(amount) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.push(FieldError::new("amount", e.code(), e.to_string()));
+                None
+            }
+        };
+        let voucher = voucher.trim();
+        if voucher.is_empty() || voucher.chars().count() > 50 {
+            errors.push(FieldError::new("voucher", "required", "请填写凭证号（不超过 50 字）"));
+        }
+        let (Some(paid_on), Some(amount)) = (paid_on, amount) else { return Err(AppError::Fields(errors)) };
+        if !errors.is_empty() {
+            return Err(AppError::Fields(errors));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        store::lock_base(&mut tx, &base.row.id).await?;
+        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+        subsidy::check_disbursement(&entries, amount).map_err(|e| ledger_error(e, "amount"))?;
+        let seq = next_seq(&entries);
+        let id = DisbursementId::new().to_string();
+        let inserted = store::insert_disbursement(
+            &mut tx,
+            &store::Disbursement {
+                id: id.clone(),
+                base_id: base.row.id.clone(),
+                seq,
+                paid_on: paid_on.format("%Y-%m-%d").to_string(),
+                amount: amount.fen(),
+                voucher: voucher.to_owned(),
+                recorded_by: who.user.id,
+                recorded_at: now,
+            },
+        )
+        .await;
+        match inserted {
+            Err(StoreError::Conflict { .. }) => {
+                return Err(AppError::Fields(vec![FieldError::new("voucher", "voucher_exists", "该凭证号已登记过")]));
+            }
+            other => other?,
+        }
+        store::insert_entry(
+            &mut tx,
+            &store::LedgerRow {
+                base_id: base.row.id.clone(),
+                seq,
+                kind: EntryKind::Disbursement.as_str().to_owned(),
+                debit: CASH.to_owned(),
+                credit: GRANT.to_owned(),
+                amount: amount.fen(),
+                reverses: None,
+                ref_type: "disbursement".to_owned(),
+                ref_id: id.clone(),
+                memo: format!("拨付，凭证号 {voucher}"),
+                at: now,
+                recorded_by: Some(who.user.id),
+            },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "ledger.disburse",
+            ("base", Some(&base.row.id)),
+            json!({ "disbursement": id, "amount_fen": amount.fen(), "paid_on": paid_on, "voucher": voucher, "seq": seq }),
+        )
+        .await?;
+        self.notify_base(&mut tx, &base, "资助资金已拨付", &format!("已拨付 {amount} 元（凭证号 {voucher}）。"))
+            .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// The base records an expense with its receipt: an allowed category, within the balance.
+    pub async fn record_expense(
+        &self,
+        who: &Authenticated,
+        base: &str,
+        input: &ExpenseInput,
+        receipt: Option<(String, Vec<u8>)>,
+        meta: &RequestMeta,
+    ) -> Result<String> {
+        require(who, Role::Applicant, "支出由基地登记")?;
+        let base = self.base(who, base).await?;
+        let policy = self.policy(&base.row.policy_id).await?;
+        let categories: Vec<&str> = policy.expense_categories().iter().map(|c| c.id()).collect();
+        let recognised_on =
+            NaiveDate::parse_from_str(&base.row.recognised_on, "%Y-%m-%d").map_err(|_| corrupt("recognised_on"))?;
+        let today = shanghai_date(self.now());
+        let mut tx = self.db.begin().await?;
+        store::lock_base(&mut tx, &base.row.id).await?;
+        let revoked_on = store::revoked_on(&mut tx, &base.row.id)
+            .await?
+            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+        let checked = subsidy::check_expense_input(input, &categories, (recognised_on, today, revoked_on));
+        let receipt_problem = match &receipt {
+            Some((_, bytes)) if !bytes.is_empty() => None,
+            _ => Some(FieldError::new("receipt", "required", "请上传票据（PDF、JPEG 或 PNG）")),
+        };
+        let expense = match (checked, receipt_problem) {
+            (Ok(e), None) => e,
+            (Ok(_), Some(p)) => return Err(AppError::Fields(vec![p])),
+            (Err(mut errors), p) => {
+                errors.extend(p);
+                return Err(AppError::Fields(errors));
+            }
+        };
+        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+        subsidy::check_expense(&entries, expense.amount).map_err(|e| ledger_error(e, "amount"))?;
+        let (name, bytes) = receipt.unwrap_or_default();
+        let upload = attachment::check_upload(&name, &bytes, policy.max_attachment_bytes())
+            .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;
+        let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
+        let seq = next_seq(&entries);
+        let id = ExpenseId::new().to_string();
+        let now = self.now();
+        store::insert_expense(
+            &mut tx,
+            &store::Expense {
+                id: id.clone(),
+                base_id: base.row.id.clone(),
+                seq,
+                category: expense.category.clone(),
+                amount: expense.amount.fen(),
+                spent_on: expense.spent_on.format("%Y-%m-%d").to_string(),
+                payee: expense.payee.clone(),
+                description: expense.description.clone(),
+                receipt: (hash.as_str().to_owned(), upload.kind.as_str().to_owned(), upload.display_name),
+                status: ExpenseStatus::Recorded.as_str().to_owned(),
+                question: None,
+                answer: None,
+                reviewed_by: None,
+                reviewed_at: None,
+                reversal_seq: None,
+                recorded_by: who.user.id,
+                recorded_at: now,
+                version: 1,
+            },
+        )
+        .await?;
+        store::insert_entry(
+            &mut tx,
+            &store::LedgerRow {
+                base_id: base.row.id.clone(),
+                seq,
+                kind: EntryKind::Expense.as_str().to_owned(),
+                debit: subsidy::expense_account(&expense.category),
+                credit: CASH.to_owned(),
+                amount: expense.amount.fen(),
+                reverses: None,
+                ref_type: "expense".to_owned(),
+                ref_id: id.clone(),
+                memo: expense.description.clone(),
+                at: now,
+                recorded_by: Some(who.user.id),
+            },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "ledger.expense",
+            ("base", Some(&base.row.id)),
+            json!({
+                "expense": id, "category": expense.category, "amount_fen": expense.amount.fen(),
+                "spent_on": expense.spent_on, "payee": expense.payee, "seq": seq, "receipt": hash.as_str(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn expense_of(&self, who: &Authenticated, id: &str) -> Result<(ExpenseView, BaseView)> {
+        let row = store::expense(&self.db, id).await?.ok_or(AppError::NotFound("支出不存在"))?;
+        let base = self.base(who, &row.base_id).await.map_err(|_| AppError::NotFound("支出不存在"))?;
+        Ok((expense_view(row)?, base))
+    }
+
+    /// An expense's receipt (the bureau, or the base's own organisation).
+    pub async fn expense_receipt(&self, who: &Authenticated, id: &str) -> Result<(String, String, Vec<u8>)> {
+        let (expense, _) = self.expense_of(who, id).await?;
+        let (hash, kind, name) = expense.row.receipt;
+        let content = ContentHash::parse(&hash).ok_or_else(|| corrupt(&hash))?;
+        let bytes = self.files.get(&content).await.map_err(AppError::internal)?;
+        Ok((kind, name, bytes))
+    }
+
+    /// Staff approve an expense, or query it with a question the base answers.
+    pub async fn review_expense(
+        &self,
+        who: &Authenticated,
+        id: &str,
+        approve: bool,
+        question: &str,
+        meta: &RequestMeta,
+    ) -> Result<ExpenseStatus> {
+        require(who, Role::Staff, "仅经办人可以审核支出")?;
+        let (expense, base) = self.expense_of(who, id).await?;
+        let to = if approve { expense.status.approve() } else { expense.status.query() };
+        let to = to.ok_or_else(|| AppError::WrongState {
+            message: format!(
+                "支出当前为「{}」，不能{}",
+                expense.status.label(),
+                if approve { "审核通过" } else { "提出问题" }
+            ),
+        })?;
+        let question = bounded_text("question", question, 500, !approve)?;
+        let change = store::ExpenseChange {
+            question: (!approve).then_some(question.as_str()),
+            reviewed_by: Some(who.user.id),
+            ..Default::default()
+        };
+        let mut tx = self.db.begin().await?;
+        self.change_expense(&mut tx, &expense, to, &change).await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            if approve { "expense.approve" } else { "expense.query" },
+            ("base", Some(&base.row.id)),
+            json!({ "expense": id, "question": question, "amount_fen": expense.row.amount }),
+        )
+        .await?;
+        if !approve {
+            self.notify_base(&mut tx, &base, "支出需说明", &format!("经办人对一笔支出提出问题：{question}")).await?;
+        }
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// The base answers staff's question about an expense.
+    pub async fn answer_expense(&self, who: &Authenticated, id: &str, answer: &str, meta: &RequestMeta) -> Result<()> {
+        require(who, Role::Applicant, "由基地说明")?;
+        let (expense, base) = self.expense_of(who, id).await?;
+        let to = expense.status.answer().ok_or_else(|| AppError::WrongState {
+            message: format!("支出当前为「{}」，无需说明", expense.status.label()),
+        })?;
+        let answer = bounded_text("answer", answer, 1000, true)?;
+        let mut tx = self.db.begin().await?;
+        self.change_expense(
+            &mut tx,
+            &expense,
+            to,
+            &store::ExpenseChange { answer: Some(&answer), ..Default::default() },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "expense.answer",
+            ("base", Some(&base.row.id)),
+            json!({ "expense": id, "answer": answer }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Staff correct an expense by reversing it: a reversal entry, never an edit.
+    pub async fn reverse_expense(
+        &self,
+        who: &Authenticated,
+        id: &str,
+        reason: &str,
+        meta: &RequestMeta,
+    ) -> Result<i64> {
+        require(who, Role::Staff, "仅经办人可以冲销")?;
+        let (expense, base) = self.expense_of(who, id).await?;
+        let to =
+            expense.status.reverse().ok_or_else(|| AppError::WrongState { message: "该支出已冲销".into() })?;
+        let reason = bounded_text("reason", reason, 500, true)?;
+        let mut tx = self.db.begin().await?;
+        store::lock_base(&mut tx, &base.row.id).await?;
+        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+        let seq = next_seq(&entries);
+        let reversal =
+            subsidy::check_reversal(&entries, expense.row.seq, seq).map_err(|e| ledger_error(e, "expense"))?;
+        store::insert_entry(
+            &mut tx,
+            &store::LedgerRow {
+                base_id: base.row.id.clone(),
+                seq,
+                kind: EntryKind::Reversal.as_str().to_owned(),
+                debit: reversal.debit.clone(),
+                credit: reversal.credit.clone(),
+                amount: reversal.amount.fen(),
+                reverses: reversal.reverses,
+                ref_type: "expense".to_owned(),
+                ref_id: id.to_owned(),
+                memo: format!("冲销：{reason}"),
+                at: self.now(),
+                recorded_by: Some(who.user.id),
+            },
+        )
+        .await?;
+        self.change_expense(
+            &mut tx,
+            &expense,
+            to,
+            &store::ExpenseChange { reversal_seq: Some(seq), reviewed_by: Some(who.user.id), ..Default::default() },
+        )
+        .await?;
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "ledger.reverse",
+            ("base", Some(&base.row.id)),
+            json!({ "expense": id, "reverses": expense.row.seq, "seq": seq, "amount_fen": expense.row.amount, "reason": reason }),
+        )
+        .await?;
+        self.notify_base(
+            &mut tx,
+            &base,
+            "支出已冲销",
+            &format!("一笔 {} 元的支出已冲销：{reason}", Money::from_fen(expense.row.amount)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn change_expense(
+        &self,
+        tx: &mut Tx,
+        expense: &ExpenseView,
+        to: ExpenseStatus,
+        change: &store::ExpenseChange<'_>,
+    ) -> Result<()> {
+        let changed = store::change_expense(
+            tx,
+            &expense.row.id,
+            (expense.status.as_str(), to.as_str(), expense.row.version),
+            change,
+            self.now(),
+        )
+        .await?;
+        if changed { Ok(()) } else { Err(AppError::Conflict { constraint: "expenses_version".into() }) }
+    }
+
+    /// An in-app notification to the base's organisation.
+    async fn notify_base(&self, tx: &mut Tx, base: &BaseView, title: &str, body: &str) -> Result<()> {
+        app_store::insert_notification(
+            tx,
+            &app_store::Notification {
+                id: NotificationId::new(),
+                organization_id: base.row.organization_id,
+                application_id: Some(base.row.application_id),
+                at: self.now(),
+                title: title.to_owned(),
+                body: body.to_owned(),
+                read_at: None,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn next_seq(entries: &[Entry]) -> i64 {
+    entries.iter().map(|e| e.seq).max().unwrap_or(0) + 1
+}
