@@ -76,10 +76,19 @@ pub enum Action {
     FileObjection,
     /// Read a recognised base and print its plaque: the bureau, and the base's own organisation.
     ReadBase,
+    /// Draft funding requests, record disbursements, audit and reverse expenses (staff).
+    ManageFunding,
+    /// Decide funding requests: the leader endorses or returns, the coordination group approves
+    /// or rejects.
+    DecideFunding,
+    /// Read funding requests and fund reports (staff, leaders, the coordination group).
+    ReadFunds,
+    /// Record the base's expenses and answer staff's questions (the base's own organisation).
+    RecordExpense,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 35] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -111,6 +120,10 @@ impl Action {
         Action::ConcludeNotice,
         Action::FileObjection,
         Action::ReadBase,
+        Action::ManageFunding,
+        Action::DecideFunding,
+        Action::ReadFunds,
+        Action::RecordExpense,
     ];
 }
 
@@ -173,7 +186,14 @@ pub fn rule(action: Action) -> Rule {
         }
         Action::ScoreAssignment => Rule::Roles(&[(Role::Expert, Scope::Assigned)]),
         Action::ApproveProposal | Action::ConcludeNotice => Rule::Roles(&[(Role::Leader, Scope::All)]),
-        Action::PublishNotice | Action::HandleObjections => Rule::Roles(&[(Role::Staff, Scope::All)]),
+        Action::PublishNotice | Action::HandleObjections | Action::ManageFunding => {
+            Rule::Roles(&[(Role::Staff, Scope::All)])
+        }
+        Action::DecideFunding => Rule::Roles(&[(Role::Leader, Scope::All), (Role::Funding, Scope::All)]),
+        Action::ReadFunds => {
+            Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All), (Role::Funding, Scope::All)])
+        }
+        Action::RecordExpense => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
         Action::ReadNotices => Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)]),
         Action::ReadBase => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),

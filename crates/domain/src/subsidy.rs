@@ -243,6 +243,22 @@ impl Totals {
         Totals { granted, disbursed: granted - undisbursed, spent, spent_by_category, balance: cash, undisbursed }
     }
 
+    /// The totals of several bases added up (reports across bases).
+    pub fn sum<'a>(all: impl IntoIterator<Item = &'a Totals>) -> Totals {
+        let mut sum = Totals::default();
+        for t in all {
+            sum.granted += t.granted;
+            sum.disbursed += t.disbursed;
+            sum.spent += t.spent;
+            sum.balance += t.balance;
+            sum.undisbursed += t.undisbursed;
+            for (category, fen) in &t.spent_by_category {
+                *sum.spent_by_category.entry(category.clone()).or_default() += fen;
+            }
+        }
+        sum
+    }
+
     /// The execution rate: spent / granted, in hundredths of a percent (7525 = 75.25 %).
     pub fn execution_basis_points(&self) -> i64 {
         if self.granted <= 0 { 0 } else { (self.spent * 10_000 + self.granted / 2) / self.granted }

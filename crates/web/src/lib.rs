@@ -108,10 +108,10 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// connection, which would make the server reset it and the client lose the answer. A body over
 /// the limit gets 413 at once.
 async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit): (usize, usize)) -> Response {
-    // Uploads: attachments, and an objection from the public page (it may carry a file).
+    // Uploads: attachments, an objection from the public page and an expense (they carry a file).
     let path = request.uri().path();
     let upload = request.method() == axum::http::Method::POST
-        && (path.ends_with("/attachments") || path.ends_with("/objections"));
+        && (path.ends_with("/attachments") || path.ends_with("/objections") || path.ends_with("/expenses"));
     let limit = if upload { upload_limit } else { body_limit };
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, limit).await {

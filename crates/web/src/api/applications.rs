@@ -712,10 +712,14 @@ pub async fn download(
 }
 
 pub(crate) fn file_response(row: &skillbase_app::applications::Attachment, bytes: Vec<u8>) -> Response {
-    let mime =
-        skillbase_domain::attachment::FileKind::parse(&row.kind).map_or("application/octet-stream", |k| k.mime());
-    let encoded: String = row
-        .display_name
+    download_response(&row.kind, &row.display_name, bytes)
+}
+
+/// A stored file as a download: its sniffed type, always `attachment`, the name only in an
+/// RFC 6266 `filename*`, never cached.
+pub(crate) fn download_response(kind: &str, display_name: &str, bytes: Vec<u8>) -> Response {
+    let mime = skillbase_domain::attachment::FileKind::parse(kind).map_or("application/octet-stream", |k| k.mime());
+    let encoded: String = display_name
         .bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),

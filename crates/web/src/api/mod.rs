@@ -6,5 +6,6 @@ pub mod auth;
 pub mod calendar;
 pub mod notices;
 pub mod review;
+pub mod subsidy;
 pub mod tokens;
 pub mod users;
