@@ -7,6 +7,7 @@ mod audit;
 mod bureau;
 pub(crate) mod forms;
 mod identity;
+mod notices;
 mod review;
 mod tokens;
 
@@ -207,6 +208,7 @@ pub(crate) fn routes() -> Vec<Route> {
     table.extend(applicant::routes());
     table.extend(bureau::routes());
     table.extend(review::routes());
+    table.extend(notices::routes());
     table
 }
 

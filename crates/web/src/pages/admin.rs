@@ -54,6 +54,7 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/bureau/experts", Action::ManageExperts, t.nav_experts),
         ("/bureau/review", Action::ReadReview, t.nav_review_console),
         ("/bureau/proposals", Action::ApproveProposal, t.nav_proposals),
+        ("/bureau/notices", Action::ReadNotices, t.nav_bureau_notices),
         ("/expert", Action::ScoreAssignment, t.nav_my_reviews),
     ]
     .into_iter()
