@@ -29,4 +29,5 @@ mod samples;
 mod screens;
 mod second_factor;
 mod startup;
+mod subsidy;
 mod tokens;
