@@ -225,7 +225,40 @@ async fn scenario(app: &TestApp) {
     let staff = app.sign_in_user(Role::Staff, "staff-later", "经办人").await.0;
     let leader = app.sign_in_user(Role::Leader, "leader-later", "领导").await.0;
     ok(app, &staff, &format!("/api/v1/notices/{notice}/close"), json!({})).await;
-    ok(app, &leader, &format!("/api/v1/notices/{notice}/conclude"), json!({})).await;
+    let concluded = ok(app, &leader, &format!("/api/v1/notices/{notice}/conclude"), json!({})).await;
+    let base = concluded["bases"][0].as_str().expect("a base").to_owned();
+
+    // The subsidy: a request returned by the leader, one rejected by the coordination group,
+    // one approved; a payment; an expense queried, answered, approved, and one reversed.
+    let funding = app.sign_in_user(Role::Funding, "funding-later", "协调小组").await.0;
+    let draft = || async { ok(app, &staff, "/api/v1/funding-requests", json!({"base_ids": [base]})).await };
+    let returned = draft().await;
+    ok(
+        app,
+        &leader,
+        &format!("/api/v1/funding-requests/{}/reject", returned["id"].as_str().expect("id")),
+        json!({"reason": "请补充说明"}),
+    )
+    .await;
+    let rejected = draft().await;
+    let rejected = rejected["id"].as_str().expect("id").to_owned();
+    ok(app, &leader, &format!("/api/v1/funding-requests/{rejected}/approve"), json!({})).await;
+    ok(app, &funding, &format!("/api/v1/funding-requests/{rejected}/reject"), json!({"reason": "资金计划未下达"}))
+        .await;
+    let approved = draft().await;
+    let approved = approved["id"].as_str().expect("id").to_owned();
+    ok(app, &leader, &format!("/api/v1/funding-requests/{approved}/approve"), json!({})).await;
+    ok(app, &funding, &format!("/api/v1/funding-requests/{approved}/approve"), json!({})).await;
+    let (status, _) = crate::subsidy::disburse(app, &staff, &base, "50000.00", "PZ-1").await;
+    assert_eq!(status, 201);
+    let owner = app.sign_in_again("qingpu-hr").await;
+    let (status, first) = crate::subsidy::spend(app, &owner, &base, ("teacher_development", "1000.00")).await;
+    assert_eq!(status, 201, "{first}");
+    let first = first["id"].as_str().expect("id").to_owned();
+    ok(app, &staff, &format!("/api/v1/expenses/{first}/query"), json!({"text": "请补充明细"})).await;
+    ok(app, &owner, &format!("/api/v1/expenses/{first}/answer"), json!({"text": "明细已补充"})).await;
+    ok(app, &staff, &format!("/api/v1/expenses/{first}/approve"), json!({})).await;
+    ok(app, &staff, &format!("/api/v1/expenses/{first}/reverse"), json!({"text": "更正"})).await;
 }
 
 async fn the_event_catalogue_is_covered(app: TestApp) {

@@ -76,22 +76,24 @@ pub(crate) async fn granted(app: &TestApp, cast: &Cast, bases: &[&str]) -> Strin
 }
 
 pub(crate) async fn disburse(app: &TestApp, staff: &SignedIn, base: &str, amount: &str, voucher: &str) -> (u16, Value) {
+    let today = skillbase_domain::clock::shanghai_date(app.app().now()).format("%Y-%m-%d").to_string();
     app.post_json_as(
         staff,
         &format!("/api/v1/bases/{base}/disbursements"),
-        &json!({"paid_on": "2024-10-14", "amount": amount, "voucher": voucher}),
+        &json!({"paid_on": today, "amount": amount, "voucher": voucher}),
     )
     .await
 }
 
-/// Records an expense as the base, as `multipart/form-data` with a receipt.
+/// Records an expense as the base, dated today, as `multipart/form-data` with a receipt.
 pub(crate) async fn spend(app: &TestApp, who: &SignedIn, base: &str, (category, amount): (&str, &str)) -> (u16, Value) {
     let boundary = "skillbase-expense-boundary-2Kq9";
+    let today = skillbase_domain::clock::shanghai_date(app.app().now()).format("%Y-%m-%d").to_string();
     let mut body = Vec::new();
     for (name, value) in [
         ("category", category),
         ("amount", amount),
-        ("spent_on", "2024-10-14"),
+        ("spent_on", today.as_str()),
         ("payee", "上海某职业技能培训中心"),
         ("description", "数控车工师资培训"),
     ] {
