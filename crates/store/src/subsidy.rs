@@ -358,8 +358,10 @@ pub async fn insert_disbursement(tx: &mut Tx, d: &Disbursement) -> Result<()> {
     Ok(())
 }
 
+type DisbursementRow = (String, String, i64, String, i64, String, String, i64);
+
 pub async fn disbursements(db: &Db, base: &str) -> Result<Vec<Disbursement>> {
-    let rows: Vec<(String, String, i64, String, i64, String, String, i64)> = on_pool!(db, |c| sqlx::query_as(
+    let rows: Vec<DisbursementRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT id, base_id, seq, paid_on, amount, voucher, recorded_by, recorded_at FROM disbursements
          WHERE base_id = $1 ORDER BY seq"
     )

@@ -5,6 +5,7 @@ mod admin;
 mod applicant;
 mod audit;
 mod bureau;
+mod feedback;
 pub(crate) mod forms;
 mod identity;
 mod notices;

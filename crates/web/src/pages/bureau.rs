@@ -31,6 +31,7 @@ use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
+use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who};
 use super::{Page, respond};
 use crate::error::PageError;
@@ -76,59 +77,6 @@ fn may_decide(who: &Authenticated) -> bool {
 /// Would the life cycle let staff do `action` now?
 fn staff_may(status: Status, action: Action) -> bool {
     transition(status, action, Actor::Person(Role::Staff)).is_ok()
-}
-
-fn error_page(page: Page, error: AppError) -> Response {
-    PageError::from_app(page, error).into_response()
-}
-
-fn not_found(page: Page) -> Response {
-    PageError::new(page, StatusCode::NOT_FOUND).into_response()
-}
-
-/// The errors of a post, keyed by field; what no field claims is said above the form.
-#[derive(Debug, Default)]
-struct Errors {
-    fields: Vec<(String, String)>,
-    general: Vec<String>,
-}
-
-impl Errors {
-    fn take(&mut self, field: &str) -> Option<String> {
-        let i = self.fields.iter().position(|(f, _)| f == field)?;
-        Some(self.fields.remove(i).1)
-    }
-
-    /// Whatever is left once the fields have taken theirs.
-    fn rest(self) -> Vec<String> {
-        self.general.into_iter().chain(self.fields.into_iter().map(|(_, message)| message)).collect()
-    }
-}
-
-/// A use case's refusal as the page shows it, with its status; `Err` for what only an error
-/// page can say (a missing record, an internal failure).
-fn refusal(error: AppError) -> Result<(StatusCode, Errors), AppError> {
-    let general = |status, message: String| Ok((status, Errors { fields: Vec::new(), general: vec![message] }));
-    match error {
-        AppError::Fields(errors) => Ok((
-            StatusCode::BAD_REQUEST,
-            Errors { fields: errors.into_iter().map(|e| (e.field, e.message)).collect(), general: Vec::new() },
-        )),
-        AppError::WrongState { message } => general(StatusCode::CONFLICT, message),
-        AppError::Invalid { field, message, .. } => {
-            let status = StatusCode::BAD_REQUEST;
-            match field {
-                Some(field) => Ok((status, Errors { fields: vec![(field.to_owned(), message)], general: Vec::new() })),
-                None => general(status, message),
-            }
-        }
-        AppError::Forbidden { message, .. } => general(StatusCode::FORBIDDEN, message),
-        AppError::Conflict { .. } => {
-            general(StatusCode::CONFLICT, "该记录刚被他人处理过，请查看最新状态后再操作。".to_owned())
-        }
-        AppError::Calendar(error) => general(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
-        error => Err(error),
-    }
 }
 
 /// The words for a `?done=` code after a redirect (never text from the query itself).

@@ -30,6 +30,7 @@ use skillbase_domain::review::{AssignmentStatus, MAX_COMMENT_CHARS, ProposalStat
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
+use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who, safe_next};
 use super::{Page, respond};
 use crate::error::PageError;
@@ -76,69 +77,6 @@ fn bureau_reader(who: &Authenticated) -> bool {
 /// May this viewer do `action` (the policy's answer)?
 fn allowed(who: &Authenticated, action: access::Action) -> bool {
     matches!(access::decide(Some(who.role), action), Decision::Allow(_))
-}
-
-fn error_page(page: Page, error: AppError) -> Response {
-    PageError::from_app(page, error).into_response()
-}
-
-fn not_found(page: Page) -> Response {
-    PageError::new(page, StatusCode::NOT_FOUND).into_response()
-}
-
-/// The errors of a post, keyed by field; what no field claims is said above the form.
-#[derive(Debug, Default)]
-struct Errors {
-    fields: Vec<(String, String)>,
-    general: Vec<String>,
-}
-
-impl Errors {
-    fn take(&mut self, field: &str) -> Option<String> {
-        let i = self.fields.iter().position(|(f, _)| f == field)?;
-        Some(self.fields.remove(i).1)
-    }
-
-    /// Every error of a field and of the fields below it (`industries`, `industries[1]`).
-    fn take_under(&mut self, field: &str) -> Option<String> {
-        let under = |f: &str| f == field || f.strip_prefix(field).is_some_and(|rest| rest.starts_with('['));
-        let taken: Vec<String> =
-            self.fields.iter().filter(|(f, _)| under(f)).map(|(_, message)| message.clone()).collect();
-        self.fields.retain(|(f, _)| !under(f));
-        (!taken.is_empty()).then(|| taken.join("；"))
-    }
-
-    /// Whatever is left once the fields have taken theirs.
-    fn rest(self) -> Vec<String> {
-        self.general.into_iter().chain(self.fields.into_iter().map(|(_, message)| message)).collect()
-    }
-
-    fn field(field: &str, message: impl Into<String>) -> Errors {
-        Errors { fields: vec![(field.to_owned(), message.into())], general: Vec::new() }
-    }
-}
-
-/// A use case's refusal as the page shows it, with its status; `Err` for what only an error
-/// page can say (a missing record, an internal failure).
-fn refusal(error: AppError) -> Result<(StatusCode, Errors), AppError> {
-    let general = |status, message: String| Ok((status, Errors { fields: Vec::new(), general: vec![message] }));
-    match error {
-        AppError::Fields(errors) => Ok((
-            StatusCode::BAD_REQUEST,
-            Errors { fields: errors.into_iter().map(|e| (e.field, e.message)).collect(), general: Vec::new() },
-        )),
-        AppError::WrongState { message } => general(StatusCode::CONFLICT, message),
-        AppError::Invalid { field, message, .. } => match field {
-            Some(field) => Ok((StatusCode::BAD_REQUEST, Errors::field(field, message))),
-            None => general(StatusCode::BAD_REQUEST, message),
-        },
-        AppError::Forbidden { message, .. } => general(StatusCode::FORBIDDEN, message),
-        AppError::Conflict { .. } => {
-            general(StatusCode::CONFLICT, "该记录刚被他人处理过，请查看最新状态后再操作。".to_owned())
-        }
-        AppError::Calendar(error) => general(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
-        error => Err(error),
-    }
 }
 
 /// The words for a `?done=` code after a redirect (never text from the query itself).
