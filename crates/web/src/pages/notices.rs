@@ -626,6 +626,8 @@ async fn lookup(State(state): State<AppState>, post: FormPost) -> Response {
         let template = LookupPage { page: page.clone(), inputs, errors: rest, not_found: None, outcome: None };
         return respond(StatusCode::BAD_REQUEST, &page, &template);
     }
+    // The contact is not written back into the page once it has been looked up.
+    let inputs = lookup_inputs(&receipt, "");
     match state.app.lookup_objection(&receipt, &contact).await {
         Ok(o) => {
             let outcome = Outcome {
