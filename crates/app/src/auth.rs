@@ -719,3 +719,55 @@ mod tests {
         assert!(tokens.iter().all(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }
+
+/// How long a sign-in or re-authentication counts as recent for the actions that ask for it
+/// (SEC-08): paying subsidy out, approving a disbursement, issuing plaques.
+pub const REAUTHENTICATION_WINDOW: TimeDelta = TimeDelta::minutes(5);
+
+impl App {
+    /// The owner of a browser session types their password again; a wrong one is refused and
+    /// audited like a failed sign-in.
+    pub async fn reauthenticate(&self, who: &Authenticated, password: &str, meta: &RequestMeta) -> Result<()> {
+        if who.via_token.is_some() || who.session_hash.is_empty() {
+            return Err(AppError::Forbidden {
+                code: "browser_session_required",
+                message: "请在浏览器中登录后重新验证".into(),
+            });
+        }
+        let ok = verify_off_thread(password, &who.user.password_hash).await;
+        let mut tx = self.db.begin().await?;
+        let user = who.user.id.to_string();
+        if ok {
+            identity::set_reauthenticated(&mut tx, &who.session_hash, self.now()).await?;
+        }
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            if ok { "auth.reauthenticate" } else { "auth.reauthenticate_failed" },
+            ("user", Some(&user)),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        if ok {
+            Ok(())
+        } else {
+            Err(AppError::Fields(vec![FieldError::new("password", "password_wrong", "密码不正确")]))
+        }
+    }
+
+    /// Refuses (401 `reauth_required`) unless `who` signed in or re-authenticated within
+    /// [`REAUTHENTICATION_WINDOW`].
+    pub fn require_recent_authentication(&self, who: &Authenticated) -> Result<()> {
+        let recent = who.via_token.is_none() && self.now() - who.session.authenticated_at() <= REAUTHENTICATION_WINDOW;
+        if recent {
+            Ok(())
+        } else {
+            Err(AppError::Unauthenticated {
+                code: "reauth_required",
+                message: "此操作涉及资金或证书，请重新输入密码验证身份后再操作".into(),
+            })
+        }
+    }
+}

@@ -40,6 +40,8 @@ const FIXED: &[Event] = &[
     security("auth.second_factor_failed", "动态口令错误"),
     security("auth.lockout", "连续失败导致账户锁定"),
     security("auth.logout", "退出登录"),
+    security("auth.reauthenticate", "重新验证身份（再次输入密码）"),
+    security("auth.reauthenticate_failed", "重新验证身份失败"),
     security("user.create", "创建账户"),
     security("user.disable", "停用账户"),
     security("user.enable", "启用账户"),

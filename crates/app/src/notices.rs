@@ -590,6 +590,8 @@ impl App {
         if who.role != Role::Leader {
             return Err(AppError::Forbidden { code: "leader_only", message: "认定须经分管领导审批".into() });
         }
+        // Issuing plaques: only after a recent sign-in (SEC-08).
+        self.require_recent_authentication(who)?;
         let notice = self.notice(Some(who), id).await?;
         match notice.status {
             NoticeStatus::Closed => {}

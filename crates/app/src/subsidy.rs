@@ -243,6 +243,10 @@ impl App {
         })?;
         roles::ensure_not_own_proposal(request.row.drafted_by, who.user.id)
             .map_err(|e| AppError::Forbidden { code: e.code(), message: e.to_string() })?;
+        // Approving pays out public money: only after a recent sign-in (SEC-08).
+        if action == FundingAction::Approve {
+            self.require_recent_authentication(who)?;
+        }
         let reason = bounded_text("reason", reason, 1000, action.needs_reason())?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -364,6 +368,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<i64> {
         require(who, Role::Staff, "仅经办人可以登记拨付")?;
+        self.require_recent_authentication(who)?;
         let base = self.base(who, base).await?;
         let today = shanghai_date(self.now());
         let mut errors = Vec::new();

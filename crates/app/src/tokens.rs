@@ -107,6 +107,9 @@ impl App {
             created_at: found.created_at,
             last_seen_at: now,
             expires_at: found.expires_at,
+            // A token never counts as a recent sign-in: paying out and issuing plaques need a
+            // person at a browser (SEC-08).
+            reauthenticated_at: None,
         };
         Ok(Some(Authenticated { user, role, session, session_hash: String::new(), via_token: Some(found.id) }))
     }

@@ -91,6 +91,16 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// When the owner last typed their password again in this session.
+    pub reauthenticated_at: Option<DateTime<Utc>>,
+}
+
+impl Session {
+    /// When the owner last proved who they are: the sign-in (the session is renewed then) or a
+    /// later re-authentication.
+    pub fn authenticated_at(&self) -> DateTime<Utc> {
+        self.reauthenticated_at.map_or(self.created_at, |at| at.max(self.created_at))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -126,16 +136,17 @@ pub async fn insert_session(tx: &mut Tx, session: &NewSession<'_>) -> Result<()>
 }
 
 pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
-    let row: Option<(String, String, i64, i64, i64, bool)> = on_pool!(db, |c| {
+    let row: Option<SessionRow> = on_pool!(db, |c| {
         sqlx::query_as(
-            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at, pending_second_factor
+            "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at, pending_second_factor,
+                    reauthenticated_at
              FROM sessions WHERE id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(c)
         .await
     })?;
-    row.map(|(user_id, csrf_token, created, seen, expires, pending_second_factor)| {
+    row.map(|(user_id, csrf_token, created, seen, expires, pending_second_factor, reauthenticated)| {
         Ok(Session {
             user_id: user_id.parse().map_err(|_| StoreError::Corrupt(format!("session user {user_id}")))?,
             pending_second_factor,
@@ -143,9 +154,23 @@ pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
             created_at: from_millis(created)?,
             last_seen_at: from_millis(seen)?,
             expires_at: from_millis(expires)?,
+            reauthenticated_at: reauthenticated.map(from_millis).transpose()?,
         })
     })
     .transpose()
+}
+
+type SessionRow = (String, String, i64, i64, i64, bool, Option<i64>);
+
+/// Records that the session's owner typed their password again.
+pub async fn set_reauthenticated(tx: &mut Tx, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query("UPDATE sessions SET reauthenticated_at = $2 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 pub async fn touch_session(db: &Db, id_hash: &str, at: DateTime<Utc>) -> Result<()> {

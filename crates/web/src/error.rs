@@ -167,6 +167,8 @@ impl IntoResponse for ApiError {
 pub struct PageError {
     pub page: Page,
     pub status: StatusCode,
+    /// The action needs a recent sign-in: send the person to type their password again.
+    pub reauth: bool,
 }
 
 #[derive(Template)]
@@ -180,10 +182,11 @@ struct ErrorPage<'a> {
 
 impl PageError {
     pub fn new(page: Page, status: StatusCode) -> Self {
-        PageError { page, status }
+        PageError { page, status, reauth: false }
     }
 
     pub fn from_app(page: Page, error: AppError) -> Self {
+        let reauth = matches!(&error, AppError::Unauthenticated { code: "reauth_required", .. });
         let status = match &error {
             AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
@@ -198,12 +201,18 @@ impl PageError {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        PageError { page, status }
+        PageError { page, status, reauth }
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if self.reauth {
+            // Back to where the person was once they have typed their password again.
+            let back = self.page.back.clone().unwrap_or_else(|| "/".to_owned());
+            let next = crate::routes::url_escape(&back);
+            return axum::response::Redirect::to(&format!("/account/reauth?next={next}")).into_response();
+        }
         let t = self.page.t;
         let (title, message) = match self.status {
             StatusCode::NOT_FOUND => (t.not_found_title, t.not_found),

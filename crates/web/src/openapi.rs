@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         crate::api::tokens::revoke,
         crate::api::auth::me,
         crate::api::auth::change_password,
+        crate::api::auth::reauthenticate,
         crate::api::auth::register,
         crate::api::users::organization,
         crate::api::users::organizations,

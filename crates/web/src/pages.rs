@@ -41,6 +41,8 @@ pub struct Page {
     pub t: &'static Texts,
     pub path: String,
     pub viewer: Option<Viewer>,
+    /// The page this request came from (the `Referer`'s path on this site), to go back to.
+    pub back: Option<String>,
 }
 
 /// The signed-in user as the page frame shows them: the name, and the CSRF token the sign-out
@@ -77,7 +79,7 @@ impl Viewer {
 impl Page {
     /// The frame in the default language, when the request is not at hand.
     pub fn plain() -> Page {
-        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None }
+        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None, back: None }
     }
 }
 
@@ -89,8 +91,18 @@ impl FromRequestParts<AppState> for Page {
         let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         // The API has no page frame: no session lookup for its 404s.
         let viewer = if is_api(&path) { None } else { forms::signed_in(parts, state).await.as_ref().map(Viewer::of) };
-        Ok(Page { lang, t: lang.texts(), path, viewer })
+        let back = same_site_referer(&parts.headers);
+        Ok(Page { lang, t: lang.texts(), path, viewer, back })
     }
+}
+
+/// The path (and query) of the `Referer` when it is a page of this site.
+fn same_site_referer(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let path = rest.strip_prefix(host)?;
+    forms::safe_next(Some(path)).map(str::to_owned)
 }
 
 /// Renders a page with a status, or the error page if it cannot be rendered.
@@ -186,6 +198,8 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/account/totp/confirm", ManageOwnAccount, post(identity::totp_confirm)),
         route(Method::GET, "/account/password", ManageOwnAccount, get(identity::password_form)),
         route(Method::POST, "/account/password", ManageOwnAccount, post(identity::change_password)),
+        route(Method::GET, "/account/reauth", ManageOwnAccount, get(identity::reauth_form)),
+        route(Method::POST, "/account/reauth", ManageOwnAccount, post(identity::reauth)),
         route(Method::GET, "/register", RegisterOrganization, get(identity::register_form)),
         route(Method::POST, "/register", RegisterOrganization, post(identity::register)),
         route(Method::GET, "/account/tokens", ManageOwnAccount, get(tokens::list)),

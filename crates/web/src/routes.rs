@@ -58,6 +58,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::POST, "/api/v1/me/totp/confirm", ManageOwnAccount, post(api::auth::confirm_totp)),
         route(Method::GET, "/api/v1/me", ManageOwnAccount, get(api::auth::me)),
         route(Method::POST, "/api/v1/me/password", ManageOwnAccount, post(api::auth::change_password)),
+        route(Method::POST, "/api/v1/me/reauth", ManageOwnAccount, post(api::auth::reauthenticate)),
         route(Method::GET, "/api/v1/organizations/{id}", ReadOrganization, get(api::users::organization)),
         route(Method::POST, "/api/v1/organizations/{id}/invitations", InviteColleague, post(api::users::invite)),
         route(Method::POST, "/api/v1/invitations/accept", AcceptInvitation, post(api::users::accept)),
@@ -302,7 +303,7 @@ async fn refusal_page(request: Request, state: &AppState, status: StatusCode) ->
 }
 
 /// Percent-encodes everything but unreserved characters (for a `next=` parameter).
-fn url_escape(text: &str) -> String {
+pub(crate) fn url_escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),

@@ -249,6 +249,10 @@ async fn scenario(app: &TestApp) {
     let approved = approved["id"].as_str().expect("id").to_owned();
     ok(app, &leader, &format!("/api/v1/funding-requests/{approved}/approve"), json!({})).await;
     ok(app, &funding, &format!("/api/v1/funding-requests/{approved}/approve"), json!({})).await;
+    // Re-authentication before paying out (a wrong password first).
+    let (status, _) = app.post_json_as(&staff, "/api/v1/me/reauth", &json!({"password": "not-the-password-1"})).await;
+    assert_eq!(status, 400);
+    ok(app, &staff, "/api/v1/me/reauth", json!({"password": crate::helpers::ROLE_PASSWORD})).await;
     let (status, _) = crate::subsidy::disburse(app, &staff, &base, "50000.00", "PZ-1").await;
     assert_eq!(status, 201);
     let owner = app.sign_in_again("qingpu-hr").await;

@@ -20,7 +20,7 @@ use skillbase_domain::{Clock, FixedClock};
 use skillbase_store::users::{self, NewUser};
 
 pub const ADMIN_PASSWORD: &str = "Test-admin-pass-2024";
-const ROLE_PASSWORD: &str = "Role-test-pass-2024";
+pub const ROLE_PASSWORD: &str = "Role-test-pass-2024";
 
 /// A signed-in client: its session cookie (`name=value`) and CSRF token.
 #[derive(Debug, Clone)]

@@ -389,7 +389,91 @@ async fn any_sequence_keeps_the_invariants(app: TestApp) {
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["disbursement", "expense", "grant", "reversal"], "{steps:?}");
 }
 
+/// SEC-08: paying out, approving a disbursement and issuing plaques need a sign-in or a
+/// re-authentication within the last five minutes; a personal API token never counts.
+async fn paying_out_needs_a_recent_sign_in(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let base = &cast.bases[0].0;
+    let (status, request) =
+        app.post_json_as(&cast.staff, "/api/v1/funding-requests", &json!({"base_ids": [base]})).await;
+    assert_eq!(status, 201, "{request}");
+    let id = request["id"].as_str().expect("id").to_owned();
+    let (status, _) =
+        app.post_json_as(&cast.leader, &format!("/api/v1/funding-requests/{id}/approve"), &json!({})).await;
+    assert_eq!(status, 200);
+    // Six minutes later (well within the 30-minute idle timeout) approving needs the password again.
+    app.clock.advance(chrono::TimeDelta::minutes(6));
+    let approve = format!("/api/v1/funding-requests/{id}/approve");
+    let (status, body) = app.post_json_as(&cast.funding, &approve, &json!({})).await;
+    assert_eq!((status, &body["code"]), (401, &json!("reauth_required")), "{body}");
+    let (status, body) =
+        app.post_json_as(&cast.funding, "/api/v1/me/reauth", &json!({"password": "wrong-password-1"})).await;
+    assert_eq!((status, codes(&body)), (400, vec![("password".into(), "password_wrong".into())]), "{body}");
+    let (status, _) =
+        app.post_json_as(&cast.funding, "/api/v1/me/reauth", &json!({"password": crate::helpers::ROLE_PASSWORD})).await;
+    assert_eq!(status, 204);
+    let (status, body) = app.post_json_as(&cast.funding, &approve, &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("approved")), "{body}");
+
+    // A disbursement by staff who signed in six minutes ago: refused, then after the password.
+    let (status, body) = disburse(&app, &cast.staff, base, "1000.00", "PZ-R1").await;
+    assert_eq!((status, &body["code"]), (401, &json!("reauth_required")), "{body}");
+    // On the pages, the person is sent to type the password and brought back.
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/bases/{base}/disbursements")))
+        .header("cookie", &cast.staff.cookie)
+        .header("x-csrf-token", &cast.staff.csrf)
+        .json(&json!({"paid_on": "2024-10-14", "amount": "1000.00", "voucher": "PZ-R1"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 401);
+    let form = app
+        .client
+        .get(app.url("/account/reauth?next=/funds"))
+        .header("cookie", &cast.staff.cookie)
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(form.status().as_u16(), 200);
+    let posted = app
+        .client
+        .post(app.url("/account/reauth"))
+        .header("cookie", &cast.staff.cookie)
+        .header("origin", app.base.clone())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf_token={}&password={}&next=%2Ffunds%2Frequests",
+            cast.staff.csrf,
+            crate::helpers::ROLE_PASSWORD
+        ))
+        .send()
+        .await
+        .expect("reauth");
+    assert_eq!(posted.status().as_u16(), 303);
+    assert_eq!(posted.headers()["location"], "/funds/requests");
+    let (status, body) = disburse(&app, &cast.staff, base, "1000.00", "PZ-R1").await;
+    assert_eq!(status, 201, "{body}");
+    // Five minutes later it still counts; a personal API token never does.
+    app.clock.advance(chrono::TimeDelta::minutes(5));
+    let (status, _) = disburse(&app, &cast.staff, base, "1000.00", "PZ-R2").await;
+    assert_eq!(status, 201);
+    let (_, token) = app.post_json_as(&cast.staff, "/api/v1/tokens", &json!({"name": "财务脚本"})).await;
+    let token = token["token"].as_str().expect("token").to_owned();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/bases/{base}/disbursements")))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&json!({"paid_on": "2024-10-14", "amount": "1.00", "voucher": "PZ-R3"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 401);
+}
+
 on_both_engines!(
+    paying_out_needs_a_recent_sign_in,
     from_request_to_an_audited_expense,
     a_hundred_simultaneous_expenses_never_overdraw,
     any_sequence_keeps_the_invariants

@@ -155,6 +155,26 @@ pub async fn change_password(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthBody {
+    pub password: String,
+}
+
+/// Type the password again (SEC-08): paying subsidy out, approving a disbursement and issuing
+/// plaques need a sign-in or re-authentication within the last 5 minutes (else 401
+/// `reauth_required`). Browser sessions only: a personal API token cannot re-authenticate.
+#[utoipa::path(post, path = "/api/v1/me/reauth", tag = "auth", request_body = ReauthBody, responses((status = 204, description = "Re-authenticated"), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    ApiJson(body): ApiJson<ReauthBody>,
+) -> Result<StatusCode, ApiError> {
+    state.app.reauthenticate(&who, &body.password, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct RegistrationBody {
     /// 统一社会信用代码 (GB 32100-2015).
     pub uscc: String,

@@ -603,3 +603,41 @@ pub async fn register(State(state): State<AppState>, Meta(meta): Meta, post: For
     form.focus_first_error();
     respond(StatusCode::BAD_REQUEST, &page.clone(), &RegisterPage { page, form })
 }
+
+// ---------------------------------------------------------------------------------------------
+// 重新验证身份 (SEC-08)
+
+#[derive(Template)]
+#[template(path = "reauth.html")]
+struct ReauthPage {
+    page: Page,
+    next: String,
+    error: Option<String>,
+}
+
+fn reauth_next(next: Option<&str>) -> String {
+    safe_next(next).unwrap_or("/").to_owned()
+}
+
+/// `GET /account/reauth?next=/path`: type the password again before paying out or issuing
+/// plaques.
+pub async fn reauth_form(page: Page, RawQuery(query): RawQuery) -> Response {
+    let params = crate::query_params(query.as_deref()).unwrap_or_default();
+    let template = ReauthPage { next: reauth_next(params.get("next")), error: None, page: page.clone() };
+    no_store(respond(StatusCode::OK, &page, &template))
+}
+
+/// `POST /account/reauth` (password, next): back to `next` once the password is right.
+pub async fn reauth(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let next = reauth_next(fields.get("next"));
+    match state.app.reauthenticate(&who, fields.get("password").unwrap_or_default(), &meta).await {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(AppError::Fields(errors)) => {
+            let error = errors.into_iter().next().map(|e| e.message);
+            let template = ReauthPage { next, error, page: page.clone() };
+            respond(StatusCode::BAD_REQUEST, &page, &template)
+        }
+        Err(error) => PageError::from_app(page, error).into_response(),
+    }
+}
