@@ -12,6 +12,7 @@ mod authorization;
 mod browser;
 mod browser_apply;
 mod browser_login;
+mod browser_notice;
 mod browser_review;
 mod bureau_pages;
 mod calendar_api;
