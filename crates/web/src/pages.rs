@@ -10,6 +10,7 @@ pub(crate) mod forms;
 mod identity;
 mod notices;
 mod review;
+mod subsidy;
 mod tokens;
 
 use askama::Template;
@@ -224,6 +225,7 @@ pub(crate) fn routes() -> Vec<Route> {
     table.extend(bureau::routes());
     table.extend(review::routes());
     table.extend(notices::routes());
+    table.extend(subsidy::routes());
     table
 }
 

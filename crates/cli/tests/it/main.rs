@@ -34,3 +34,4 @@ mod second_factor;
 mod startup;
 mod subsidy;
 mod tokens;
+mod subsidy_pages;

@@ -56,6 +56,8 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/bureau/proposals", Action::ApproveProposal, t.nav_proposals),
         ("/bureau/notices", Action::ReadNotices, t.nav_bureau_notices),
         ("/expert", Action::ScoreAssignment, t.nav_my_reviews),
+        ("/funds/requests", Action::ReadFunds, t.nav_funds),
+        ("/funds/bases", Action::RecordExpense, t.nav_my_bases),
     ]
     .into_iter()
     .filter(|(href, action, _)| match decide(Some(role), *action) {
