@@ -178,10 +178,39 @@ impl App {
     }
 }
 
-/// The handler of [`ANCHOR_JOB`]: anchors today's head and schedules tomorrow's.
+/// How long what the retention purge removes is kept after it stopped being needed.
+pub const RETENTION: TimeDelta = TimeDelta::days(30);
+
+impl App {
+    /// The daily retention purge (SEC-33, SEC-38): ended sessions, old idempotency keys,
+    /// failed-login counters and unused invitations past [`RETENTION`]. The audit trail is never
+    /// purged: it is append-only and kept for good (at least the six months the law asks).
+    pub async fn purge_expired(&self, tx: &mut Tx) -> Result<skillbase_store::retention::Purged> {
+        let now = self.now();
+        let purged = skillbase_store::retention::purge(tx, now, now - RETENTION).await?;
+        self.audit(
+            tx,
+            &crate::auth::RequestMeta::default(),
+            None,
+            "retention.purge",
+            ("retention", None),
+            serde_json::json!({
+                "sessions": purged.sessions, "idempotency_keys": purged.idempotency_keys,
+                "login_throttle": purged.login_throttle, "invitations": purged.invitations,
+                "kept": "audit_log", "retention_days": RETENTION.num_days(),
+            }),
+        )
+        .await?;
+        Ok(purged)
+    }
+}
+
+/// The handler of [`ANCHOR_JOB`]: the day's maintenance — the retention purge, then the anchor
+/// of today's head — and tomorrow's run scheduled.
 pub fn anchor_handler() -> crate::jobs::Handler {
     std::sync::Arc::new(|app, _job, mut tx| {
         Box::pin(async move {
+            app.purge_expired(&mut tx).await.map_err(|e| e.to_string())?;
             app.anchor_audit_chain(&mut tx).await.map_err(|e| e.to_string())?;
             let now = app.now();
             app.schedule_anchor(&mut tx, now).await.map_err(|e| e.to_string())?;

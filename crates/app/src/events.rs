@@ -57,6 +57,7 @@ const FIXED: &[Event] = &[
     security("token.revoke", "吊销个人 API 令牌"),
     security("security.settings_change", "变更安全设置"),
     security("export", "导出数据"),
+    security("retention.purge", "按保存期限清理过期会话等临时数据（不含审计日志）"),
     security("proposal.refused_own", "拒绝审批本人拟定的事项（职责分离）"),
     business("organization.register", "申报单位注册"),
     business("organization.invite", "邀请同单位账户"),

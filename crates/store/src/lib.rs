@@ -43,6 +43,7 @@ mod error;
 pub mod identity;
 pub mod jobs;
 pub mod notices;
+pub mod retention;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;

@@ -26,6 +26,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("application.not_select", "review.rs: ranking_proposal_and_approval"),
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
     ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
+    ("retention.purge", "retention.rs: the daily maintenance job"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.

@@ -26,6 +26,7 @@ mod notices;
 mod operations;
 mod pages;
 mod recognition_support;
+mod retention;
 mod review;
 mod review_pages;
 mod samples;
