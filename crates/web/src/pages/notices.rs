@@ -1547,6 +1547,8 @@ impl PdfPlaque<'_> {
         // Text: hex strings of UCS-2 code units, each line placed on its own.
         let mut text = String::from("\nBT\n");
         let mut line = |s: &str, size: f32, x: Option<f32>, y: f32, rgb: (f32, f32, f32)| {
+            // A long name is set smaller so that it stays inside the frame.
+            let size = if x.is_none() { size.min((W - 160.0) / text_width(s, 1.0).max(1.0)) } else { size };
             let x = x.unwrap_or((W - text_width(s, size)) / 2.0);
             text.push_str(&format!(
                 "{} {} {} rg /F1 {size} Tf 1 0 0 1 {x:.2} {y:.2} Tm {} Tj\n",
