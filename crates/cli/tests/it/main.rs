@@ -14,6 +14,7 @@ mod browser_apply;
 mod browser_login;
 mod browser_notice;
 mod browser_review;
+mod browser_subsidy;
 mod bureau_pages;
 mod calendar_api;
 mod cli;

@@ -1,0 +1,328 @@
+//! The subsidy of one base in headless Chromium driven over the DevTools protocol
+//! (chromiumoxide), on both engines: staff sign in with the authenticator's code and draft the
+//! funding request on the page; the leader signs in and endorses it; the coordination group
+//! signs in and approves it; staff record a disbursement; the base records an expense with its
+//! receipt chosen in the file input; staff approve the expense; the base report's Excel file,
+//! fetched with the browser's own cookie, opens and shows the base's row. Each person has their
+//! own browser context (no shared cookie). The base is recognised through the API first.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
+use chromiumoxide::cdp::browser_protocol::network::CookieParam;
+use serde::de::DeserializeOwned;
+use skillbase_domain::Clock;
+use skillbase_domain::ids::UserId;
+use skillbase_domain::roles::Role;
+use skillbase_domain::totp::TotpSecret;
+use skillbase_store::users::{self, NewUser};
+use tokio::time::Instant;
+
+use crate::browser::Chromium;
+use crate::helpers::{SignedIn, TempDir, TestApp};
+use crate::on_both_engines;
+use crate::samples::PDF;
+use crate::subsidy::recognised_bases;
+
+const PASSWORD: &str = "Zijin-bokuan-2024";
+/// How long any one thing may take in the browser.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A JavaScript string literal.
+fn js(text: &str) -> String {
+    serde_json::to_string(text).expect("a string")
+}
+
+/// One person's tab. Every failed check says who, where, and what the page shows.
+struct Tab {
+    page: Page,
+    who: String,
+    base: String,
+}
+
+/// A tab in a new incognito context: it shares no cookie with the tabs opened before it.
+async fn private_tab(chromium: &mut Chromium, who: &str, base: &str) -> Tab {
+    chromium.browser.start_incognito_context().await.expect("incognito context");
+    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
+    Tab { page, who: who.to_owned(), base: base.to_owned() }
+}
+
+impl Tab {
+    async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Option<T> {
+        // Between two documents there is briefly no context to evaluate in.
+        self.page.evaluate(expression).await.ok().and_then(|result| result.into_value::<T>().ok())
+    }
+
+    async fn holds(&self, expression: &str) -> bool {
+        self.eval::<bool>(expression).await.unwrap_or(false)
+    }
+
+    async fn fail(&self, what: &str) -> ! {
+        let url = self.eval::<String>("location.href").await.unwrap_or_default();
+        let text = self.eval::<String>("document.body ? document.body.innerText : ''").await.unwrap_or_default();
+        panic!("{}: {what}\nat {url}, the page says:\n{text}", self.who);
+    }
+
+    async fn check(&self, expression: &str, what: &str) {
+        if !self.holds(expression).await {
+            self.fail(what).await;
+        }
+    }
+
+    async fn wait_until(&self, expression: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.holds(expression).await {
+            if Instant::now() >= deadline {
+                self.fail(&format!("timed out waiting for: {expression}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn sees(&self, text: &str) {
+        self.check(&format!("document.body.innerText.includes({})", js(text)), &format!("the page lacks {text:?}"))
+            .await;
+    }
+
+    async fn text_of(&self, selector: &str) -> String {
+        let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
+        match self.eval::<Option<String>>(&expression).await.flatten() {
+            Some(text) => text,
+            None => self.fail(&format!("nothing matches {selector}")).await,
+        }
+    }
+
+    async fn text_has(&self, selector: &str, expected: &str) {
+        let text = self.text_of(selector).await;
+        if !text.contains(expected) {
+            self.fail(&format!("{selector} reads {text:?}, without {expected:?}")).await;
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.eval::<String>("location.pathname + location.search").await.unwrap_or_default()
+    }
+
+    async fn loaded(&self) {
+        self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
+    }
+
+    async fn open(&self, path: &str) {
+        self.page.bring_to_front().await.expect("front");
+        self.page.goto(format!("{}{path}", self.base)).await.expect("page loads");
+        self.loaded().await;
+    }
+
+    /// Clicks (with the mouse) what `selector` finds, and waits for the page it leads to.
+    async fn press(&self, selector: &str) {
+        self.check(&format!("!!document.querySelector({})", js(selector)), &format!("nothing to press at {selector}"))
+            .await;
+        self.check("(document.documentElement.dataset.left = 'yes') === 'yes'", "the document is marked").await;
+        let element = self.page.find_element(selector).await.expect("element");
+        element.click().await.expect("click");
+        self.loaded().await;
+    }
+
+    /// Types `text` into the input `selector` finds, as an input method commits it.
+    async fn type_into(&self, selector: &str, text: &str) {
+        let emptied = format!("(e => !!e && (e.value = '', true))(document.querySelector({}))", js(selector));
+        self.check(&emptied, &format!("no input at {selector}")).await;
+        let element = self.page.find_element(selector).await.expect("input");
+        element.click().await.expect("click");
+        self.page.execute(InsertTextParams::new(text)).await.expect("typed");
+        let typed = format!("document.querySelector({}).value === {}", js(selector), js(text));
+        self.check(&typed, &format!("{selector} does not hold {text:?}")).await;
+    }
+
+    /// Ticks a checkbox by clicking it.
+    async fn tick(&self, selector: &str) {
+        let element = self.page.find_element(selector).await.expect("choice");
+        element.click().await.expect("click");
+        self.check(&format!("document.querySelector({}).checked", js(selector)), &format!("{selector} is not ticked"))
+            .await;
+    }
+
+    /// Chooses the option `value` of the select `selector` finds.
+    async fn choose(&self, selector: &str, value: &str) {
+        let script = format!(
+            "(s => {{ if (!s) return false; const o = [...s.options].find(o => o.value === {}); if (!o) return false; \
+             s.value = o.value; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === o.value; }})\
+             (document.querySelector({}))",
+            js(value),
+            js(selector)
+        );
+        self.check(&script, &format!("{selector} has no option {value}")).await;
+    }
+
+    /// Chooses a file of this machine in the file input `selector` finds.
+    async fn choose_file(&self, selector: &str, file: &Path) {
+        let input = self.page.find_element(selector).await.expect("the file input");
+        let mut choose = SetFileInputFilesParams::new(vec![file.display().to_string()]);
+        choose.backend_node_id = Some(input.backend_node_id);
+        self.page.execute(choose).await.expect("the file is chosen");
+        self.check(&format!("document.querySelector({}).files.length === 1", js(selector)), "a file is chosen").await;
+    }
+
+    /// Signs in on the login page with the password and the authenticator's code.
+    async fn sign_in(&self, username: &str, next: &str, code: String) {
+        self.open(&format!("/login?next={next}")).await;
+        self.type_into("#f-username", username).await;
+        self.type_into("#f-password", PASSWORD).await;
+        self.press("form[action^=\"/login\"] button[type=submit]").await;
+        if !self.path().await.starts_with("/login/totp") {
+            self.fail("the authenticator's code is asked for").await;
+        }
+        self.type_into("#f-code", &code).await;
+        self.press("form[action^=\"/login/totp\"] button[type=submit]").await;
+        let here = self.path().await;
+        if here != next {
+            self.fail(&format!("signed in, expected to be at {next}, not {here}")).await;
+        }
+    }
+
+    /// The tab's cookies for this site as a `Cookie` header.
+    async fn cookie_header(&self) -> String {
+        let cookies = self.page.get_cookies().await.expect("cookies");
+        cookies.iter().map(|c| format!("{}={}", c.name, c.value)).collect::<Vec<_>>().join("; ")
+    }
+}
+
+/// Puts a signed-in session's cookie (`name=value`) into the tab's context.
+async fn give_session(tab: &Tab, who: &SignedIn) {
+    let (name, value) = who.cookie.split_once('=').expect("name=value");
+    let cookie = CookieParam::builder().name(name).value(value).url(format!("{}/", tab.base)).build().expect("cookie");
+    tab.page.set_cookie(cookie).await.expect("the cookie is set");
+}
+
+/// A bureau-side account with a password the test types and a bound authenticator (as the
+/// sysadmin creates it and its holder binds it first).
+async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> TotpSecret {
+    let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
+    let mut tx = app.app().db.begin().await.expect("begin");
+    let user = NewUser {
+        id: UserId::new(),
+        username,
+        display_name,
+        role: role.as_str(),
+        password_hash: &hash,
+        must_change_password: false,
+        organization_id: None,
+        at: app.app().now(),
+    };
+    users::insert(&mut tx, &user).await.expect("insert");
+    tx.commit().await.expect("commit");
+    let signed_in = app.login(username, PASSWORD, None).await.expect("signs in");
+    app.bind_totp(&signed_in).await
+}
+
+/// The authenticator's next code (the clock moves to the next 30-second step first: a code is
+/// accepted once).
+fn next_code(app: &TestApp, secret: &TotpSecret) -> String {
+    app.clock.advance(chrono::TimeDelta::seconds(30));
+    secret.code_at(app.clock.now().timestamp())
+}
+
+on_both_engines!(a_base_funded_and_spending_in_the_browser);
+
+async fn a_base_funded_and_spending_in_the_browser(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let (base, org_username) = cast.bases[0].clone();
+    let staff_secret = account(&app, Role::Staff, "jingban-zijin", "经办人张").await;
+    let leader_secret = account(&app, Role::Leader, "fenguan-zijin", "分管领导李").await;
+    let group_secret = account(&app, Role::Funding, "xietiao-zijin", "协调小组王").await;
+    let org = app.sign_in_again(&org_username).await;
+    let files = TempDir::new();
+    let receipt = files.path().join("培训费发票.pdf");
+    std::fs::write(&receipt, PDF).expect("the receipt file");
+
+    let Some(mut chromium) = Chromium::launch(&["window-size=1280,1024"], WAIT).await else {
+        return;
+    };
+
+    // 1. Staff sign in and draft the request for the base.
+    let staff = private_tab(&mut chromium, "staff", &app.base).await;
+    staff.sign_in("jingban-zijin", "/funds/requests", next_code(&app, &staff_secret)).await;
+    staff.check("!!document.querySelector('li.nav-console a[href=\"/funds/requests\"]')", "资助资金 is offered").await;
+    staff.tick(&format!("#base-{base}")).await;
+    staff.type_into("#f-note", "2024年度第一批").await;
+    staff.press("#draft button[type=submit]").await;
+    staff.sees("已拟定资金申请，待分管领导审核").await;
+    staff.text_has("#request-status", "待领导审核").await;
+    staff.text_has("#total-capital", "贰拾万元整").await;
+    let request = staff.path().await.split('?').next().expect("a path").to_owned();
+
+    // 2. The leader signs in and endorses it.
+    let leader = private_tab(&mut chromium, "leader", &app.base).await;
+    leader.sign_in("fenguan-zijin", "/funds/requests", next_code(&app, &leader_secret)).await;
+    leader.press("#requests tbody a").await;
+    leader.text_has("#addressee", "区企业职工职业培训工作协调小组").await;
+    leader.type_into("#f-approve-reason", "同意，报协调小组").await;
+    leader.press("#approve button[type=submit]").await;
+    leader.sees("已审核同意，资金申请已报协调小组").await;
+    leader.text_has("#request-status", "已报协调小组").await;
+
+    // 3. The coordination group signs in and approves it.
+    let group = private_tab(&mut chromium, "coordination group", &app.base).await;
+    group.sign_in("xietiao-zijin", "/funds/requests", next_code(&app, &group_secret)).await;
+    group.open(&request).await;
+    group.check("document.querySelector('#approve button').innerText.trim() === '批准'", "批准 is offered").await;
+    group.press("#approve button[type=submit]").await;
+    group.sees("协调小组已批准，各基地的资助资金已核定").await;
+    group.text_has("#request-status", "协调小组已批准").await;
+
+    // 4. Staff record a disbursement on the base's page.
+    let ledger = format!("/funds/bases/{base}");
+    staff.open(&ledger).await;
+    staff.text_has("#granted", "¥200,000.00").await;
+    staff.type_into("#f-amount", "120000.00").await;
+    staff.type_into("#f-voucher", "GK-2024-0001").await;
+    staff.press("#disburse button[type=submit]").await;
+    staff.sees("已登记拨付").await;
+    staff.text_has("#disbursed", "¥120,000.00").await;
+
+    // 5. The base records an expense with its receipt.
+    let mine = private_tab(&mut chromium, "base", &app.base).await;
+    give_session(&mine, &org).await;
+    mine.open("/funds/bases").await;
+    mine.press(&format!("a[href=\"{ledger}\"]")).await;
+    mine.text_has("#balance", "¥120,000.00").await;
+    mine.choose("#f-category", "teacher_development").await;
+    mine.type_into("#f-amount", "30000.00").await;
+    mine.type_into("#f-payee", "上海某职业技能培训中心").await;
+    mine.type_into("#f-description", "数控车工师资培训 10 人").await;
+    mine.choose_file("#f-receipt", &receipt).await;
+    mine.press("#new-expense button[type=submit]").await;
+    mine.sees("已登记支出，待经办人审核").await;
+    mine.text_has(".expense .expense-status", "待审核").await;
+    mine.text_has("#balance", "¥90,000.00").await;
+    mine.text_has(".expense a[download]", "培训费发票.pdf").await;
+
+    // 6. Staff approve it.
+    staff.open(&ledger).await;
+    staff.text_has(".expense", "师资培养").await;
+    staff.press(".expense form[action$=\"/approve\"] button[type=submit]").await;
+    staff.sees("该笔支出已审核通过").await;
+    staff.text_has(".expense .expense-status", "审核通过").await;
+
+    // 7. The base report downloads as Excel with the browser's own session and shows the base.
+    staff.open("/funds/reports").await;
+    staff.text_has(&format!("#report-base-{base}"), "15.00%").await;
+    let href = staff.eval::<String>("document.querySelector('#bases-xlsx').getAttribute('href')").await;
+    let href = href.unwrap_or_default();
+    assert_eq!(href, "/funds/reports/bases.xlsx");
+    let cookie = staff.cookie_header().await;
+    chromium.close().await;
+    let response = app.client.get(app.url(&href)).header("cookie", cookie).send().await.expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment"));
+    let bytes = response.bytes().await.expect("bytes").to_vec();
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let range = workbook.worksheet_range_at(0).expect("a sheet").expect("readable");
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let row = rows.iter().find(|r| r[1] == "申报单位org-1").unwrap_or_else(|| panic!("the base's row in {rows:?}"));
+    assert_eq!(row[3..8], ["200000.00", "120000.00", "30000.00", "90000.00", "15.00%"]);
+}
