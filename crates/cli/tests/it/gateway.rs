@@ -47,6 +47,11 @@ async fn bursts_get_429_with_retry_after(engine: Engine) {
         let response = app.client.post(app.url("/api/v1/organizations")).json(&json!({})).send().await.expect("send");
         assert_eq!(response.status().as_u16(), expected);
     }
+    // Objections and their lookup are public writes too (SEC-16): the same budget, spent.
+    for path in ["/api/v1/public/notices/any/objections", "/api/v1/public/objections/lookup"] {
+        let response = app.client.post(app.url(path)).json(&json!({})).send().await.expect("send");
+        assert_eq!(response.status().as_u16(), 429, "{path}");
+    }
 }
 
 async fn forwarded_addresses_are_believed_only_from_the_gateway(engine: Engine) {
