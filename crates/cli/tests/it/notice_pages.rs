@@ -436,3 +436,33 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         public(&app, path).await;
     }
 }
+
+on_both_engines!(objections_from_one_address_are_rate_limited);
+
+/// SEC-16: a burst of objection posts from one address is answered 429 with `Retry-After`, on a
+/// page; a signed-in visitor's post without the session's token is refused (403).
+async fn objections_from_one_address_are_rate_limited(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let response = app
+        .client
+        .post(app.url("/notices/nothing-here/objections"))
+        .header("cookie", &staff.cookie)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x--\r\n")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 403, "no CSRF token");
+    let mut limited = None;
+    for i in 0..40 {
+        let answer = object(&app, "nothing-here", &[("name", "李明")], None).await;
+        if answer.status == 429 {
+            limited = Some((i, answer));
+            break;
+        }
+        assert_eq!(answer.status, 404, "{}", answer.html());
+    }
+    let (i, answer) = limited.expect("a burst is limited");
+    assert!(i >= 5, "not before a few posts");
+    assert!(answer.content_type.starts_with("text/html"), "a page: {}", answer.content_type);
+}
