@@ -156,7 +156,7 @@ pub(crate) fn capital_amount(fen: i64) -> String {
                 integer.push_str(DIGITS[d]);
                 integer.push_str(UNITS[position % 4]);
             }
-            if position % 4 == 0 {
+            if position.is_multiple_of(4) {
                 if group_has_digit {
                     integer.push_str(GROUPS.get(position / 4).copied().unwrap_or(""));
                 }
