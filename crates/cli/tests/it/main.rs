@@ -35,5 +35,5 @@ mod screens;
 mod second_factor;
 mod startup;
 mod subsidy;
-mod tokens;
 mod subsidy_pages;
+mod tokens;
