@@ -704,22 +704,6 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-
-    use super::random_hex;
-
-    /// Session ids, CSRF tokens and invitation codes are 256 bits from the operating system's
-    /// random source: 100 000 of them, no two alike (SEC-05).
-    #[test]
-    fn one_hundred_thousand_session_tokens_are_all_different() {
-        let tokens: HashSet<String> = (0..100_000).map(|_| random_hex(32)).collect();
-        assert_eq!(tokens.len(), 100_000);
-        assert!(tokens.iter().all(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())));
-    }
-}
-
 /// How long a sign-in or re-authentication counts as recent for the actions that ask for it
 /// (SEC-08): paying subsidy out, approving a disbursement, issuing plaques.
 pub const REAUTHENTICATION_WINDOW: TimeDelta = TimeDelta::minutes(5);
@@ -769,5 +753,21 @@ impl App {
                 message: "此操作涉及资金或证书，请重新输入密码验证身份后再操作".into(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::random_hex;
+
+    /// Session ids, CSRF tokens and invitation codes are 256 bits from the operating system's
+    /// random source: 100 000 of them, no two alike (SEC-05).
+    #[test]
+    fn one_hundred_thousand_session_tokens_are_all_different() {
+        let tokens: HashSet<String> = (0..100_000).map(|_| random_hex(32)).collect();
+        assert_eq!(tokens.len(), 100_000);
+        assert!(tokens.iter().all(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())));
     }
 }
