@@ -4,7 +4,8 @@
 //! a disbursement (a duplicate voucher refused beside its field); the base records expenses
 //! with a receipt (an unknown category and an amount over the balance refused beside their
 //! fields, nothing stored); staff query one, the base answers, staff approve it; staff reverse
-//! another; the reports on the page and as Excel; the dossier zip for auditors.
+//! another; the reports on the page and as Excel; the dossier zip for auditors; an approval
+//! six minutes after signing in sent to type the password again and back (SEC-08).
 
 use std::io::Read;
 
@@ -523,6 +524,31 @@ async fn a_drafter_made_a_leader_is_refused_on_the_page(app: TestApp) {
     // Another leader may; and the request is then the coordination group's.
     let endorsed = post(&app, &format!("{path}/approve"), &cast.leader, &[]).await;
     assert_redirect(&endorsed, &format!("{path}?done=endorsed"));
+    // SEC-08: six minutes after signing in, the coordination group's approval on the page sends
+    // it to type the password again, and back to the request; nothing is decided meanwhile.
+    app.clock.advance(chrono::TimeDelta::minutes(6));
+    let body = form_body(&[("csrf_token", &cast.funding.csrf), ("reason", "")]);
+    let response = app
+        .client
+        .post(app.url(&format!("{path}/approve")))
+        .header("cookie", &cast.funding.cookie)
+        .header("referer", app.url(&path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let stale = answer(response).await;
+    assert_eq!(stale.status, 303, "{}", stale.html);
+    assert!(stale.location.starts_with("/account/reauth?next="), "{}", stale.location);
+    assert!(stale.location.contains(&path.replace('/', "%2F")) || stale.location.contains(&path), "{}", stale.location);
+    assert_eq!(text_of(&get(&app, &path, &cast.funding).await.html, "request-status"), "已报协调小组");
+    let again =
+        post(&app, "/account/reauth", &cast.funding, &[("password", crate::helpers::ROLE_PASSWORD), ("next", &path)])
+            .await;
+    assert_redirect(&again, &path);
+    let approved = post(&app, &format!("{path}/approve"), &cast.funding, &[]).await;
+    assert_redirect(&approved, &format!("{path}?done=approved"));
     // An unknown request is a 404 page, never an error.
     let missing = get(&app, "/funds/requests/nothing-here", &cast.staff).await;
     assert_eq!(missing.status, 404);
