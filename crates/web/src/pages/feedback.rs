@@ -52,22 +52,32 @@ impl Errors {
 /// A use case's refusal as the page shows it, with its status; `Err` for what only an error
 /// page can say (a missing record, an internal failure).
 pub(super) fn refusal(error: AppError) -> Result<(StatusCode, Errors), AppError> {
-    let general = |status, message: String| Ok((status, Errors { fields: Vec::new(), general: vec![message] }));
+    refusal_with_code(error).map(|(status, errors, _)| (status, errors))
+}
+
+/// The same, with the refusal's stable code when it has one (a page that shows it, say, for a
+/// client reading `data-code`).
+pub(super) fn refusal_with_code(error: AppError) -> Result<(StatusCode, Errors, Option<&'static str>), AppError> {
+    let general =
+        |status, message: String, code| Ok((status, Errors { fields: Vec::new(), general: vec![message] }, code));
     match error {
         AppError::Fields(errors) => Ok((
             StatusCode::BAD_REQUEST,
             Errors { fields: errors.into_iter().map(|e| (e.field, e.message)).collect(), general: Vec::new() },
+            None,
         )),
-        AppError::WrongState { message } => general(StatusCode::CONFLICT, message),
-        AppError::Invalid { field, message, .. } => match field {
-            Some(field) => Ok((StatusCode::BAD_REQUEST, Errors::field(field, message))),
-            None => general(StatusCode::BAD_REQUEST, message),
+        AppError::WrongState { message } => general(StatusCode::CONFLICT, message, Some("invalid_state")),
+        AppError::Invalid { code, field, message } => match field {
+            Some(field) => Ok((StatusCode::BAD_REQUEST, Errors::field(field, message), Some(code))),
+            None => general(StatusCode::BAD_REQUEST, message, Some(code)),
         },
-        AppError::Forbidden { message, .. } => general(StatusCode::FORBIDDEN, message),
+        AppError::Forbidden { code, message } => general(StatusCode::FORBIDDEN, message, Some(code)),
         AppError::Conflict { .. } => {
-            general(StatusCode::CONFLICT, "该记录刚被他人处理过，请查看最新状态后再操作。".to_owned())
+            general(StatusCode::CONFLICT, "该记录刚被他人处理过，请查看最新状态后再操作。".to_owned(), Some("conflict"))
         }
-        AppError::Calendar(error) => general(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
+        AppError::Calendar(error) => {
+            general(StatusCode::UNPROCESSABLE_ENTITY, error.to_string(), Some("calendar_year_unknown"))
+        }
         error => Err(error),
     }
 }

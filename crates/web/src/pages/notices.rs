@@ -34,6 +34,7 @@ use skillbase_domain::review::ProposalStatus;
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
+use super::feedback::{Errors, error_page, not_found, refusal_with_code as refusal};
 use super::forms::{CSRF_FIELD, FormPost, SignedInPost, Who, cross_origin, refused};
 use super::{Page, no_store, respond};
 use crate::error::PageError;
@@ -82,63 +83,6 @@ fn bureau_reader(who: &Authenticated) -> bool {
 /// May this viewer do `action` (the policy's answer)?
 fn allowed(who: &Authenticated, action: access::Action) -> bool {
     matches!(access::decide(Some(who.role), action), Decision::Allow(_))
-}
-
-fn error_page(page: Page, error: AppError) -> Response {
-    PageError::from_app(page, error).into_response()
-}
-
-fn not_found(page: Page) -> Response {
-    PageError::new(page, StatusCode::NOT_FOUND).into_response()
-}
-
-/// The errors of a post, keyed by field; what no field claims is said above the form.
-#[derive(Debug, Default)]
-struct Errors {
-    fields: Vec<(String, String)>,
-    general: Vec<String>,
-}
-
-impl Errors {
-    fn take(&mut self, field: &str) -> Option<String> {
-        let i = self.fields.iter().position(|(f, _)| f == field)?;
-        Some(self.fields.remove(i).1)
-    }
-
-    fn rest(self) -> Vec<String> {
-        self.general.into_iter().chain(self.fields.into_iter().map(|(_, message)| message)).collect()
-    }
-
-    fn field(field: &str, message: impl Into<String>) -> Errors {
-        Errors { fields: vec![(field.to_owned(), message.into())], general: Vec::new() }
-    }
-}
-
-/// A use case's refusal as the page shows it, with its status (and its stable code, when it
-/// has one); `Err` for what only an error page can say.
-fn refusal(error: AppError) -> Result<(StatusCode, Errors, Option<&'static str>), AppError> {
-    let general =
-        |status, message: String, code| Ok((status, Errors { fields: Vec::new(), general: vec![message] }, code));
-    match error {
-        AppError::Fields(errors) => Ok((
-            StatusCode::BAD_REQUEST,
-            Errors { fields: errors.into_iter().map(|e| (e.field, e.message)).collect(), general: Vec::new() },
-            None,
-        )),
-        AppError::WrongState { message } => general(StatusCode::CONFLICT, message, Some("invalid_state")),
-        AppError::Invalid { code, field, message } => match field {
-            Some(field) => Ok((StatusCode::BAD_REQUEST, Errors::field(field, message), Some(code))),
-            None => general(StatusCode::BAD_REQUEST, message, Some(code)),
-        },
-        AppError::Forbidden { code, message } => general(StatusCode::FORBIDDEN, message, Some(code)),
-        AppError::Conflict { .. } => {
-            general(StatusCode::CONFLICT, "该记录刚被他人处理过，请查看最新状态后再操作。".to_owned(), Some("conflict"))
-        }
-        AppError::Calendar(error) => {
-            general(StatusCode::UNPROCESSABLE_ENTITY, error.to_string(), Some("calendar_year_unknown"))
-        }
-        error => Err(error),
-    }
 }
 
 /// The words for a `?done=` code after a redirect (never text from the query itself).
