@@ -95,14 +95,25 @@ impl App {
         count: usize,
         meta: &crate::auth::RequestMeta,
     ) -> Result<()> {
+        self.record_export_of(who, (what, None), ("xlsx", count), meta).await
+    }
+
+    /// Records an export of one object (`("base_dossier", Some(base id))`) in a format (`zip`).
+    pub async fn record_export_of(
+        &self,
+        who: &crate::auth::Authenticated,
+        (what, object): (&str, Option<&str>),
+        (format, count): (&str, usize),
+        meta: &crate::auth::RequestMeta,
+    ) -> Result<()> {
         let mut tx = self.db.begin().await?;
         self.audit(
             &mut tx,
             meta,
             Some((&who.user, who.role)),
             "export",
-            (what, None),
-            serde_json::json!({ "records": count, "format": "xlsx" }),
+            (what, object),
+            serde_json::json!({ "records": count, "format": format }),
         )
         .await?;
         tx.commit().await?;

@@ -479,21 +479,26 @@ impl App {
         let revoked_on = store::revoked_on(&mut tx, &base.row.id)
             .await?
             .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        let checked = subsidy::check_expense_input(input, &categories, (recognised_on, today, revoked_on));
-        let receipt_problem = match &receipt {
-            Some((_, bytes)) if !bytes.is_empty() => None,
-            _ => Some(FieldError::new("receipt", "required", "请上传票据（PDF、JPEG 或 PNG）")),
-        };
-        let expense = match (checked, receipt_problem) {
-            (Ok(e), None) => e,
-            (Ok(_), Some(p)) => return Err(AppError::Fields(vec![p])),
-            (Err(mut errors), p) => {
-                errors.extend(p);
-                return Err(AppError::Fields(errors));
-            }
-        };
         let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
-        subsidy::check_expense(&entries, expense.amount).map_err(|e| ledger_error(e, "amount"))?;
+        let checked = subsidy::check_expense_input(input, &categories, (recognised_on, today, revoked_on));
+        let mut problems: Vec<FieldError> = match &checked {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.clone(),
+        };
+        // Over the balance is said together with every other problem of the form.
+        if let Ok(amount) = Money::parse(&input.amount)
+            && amount.fen() > 0
+            && let Err(e) = subsidy::check_expense(&entries, amount)
+        {
+            problems.push(FieldError::new("amount", e.code(), e.to_string()));
+        }
+        if !matches!(&receipt, Some((_, bytes)) if !bytes.is_empty()) {
+            problems.push(FieldError::new("receipt", "required", "请上传票据（PDF、JPEG 或 PNG）"));
+        }
+        let expense = match checked {
+            Ok(expense) if problems.is_empty() => expense,
+            _ => return Err(AppError::Fields(problems)),
+        };
         let (name, bytes) = receipt.unwrap_or_default();
         let upload = attachment::check_upload(&name, &bytes, policy.max_attachment_bytes())
             .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;

@@ -171,6 +171,16 @@ async fn from_request_to_an_audited_expense(app: TestApp) {
     assert_eq!((status, codes(&body)), (400, vec![("category".into(), "category_not_allowed".into())]), "{body}");
     let (status, body) = spend(&app, &owner, first, ("teacher_development", "120000.01")).await;
     assert_eq!((status, codes(&body)), (400, vec![("amount".into(), "insufficient_balance".into())]), "{body}");
+    // Every problem at once: a category that is not allowed and an amount over the balance.
+    let (status, body) = spend(&app, &owner, first, ("banquets", "120000.01")).await;
+    assert_eq!(
+        (status, codes(&body)),
+        (
+            400,
+            vec![("category".into(), "category_not_allowed".into()), ("amount".into(), "insufficient_balance".into())]
+        ),
+        "{body}"
+    );
     let (status, expense) = spend(&app, &owner, first, ("teacher_development", "30,000.00")).await;
     assert_eq!((status, &expense["status"]), (201, &json!("recorded")), "{expense}");
     let expense = expense["id"].as_str().expect("id").to_owned();

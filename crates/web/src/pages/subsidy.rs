@@ -1644,7 +1644,8 @@ async fn dossier(
         Ok(bytes) => bytes,
         Err(error) => return error_page(page, error),
     };
-    if let Err(error) = state.app.record_export(&who, "base_dossier", files.len(), &meta).await {
+    if let Err(error) = state.app.record_export_of(&who, ("base_dossier", Some(&id)), ("zip", files.len()), &meta).await
+    {
         return error_page(page, error);
     }
     let mut response = bytes.into_response();
