@@ -7,124 +7,19 @@
 //! browser, verifies as 有效. And axe-core checks every public page against the WCAG 2.1 A and
 //! AA rules: zero violations.
 
-use std::time::Duration;
-
-use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
-use chromiumoxide::cdp::browser_protocol::network::CookieParam;
 use chromiumoxide::cdp::browser_protocol::page::PrintToPdfParams;
 use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use skillbase_app::jobs::{Runner, RunnerConfig};
 use skillbase_domain::roles::Role;
-use tokio::time::Instant;
 
 use crate::browser::Chromium;
-use crate::helpers::{SignedIn, TestApp, at, skip};
+use crate::helpers::{TestApp, at, skip};
 use crate::on_both_engines;
 use crate::recognition_support::approved_list;
-
-/// How long any one thing may take in the browser.
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A JavaScript string literal.
-fn js(text: &str) -> String {
-    serde_json::to_string(text).expect("a string")
-}
-
-/// One person's tab. Every failed check says who, where, and what the page shows.
-struct Tab {
-    page: Page,
-    who: &'static str,
-    base: String,
-}
-
-/// A tab in a new incognito context: it shares no cookie with the tabs opened before it.
-async fn private_tab(chromium: &mut Chromium, who: &'static str, base: &str) -> Tab {
-    chromium.browser.start_incognito_context().await.expect("incognito context");
-    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
-    Tab { page, who, base: base.to_owned() }
-}
+use crate::tab::{Tab, WAIT, give_session, js, private_tab};
 
 impl Tab {
-    async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Option<T> {
-        // Between two documents there is briefly no context to evaluate in.
-        self.page.evaluate(expression).await.ok().and_then(|result| result.into_value::<T>().ok())
-    }
-
-    async fn holds(&self, expression: &str) -> bool {
-        self.eval::<bool>(expression).await.unwrap_or(false)
-    }
-
-    async fn fail(&self, what: &str) -> ! {
-        let url = self.eval::<String>("location.href").await.unwrap_or_default();
-        let text = self.eval::<String>("document.body ? document.body.innerText : ''").await.unwrap_or_default();
-        panic!("{}: {what}\nat {url}, the page says:\n{text}", self.who);
-    }
-
-    async fn check(&self, expression: &str, what: &str) {
-        if !self.holds(expression).await {
-            self.fail(what).await;
-        }
-    }
-
-    async fn wait_until(&self, expression: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.holds(expression).await {
-            if Instant::now() >= deadline {
-                self.fail(&format!("timed out waiting for: {expression}")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn sees(&self, text: &str) {
-        self.check(&format!("document.body.innerText.includes({})", js(text)), &format!("the page lacks {text:?}"))
-            .await;
-    }
-
-    async fn text_of(&self, selector: &str) -> String {
-        let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
-        match self.eval::<Option<String>>(&expression).await.flatten() {
-            Some(text) => text,
-            None => self.fail(&format!("nothing matches {selector}")).await,
-        }
-    }
-
-    async fn loaded(&self) {
-        self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
-    }
-
-    /// Opens a page of the server by its path, or any address.
-    async fn open(&self, path: &str) {
-        let url = if path.starts_with('/') { format!("{}{path}", self.base) } else { path.to_owned() };
-        self.page.bring_to_front().await.expect("front");
-        self.page.goto(url).await.expect("page loads");
-        self.loaded().await;
-    }
-
-    /// Clicks (with the mouse) what `selector` finds, and waits for the page it leads to.
-    async fn press(&self, selector: &str) {
-        self.check(&format!("!!document.querySelector({})", js(selector)), &format!("nothing to press at {selector}"))
-            .await;
-        self.check("(document.documentElement.dataset.left = 'yes') === 'yes'", "the document is marked").await;
-        let element = self.page.find_element(selector).await.expect("element");
-        element.click().await.expect("click");
-        self.loaded().await;
-    }
-
-    /// Types `text` into the input `selector` finds, as an input method commits it.
-    async fn type_into(&self, selector: &str, text: &str) {
-        let emptied = format!("(e => !!e && (e.value = '', true))(document.querySelector({}))", js(selector));
-        self.check(&emptied, &format!("no input at {selector}")).await;
-        let element = self.page.find_element(selector).await.expect("input");
-        element.click().await.expect("click");
-        self.page.execute(InsertTextParams::new(text)).await.expect("typed");
-        let typed = format!("document.querySelector({}).value === {}", js(selector), js(text));
-        self.check(&typed, &format!("{selector} does not hold {text:?}")).await;
-    }
-
     /// Picks the option of a select whose value is `value`.
     async fn choose_value(&self, selector: &str, value: &str) {
         let script = format!(
@@ -133,14 +28,6 @@ impl Tab {
             s = js(selector)
         );
         self.check(&script, &format!("{selector} has no option {value}")).await;
-    }
-
-    /// Ticks a radio button by clicking it.
-    async fn tick(&self, selector: &str) {
-        let element = self.page.find_element(selector).await.expect("choice");
-        element.click().await.expect("click");
-        self.check(&format!("document.querySelector({}).checked", js(selector)), &format!("{selector} is not ticked"))
-            .await;
     }
 
     /// Runs axe-core (injected over the DevTools protocol, so the page's CSP does not apply)
@@ -163,13 +50,6 @@ impl Tab {
             .map(|v| format!("{} ({}): {} — {}", v["id"], v["impact"], v["help"], v["nodes"]))
             .collect()
     }
-}
-
-/// Puts a signed-in session's cookie (`name=value`) into the tab's context.
-async fn give_session(tab: &Tab, who: &SignedIn) {
-    let (name, value) = who.cookie.split_once('=').expect("name=value");
-    let cookie = CookieParam::builder().name(name).value(value).url(format!("{}/", tab.base)).build().expect("cookie");
-    tab.page.set_cookie(cookie).await.expect("the cookie is set");
 }
 
 /// axe-core's browser build: `SKILLBASE_AXE_JS`, else the copy `.ci/run` installs.

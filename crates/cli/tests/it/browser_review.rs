@@ -6,176 +6,23 @@
 //! list on the console; the leader signs in with the authenticator's code and approves it. Each
 //! person has their own browser context (no shared cookie). The outcome is read through the App.
 
-use std::time::Duration;
-
-use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
-use chromiumoxide::cdp::browser_protocol::network::CookieParam;
-use serde::de::DeserializeOwned;
 use skillbase_domain::Clock;
 use skillbase_domain::application::Status;
 use skillbase_domain::ids::{ApplicationId, UserId};
 use skillbase_domain::roles::Role;
 use skillbase_domain::totp::TotpSecret;
 use skillbase_store::users::{self, NewUser};
-use tokio::time::Instant;
 
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
 use crate::screens::form_body;
+use crate::tab::{Tab, WAIT, give_session, private_tab, tab};
 
 const PASSWORD: &str = "Pingshen-2024-base";
-/// How long any one thing may take in the browser.
-const WAIT: Duration = Duration::from_secs(30);
 
-/// A JavaScript string literal.
-fn js(text: &str) -> String {
-    serde_json::to_string(text).expect("a string")
-}
-
-/// One person's tab. Every failed check says who, where, and what the page shows.
-struct Tab {
-    page: Page,
-    who: String,
-    base: String,
-}
-
-/// A tab in the browser's own context.
-async fn tab(chromium: &Chromium, who: &str, base: &str) -> Tab {
-    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
-    Tab { page, who: who.to_owned(), base: base.to_owned() }
-}
-
-/// A tab in a new incognito context: it shares no cookie with the tabs opened before it.
-async fn private_tab(chromium: &mut Chromium, who: &str, base: &str) -> Tab {
-    chromium.browser.start_incognito_context().await.expect("incognito context");
-    let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
-    Tab { page, who: who.to_owned(), base: base.to_owned() }
-}
-
-impl Tab {
-    async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Option<T> {
-        // Between two documents there is briefly no context to evaluate in.
-        self.page.evaluate(expression).await.ok().and_then(|result| result.into_value::<T>().ok())
-    }
-
-    async fn holds(&self, expression: &str) -> bool {
-        self.eval::<bool>(expression).await.unwrap_or(false)
-    }
-
-    async fn fail(&self, what: &str) -> ! {
-        let url = self.eval::<String>("location.href").await.unwrap_or_default();
-        let text = self.eval::<String>("document.body ? document.body.innerText : ''").await.unwrap_or_default();
-        panic!("{}: {what}\nat {url}, the page says:\n{text}", self.who);
-    }
-
-    async fn check(&self, expression: &str, what: &str) {
-        if !self.holds(expression).await {
-            self.fail(what).await;
-        }
-    }
-
-    async fn wait_until(&self, expression: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.holds(expression).await {
-            if Instant::now() >= deadline {
-                self.fail(&format!("timed out waiting for: {expression}")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn sees(&self, text: &str) {
-        self.check(&format!("document.body.innerText.includes({})", js(text)), &format!("the page lacks {text:?}"))
-            .await;
-    }
-
-    async fn text_of(&self, selector: &str) -> String {
-        let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
-        match self.eval::<Option<String>>(&expression).await.flatten() {
-            Some(text) => text,
-            None => self.fail(&format!("nothing matches {selector}")).await,
-        }
-    }
-
-    async fn text_has(&self, selector: &str, expected: &str) {
-        let text = self.text_of(selector).await;
-        if !text.contains(expected) {
-            self.fail(&format!("{selector} reads {text:?}, without {expected:?}")).await;
-        }
-    }
-
-    async fn path(&self) -> String {
-        self.eval::<String>("location.pathname + location.search").await.unwrap_or_default()
-    }
-
-    async fn loaded(&self) {
-        self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
-    }
-
-    async fn open(&self, path: &str) {
-        self.page.bring_to_front().await.expect("front");
-        self.page.goto(format!("{}{path}", self.base)).await.expect("page loads");
-        self.loaded().await;
-    }
-
-    /// Clicks (with the mouse) what `selector` finds, and waits for the page it leads to.
-    async fn press(&self, selector: &str) {
-        self.check(&format!("!!document.querySelector({})", js(selector)), &format!("nothing to press at {selector}"))
-            .await;
-        self.check("(document.documentElement.dataset.left = 'yes') === 'yes'", "the document is marked").await;
-        let element = self.page.find_element(selector).await.expect("element");
-        element.click().await.expect("click");
-        self.loaded().await;
-    }
-
-    /// Types `text` into the input `selector` finds, as an input method commits it.
-    async fn type_into(&self, selector: &str, text: &str) {
-        let emptied = format!("(e => !!e && (e.value = '', true))(document.querySelector({}))", js(selector));
-        self.check(&emptied, &format!("no input at {selector}")).await;
-        let element = self.page.find_element(selector).await.expect("input");
-        element.click().await.expect("click");
-        self.page.execute(InsertTextParams::new(text)).await.expect("typed");
-        let typed = format!("document.querySelector({}).value === {}", js(selector), js(text));
-        self.check(&typed, &format!("{selector} does not hold {text:?}")).await;
-    }
-
-    /// Ticks a radio button or checkbox by clicking it.
-    async fn tick(&self, selector: &str) {
-        let element = self.page.find_element(selector).await.expect("choice");
-        element.click().await.expect("click");
-        self.check(&format!("document.querySelector({}).checked", js(selector)), &format!("{selector} is not ticked"))
-            .await;
-    }
-
-    /// Signs in on the login page with the password (and the authenticator's code when asked).
-    async fn sign_in(&self, username: &str, next: &str, code: Option<String>) {
-        self.open(&format!("/login?next={next}")).await;
-        self.type_into("#f-username", username).await;
-        self.type_into("#f-password", PASSWORD).await;
-        self.press("form[action^=\"/login\"] button[type=submit]").await;
-        if let Some(code) = code {
-            if !self.path().await.starts_with("/login/totp") {
-                self.fail("the authenticator's code is asked for").await;
-            }
-            self.type_into("#f-code", &code).await;
-            self.press("form[action^=\"/login/totp\"] button[type=submit]").await;
-        }
-        let here = self.path().await;
-        if here != next {
-            self.fail(&format!("signed in, expected to be at {next}, not {here}")).await;
-        }
-    }
-}
-
-/// Puts a signed-in session's cookie (`name=value`) into the tab's context.
-async fn give_session(tab: &Tab, who: &SignedIn) {
-    let (name, value) = who.cookie.split_once('=').expect("name=value");
-    let cookie = CookieParam::builder().name(name).value(value).url(format!("{}/", tab.base)).build().expect("cookie");
-    tab.page.set_cookie(cookie).await.expect("the cookie is set");
-}
+impl Tab {}
 
 /// An account of `role` with a password the test types, as the sysadmin would create it.
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
@@ -273,7 +120,7 @@ async fn a_review_from_the_draw_to_the_approved_list_in_the_browser(app: TestApp
     for (i, username) in experts.iter().enumerate() {
         let who = format!("expert {}", i + 1);
         let me = private_tab(&mut chromium, &who, &app.base).await;
-        me.sign_in(username, "/expert", None).await;
+        me.sign_in((username, PASSWORD), "/expert", None).await;
         me.sees("新的评审任务").await;
         me.press("#my-assignments a").await;
         me.text_has("#assignment-status", "待声明回避").await;
@@ -318,7 +165,7 @@ async fn a_review_from_the_draw_to_the_approved_list_in_the_browser(app: TestApp
     let leader = private_tab(&mut chromium, "leader", &app.base).await;
     app.clock.advance(chrono::TimeDelta::seconds(30));
     let code = secret.code_at(app.clock.now().timestamp());
-    leader.sign_in("fenguan", "/bureau/proposals", Some(code)).await;
+    leader.sign_in(("fenguan", PASSWORD), "/bureau/proposals", Some(code)).await;
     leader
         .check("!!document.querySelector('li.nav-console a[href=\"/bureau/proposals\"]')", "认定名单审批 is offered")
         .await;

@@ -36,4 +36,5 @@ mod second_factor;
 mod startup;
 mod subsidy;
 mod subsidy_pages;
+mod tab;
 mod tokens;
