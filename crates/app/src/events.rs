@@ -59,6 +59,7 @@ const FIXED: &[Event] = &[
     security("export", "导出数据"),
     security("retention.purge", "按保存期限清理过期会话等临时数据（不含审计日志）"),
     security("proposal.refused_own", "拒绝审批本人拟定的事项（职责分离）"),
+    security("funding.refused_own", "拒绝审核本人拟定的资金申请（职责分离）"),
     business("organization.register", "申报单位注册"),
     business("organization.invite", "邀请同单位账户"),
     business("organization.join", "受邀账户加入单位"),

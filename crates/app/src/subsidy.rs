@@ -241,8 +241,21 @@ impl App {
                 AppError::Forbidden { code: "forbidden_transition", message: e.to_string() }
             }
         })?;
-        roles::ensure_not_own_proposal(request.row.drafted_by, who.user.id)
-            .map_err(|e| AppError::Forbidden { code: e.code(), message: e.to_string() })?;
+        if let Err(conflict) = roles::ensure_not_own_proposal(request.row.drafted_by, who.user.id) {
+            // Separation of duties (SEC-13): refused, and the attempt is on the record.
+            let mut tx = self.db.begin().await?;
+            self.audit(
+                &mut tx,
+                meta,
+                Some((&who.user, who.role)),
+                "funding.refused_own",
+                ("funding_request", Some(id)),
+                json!({ "attempted": format!("{action:?}"), "code": conflict.code() }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::Forbidden { code: conflict.code(), message: conflict.to_string() });
+        }
         // Approving pays out public money: only after a recent sign-in (SEC-08).
         if action == FundingAction::Approve {
             self.require_recent_authentication(who)?;

@@ -27,6 +27,7 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
     ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
     ("retention.purge", "retention.rs: the daily maintenance job"),
+    ("funding.refused_own", "subsidy.rs: a_drafter_never_decides_their_own_request"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.

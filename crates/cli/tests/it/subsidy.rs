@@ -482,7 +482,42 @@ async fn paying_out_needs_a_recent_sign_in(app: TestApp) {
     assert_eq!(response.status().as_u16(), 401);
 }
 
+/// SEC-13: the drafter of a funding request, made a leader since, cannot endorse it: 403 and
+/// an audit record; another leader can.
+async fn a_drafter_never_decides_their_own_request(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let (drafter, drafter_id) = app.sign_in_user(Role::Staff, "drafter-funds", "经办人丙").await;
+    let (status, request) =
+        app.post_json_as(&drafter, "/api/v1/funding-requests", &json!({"base_ids": [cast.bases[0].0]})).await;
+    assert_eq!(status, 201, "{request}");
+    let id = request["id"].as_str().expect("id").to_owned();
+    let sysadmin = app.sign_in_as(Role::Sysadmin).await;
+    let (status, body) =
+        app.post_json_as(&sysadmin, &format!("/api/v1/users/{drafter_id}/role"), &json!({"role": "leader"})).await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let (status, body) =
+        app.post_json_as(&drafter, &format!("/api/v1/funding-requests/{id}/approve"), &json!({})).await;
+    assert_eq!((status, &body["code"]), (403, &json!("sod_own_proposal")), "{body}");
+    let refused = app
+        .app()
+        .audit_entries(&skillbase_app::audit::AuditFilter {
+            from_seq: 1,
+            action: Some("funding.refused_own"),
+            actor: None,
+            object_type: None,
+            object_id: Some(id.as_str()),
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(refused.len(), 1);
+    let (status, body) =
+        app.post_json_as(&cast.leader, &format!("/api/v1/funding-requests/{id}/approve"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("submitted")), "{body}");
+}
+
 on_both_engines!(
+    a_drafter_never_decides_their_own_request,
     paying_out_needs_a_recent_sign_in,
     from_request_to_an_audited_expense,
     a_hundred_simultaneous_expenses_never_overdraw,
