@@ -12,6 +12,7 @@ mod notices;
 mod review;
 mod subsidy;
 mod tokens;
+mod widgets;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};

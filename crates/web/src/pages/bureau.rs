@@ -33,6 +33,7 @@ use skillbase_domain::roles::Role;
 use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who};
+use super::widgets::{Choice, Input, choices};
 use super::{Page, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
@@ -93,58 +94,6 @@ fn done_notice(params: &Params) -> Option<&'static str> {
         "loaded" => "已载入新的政策版本。",
         _ => return None,
     })
-}
-
-/// One input of a form as drawn by `bureau/input.html`.
-#[derive(Debug)]
-struct Input {
-    name: &'static str,
-    label: &'static str,
-    /// `text`, `date` or `number`.
-    kind: &'static str,
-    value: String,
-    hint: Option<&'static str>,
-    error: Option<String>,
-    /// `min`/`max` of a number.
-    range: Option<(i64, i64)>,
-    maxlength: Option<u16>,
-    autofocus: bool,
-}
-
-impl Input {
-    fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Input {
-        Input {
-            name,
-            label,
-            kind,
-            value: value.to_owned(),
-            hint: None,
-            error: None,
-            range: None,
-            maxlength: None,
-            autofocus: false,
-        }
-    }
-
-    fn id(&self) -> String {
-        format!("f-{}", self.name.replace('_', "-"))
-    }
-
-    fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
-    }
-}
-
-/// One option of a select.
-#[derive(Debug)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-fn choices(options: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    options.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ use skillbase_domain::roles::Role;
 use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who, safe_next};
+use super::widgets::{Choice, Input, place_errors};
 use super::{Page, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
@@ -100,70 +101,6 @@ fn done_notice(params: &Params) -> Option<&'static str> {
 
 fn notice_of(raw: Option<&str>) -> Option<&'static str> {
     crate::query_params(raw).ok().as_ref().and_then(done_notice)
-}
-
-/// One input of a form as drawn by `review/input.html`.
-#[derive(Debug)]
-struct Input {
-    name: &'static str,
-    label: &'static str,
-    /// `text`, `date` or `number`.
-    kind: &'static str,
-    value: String,
-    hint: Option<&'static str>,
-    error: Option<String>,
-    /// `min`/`max` of a number.
-    range: Option<(i64, i64)>,
-    maxlength: Option<u16>,
-    required: bool,
-    autofocus: bool,
-}
-
-impl Input {
-    fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Input {
-        Input {
-            name,
-            label,
-            kind,
-            value: value.to_owned(),
-            hint: None,
-            error: None,
-            range: None,
-            maxlength: None,
-            required: true,
-            autofocus: false,
-        }
-    }
-
-    fn number(name: &'static str, label: &'static str, value: &str, range: (i64, i64)) -> Input {
-        Input { range: Some(range), ..Input::new(name, label, "number", value) }
-    }
-
-    fn id(&self) -> String {
-        format!("f-{}", self.name.replace('_', "-"))
-    }
-
-    fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
-    }
-}
-
-/// Gives each input its error, and the cursor to the first one with an error.
-fn place_errors(inputs: &mut [Input], errors: &mut Errors) {
-    for input in inputs.iter_mut() {
-        input.error = errors.take(input.name);
-    }
-    if let Some(first) = inputs.iter_mut().find(|i| i.error.is_some()) {
-        first.autofocus = true;
-    }
-}
-
-/// One option of a select.
-#[derive(Debug)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 /// A reason (or a note) typed into a small form, kept when refused.
