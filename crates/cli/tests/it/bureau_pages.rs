@@ -56,7 +56,7 @@ fn assert_redirect(answer: &Answer, to: &str) {
 }
 
 /// The text of the element with this id (tags inside it dropped).
-fn text_of(html: &str, id: &str) -> String {
+pub(crate) fn text_of(html: &str, id: &str) -> String {
     let marker = format!(r#"id="{id}""#);
     let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id} in:\n{html}"));
     let tag_start = html[..at].rfind('<').expect("in a tag");

@@ -10,6 +10,7 @@
 use serde_json::json;
 use skillbase_domain::roles::Role;
 
+use crate::bureau_pages::text_of;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
@@ -56,45 +57,6 @@ async fn answer(response: reqwest::Response) -> Answer {
 fn assert_redirect(answer: &Answer, to: &str) {
     assert_eq!(answer.status, 303, "{}", answer.html);
     assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
-}
-
-/// The text of the element with this id (tags inside it dropped).
-fn text_of(html: &str, id: &str) -> String {
-    let marker = format!(r#"id="{id}""#);
-    let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id} in:\n{html}"));
-    let tag_start = html[..at].rfind('<').expect("in a tag");
-    let name: String = html[tag_start + 1..].chars().take_while(char::is_ascii_alphanumeric).collect();
-    let open = at + html[at..].find('>').expect("tag end") + 1;
-    let (opening, closing) = (format!("<{name}"), format!("</{name}>"));
-    let mut depth = 1;
-    let mut i = open;
-    let end = loop {
-        let next_close = html[i..].find(&closing).map(|e| i + e).expect("closed");
-        match html[i..next_close].find(&opening) {
-            Some(o) => {
-                depth += 1;
-                i += o + opening.len();
-            }
-            None => {
-                depth -= 1;
-                if depth == 0 {
-                    break next_close;
-                }
-                i = next_close + closing.len();
-            }
-        }
-    };
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html[open..end].chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text
 }
 
 /// The ids in every `href="{prefix}{id}"` of the page, in order (an id ends at `"`, `/`, `#`

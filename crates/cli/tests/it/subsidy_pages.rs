@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use skillbase_app::audit::AuditFilter;
 use skillbase_domain::roles::Role;
 
+use crate::bureau_pages::text_of;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 use crate::samples::PDF;
@@ -93,45 +94,6 @@ async fn post_expense(
 fn assert_redirect(answer: &Answer, to: &str) {
     assert_eq!(answer.status, 303, "{}", answer.html);
     assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
-}
-
-/// The text of the element with this id (tags inside it dropped, up to its closing tag).
-fn text_of(html: &str, id: &str) -> String {
-    let marker = format!(r#"id="{id}""#);
-    let at = html.find(&marker).unwrap_or_else(|| panic!("no #{id} in:\n{html}"));
-    let tag_start = html[..at].rfind('<').expect("in a tag");
-    let name: String = html[tag_start + 1..].chars().take_while(char::is_ascii_alphanumeric).collect();
-    let open = at + html[at..].find('>').expect("tag end") + 1;
-    let (opening, closing) = (format!("<{name}"), format!("</{name}>"));
-    let mut depth = 1;
-    let mut i = open;
-    let end = loop {
-        let next_close = html[i..].find(&closing).map(|e| i + e).expect("closed");
-        match html[i..next_close].find(&opening) {
-            Some(o) => {
-                depth += 1;
-                i += o + opening.len();
-            }
-            None => {
-                depth -= 1;
-                if depth == 0 {
-                    break next_close;
-                }
-                i = next_close + closing.len();
-            }
-        }
-    };
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html[open..end].chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&#34;", "\"").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
 }
 
 /// The id in a redirect's path after `prefix` (up to `?` or `#`).
