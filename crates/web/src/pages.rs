@@ -107,6 +107,18 @@ fn same_site_referer(headers: &HeaderMap) -> Option<String> {
     forms::safe_next(Some(path)).map(str::to_owned)
 }
 
+/// The bureau's pages are for staff and leaders. Anyone else the policy lets through (an
+/// organisation reading its own applications, an expert reading assignments) finds nothing there:
+/// they have pages of their own.
+fn bureau_reader(who: &Authenticated) -> bool {
+    matches!(who.role, skillbase_domain::roles::Role::Staff | skillbase_domain::roles::Role::Leader)
+}
+
+/// May this viewer do `action` (the policy's answer)? What a page offers is decided from it.
+fn allowed(who: &Authenticated, action: Action) -> bool {
+    matches!(skillbase_domain::access::decide(Some(who.role), action), skillbase_domain::access::Decision::Allow(_))
+}
+
 /// Renders a page with a status, or the error page if it cannot be rendered.
 fn respond(status: StatusCode, page: &Page, template: &impl Template) -> Response {
     match render(template) {

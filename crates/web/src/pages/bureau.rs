@@ -19,7 +19,7 @@ use skillbase_app::applications::{Attachment, ClauseDecision, ReturnItem, TraceI
 use skillbase_app::auth::{Authenticated, RequestMeta};
 use skillbase_app::batches::NewBatch;
 use skillbase_app::{AppError, FieldError};
-use skillbase_domain::access::{self, Decision};
+use skillbase_domain::access;
 use skillbase_domain::application::form::{ApplicationForm, SkillLevel};
 use skillbase_domain::application::{Action, Actor, Status, transition};
 use skillbase_domain::attachment::FileKind;
@@ -34,7 +34,7 @@ use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who};
 use super::widgets::{Choice, Input, choices};
-use super::{Page, respond};
+use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
 use crate::session::Meta;
@@ -63,17 +63,6 @@ pub(super) fn routes() -> Vec<Route> {
 
 // ---------------------------------------------------------------------------------------------
 // What the pages share
-
-/// The bureau's pages are for staff and leaders. An organisation may read its own applications
-/// (the policy allows it the action), but on its own pages: here it finds nothing.
-fn bureau_reader(who: &Authenticated) -> bool {
-    matches!(who.role, Role::Staff | Role::Leader)
-}
-
-/// May this viewer accept, return, refuse and decide eligibility (the policy's answer)?
-fn may_decide(who: &Authenticated) -> bool {
-    matches!(access::decide(Some(who.role), access::Action::DecideAcceptance), Decision::Allow(_))
-}
 
 /// Would the life cycle let staff do `action` now?
 fn staff_may(status: Status, action: Action) -> bool {
@@ -963,7 +952,7 @@ async fn application_page(
         fact("提交时间", r.submitted_at.map(local_time).unwrap_or_default()),
         fact("适用政策", format!("{}（第 {} 版）", policy.document_number(), policy.version())),
     ];
-    let staff = may_decide(who);
+    let staff = allowed(who, access::Action::DecideAcceptance);
     let can = |action: Action| staff && staff_may(a.status, action);
     let Typed { return_form, reject, clause, errors, conclude_error } = typed;
     let return_form = can(Action::Return).then(|| {

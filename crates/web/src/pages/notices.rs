@@ -26,17 +26,16 @@ use chrono::{Datelike, NaiveDate};
 use skillbase_app::AppError;
 use skillbase_app::auth::Authenticated;
 use skillbase_app::notices::{BaseFilter, BaseView, ISSUER, NoticeView, ObjectionView, PLAQUE_TITLE, Plaque};
-use skillbase_domain::access::{self, Decision};
+use skillbase_domain::access;
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::ids::ProposalId;
 use skillbase_domain::notice::{BaseStatus, NoticeStatus, ObjectionInput, ObjectionStatus, Phase, Verdict};
 use skillbase_domain::review::ProposalStatus;
-use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal_with_code as refusal};
 use super::forms::{CSRF_FIELD, FormPost, SignedInPost, Who, cross_origin, refused};
-use super::{Page, no_store, respond};
+use super::{Page, allowed, bureau_reader, no_store, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
 use crate::session::{CSRF_HEADER, Meta, constant_time_eq};
@@ -75,15 +74,6 @@ pub(super) fn routes() -> Vec<Route> {
 
 // ---------------------------------------------------------------------------------------------
 // What the pages share
-
-fn bureau_reader(who: &Authenticated) -> bool {
-    matches!(who.role, Role::Staff | Role::Leader)
-}
-
-/// May this viewer do `action` (the policy's answer)?
-fn allowed(who: &Authenticated, action: access::Action) -> bool {
-    matches!(access::decide(Some(who.role), action), Decision::Allow(_))
-}
 
 /// The words for a `?done=` code after a redirect (never text from the query itself).
 fn done_notice(params: &Params) -> Option<&'static str> {

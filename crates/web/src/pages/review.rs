@@ -22,7 +22,7 @@ use skillbase_app::review::{
     RankLine, TieEntry,
 };
 use skillbase_app::{AppError, FieldError};
-use skillbase_domain::access::{self, Decision};
+use skillbase_domain::access;
 use skillbase_domain::application::{Action, Actor, Status, transition};
 use skillbase_domain::ids::{ApplicationId, AssignmentId, AttachmentId, BatchId, ProposalId, UserId};
 use skillbase_domain::policy::PolicyDocument;
@@ -33,7 +33,7 @@ use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{SignedInPost, Who, safe_next};
 use super::widgets::{Choice, Input, place_errors};
-use super::{Page, respond};
+use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
 use crate::session::Meta;
@@ -68,17 +68,6 @@ pub(super) fn routes() -> Vec<Route> {
 
 // ---------------------------------------------------------------------------------------------
 // What the pages share
-
-/// The bureau's review pages are for staff and leaders; anyone else the policy lets through
-/// (an expert reading assignments) finds nothing here.
-fn bureau_reader(who: &Authenticated) -> bool {
-    matches!(who.role, Role::Staff | Role::Leader)
-}
-
-/// May this viewer do `action` (the policy's answer)?
-fn allowed(who: &Authenticated, action: access::Action) -> bool {
-    matches!(access::decide(Some(who.role), action), Decision::Allow(_))
-}
 
 /// The words for a `?done=` code after a redirect (never text from the query itself).
 fn done_notice(params: &Params) -> Option<&'static str> {

@@ -26,7 +26,7 @@ use skillbase_app::audit::AuditFilter;
 use skillbase_app::auth::{Authenticated, RequestMeta};
 use skillbase_app::notices::{BaseFilter, BaseView, ISSUER};
 use skillbase_app::subsidy::{FundingView, LedgerView};
-use skillbase_domain::access::{self, Decision};
+use skillbase_domain::access;
 use skillbase_domain::clock::shanghai;
 use skillbase_domain::money::Money;
 use skillbase_domain::policy::PolicyDocument;
@@ -36,7 +36,7 @@ use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingS
 use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
 use super::forms::{CSRF_FIELD, SignedInPost, Who, cross_origin, refused};
-use super::{Page, respond};
+use super::{Page, allowed, respond};
 use crate::AppState;
 use crate::routes::{Route, route};
 use crate::session::{CSRF_HEADER, Meta, constant_time_eq};
@@ -72,13 +72,8 @@ pub(super) fn routes() -> Vec<Route> {
 /// The addressee of a 请示 (C6).
 const ADDRESSEE: &str = "区企业职工职业培训工作协调小组";
 
-/// May this viewer do `action` (the policy's answer)?
-fn allowed(who: &Authenticated, action: access::Action) -> bool {
-    matches!(access::decide(Some(who.role), action), Decision::Allow(_))
-}
-
 /// The bureau's side of the funds (staff, leaders, the coordination group).
-fn bureau_reader(who: &Authenticated) -> bool {
+fn funds_reader(who: &Authenticated) -> bool {
     matches!(who.role, Role::Staff | Role::Leader | Role::Funding)
 }
 
@@ -326,7 +321,7 @@ async fn requests_page(
 
 /// `GET /funds/requests`: every funding request, those waiting first; staff draft a new one.
 async fn requests(State(state): State<AppState>, page: Page, Who(who): Who, RawQuery(raw): RawQuery) -> Response {
-    if !bureau_reader(&who) {
+    if !funds_reader(&who) {
         return not_found(page);
     }
     requests_page(&state, page, &who, DraftTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
@@ -487,7 +482,7 @@ async fn request(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    if !bureau_reader(&who) {
+    if !funds_reader(&who) {
         return not_found(page);
     }
     request_page(&state, page, &who, &id, DecisionTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
@@ -577,7 +572,7 @@ async fn bases(State(state): State<AppState>, page: Page, Who(who): Who) -> Resp
             Some(org) => state.app.registry(&BaseFilter { organization_id: Some(org), ..BaseFilter::default() }).await,
             None => Ok(Vec::new()),
         },
-        _ if bureau_reader(&who) => state.app.registry(&BaseFilter::default()).await,
+        _ if funds_reader(&who) => state.app.registry(&BaseFilter::default()).await,
         _ => return not_found(page),
     };
     let found = match found {
@@ -596,7 +591,7 @@ async fn bases(State(state): State<AppState>, page: Page, Who(who): Who) -> Resp
                 recognised_on: b.row.recognised_on,
             })
             .collect(),
-        bureau: bureau_reader(&who),
+        bureau: funds_reader(&who),
     };
     respond(StatusCode::OK, &page, &template)
 }
@@ -1301,7 +1296,7 @@ struct ReportsPage {
 
 /// `GET /funds/reports`: the three reports, printable on A4.
 async fn reports(State(state): State<AppState>, mut page: Page, Who(who): Who) -> Response {
-    if !bureau_reader(&who) {
+    if !funds_reader(&who) {
         return not_found(page);
     }
     page.path = "/funds/reports".to_owned();
@@ -1343,7 +1338,7 @@ async fn report_xlsx(
     (what, filename, sheet): (&'static str, &'static str, &'static str),
     make: impl FnOnce(&ReportData) -> (Vec<&'static str>, Vec<Vec<String>>),
 ) -> Response {
-    if !bureau_reader(&who) {
+    if !funds_reader(&who) {
         return not_found(page);
     }
     let data = match report_data(&state, &who).await {
@@ -1633,7 +1628,7 @@ async fn dossier(
     Who(who): Who,
     Path(id): Path<String>,
 ) -> Response {
-    if !(bureau_reader(&who) && allowed(&who, access::Action::ReadFunds)) {
+    if !(funds_reader(&who) && allowed(&who, access::Action::ReadFunds)) {
         return not_found(page);
     }
     let files = match dossier_files(&state, &who, &id).await {
