@@ -314,13 +314,18 @@ impl App {
     /// Notices: the public sees those published (from their first second); the bureau all.
     pub async fn notices(&self, who: Option<&Authenticated>) -> Result<Vec<NoticeView>> {
         let bureau_reader = who.is_some_and(|w| matches!(w.role, Role::Staff | Role::Leader));
-        let rows = store::notices(&self.db, (!bureau_reader).then(|| self.now())).await?;
-        let mut out = Vec::new();
-        for row in rows {
-            let entries = store::entries(&self.db, &row.id).await?;
-            out.push(self.notice_view(row, entries)?);
+        let public_at = (!bureau_reader).then(|| self.now());
+        let rows = store::notices(&self.db, public_at).await?;
+        let mut entries: std::collections::HashMap<String, Vec<store::Entry>> = std::collections::HashMap::new();
+        for entry in store::all_entries(&self.db, public_at).await? {
+            entries.entry(entry.notice_id.clone()).or_default().push(entry);
         }
-        Ok(out)
+        rows.into_iter()
+            .map(|row| {
+                let mine = entries.remove(&row.id).unwrap_or_default();
+                self.notice_view(row, mine)
+            })
+            .collect()
     }
 
     pub async fn notice(&self, who: Option<&Authenticated>, id: &str) -> Result<NoticeView> {

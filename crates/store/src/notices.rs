@@ -209,6 +209,22 @@ pub async fn insert_entry(tx: &mut Tx, e: &Entry) -> Result<()> {
 
 type EntryRow = (String, String, i64, String, String, String, String, String, String);
 
+/// The entries of every notice public by `public_at` (all when `None`), in one read, by notice
+/// and position (a list of notices shows each one's bases).
+pub async fn all_entries(db: &Db, public_at: Option<DateTime<Utc>>) -> Result<Vec<Entry>> {
+    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT e.notice_id, e.application_id, e.position, e.organization_name, e.uscc, e.kind, e.industry,
+                e.projects, e.priority
+         FROM notice_entries e JOIN notices n ON n.id = e.notice_id
+         WHERE ($1 IS NULL OR n.opens_at <= $1)
+         ORDER BY e.notice_id, e.position"
+    )
+    .bind(public_at.map(millis))
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(entry_from).collect()
+}
+
 pub async fn entries(db: &Db, notice: &str) -> Result<Vec<Entry>> {
     let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT notice_id, application_id, position, organization_name, uscc, kind, industry, projects, priority
@@ -217,21 +233,22 @@ pub async fn entries(db: &Db, notice: &str) -> Result<Vec<Entry>> {
     .bind(notice)
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
-        .map(|(notice_id, app, position, organization_name, uscc, kind, industry, projects, priority)| {
-            Ok(Entry {
-                notice_id,
-                application_id: parse_id(&app)?,
-                position,
-                organization_name,
-                uscc,
-                kind,
-                industry,
-                projects,
-                priority,
-            })
-        })
-        .collect()
+    rows.into_iter().map(entry_from).collect()
+}
+
+fn entry_from(row: EntryRow) -> Result<Entry> {
+    let (notice_id, app, position, organization_name, uscc, kind, industry, projects, priority) = row;
+    Ok(Entry {
+        notice_id,
+        application_id: parse_id(&app)?,
+        position,
+        organization_name,
+        uscc,
+        kind,
+        industry,
+        projects,
+        priority,
+    })
 }
 
 // ---------------------------------------------------------------- objections
