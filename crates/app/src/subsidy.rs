@@ -583,6 +583,16 @@ impl App {
         Ok((expense_view(row)?, base))
     }
 
+    /// One expense of `base` (the bureau, or the base's own organisation); another base's
+    /// expense is "not found".
+    pub async fn expense(&self, who: &Authenticated, base: &str, id: &str) -> Result<ExpenseView> {
+        let (expense, owner) = self.expense_of(who, id).await?;
+        if owner.row.id != base {
+            return Err(AppError::NotFound("支出不存在"));
+        }
+        Ok(expense)
+    }
+
     /// An expense's receipt (the bureau, or the base's own organisation).
     pub async fn expense_receipt(&self, who: &Authenticated, id: &str) -> Result<(String, String, Vec<u8>)> {
         let (expense, _) = self.expense_of(who, id).await?;

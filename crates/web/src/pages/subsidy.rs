@@ -1091,10 +1091,8 @@ async fn act_on_expense(
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
     // The expense must be one of this base's (the page it is shown on).
-    match state.app.ledger(&who, &id).await {
-        Ok(ledger) if ledger.expenses.iter().any(|e| e.row.id == expense) => {}
-        Ok(_) => return not_found(page),
-        Err(error) => return error_page(page, error),
+    if let Err(error) = state.app.expense(&who, &id, &expense).await {
+        return error_page(page, error);
     }
     let (field, text) = match act {
         ExpenseAct::Approve => ("", String::new()),
@@ -1181,10 +1179,8 @@ async fn receipt(
     Who(who): Who,
     Path((id, expense)): Path<(String, String)>,
 ) -> Response {
-    match state.app.ledger(&who, &id).await {
-        Ok(ledger) if ledger.expenses.iter().any(|e| e.row.id == expense) => {}
-        Ok(_) => return not_found(page),
-        Err(error) => return error_page(page, error),
+    if let Err(error) = state.app.expense(&who, &id, &expense).await {
+        return error_page(page, error);
     }
     match state.app.expense_receipt(&who, &expense).await {
         Ok((kind, name, bytes)) => crate::api::applications::download_response(&kind, &name, bytes),
