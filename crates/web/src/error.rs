@@ -105,38 +105,47 @@ impl ApiError {
     }
 }
 
+/// The status and the stable code of a use case's refusal. This is the one mapping: the API's
+/// problems, the error pages and a refused form's page all take their status (and code) from here.
+pub(crate) fn classify(error: &AppError) -> (StatusCode, &'static str) {
+    match error {
+        AppError::Invalid { code, .. } => (StatusCode::BAD_REQUEST, code),
+        AppError::WrongState { .. } => (StatusCode::CONFLICT, "invalid_state"),
+        AppError::Fields(errors) => (StatusCode::BAD_REQUEST, errors.first().map_or("invalid_request", |e| e.code)),
+        AppError::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, code),
+        AppError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+        AppError::Locked { .. } => (StatusCode::FORBIDDEN, "account_locked"),
+        AppError::Calendar(e @ CalendarError::YearUnknown { .. }) => (StatusCode::UNPROCESSABLE_ENTITY, e.code()),
+        AppError::Calendar(e) => (StatusCode::BAD_REQUEST, e.code()),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        AppError::Conflict { constraint } if constraint == "applications_version" => {
+            (StatusCode::CONFLICT, "edit_conflict")
+        }
+        AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+        AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "service_unavailable"),
+        AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
+        let (status, code) = classify(&error);
+        let mut api = ApiError::new(status, code, error.to_string());
         match error {
-            AppError::Invalid { code, field, message } => match field {
-                Some(field) => {
-                    ApiError::fields(vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }])
-                }
-                None => ApiError::new(StatusCode::BAD_REQUEST, code, message),
-            },
-            AppError::WrongState { message } => ApiError::new(StatusCode::CONFLICT, "invalid_state", message),
-            AppError::Fields(errors) => ApiError::fields(errors.into_iter().map(FieldProblem::from).collect()),
-            AppError::Unauthenticated { code, message } => ApiError::new(StatusCode::UNAUTHORIZED, code, message),
-            AppError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
-            e @ AppError::Locked { retry_after_secs } => {
-                let mut error = ApiError::new(StatusCode::FORBIDDEN, "account_locked", e.to_string());
-                error.retry_after = Some(retry_after_secs);
-                error
+            AppError::Invalid { code, field: Some(field), message } => {
+                api.errors = vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }];
             }
-            AppError::Calendar(e @ CalendarError::YearUnknown { .. }) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-            }
-            AppError::Calendar(e) => ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string()),
-            AppError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", what),
+            AppError::Fields(errors) => return ApiError::fields(errors.into_iter().map(FieldProblem::from).collect()),
+            AppError::Locked { retry_after_secs } => api.retry_after = Some(retry_after_secs),
             AppError::Conflict { constraint } if constraint == "applications_version" => {
-                ApiError::new(StatusCode::CONFLICT, "edit_conflict", "申报已被他人修改或状态已变化，请刷新后重试")
+                api.detail = "申报已被他人修改或状态已变化，请刷新后重试".to_owned();
             }
-            AppError::Conflict { constraint } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", format!("与已有记录冲突（{constraint}）"))
-            }
-            AppError::Busy => ApiError::unavailable("系统繁忙，请稍后重试"),
-            AppError::Internal(e) => ApiError::internal(&e),
+            AppError::Conflict { constraint } => api.detail = format!("与已有记录冲突（{constraint}）"),
+            AppError::Busy => return ApiError::unavailable("系统繁忙，请稍后重试"),
+            AppError::Internal(e) => return ApiError::internal(&e),
+            _ => {}
         }
+        api
     }
 }
 
@@ -187,20 +196,10 @@ impl PageError {
 
     pub fn from_app(page: Page, error: AppError) -> Self {
         let reauth = matches!(&error, AppError::Unauthenticated { code: "reauth_required", .. });
-        let status = match &error {
-            AppError::Invalid { .. } | AppError::Fields(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden { .. } | AppError::Locked { .. } => StatusCode::FORBIDDEN,
-            AppError::Calendar(CalendarError::YearUnknown { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Calendar(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } | AppError::WrongState { .. } => StatusCode::CONFLICT,
-            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(e) => {
-                tracing::error!(error = %e, "internal error");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
+        let (status, _) = classify(&error);
+        if let AppError::Internal(e) = &error {
+            tracing::error!(error = %e, "internal error");
+        }
         PageError { page, status, reauth }
     }
 }
@@ -223,13 +222,17 @@ impl IntoResponse for PageError {
             s if s.is_server_error() => (t.internal_title, t.internal),
             _ => (t.bad_request_title, t.bad_request),
         };
-        let page = ErrorPage { page: &self.page, title, message, request_id: current_request_id() };
-        match page.render() {
-            Ok(html) => (self.status, Html(html)).into_response(),
-            Err(error) => {
-                tracing::error!(%error, "error page failed to render");
-                (self.status, message).into_response()
-            }
+        error_response(&self.page, self.status, title, message)
+    }
+}
+
+/// The error page with this title and message (and the request id to quote).
+pub(crate) fn error_response(page: &Page, status: StatusCode, title: &str, message: &str) -> Response {
+    match (ErrorPage { page, title, message, request_id: current_request_id() }).render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "error page failed to render");
+            (status, message.to_owned()).into_response()
         }
     }
 }

@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod api;
 mod assets;
+mod download;
 pub mod error;
 mod health;
 pub mod i18n;

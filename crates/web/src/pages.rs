@@ -1,18 +1,16 @@
 //! The public portal's pages. Identity screens (login, account, registration) are in
-//! `identity`; what every form shares (CSRF, origin, fields) in `forms`.
+//! `identity`; what every page is built from (inputs, posts, refusals) in `kit`.
 
 mod admin;
 mod applicant;
 mod audit;
 mod bureau;
-mod feedback;
-pub(crate) mod forms;
 mod identity;
+pub(crate) mod kit;
 mod notices;
 mod review;
 mod subsidy;
 mod tokens;
-mod widgets;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -92,7 +90,7 @@ impl FromRequestParts<AppState> for Page {
         let lang = Lang::from_request_parts(parts, state).await?;
         let path = parts.uri.path_and_query().map_or("/", |pq| pq.as_str()).to_owned();
         // The API has no page frame: no session lookup for its 404s.
-        let viewer = if is_api(&path) { None } else { forms::signed_in(parts, state).await.as_ref().map(Viewer::of) };
+        let viewer = if is_api(&path) { None } else { kit::signed_in(parts, state).await.as_ref().map(Viewer::of) };
         let back = same_site_referer(&parts.headers);
         Ok(Page { lang, t: lang.texts(), path, viewer, back })
     }
@@ -104,7 +102,7 @@ fn same_site_referer(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     let (_, rest) = referer.split_once("://")?;
     let path = rest.strip_prefix(host)?;
-    forms::safe_next(Some(path)).map(str::to_owned)
+    kit::safe_next(Some(path)).map(str::to_owned)
 }
 
 /// The bureau's pages are for staff and leaders. Anyone else the policy lets through (an
@@ -318,7 +316,7 @@ pub async fn switch_language(
     };
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     // Only a local path: never an open redirect to another site.
-    let next = forms::safe_next(params.get("next")).unwrap_or("/");
+    let next = kit::safe_next(params.get("next")).unwrap_or("/");
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", lang.code());
     ([(header::SET_COOKIE, cookie)], Redirect::to(next)).into_response()
 }

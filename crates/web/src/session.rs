@@ -86,7 +86,7 @@ impl FromRequestParts<AppState> for MaybeSignedIn {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(MaybeSignedIn(crate::pages::forms::signed_in(parts, state).await))
+        Ok(MaybeSignedIn(crate::pages::kit::signed_in(parts, state).await))
     }
 }
 

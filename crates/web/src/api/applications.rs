@@ -708,33 +708,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let attachment: AttachmentId = id(&attachment)?;
     let (row, bytes) = state.app.attachment_content(&who, attachment).await?;
-    Ok(file_response(&row, bytes))
-}
-
-pub(crate) fn file_response(row: &skillbase_app::applications::Attachment, bytes: Vec<u8>) -> Response {
-    download_response(&row.kind, &row.display_name, bytes)
-}
-
-/// A stored file as a download: its sniffed type, always `attachment`, the name only in an
-/// RFC 6266 `filename*`, never cached.
-pub(crate) fn download_response(kind: &str, display_name: &str, bytes: Vec<u8>) -> Response {
-    let mime = skillbase_domain::attachment::FileKind::parse(kind).map_or("application/octet-stream", |k| k.mime());
-    let encoded: String = display_name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
+    Ok(crate::download::stored_file(&row.kind, &row.display_name, bytes))
 }
 
 // ---------------------------------------------------------------- notifications

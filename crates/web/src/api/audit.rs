@@ -179,7 +179,6 @@ pub async fn export(
     crate::session::SignedIn(who): crate::session::SignedIn,
     query: RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
     let Json(page) = list(State(state.clone()), query).await?;
     let header = [
         "序号 seq",
@@ -218,15 +217,7 @@ pub async fn export(
     let bytes = crate::xlsx::sheet("审计日志", &header, &rows)
         .map_err(|e| ApiError::from(skillbase_app::AppError::internal(e)))?;
     state.app.record_export(&who, "audit_log", rows.len(), &meta).await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"audit-log.xlsx\""),
-            (axum::http::header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::download(bytes, crate::download::XLSX, "audit-log.xlsx"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,7 +19,7 @@ use skillbase_domain::review::ScoreItem;
 use skillbase_domain::roles::Role;
 use utoipa::ToSchema;
 
-use super::applications::{ApplicationOut, application_out, file_response};
+use super::applications::{ApplicationOut, application_out};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::session::{ApiJson, Meta, SignedIn, SignedInWrite};
@@ -270,7 +270,7 @@ pub async fn assigned_attachment(
 ) -> Result<Response, ApiError> {
     let attachment: AttachmentId = id(&attachment)?;
     let (row, bytes) = state.app.assigned_attachment(&who, id(&assignment)?, attachment).await?;
-    Ok(file_response(&row, bytes))
+    Ok(crate::download::stored_file(&row.kind, &row.display_name, bytes))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

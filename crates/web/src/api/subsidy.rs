@@ -14,7 +14,6 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::subsidy::{ExpenseInput, FundingAction, Totals};
 use utoipa::ToSchema;
 
-use super::applications::download_response;
 use crate::AppState;
 use crate::error::{ApiError, FieldProblem};
 use crate::session::{ApiJson, Meta, SignedIn, SignedInWrite};
@@ -445,7 +444,7 @@ pub async fn receipt(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (kind, name, bytes) = state.app.expense_receipt(&who, &id).await?;
-    Ok(download_response(&kind, &name, bytes))
+    Ok(crate::download::stored_file(&kind, &name, bytes))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -19,7 +19,7 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::security::BOUNDS;
 use skillbase_domain::security::SecuritySettings;
 
-use super::forms::{Choice, Field, Form, Group, Input, SignedInPost, Who};
+use super::kit::{Choice, Control, Form, Group, Input, SignedInPost, Who};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -71,14 +71,14 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
 /// A use case's refusal, in the page's language: field errors (each), a separation-of-duties
 /// or own-account refusal, a missing account. `None` for anything else (an error page).
 fn refusal(t: &Texts, error: AppError) -> Result<(StatusCode, Vec<String>), AppError> {
-    match error {
-        AppError::Fields(errors) => {
-            Ok((StatusCode::BAD_REQUEST, errors.into_iter().map(|e| t.field_error(e.code, e.message)).collect()))
-        }
-        AppError::Forbidden { code, message } => Ok((StatusCode::FORBIDDEN, vec![t.field_error(code, message)])),
-        AppError::NotFound(_) => Ok((StatusCode::NOT_FOUND, vec![t.account_not_found.to_owned()])),
-        error => Err(error),
-    }
+    let (status, _) = crate::error::classify(&error);
+    let messages = match error {
+        AppError::Fields(errors) => errors.into_iter().map(|e| t.field_error(e.code, e.message)).collect(),
+        AppError::Forbidden { code, message } => vec![t.field_error(code, message)],
+        AppError::NotFound(_) => vec![t.account_not_found.to_owned()],
+        error => return Err(error),
+    };
+    Ok((status, messages))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +131,11 @@ fn role_choices(t: &'static Texts, selected: Option<Role>) -> Vec<Choice> {
     Role::ALL
         .into_iter()
         .filter(|role| *role != Role::Applicant)
-        .map(|role| Choice { value: role.as_str(), label: t.role_label(role), selected: Some(role) == selected })
+        .map(|role| Choice {
+            value: role.as_str().to_owned(),
+            label: t.role_label(role).to_owned(),
+            selected: Some(role) == selected,
+        })
         .collect()
 }
 
@@ -139,16 +143,17 @@ fn account_form(t: &'static Texts, value: impl Fn(&str) -> String) -> Form {
     Form::new(vec![Group {
         legend: None,
         fields: vec![
-            Field::new("username", t.username, Input::Text)
+            Input::new("username", t.username, Control::Text)
                 .value(&value("username"))
                 .hint(t.username_hint)
                 .verbatim("none")
                 .maxlength(32),
-            Field::new("display_name", t.account_display_name, Input::Text)
+            Input::new("display_name", t.account_display_name, Control::Text)
                 .value(&value("display_name"))
                 .autocomplete("off")
                 .maxlength(50),
-            Field::new("role", t.account_role, Input::Select(role_choices(t, None))).value(&value("role")),
+            Input::new("role", t.account_role, Control::Select { choices: role_choices(t, None), placeholder: true })
+                .value(&value("role")),
         ],
     }])
 }
@@ -378,29 +383,6 @@ pub async fn end_sessions(
 // ---------------------------------------------------------------------------------------------
 // 安全设置
 
-/// A number input with its bounds (`<input type="number" min max>`).
-#[derive(Debug)]
-pub(super) struct NumberField {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub hint: String,
-    pub value: String,
-    pub min: i64,
-    pub max: i64,
-    pub error: Option<String>,
-    pub autofocus: bool,
-}
-
-impl NumberField {
-    pub fn id(&self) -> String {
-        format!("f-{}", self.name.replace('_', "-"))
-    }
-
-    pub fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), true, self.error.is_some())
-    }
-}
-
 fn setting_label(t: &'static Texts, name: &str) -> &'static str {
     match name {
         "password_min_length" => t.set_password_min_length,
@@ -418,18 +400,11 @@ fn range_text(t: &Texts, min: i64, max: i64) -> String {
 }
 
 /// The settings form, filled with `value(name)`.
-fn setting_fields(t: &'static Texts, value: impl Fn(&str) -> String) -> Vec<NumberField> {
+fn setting_fields(t: &'static Texts, value: impl Fn(&str) -> String) -> Vec<Input> {
     BOUNDS
         .iter()
-        .map(|&(name, min, max)| NumberField {
-            name,
-            label: setting_label(t, name),
-            hint: range_text(t, min, max),
-            value: value(name),
-            min,
-            max,
-            error: None,
-            autofocus: false,
+        .map(|&(name, min, max)| {
+            Input::number(name, setting_label(t, name), (min, max)).value(&value(name)).hint(range_text(t, min, max))
         })
         .collect()
 }
@@ -450,7 +425,7 @@ fn current_value(settings: &SecuritySettings, name: &str) -> String {
 #[template(path = "admin_security.html")]
 struct SecurityPage {
     page: Page,
-    fields: Vec<NumberField>,
+    fields: Vec<Input>,
     require_second_factor: bool,
     saved: bool,
     /// The unlock form (a username).
@@ -470,7 +445,7 @@ fn unlock_form(t: &'static Texts, username: &str) -> Form {
     Form::new(vec![Group {
         legend: None,
         fields: vec![
-            Field::new("username", t.username, Input::Text)
+            Input::new("username", t.username, Control::Text)
                 .value(username)
                 .hint(t.unlock_hint)
                 .verbatim("none")
@@ -540,9 +515,9 @@ pub async fn change_security(State(state): State<AppState>, Meta(meta): Meta, po
             // Not a whole number (or a negative count): said beside each such field, and beside
             // each number out of its bounds too, so that one post shows every mistake.
             for field in &mut inputs {
-                let fits = field.value.parse::<i64>().is_ok_and(|n| (field.min..=field.max).contains(&n));
-                if !fits {
-                    field.error = Some(range_text(t, field.min, field.max));
+                let (min, max) = field.range().unwrap_or_default();
+                if !field.value.parse::<i64>().is_ok_and(|n| (min..=max).contains(&n)) {
+                    field.error = Some(range_text(t, min, max));
                 }
             }
         }
@@ -552,7 +527,8 @@ pub async fn change_security(State(state): State<AppState>, Meta(meta): Meta, po
                 for error in errors {
                     if let Some(field) = inputs.iter_mut().find(|f| f.name == error.field) {
                         let text = if error.code == "setting_out_of_range" {
-                            range_text(t, field.min, field.max)
+                            let (min, max) = field.range().unwrap_or_default();
+                            range_text(t, min, max)
                         } else {
                             t.field_error(error.code, error.message)
                         };

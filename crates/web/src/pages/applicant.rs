@@ -14,8 +14,7 @@
 use std::str::FromStr;
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -40,13 +39,15 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::uscc::Uscc;
 
 use super::admin::local_time;
-use super::forms::{CSRF_FIELD, SignedInPost, Who, cross_origin, refused, safe_next};
+use super::kit::{
+    Choice, Control, Input, SignedInMultipart, SignedInPost, Who, error_page, field_id, not_found, safe_next,
+    stored_file,
+};
 use super::{Page, respond};
 use crate::AppState;
-use crate::api::applications::{file_response, status_label};
-use crate::error::PageError;
+use crate::api::applications::status_label;
 use crate::routes::{Route, route};
-use crate::session::{CSRF_HEADER, MaybeSignedIn, Meta, constant_time_eq};
+use crate::session::{MaybeSignedIn, Meta};
 
 pub(super) fn routes() -> Vec<Route> {
     use Action::*;
@@ -95,29 +96,9 @@ fn is_image(kind: &str) -> bool {
 }
 
 /// The `id` of the element that shows the form path `path`: `sites[0].area_m2` → `f-sites-0-area-m2`.
-fn field_id(path: &str) -> String {
-    let mut id = String::from("f-");
-    for c in path.chars() {
-        match c {
-            '[' | '.' | '_' => id.push('-'),
-            ']' => {}
-            c => id.push(c),
-        }
-    }
-    id
-}
-
 /// Is `prefix` the path `path` or a path above it (`sites[0]` above `sites[0].name`)?
 fn above_or_at(path: &str, prefix: &str) -> bool {
     path == prefix || (path.starts_with(prefix) && matches!(path.as_bytes().get(prefix.len()), Some(b'.' | b'[')))
-}
-
-fn not_found(page: Page) -> Response {
-    PageError::new(page, StatusCode::NOT_FOUND).into_response()
-}
-
-fn failed(page: Page, error: AppError) -> Response {
-    PageError::from_app(page, error).into_response()
 }
 
 fn parse_id<T: FromStr>(text: &str) -> Option<T> {
@@ -354,157 +335,51 @@ fn fix_href(id: ApplicationId, path: &str, form: &ApplicationForm, policy: &Poli
 // ---------------------------------------------------------------------------------------------
 // Form widgets: what a step draws, named by the domain's paths
 
-#[derive(Debug)]
-struct Opt {
-    value: String,
-    label: String,
-    selected: bool,
+// The widgets of a draft's steps: kit inputs that are neither required nor marked optional
+// (a draft is saved incomplete and checked on submit), named by the domain's form paths.
+
+fn text_widget(name: String, label: impl Into<String>, value: &str, maxlength: usize) -> Input {
+    Input::text(name, label).value(value).maxlength(maxlength).unmarked()
 }
 
-#[derive(Debug)]
-enum Kind {
-    Text { maxlength: usize, inputmode: Option<&'static str> },
-    Area { maxlength: usize },
-    Select(Vec<Opt>),
-    Check(bool),
-    Checks { options: Vec<Opt>, empty: &'static str },
+/// A whole number.
+fn number_widget(name: String, label: impl Into<String>, value: &str) -> Input {
+    text_widget(name, label, value, 9).inputmode("numeric")
 }
 
-/// One input, named by its form path.
-#[derive(Debug)]
-struct Widget {
+fn money_widget(name: String, label: impl Into<String>, value: &str) -> Input {
+    text_widget(name, label, value, 20).inputmode("decimal")
+}
+
+fn area_widget(name: String, label: impl Into<String>, value: &str, maxlength: usize) -> Input {
+    Input::new(name, label, Control::Area { rows: 5 }).value(value).maxlength(maxlength).unmarked()
+}
+
+/// A choice of `options` (value, label), with an empty 「请选择」 first.
+fn select_widget(name: String, label: impl Into<String>, value: &str, options: Vec<(String, String)>) -> Input {
+    Input::select(name, label, options).value(value).unmarked()
+}
+
+fn check_widget(name: String, label: impl Into<String>, checked: bool) -> Input {
+    Input::new(name, label, Control::Check { checked }).unmarked()
+}
+
+fn checks_widget(
     name: String,
-    label: String,
-    kind: Kind,
-    value: String,
-    hint: Option<String>,
-    error: Option<String>,
-    /// In a table, where the column heading says what it is: the label is for screen readers.
-    in_table: bool,
-}
-
-impl Widget {
-    fn new(name: String, label: impl Into<String>, kind: Kind, value: &str) -> Widget {
-        Widget { name, label: label.into(), kind, value: value.to_owned(), hint: None, error: None, in_table: false }
-    }
-
-    fn text(name: String, label: impl Into<String>, value: &str, maxlength: usize) -> Widget {
-        Widget::new(name, label, Kind::Text { maxlength, inputmode: None }, value)
-    }
-
-    /// A whole number.
-    fn number(name: String, label: impl Into<String>, value: &str) -> Widget {
-        Widget::new(name, label, Kind::Text { maxlength: 9, inputmode: Some("numeric") }, value)
-    }
-
-    fn money(name: String, label: impl Into<String>, value: &str) -> Widget {
-        Widget::new(name, label, Kind::Text { maxlength: 20, inputmode: Some("decimal") }, value)
-    }
-
-    fn area(name: String, label: impl Into<String>, value: &str, maxlength: usize) -> Widget {
-        Widget::new(name, label, Kind::Area { maxlength }, value)
-    }
-
-    /// A choice of `options` (value, label), with an empty 「请选择」 first.
-    fn select(name: String, label: impl Into<String>, value: &str, options: Vec<(String, String)>) -> Widget {
-        let mut all = vec![Opt { value: String::new(), label: "请选择".to_owned(), selected: value.is_empty() }];
-        all.extend(options.into_iter().map(|(v, l)| Opt { selected: v == value, value: v, label: l }));
-        Widget::new(name, label, Kind::Select(all), value)
-    }
-
-    fn check(name: String, label: impl Into<String>, checked: bool) -> Widget {
-        Widget::new(name, label, Kind::Check(checked), "")
-    }
-
-    fn checks(
-        name: String,
-        label: impl Into<String>,
-        options: Vec<(String, String)>,
-        selected: &[String],
-        empty: &'static str,
-    ) -> Widget {
-        let options =
-            options.into_iter().map(|(v, l)| Opt { selected: selected.contains(&v), value: v, label: l }).collect();
-        Widget::new(name, label, Kind::Checks { options, empty }, "")
-    }
-
-    fn hint(mut self, hint: impl Into<String>) -> Widget {
-        self.hint = Some(hint.into());
-        self
-    }
-
-    fn cell(mut self) -> Widget {
-        self.in_table = true;
-        self
-    }
-
-    // For the template.
-
-    fn id(&self) -> String {
-        field_id(&self.name)
-    }
-
-    fn is_select(&self) -> bool {
-        matches!(self.kind, Kind::Select(_))
-    }
-
-    fn is_area(&self) -> bool {
-        matches!(self.kind, Kind::Area { .. })
-    }
-
-    fn is_check(&self) -> bool {
-        matches!(self.kind, Kind::Check(_))
-    }
-
-    fn is_checks(&self) -> bool {
-        matches!(self.kind, Kind::Checks { .. })
-    }
-
-    fn checked(&self) -> bool {
-        matches!(self.kind, Kind::Check(true))
-    }
-
-    fn options(&self) -> &[Opt] {
-        match &self.kind {
-            Kind::Select(options) | Kind::Checks { options, .. } => options,
-            _ => &[],
-        }
-    }
-
-    fn empty_text(&self) -> &'static str {
-        match self.kind {
-            Kind::Checks { empty, .. } => empty,
-            _ => "",
-        }
-    }
-
-    fn maxlength(&self) -> usize {
-        match self.kind {
-            Kind::Text { maxlength, .. } | Kind::Area { maxlength } => maxlength,
-            _ => 0,
-        }
-    }
-
-    fn inputmode(&self) -> &'static str {
-        match self.kind {
-            Kind::Text { inputmode: Some(mode), .. } => mode,
-            _ => "text",
-        }
-    }
-
-    fn has_description(&self) -> bool {
-        self.hint.is_some() || self.error.is_some()
-    }
-
-    fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
-    }
+    label: impl Into<String>,
+    options: Vec<(String, String)>,
+    selected: &[String],
+    empty: &'static str,
+) -> Input {
+    let choices =
+        options.into_iter().map(|(v, l)| Choice { selected: selected.contains(&v), value: v, label: l }).collect();
+    Input::new(name, label, Control::Checks { choices, empty }).unmarked()
 }
 
 #[derive(Debug)]
 struct Row {
     header: Option<String>,
-    cells: Vec<Widget>,
+    cells: Vec<Input>,
 }
 
 /// A list entered as table rows (equipment, experts, companies …).
@@ -538,9 +413,9 @@ struct Block {
     legend: String,
     hint: Option<String>,
     error: Option<String>,
-    widgets: Vec<Widget>,
+    widgets: Vec<Input>,
     grids: Vec<Grid>,
-    after: Vec<Widget>,
+    after: Vec<Input>,
 }
 
 impl Block {
@@ -582,7 +457,7 @@ fn targets(blocks: &mut [Block]) -> Vec<Target<'_>> {
         let Block { key, legend, error, widgets, grids, after, .. } = block;
         out.push(Target { name: key.as_str(), context: legend.as_str(), label: "", slot: error });
         for widget in widgets.iter_mut().chain(after.iter_mut()) {
-            let Widget { name, label, error, .. } = widget;
+            let Input { name, label, error, .. } = widget;
             out.push(Target { name: name.as_str(), context: legend.as_str(), label: label.as_str(), slot: error });
         }
         for grid in grids.iter_mut() {
@@ -590,7 +465,7 @@ fn targets(blocks: &mut [Block]) -> Vec<Target<'_>> {
             out.push(Target { name: key.as_str(), context: legend.as_str(), label: caption.as_str(), slot: error });
             for row in rows.iter_mut() {
                 for widget in row.cells.iter_mut() {
-                    let Widget { name, label, error, .. } = widget;
+                    let Input { name, label, error, .. } = widget;
                     out.push(Target {
                         name: name.as_str(),
                         context: legend.as_str(),
@@ -1353,18 +1228,18 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
         Raw::Profile(r) => {
             let mut block = Block::new("profile", "建设主体");
             block.widgets = vec![
-                Widget::select(
+                select_widget(
                     "profile.industry".into(),
                     "所属重点产业",
                     &r.industry,
                     policy.industries().iter().map(|t| (t.id().to_owned(), t.name().to_owned())).collect(),
                 )
                 .hint("按《实施意见》第一条所列的本区重点产业选择"),
-                Widget::text("profile.registered_division".into(), "注册地行政区划代码", &r.division, 6)
+                text_widget("profile.registered_division".into(), "注册地行政区划代码", &r.division, 6)
                     .hint(format!("6 位数字，青浦区为 {}", policy.district_division_code())),
-                Widget::area("profile.training_experience".into(), "技能人才实训组织实施经验", &r.experience, MAX_TEXT)
+                area_widget("profile.training_experience".into(), "技能人才实训组织实施经验", &r.experience, MAX_TEXT)
                     .hint("近年来组织开展技能人才实训的情况：项目、人次、方式和成效"),
-                Widget::check("profile.open_to_region".into(), "本单位愿意为区域技能人才提供实训条件", r.open),
+                check_widget("profile.open_to_region".into(), "本单位愿意为区域技能人才提供实训条件", r.open),
             ];
             (vec![block], vec![])
         }
@@ -1376,9 +1251,9 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                     let at = |part: &str| format!("sites[{i}].{part}");
                     let mut block = Block::new(format!("sites[{i}]"), format!("实训场地 {}", i + 1));
                     block.widgets = vec![
-                        Widget::text(at("name"), "场地名称", &s.name, MAX_NAME),
-                        Widget::text(at("address"), "场地地址", &s.address, MAX_NAME),
-                        Widget::number(at("area_m2"), "场地面积（平方米）", &s.area).hint("填整数，如 800"),
+                        text_widget(at("name"), "场地名称", &s.name, MAX_NAME),
+                        text_widget(at("address"), "场地地址", &s.address, MAX_NAME),
+                        number_widget(at("area_m2"), "场地面积（平方米）", &s.area).hint("填整数，如 800"),
                     ];
                     block.grids = vec![Grid {
                         key: at("equipment"),
@@ -1394,25 +1269,21 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                                 Row {
                                     header: None,
                                     cells: vec![
-                                        Widget::text(
+                                        text_widget(
                                             row("name"),
                                             format!("设备第 {} 行 名称", j + 1),
                                             &e.name,
                                             MAX_NAME,
                                         )
                                         .cell(),
-                                        Widget::number(
+                                        number_widget(
                                             row("quantity"),
                                             format!("设备第 {} 行 数量", j + 1),
                                             &e.quantity,
                                         )
                                         .cell(),
-                                        Widget::money(
-                                            row("value"),
-                                            format!("设备第 {} 行 价值（元）", j + 1),
-                                            &e.value,
-                                        )
-                                        .cell(),
+                                        money_widget(row("value"), format!("设备第 {} 行 价值（元）", j + 1), &e.value)
+                                            .cell(),
                                     ],
                                 }
                             })
@@ -1422,7 +1293,7 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                     }];
                     let chosen: Vec<&str> = s.photos.iter().map(String::as_str).collect();
                     block.after = vec![
-                        Widget::checks(
+                        checks_widget(
                             at("photos"),
                             "场地照片",
                             file_options(files, true, &chosen),
@@ -1439,8 +1310,8 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
         Raw::Team(r) => {
             let mut block = Block::new("team", "师资管理团队");
             block.widgets = vec![
-                Widget::text("team.department".into(), "负责推进和管理的专门部门", &r.department, MAX_NAME),
-                Widget::number("team.full_time_staff".into(), "专职人员数（人）", &r.staff),
+                text_widget("team.department".into(), "负责推进和管理的专门部门", &r.department, MAX_NAME),
+                number_widget("team.full_time_staff".into(), "专职人员数（人）", &r.staff),
             ];
             block.grids = vec![Grid {
                 key: "team.experts".into(),
@@ -1457,10 +1328,10 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                         Row {
                             header: None,
                             cells: vec![
-                                Widget::text(at("name"), format!("专家第 {n} 行 姓名"), &e.name, MAX_NAME).cell(),
-                                Widget::text(at("title"), format!("专家第 {n} 行 职称或技能等级"), &e.title, MAX_NAME)
+                                text_widget(at("name"), format!("专家第 {n} 行 姓名"), &e.name, MAX_NAME).cell(),
+                                text_widget(at("title"), format!("专家第 {n} 行 职称或技能等级"), &e.title, MAX_NAME)
                                     .cell(),
-                                Widget::text(
+                                text_widget(
                                     at("qualification"),
                                     format!("专家第 {n} 行 资格证书或专业领域"),
                                     &e.qualification,
@@ -1493,14 +1364,14 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                     .map(|(i, r)| Row {
                         header: Some(r.name.clone()),
                         cells: vec![
-                            Widget::select(
+                            select_widget(
                                 format!("rule_documents[{i}].document"),
                                 format!("《{}》制度文件", r.name),
                                 &r.document,
                                 file_options(files, false, &[]),
                             )
                             .cell(),
-                            Widget::select(
+                            select_widget(
                                 format!("rule_documents[{i}].wall_photo"),
                                 format!("《{}》上墙照片", r.name),
                                 &r.wall_photo,
@@ -1537,10 +1408,10 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                         Row {
                             header: None,
                             cells: vec![
-                                Widget::select(at("basis"), format!("第 {n} 项 依据"), &c.basis, bases.clone()).cell(),
-                                Widget::text(at("description"), format!("第 {n} 项 说明"), &c.description, MAX_TEXT)
+                                select_widget(at("basis"), format!("第 {n} 项 依据"), &c.basis, bases.clone()).cell(),
+                                text_widget(at("description"), format!("第 {n} 项 说明"), &c.description, MAX_TEXT)
                                     .cell(),
-                                Widget::select(
+                                select_widget(
                                     at("certificate"),
                                     format!("第 {n} 项 证明材料"),
                                     &c.certificate,
@@ -1576,17 +1447,17 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                         None => "职业分类大典（2022年版）的职业编码，如 6-18-01-01；不知道编码的，可用上方的「查询职业（工种）」按名称查找".to_owned(),
                     };
                     block.widgets = vec![
-                        Widget::text(at("occupation"), "职业（工种）编码", &r.occupation, 10).hint(hint),
-                        Widget::checks(at("levels"), "培训等级", levels.clone(), &r.levels, ""),
-                        Widget::checks(
+                        text_widget(at("occupation"), "职业（工种）编码", &r.occupation, 10).hint(hint),
+                        checks_widget(at("levels"), "培训等级", levels.clone(), &r.levels, ""),
+                        checks_widget(
                             at("criteria"),
                             "符合的条件（至少一项）",
                             criteria.clone(),
                             &r.criteria,
                             "",
                         ),
-                        Widget::number(at("annual_capacity"), "年培训能力（人次）", &r.capacity),
-                        Widget::area(at("description"), "项目说明（可不填）", &r.description, MAX_TEXT),
+                        number_widget(at("annual_capacity"), "年培训能力（人次）", &r.capacity),
+                        area_widget(at("description"), "项目说明（可不填）", &r.description, MAX_TEXT),
                     ];
                     block
                 })
@@ -1596,8 +1467,8 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
         Raw::Trainees(r) => {
             let mut block = Block::new("trainees", "培育对象");
             block.widgets = vec![
-                Widget::number("trainees.own_staff".into(), "本单位技能岗位从业人员（人）", &r.own_staff),
-                Widget::number("trainees.students".into(), "院校学生（人）", &r.students),
+                number_widget("trainees.own_staff".into(), "本单位技能岗位从业人员（人）", &r.own_staff),
+                number_widget("trainees.students".into(), "院校学生（人）", &r.students),
             ];
             let relations =
                 vec![("upstream".to_owned(), "上游".to_owned()), ("downstream".to_owned(), "下游".to_owned())];
@@ -1616,9 +1487,9 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                         Row {
                             header: None,
                             cells: vec![
-                                Widget::text(at("name"), format!("企业第 {n} 行 名称"), &c.name, MAX_NAME).cell(),
-                                Widget::text(at("uscc"), format!("企业第 {n} 行 统一社会信用代码"), &c.uscc, 18).cell(),
-                                Widget::select(
+                                text_widget(at("name"), format!("企业第 {n} 行 名称"), &c.name, MAX_NAME).cell(),
+                                text_widget(at("uscc"), format!("企业第 {n} 行 统一社会信用代码"), &c.uscc, 18).cell(),
+                                select_widget(
                                     at("relation"),
                                     format!("企业第 {n} 行 上游/下游"),
                                     &c.relation,
@@ -1640,7 +1511,7 @@ fn blocks(raw: &Raw, policy: &PolicyDocument, files: &[Attachment]) -> (Vec<Bloc
                 "请打印申报表，连同承诺书由法定代表人签字并加盖单位公章，扫描后用本页上方的「上传附件」上传，再在此选择。"
                     .to_owned(),
             );
-            block.widgets = vec![Widget::select(
+            block.widgets = vec![select_widget(
                 "commitment_letter".into(),
                 "签字盖章的承诺书",
                 letter,
@@ -1705,7 +1576,7 @@ async fn step_page(
     let id = ctx.view.row.id;
     let missing = match state.app.missing_parts(&ctx.view).await {
         Ok(missing) => missing,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let nav = Step::ALL
         .into_iter()
@@ -1764,7 +1635,7 @@ async fn edit(
     let (Some(id), Some(step)) = (parse_id::<ApplicationId>(&id), Step::parse(&step)) else { return not_found(page) };
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     if !ctx.view.status.is_editable() {
         return Redirect::to(&format!("/applications/{id}")).into_response();
@@ -1795,7 +1666,7 @@ async fn save(
     let (Some(id), Some(step)) = (parse_id::<ApplicationId>(&id), Step::parse(&step)) else { return not_found(page) };
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let mut raw = Raw::from_post(step, &Posted(&fields.0), &ctx.policy);
     let version = fields.get("version").and_then(|v| v.trim().parse::<i64>().ok());
@@ -1834,7 +1705,7 @@ async fn save(
         Err(AppError::Invalid { message, .. }) => {
             Some((StatusCode::BAD_REQUEST, StepMessages { error: Some(message), ..StepMessages::default() }))
         }
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     if let Some((status, messages)) = refusal {
         return step_page(&state, page, &who, &ctx, step, &raw, messages, status).await;
@@ -1849,7 +1720,7 @@ async fn save(
     // Shown again with the new version: as stored, or as typed with one more row.
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let notice = match &add {
         Some(key) => {
@@ -1902,7 +1773,7 @@ async fn occupations(
 ) -> Response {
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     if let Err(error) = state.app.application(&who, id).await {
-        return failed(page, error);
+        return error_page(page, error);
     }
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let query: String = params.get("q").unwrap_or_default().trim().chars().take(50).collect();
@@ -1937,56 +1808,24 @@ async fn upload(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    page: Page,
-    headers: HeaderMap,
-    Who(who): Who,
-    multipart: Result<Multipart, MultipartRejection>,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
-    if cross_origin(&headers) {
-        return refused(page, StatusCode::FORBIDDEN);
-    }
-    let Ok(mut multipart) = multipart else { return refused(page, StatusCode::BAD_REQUEST) };
-    let (mut csrf, mut back, mut file) = (None, None, None::<(String, Vec<u8>)>);
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            CSRF_FIELD => csrf = field.text().await.ok(),
-            "back" => back = field.text().await.ok(),
-            "file" if file.is_none() => {
-                let name = field.file_name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-                }
-            }
-            _ => {}
-        }
-    }
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).or(csrf.as_deref()).unwrap_or("");
-    if !constant_time_eq(sent.as_bytes(), who.session.csrf_token.as_bytes()) {
-        return refused(page, StatusCode::FORBIDDEN);
-    }
+    let file = post.take_file("file");
+    let back = post.fields.get("back").map(str::to_owned);
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let (back, step) = back_path(id, back.as_deref());
     let refusal = match file {
-        Some((name, bytes)) if !(name.is_empty() && bytes.is_empty()) => {
-            match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {
-                Ok(_) => return Redirect::to(&format!("{back}?uploaded=1")).into_response(),
-                Err(AppError::Fields(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
-                Err(AppError::Invalid { message, .. }) => message,
-                Err(error) => return failed(page, error),
-            }
-        }
+        Some((name, bytes)) => match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {
+            Ok(_) => return Redirect::to(&format!("{back}?uploaded=1")).into_response(),
+            Err(AppError::Fields(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
+            Err(AppError::Invalid { message, .. }) => message,
+            Err(error) => return error_page(page, error),
+        },
         _ => "请选择要上传的文件".to_owned(),
     };
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     match step {
         Some(step) if ctx.view.status.is_editable() => {
@@ -2012,9 +1851,9 @@ async fn download(
         return not_found(page);
     };
     match state.app.attachment_content(&who, attachment).await {
-        Ok((row, bytes)) if row.application_id == id => file_response(&row, bytes),
+        Ok((row, bytes)) if row.application_id == id => stored_file(&row.kind, &row.display_name, bytes),
         Ok(_) => not_found(page),
-        Err(error) => failed(page, error),
+        Err(error) => error_page(page, error),
     }
 }
 
@@ -2132,20 +1971,20 @@ async fn overview_page(
     let missing = if editable {
         match state.app.missing_parts(&ctx.view).await {
             Ok(missing) => missing,
-            Err(error) => return failed(page, error),
+            Err(error) => return error_page(page, error),
         }
     } else {
         Vec::new()
     };
     let events = match state.app.timeline(who, id).await {
         Ok(events) => events,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let judged = !matches!(ctx.view.status, Status::Draft | Status::Submitted | Status::Returned | Status::Resubmitted);
     let trace = if judged {
         match state.app.eligibility_trace(who, id).await {
             Ok(trace) => trace,
-            Err(error) => return failed(page, error),
+            Err(error) => return error_page(page, error),
         }
     } else {
         Vec::new()
@@ -2258,7 +2097,7 @@ async fn overview(
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let notice = match params.get("done") {
@@ -2293,11 +2132,11 @@ async fn submit(
         Err(AppError::Conflict { .. }) => {
             (Extra { error: Some(CONFLICT.to_owned()), ..Extra::default() }, StatusCode::CONFLICT)
         }
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     match context(&state, &who, id).await {
         Ok(ctx) => overview_page(&state, page, &who, ctx, extra, status).await,
-        Err(error) => failed(page, error),
+        Err(error) => error_page(page, error),
     }
 }
 
@@ -2329,11 +2168,11 @@ async fn withdraw(
         Err(AppError::Conflict { .. }) => {
             (Extra { error: Some(CONFLICT.to_owned()), ..Extra::default() }, StatusCode::CONFLICT)
         }
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     match context(&state, &who, id).await {
         Ok(ctx) => overview_page(&state, page, &who, ctx, extra, status).await,
-        Err(error) => failed(page, error),
+        Err(error) => error_page(page, error),
     }
 }
 
@@ -2379,7 +2218,7 @@ async fn calls_page(
 ) -> Response {
     let batches = match state.app.batches(who).await {
         Ok(batches) => batches,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let applicant = who.filter(|w| w.role == Role::Applicant);
     let live = match applicant {
@@ -2388,7 +2227,7 @@ async fn calls_page(
                 .into_iter()
                 .filter(|a| !matches!(a.status, Status::Withdrawn | Status::NotAccepted | Status::Lapsed))
                 .collect(),
-            Err(error) => return failed(page, error),
+            Err(error) => return error_page(page, error),
         },
         None => Vec::new(),
     };
@@ -2445,7 +2284,7 @@ async fn start(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPo
         Err(AppError::Fields(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
         Err(AppError::Invalid { message, .. }) => message,
         Err(AppError::NotFound(what)) => what.to_owned(),
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     calls_page(&state, page, Some(&who), Some(message), StatusCode::BAD_REQUEST).await
 }
@@ -2475,11 +2314,11 @@ struct ListPage {
 async fn list(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
     let all = match state.app.applications(&who, None, None).await {
         Ok(all) => all,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let unread = match state.app.unread_notifications(&who).await {
         Ok(n) => n,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let rows = all
         .iter()
@@ -2521,7 +2360,7 @@ async fn notifications(State(state): State<AppState>, page: Page, Who(who): Who)
         Ok(all) => all,
         // An account bound to no organisation has no notifications to show.
         Err(AppError::Forbidden { .. }) => return not_found(page),
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let rows: Vec<NotificationRow> = all
         .into_iter()
@@ -2544,7 +2383,7 @@ async fn read_notifications(State(state): State<AppState>, post: SignedInPost) -
     match state.app.mark_notifications_read(&who).await {
         Ok(_) => Redirect::to("/notifications").into_response(),
         Err(AppError::Forbidden { .. }) => not_found(page),
-        Err(error) => failed(page, error),
+        Err(error) => error_page(page, error),
     }
 }
 
@@ -2800,7 +2639,7 @@ async fn print(State(state): State<AppState>, page: Page, Who(who): Who, Path(id
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let ctx = match context(&state, &who, id).await {
         Ok(ctx) => ctx,
-        Err(error) => return failed(page, error),
+        Err(error) => return error_page(page, error),
     };
     let year = state.app.batch(ctx.view.row.batch_id).await.ok().map(|b| b.row.year);
     let template = print_page(page, &who, &ctx, year, state.app.now());

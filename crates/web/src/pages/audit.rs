@@ -13,7 +13,7 @@ use skillbase_domain::roles::Role;
 
 use super::Page;
 use super::admin::local_time;
-use super::forms::{Field, Form, Group, Input};
+use super::kit::{Control, Form, Group, Input};
 use super::respond;
 use crate::AppState;
 use crate::error::PageError;
@@ -60,7 +60,7 @@ fn filter_form(t: &'static Texts, value: impl Fn(&str) -> String) -> Form {
         .zip(labels)
         .map(|(name, label)| {
             let field =
-                Field::new(name, label, Input::Text).value(&value(name)).verbatim("none").maxlength(100).optional();
+                Input::new(*name, label, Control::Text).value(&value(name)).verbatim("none").maxlength(100).optional();
             if *name == "actor" { field.hint(t.audit_actor_hint) } else { field }
         })
         .collect();

@@ -31,9 +31,9 @@ use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
-use super::feedback::{Errors, error_page, not_found, refusal};
-use super::forms::{SignedInPost, Who};
-use super::widgets::{Choice, Input, choices};
+use super::kit::{Choice, Control, Input, choices, stored_file};
+use super::kit::{Errors, error_page, not_found, refusal};
+use super::kit::{SignedInPost, Who};
 use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
@@ -143,17 +143,16 @@ async fn policy_labels(state: &AppState) -> Result<Vec<(String, String)>, AppErr
 }
 
 fn batch_form(input: &NewBatch, policies: Vec<(String, String)>) -> BatchForm {
-    let mut year = Input::new("year", "年度", "number", &input.year);
-    year.range = Some((2023, 2100));
-    let mut title = Input::new("title", "批次名称", "text", &input.title);
-    title.hint = Some("例如：2024年度技能人才培育实训基地申报");
-    title.maxlength = Some(100);
-    let mut opens = Input::new("opens_on", "开始日期", "date", &input.opens_on);
-    opens.hint = Some("自当日 0 时起接受提交（北京时间）");
-    let mut closes = Input::new("closes_on", "截止日期", "date", &input.closes_on);
-    closes.hint = Some("至当日 24 时止");
-    let mut quota = Input::new("quota", "拟认定名额", "number", &input.quota);
-    quota.range = Some((1, 100));
+    let year = Input::number("year", "年度", (2023, 2100)).value(&input.year);
+    let title = Input::text("title", "批次名称")
+        .value(&input.title)
+        .hint("例如：2024年度技能人才培育实训基地申报")
+        .maxlength(100);
+    let opens = Input::new("opens_on", "开始日期", Control::Date)
+        .value(&input.opens_on)
+        .hint("自当日 0 时起接受提交（北京时间）");
+    let closes = Input::new("closes_on", "截止日期", Control::Date).value(&input.closes_on).hint("至当日 24 时止");
+    let quota = Input::number("quota", "拟认定名额", (1, 100)).value(&input.quota);
     let mut options = vec![(String::new(), "按开始日期自动选择当日生效的版本".to_owned())];
     options.extend(policies);
     BatchForm {
@@ -250,12 +249,7 @@ async fn create_batch(State(state): State<AppState>, Meta(meta): Meta, post: Sig
         Err(error) => return error_page(page, error),
     };
     let mut form = batch_form(&input, policies);
-    for field in &mut form.inputs {
-        field.error = errors.take(field.name);
-    }
-    if let Some(first) = form.inputs.iter_mut().find(|f| f.error.is_some()) {
-        first.autofocus = true;
-    }
+    errors.place(&mut form.inputs);
     form.policy_error = errors.take("policy_id");
     let mut page = page;
     page.path = "/bureau/batches".to_owned();
@@ -1227,7 +1221,7 @@ async fn download(
         return not_found(page);
     };
     match state.app.attachment_content(&who, attachment).await {
-        Ok((row, bytes)) if row.application_id == id => crate::api::applications::file_response(&row, bytes),
+        Ok((row, bytes)) if row.application_id == id => stored_file(&row.kind, &row.display_name, bytes),
         Ok(_) => not_found(page),
         Err(error) => error_page(page, error),
     }

@@ -11,7 +11,7 @@ use skillbase_app::AppError;
 use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
-use super::forms::{Choice, Field, Form, FormPost, Group, Input, SignedInPost, Who, safe_next};
+use super::kit::{Choice, Control, Form, FormPost, Group, Input, SignedInPost, Who, safe_next};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -39,12 +39,12 @@ fn login_form_fields(t: &'static Texts, username: &str) -> Form {
     Form::new(vec![Group {
         legend: None,
         fields: vec![
-            Field::new("username", t.username, Input::Text)
+            Input::new("username", t.username, Control::Text)
                 .value(username)
                 .autocomplete("username")
                 .verbatim("none")
                 .maxlength(64),
-            Field::new("password", t.password, Input::Password).autocomplete("current-password").maxlength(128),
+            Input::new("password", t.password, Control::Password).autocomplete("current-password").maxlength(128),
         ],
     }])
 }
@@ -166,8 +166,8 @@ struct TotpLoginPage {
     message: Option<String>,
 }
 
-fn code_field(t: &'static Texts) -> Field {
-    Field::new("code", t.totp_code, Input::Text)
+fn code_field(t: &'static Texts) -> Input {
+    Input::new("code", t.totp_code, Control::Text)
         .hint(t.totp_code_hint)
         .autocomplete("one-time-code")
         .inputmode("numeric")
@@ -401,11 +401,11 @@ fn password_fields(policy: &PasswordPolicy, t: &'static Texts) -> Form {
     Form::new(vec![Group {
         legend: None,
         fields: vec![
-            Field::new("current_password", t.current_password, Input::Password).autocomplete("current-password"),
-            Field::new("new_password", t.new_password, Input::Password)
+            Input::new("current_password", t.current_password, Control::Password).autocomplete("current-password"),
+            Input::new("new_password", t.new_password, Control::Password)
                 .autocomplete("new-password")
                 .hint(password_hint(policy, t)),
-            Field::new("new_password_repeat", t.new_password_repeat, Input::Password).autocomplete("new-password"),
+            Input::new("new_password_repeat", t.new_password_repeat, Control::Password).autocomplete("new-password"),
         ],
     }])
 }
@@ -488,40 +488,45 @@ struct RegisteredPage {
 /// The registration form, filled in with `value(name)`.
 fn registration_fields<'a>(policy: &PasswordPolicy, t: &'static Texts, value: impl Fn(&str) -> &'a str) -> Form {
     let kinds = vec![
-        Choice { value: "enterprise", label: t.kind_enterprise, selected: false },
-        Choice { value: "vocational_college", label: t.kind_vocational_college, selected: false },
-        Choice { value: "social_organization", label: t.kind_social_organization, selected: false },
+        Choice { value: "enterprise".to_owned(), label: t.kind_enterprise.to_owned(), selected: false },
+        Choice { value: "vocational_college".to_owned(), label: t.kind_vocational_college.to_owned(), selected: false },
+        Choice {
+            value: "social_organization".to_owned(),
+            label: t.kind_social_organization.to_owned(),
+            selected: false,
+        },
     ];
     Form::new(vec![
         Group {
             legend: Some(t.register_organization),
             fields: vec![
-                Field::new("uscc", t.uscc, Input::Text)
+                Input::new("uscc", t.uscc, Control::Text)
                     .value(value("uscc"))
                     .hint(t.uscc_hint)
                     .verbatim("characters")
                     .maxlength(18),
-                Field::new("name", t.org_name, Input::Text)
+                Input::new("name", t.org_name, Control::Text)
                     .value(value("name"))
                     .autocomplete("organization")
                     .maxlength(100),
-                Field::new("kind", t.org_kind, Input::Select(kinds)).value(value("kind")),
+                Input::new("kind", t.org_kind, Control::Select { choices: kinds, placeholder: true })
+                    .value(value("kind")),
             ],
         },
         Group {
             legend: Some(t.register_contact),
             fields: vec![
-                Field::new("contact_name", t.contact_name, Input::Text)
+                Input::new("contact_name", t.contact_name, Control::Text)
                     .value(value("contact_name"))
                     .autocomplete("name")
                     .maxlength(50),
-                Field::new("contact_phone", t.contact_phone, Input::Tel)
+                Input::new("contact_phone", t.contact_phone, Control::Tel)
                     .value(value("contact_phone"))
                     .hint(t.contact_phone_hint)
                     .autocomplete("tel-national")
                     .inputmode("numeric")
                     .maxlength(11),
-                Field::new("contact_email", t.contact_email, Input::Email)
+                Input::new("contact_email", t.contact_email, Control::Email)
                     .value(value("contact_email"))
                     .autocomplete("email")
                     .verbatim("none")
@@ -532,17 +537,17 @@ fn registration_fields<'a>(policy: &PasswordPolicy, t: &'static Texts, value: im
         Group {
             legend: Some(t.register_account),
             fields: vec![
-                Field::new("username", t.username, Input::Text)
+                Input::new("username", t.username, Control::Text)
                     .value(value("username"))
                     .hint(t.username_hint)
                     .autocomplete("username")
                     .verbatim("none")
                     .maxlength(32),
-                Field::new("password", t.password, Input::Password)
+                Input::new("password", t.password, Control::Password)
                     .hint(password_hint(policy, t))
                     .autocomplete("new-password")
                     .maxlength(128),
-                Field::new("password_repeat", t.password_repeat, Input::Password)
+                Input::new("password_repeat", t.password_repeat, Control::Password)
                     .autocomplete("new-password")
                     .maxlength(128),
             ],

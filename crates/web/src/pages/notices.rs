@@ -17,9 +17,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{Datelike, NaiveDate};
@@ -33,12 +32,14 @@ use skillbase_domain::notice::{BaseStatus, NoticeStatus, ObjectionInput, Objecti
 use skillbase_domain::review::ProposalStatus;
 
 use super::admin::local_time;
-use super::feedback::{Errors, error_page, not_found, refusal_with_code as refusal};
-use super::forms::{CSRF_FIELD, FormPost, SignedInPost, Who, cross_origin, refused};
+use super::kit::{
+    Control, Errors, FormPost, Input, MultipartPost, SignedInPost, Who, download, error_page, not_found,
+    refusal_with_code as refusal,
+};
 use super::{Page, allowed, bureau_reader, no_store, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
-use crate::session::{CSRF_HEADER, Meta, constant_time_eq};
+use crate::session::Meta;
 use crate::{AppState, Params};
 
 pub(super) fn routes() -> Vec<Route> {
@@ -114,94 +115,12 @@ fn period_text(n: &NoticeView) -> String {
     )
 }
 
-/// One option of a select.
-#[derive(Debug)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-fn choices(options: impl IntoIterator<Item = (String, String)>, selected: &str) -> Vec<Choice> {
-    options.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect()
-}
-
-/// One field of a form as the templates draw it: its label, hint, error and value.
-#[derive(Debug)]
-struct Input {
-    name: &'static str,
-    label: &'static str,
-    /// `text`, `email`, `tel`, `date`, `number`, `select`, `textarea`, `file`.
-    kind: &'static str,
-    value: String,
-    hint: Option<&'static str>,
-    error: Option<String>,
-    options: Vec<Choice>,
-    required: bool,
-    maxlength: Option<u16>,
-    autocomplete: &'static str,
-    autofocus: bool,
-}
-
-impl Input {
-    fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Input {
-        Input {
-            name,
-            label,
-            kind,
-            value: value.to_owned(),
-            hint: None,
-            error: None,
-            options: Vec::new(),
-            required: true,
-            maxlength: None,
-            autocomplete: "off",
-            autofocus: false,
-        }
-    }
-
-    fn hint(mut self, hint: &'static str) -> Input {
-        self.hint = Some(hint);
-        self
-    }
-
-    fn optional(mut self) -> Input {
-        self.required = false;
-        self
-    }
-
-    fn maxlength(mut self, maxlength: u16) -> Input {
-        self.maxlength = Some(maxlength);
-        self
-    }
-
-    fn autocomplete(mut self, autocomplete: &'static str) -> Input {
-        self.autocomplete = autocomplete;
-        self
-    }
-
-    fn select(mut self, options: Vec<(String, String)>) -> Input {
-        self.options = choices(options, &self.value);
-        self
-    }
-
-    fn id(&self) -> String {
-        format!("f-{}", self.name.replace('_', "-"))
-    }
-
-    fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
-    }
-}
+/// What an objection's file may be.
+const OBJECTION_FILE_TYPES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
 
 /// Gives each input its error, the first one with an error the focus; what is left over.
 fn place_errors(inputs: &mut [Input], mut errors: Errors) -> Vec<String> {
-    for input in inputs.iter_mut() {
-        input.error = errors.take(input.name);
-    }
-    if let Some(first) = inputs.iter_mut().find(|i| i.error.is_some()) {
-        first.autofocus = true;
-    }
+    errors.place(inputs);
     errors.rest()
 }
 
@@ -351,24 +270,30 @@ fn objection_form(n: &NoticeView, typed: &ObjectionInput) -> ObjectionForm {
     entries.extend(n.entries.iter().map(|e| (e.application_id.to_string(), e.organization_name.clone())));
     ObjectionForm {
         inputs: vec![
-            Input::new("name", "姓名", "text", &typed.name)
+            Input::text("name", "姓名")
+                .value(&typed.name)
                 .hint("请填写真实姓名；以单位名义提出的，填写经办人姓名。")
                 .maxlength(30)
                 .autocomplete("name"),
-            Input::new("contact", "联系方式", "text", &typed.contact)
+            Input::text("contact", "联系方式")
+                .value(&typed.contact)
                 .hint("11 位手机号码或电子邮箱，用于核实情况和查询办理结果。")
                 .maxlength(100)
                 .autocomplete("tel"),
-            Input::new("organization", "单位名称", "text", &typed.organization)
+            Input::text("organization", "单位名称")
+                .value(&typed.organization)
                 .hint("以单位名义提出异议的，填写单位全称。")
                 .optional()
                 .maxlength(100)
                 .autocomplete("organization"),
-            Input::new("concerning", "异议涉及的拟认定基地", "select", &typed.concerning).select(entries),
-            Input::new("facts", "异议事实和理由", "textarea", &typed.facts)
+            Input::select("concerning", "异议涉及的拟认定基地", entries).without_placeholder().value(&typed.concerning),
+            Input::new("facts", "异议事实和理由", Control::Area { rows: 6 })
+                .value(&typed.facts)
                 .hint("请写明具体事实和理由（10 至 2000 字）。")
                 .maxlength(2000),
-            Input::new("file", "证明材料", "file", "").hint("可选。PDF、JPEG 或 PNG，不超过 20 MB。").optional(),
+            Input::new("file", "证明材料", Control::File { accept: Some(OBJECTION_FILE_TYPES) })
+                .hint("可选。PDF、JPEG 或 PNG，不超过 20 MB。")
+                .optional(),
         ],
         errors: Vec::new(),
     }
@@ -423,55 +348,20 @@ async fn file_objection(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    page: Page,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    mut post: MultipartPost,
 ) -> Response {
-    if cross_origin(&headers) {
-        return refused(page, StatusCode::FORBIDDEN);
-    }
-    let Ok(mut multipart) = multipart else { return refused(page, StatusCode::BAD_REQUEST) };
-    let mut typed = ObjectionInput::default();
-    let mut csrf = None;
-    let mut file = None::<(String, Vec<u8>)>;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            if file.is_none() {
-                let filename = field.file_name().unwrap_or_default().to_owned();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((filename, bytes.to_vec())),
-                    Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-                }
-            }
-            continue;
-        }
-        let Ok(text) = field.text().await else { return refused(page, StatusCode::BAD_REQUEST) };
-        match name.as_str() {
-            CSRF_FIELD => csrf = Some(text),
-            "name" => typed.name = text,
-            "contact" => typed.contact = text,
-            "organization" => typed.organization = text,
-            "concerning" => typed.concerning = text,
-            "facts" => typed.facts = text,
-            _ => {}
-        }
-    }
-    // Someone signed in posts with their session's token, as on every other form.
-    if let Some(viewer) = &page.viewer {
-        let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).or(csrf.as_deref()).unwrap_or("");
-        if !constant_time_eq(sent.as_bytes(), viewer.csrf_token.as_bytes()) {
-            return refused(page, StatusCode::FORBIDDEN);
-        }
-    }
+    let file = post.take_file("file");
+    let MultipartPost { page, fields, .. } = post;
+    let field = |name: &str| fields.get(name).unwrap_or_default().to_owned();
+    let typed = ObjectionInput {
+        name: field("name"),
+        contact: field("contact"),
+        organization: field("organization"),
+        concerning: field("concerning"),
+        facts: field("facts"),
+    };
     let mut page = page;
     page.path = format!("/notices/{id}");
-    let file = file.filter(|(name, bytes)| !(name.is_empty() && bytes.is_empty()));
     let outcome = state.app.file_objection(&id, &typed, file, &meta).await;
     let (status, errors, code) = match outcome {
         Ok(receipt) => {
@@ -492,7 +382,7 @@ async fn file_objection(
         Err(error) => return error_page(page, error),
     };
     let mut form = objection_form(&n, &typed);
-    if code == Some("notice_closed") {
+    if code == "notice_closed" {
         return notice_page(&state, page, &n, form, errors.rest().into_iter().next(), status);
     }
     form.errors = place_errors(&mut form.inputs, errors);
@@ -523,10 +413,11 @@ struct LookupPage {
 
 fn lookup_inputs(receipt: &str, contact: &str) -> Vec<Input> {
     vec![
-        Input::new("receipt", "回执编号", "text", receipt)
+        Input::text("receipt", "回执编号")
+            .value(receipt)
             .hint("提出异议时页面显示的编号，例如 YY2024-8M3K2Q7T。")
             .maxlength(20),
-        Input::new("contact", "联系方式", "text", contact).hint("提出异议时填写的手机号码或电子邮箱。").maxlength(100),
+        Input::text("contact", "联系方式").value(contact).hint("提出异议时填写的手机号码或电子邮箱。").maxlength(100),
     ]
 }
 
@@ -663,10 +554,10 @@ async fn registry(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
     let mut statuses = vec![any("全部状态")];
     statuses.extend(BaseStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())));
     let mut filters = vec![
-        Input::new("industry", "重点产业", "select", &industry).select(industries).optional(),
-        Input::new("kind", "单位类型", "select", &kind).select(kinds).optional(),
-        Input::new("year", "认定年度", "number", &year).optional(),
-        Input::new("status", "状态", "select", &status).select(statuses).optional(),
+        Input::select("industry", "重点产业", industries).without_placeholder().value(&industry).optional(),
+        Input::select("kind", "单位类型", kinds).without_placeholder().value(&kind).optional(),
+        Input::number("year", "认定年度", (2023, 2100)).value(&year).optional(),
+        Input::select("status", "状态", statuses).without_placeholder().value(&status).optional(),
     ];
     let invalid = !errors.fields.is_empty();
     let rows = if invalid {
@@ -701,7 +592,7 @@ struct VerifyFormPage {
 }
 
 fn number_input(value: &str) -> Input {
-    Input::new("number", "牌匾编号", "text", value).hint("牌匾上的编号，例如 QPJD-2024-001。").maxlength(20)
+    Input::text("number", "牌匾编号").value(value).hint("牌匾上的编号，例如 QPJD-2024-001。").maxlength(20)
 }
 
 /// `GET /verify` (and `?number=`, the form sent without script): the form, or on to the answer.
@@ -840,8 +731,9 @@ async fn publish_form(
     options.extend(open);
     Ok(PublishForm {
         inputs: vec![
-            Input::new("proposal_id", "认定名单", "select", proposal).select(options),
-            Input::new("publish_on", "公示日期", "date", publish_on)
+            Input::select("proposal_id", "认定名单", options).without_placeholder().value(proposal),
+            Input::new("publish_on", "公示日期", Control::Date)
+                .value(publish_on)
                 .hint("自当日起公示（非工作日则自下一个工作日起），公示期按工作日计算。"),
         ],
         available,
@@ -1217,26 +1109,6 @@ async fn objection_file(
     }
 }
 
-/// Bytes as a download (`attachment`), never rendered inline.
-fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    let disposition = format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}");
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
-}
-
 // ---------------------------------------------------------------------------------------------
 // 牌匾 (bureau and the base's own organisation)
 
@@ -1369,12 +1241,7 @@ async fn plaque_pdf(
         qr: (size, &runs),
     };
     let bytes = sheet.render();
-    let mut response = download(bytes, "application/pdf", &format!("{}.pdf", p.base.row.number));
-    // The file name is the plaque number: plain ASCII.
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}.pdf\"", p.base.row.number)) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    download(bytes, "application/pdf", &format!("{}.pdf", p.base.row.number))
 }
 
 /// What the PDF plaque shows.

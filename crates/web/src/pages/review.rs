@@ -30,9 +30,9 @@ use skillbase_domain::review::{AssignmentStatus, MAX_COMMENT_CHARS, ProposalStat
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
-use super::feedback::{Errors, error_page, not_found, refusal};
-use super::forms::{SignedInPost, Who, safe_next};
-use super::widgets::{Choice, Input, place_errors};
+use super::kit::{Choice, Input, stored_file};
+use super::kit::{Errors, error_page, not_found, refusal};
+use super::kit::{SignedInPost, Who, safe_next};
 use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};
@@ -232,18 +232,17 @@ fn tie_rows(filled: Vec<(String, String, String)>, max: usize) -> Vec<TieRow> {
 }
 
 fn expert_form(user: UserId, account: String, input: &ExpertInput, policy: &PolicyDocument) -> ExpertForm {
-    let mut name = Input::new("name", "姓名", "text", &input.name);
-    name.maxlength = Some(50);
-    let mut title = Input::new("title", "职称或职业资格", "text", &input.title);
-    title.maxlength = Some(50);
-    title.hint = Some("例如：高级工程师、一级/高级技师");
-    let mut employer = Input::new("employer_name", "工作单位", "text", &input.employer_name);
-    employer.maxlength = Some(100);
-    employer.required = false;
-    let mut uscc = Input::new("employer_uscc", "工作单位统一社会信用代码", "text", &input.employer_uscc);
-    uscc.maxlength = Some(18);
-    uscc.required = false;
-    uscc.hint = Some("18 位；用于回避本单位的申报。退休等无工作单位的可不填。");
+    let name = Input::text("name", "姓名").value(&input.name).maxlength(50);
+    let title = Input::text("title", "职称或职业资格")
+        .value(&input.title)
+        .maxlength(50)
+        .hint("例如：高级工程师、一级/高级技师");
+    let employer = Input::text("employer_name", "工作单位").value(&input.employer_name).maxlength(100).optional();
+    let uscc = Input::text("employer_uscc", "工作单位统一社会信用代码")
+        .value(&input.employer_uscc)
+        .maxlength(18)
+        .optional()
+        .hint("18 位；用于回避本单位的申报。退休等无工作单位的可不填。");
     ExpertForm {
         user_id: user.to_string(),
         account,
@@ -467,7 +466,7 @@ async fn save_expert(
     if form.ties.is_empty() {
         form.ties = tie_rows(Vec::new(), 50);
     }
-    place_errors(&mut form.inputs, &mut errors);
+    errors.place(&mut form.inputs);
     form.industries_error = errors.take_under("industries");
     form.rows_error = errors.take("declared_ties");
     experts_page(&state, page, Some(user), Some(form), (None, errors.rest(), status)).await
@@ -858,16 +857,19 @@ struct ReviewTyped {
 }
 
 fn start_inputs(experts: &str, days: &str, minimum: u32) -> Vec<Input> {
-    let mut number = Input::number("experts", "抽取专家人数", experts, (i64::from(minimum), i64::from(MAX_EXPERTS)));
-    number.hint = Some("从专家库中该申报所属重点产业、且无利益冲突的在库专家中随机抽取。");
-    let mut due = Input::number("days", "评审期限（工作日）", days, (1, 30));
-    due.hint = Some("自次日起按工作日计算，期限届满当日 24 时截止。");
+    let number = Input::number("experts", "抽取专家人数", (i64::from(minimum), i64::from(MAX_EXPERTS)))
+        .value(experts)
+        .hint("从专家库中该申报所属重点产业、且无利益冲突的在库专家中随机抽取。");
+    let due = Input::number("days", "评审期限（工作日）", (1, 30))
+        .value(days)
+        .hint("自次日起按工作日计算，期限届满当日 24 时截止。");
     vec![number, due]
 }
 
 fn more_inputs(days: &str) -> Vec<Input> {
-    let mut due = Input::number("more_days", "补抽专家的评审期限（工作日）", days, (1, 30));
-    due.hint = Some("补抽一名无利益冲突的专家（例如撤换后无人可补时）。");
+    let due = Input::number("more_days", "补抽专家的评审期限（工作日）", (1, 30))
+        .value(days)
+        .hint("补抽一名无利益冲突的专家（例如撤换后无人可补时）。");
     vec![due]
 }
 
@@ -1051,7 +1053,7 @@ async fn start_review(
             };
             review_refused(&state, page, &who, id, error, |errors| {
                 let mut inputs = start_inputs(&experts, &days, minimum);
-                place_errors(&mut inputs, errors);
+                errors.place(&mut inputs);
                 ReviewTyped { start: Some(inputs), ..ReviewTyped::default() }
             })
             .await
@@ -1093,7 +1095,7 @@ async fn draw_more(
                 if let Some(e) = errors.take("days") {
                     errors.fields.push(("more_days".to_owned(), e));
                 }
-                place_errors(&mut inputs, errors);
+                errors.place(&mut inputs);
                 ReviewTyped { more: Some(inputs), ..ReviewTyped::default() }
             })
             .await
@@ -1856,7 +1858,7 @@ async fn download(
         return not_found(page);
     };
     match state.app.assigned_attachment(&who, id, attachment).await {
-        Ok((row, bytes)) => crate::api::applications::file_response(&row, bytes),
+        Ok((row, bytes)) => stored_file(&row.kind, &row.display_name, bytes),
         Err(error) => error_page(page, error),
     }
 }

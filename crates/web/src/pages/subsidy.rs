@@ -14,9 +14,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -34,12 +33,14 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingStatus, Totals};
 
 use super::admin::local_time;
-use super::feedback::{Errors, error_page, not_found, refusal};
-use super::forms::{CSRF_FIELD, SignedInPost, Who, cross_origin, refused};
+use super::kit::{
+    Control, Errors, Input, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page, not_found, refusal,
+    stored_file,
+};
 use super::{Page, allowed, respond};
 use crate::AppState;
 use crate::routes::{Route, route};
-use crate::session::{CSRF_HEADER, Meta, constant_time_eq};
+use crate::session::Meta;
 
 pub(super) fn routes() -> Vec<Route> {
     use skillbase_domain::access::Action::{DecideFunding, ManageFunding, ReadBase, ReadFunds, RecordExpense};
@@ -197,22 +198,6 @@ async fn names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
 
 fn name_of(names: &HashMap<String, String>, id: Option<impl ToString>) -> String {
     id.and_then(|id| names.get(&id.to_string()).cloned()).unwrap_or_default()
-}
-
-/// A workbook as a download, never cached.
-fn xlsx_response(filename: &'static str, bytes: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename=\"{filename}\"");
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -691,107 +676,43 @@ struct ExpenseLine {
     open: bool,
 }
 
-/// One input of a form as drawn by `subsidy/input.html`.
-#[derive(Debug)]
-struct Input {
-    name: &'static str,
-    label: &'static str,
-    /// `text`, `date`, `textarea`, `select` or `file`.
-    kind: &'static str,
-    value: String,
-    hint: Option<&'static str>,
-    error: Option<String>,
-    choices: Vec<Choice>,
-    maxlength: Option<u16>,
-    inputmode: Option<&'static str>,
-    accept: Option<&'static str>,
-    required: bool,
-    autofocus: bool,
-}
-
-/// One option of a select.
-#[derive(Debug)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-impl Input {
-    fn new(name: &'static str, label: &'static str, kind: &'static str, value: &str) -> Input {
-        Input {
-            name,
-            label,
-            kind,
-            value: value.to_owned(),
-            hint: None,
-            error: None,
-            choices: Vec::new(),
-            maxlength: None,
-            inputmode: None,
-            accept: None,
-            required: true,
-            autofocus: false,
-        }
-    }
-
-    fn id(&self) -> String {
-        format!("f-{}", self.name.replace('_', "-"))
-    }
-
-    fn described_by(&self) -> String {
-        super::forms::described_by(&self.id(), self.hint.is_some(), self.error.is_some())
-    }
-}
-
-/// Gives each input its error, and the cursor to the first one with an error.
-fn place_errors(inputs: &mut [Input], errors: &mut Errors) {
-    for input in inputs.iter_mut() {
-        input.error = errors.take(input.name);
-    }
-    if let Some(first) = inputs.iter_mut().find(|i| i.error.is_some()) {
-        first.autofocus = true;
-    }
-}
+/// What a receipt may be.
+const RECEIPT_TYPES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
 
 fn disbursement_inputs(today: NaiveDate, (paid_on, amount, voucher): (&str, &str, &str)) -> Vec<Input> {
     let paid_on = if paid_on.is_empty() { today.format("%Y-%m-%d").to_string() } else { paid_on.to_owned() };
-    let mut date = Input::new("paid_on", "拨付日期", "date", &paid_on);
-    date.hint = Some("YYYY-MM-DD，不能晚于今天");
-    let mut money = Input::new("amount", "拨付金额（元）", "text", amount);
-    money.hint = Some("最多两位小数，例如 120000.00；累计拨付不能超过核定的资助");
-    money.inputmode = Some("decimal");
-    money.maxlength = Some(20);
-    let mut number = Input::new("voucher", "凭证号", "text", voucher);
-    number.hint = Some("国库集中支付凭证号，每笔拨付一个");
-    number.maxlength = Some(50);
-    vec![date, money, number]
+    vec![
+        Input::new("paid_on", "拨付日期", Control::Date).value(&paid_on).hint("YYYY-MM-DD，不能晚于今天"),
+        Input::text("amount", "拨付金额（元）")
+            .value(amount)
+            .hint("最多两位小数，例如 120000.00；累计拨付不能超过核定的资助")
+            .inputmode("decimal")
+            .maxlength(20),
+        Input::text("voucher", "凭证号").value(voucher).hint("国库集中支付凭证号，每笔拨付一个").maxlength(50),
+    ]
 }
 
 fn expense_inputs(policy: &PolicyDocument, today: NaiveDate, input: &ExpenseInput) -> Vec<Input> {
-    let mut category = Input::new("category", "支出类别", "select", &input.category);
-    category.hint = Some("资助资金专款专用，只能用于政策规定的十二类用途（实施意见第五条）");
-    category.choices = policy
-        .expense_categories()
-        .iter()
-        .map(|c| Choice { value: c.id().to_owned(), label: c.name().to_owned(), selected: c.id() == input.category })
-        .collect();
-    let mut amount = Input::new("amount", "金额（元）", "text", &input.amount);
-    amount.hint = Some("最多两位小数；不能超过可用余额");
-    amount.inputmode = Some("decimal");
-    amount.maxlength = Some(20);
+    let categories = policy.expense_categories().iter().map(|c| (c.id().to_owned(), c.name().to_owned())).collect();
     let spent_on =
         if input.spent_on.is_empty() { today.format("%Y-%m-%d").to_string() } else { input.spent_on.clone() };
-    let mut date = Input::new("spent_on", "支出日期", "date", &spent_on);
-    date.hint = Some("YYYY-MM-DD，在认定日期之后、不晚于今天");
-    let mut payee = Input::new("payee", "收款单位或个人", "text", &input.payee);
-    payee.maxlength = Some(100);
-    let mut description = Input::new("description", "支出内容", "textarea", &input.description);
-    description.maxlength = Some(500);
-    let mut receipt = Input::new("receipt", "票据", "file", "");
-    receipt.hint = Some("发票或支付凭证：PDF、JPEG 或 PNG，不超过 20 MB");
-    receipt.accept = Some(".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png");
-    vec![category, amount, date, payee, description, receipt]
+    vec![
+        Input::select("category", "支出类别", categories)
+            .value(&input.category)
+            .hint("资助资金专款专用，只能用于政策规定的十二类用途（实施意见第五条）"),
+        Input::text("amount", "金额（元）")
+            .value(&input.amount)
+            .hint("最多两位小数；不能超过可用余额")
+            .inputmode("decimal")
+            .maxlength(20),
+        Input::new("spent_on", "支出日期", Control::Date)
+            .value(&spent_on)
+            .hint("YYYY-MM-DD，在认定日期之后、不晚于今天"),
+        Input::text("payee", "收款单位或个人").value(&input.payee).maxlength(100),
+        Input::new("description", "支出内容", Control::Area { rows: 3 }).value(&input.description).maxlength(500),
+        Input::new("receipt", "票据", Control::File { accept: Some(RECEIPT_TYPES) })
+            .hint("发票或支付凭证：PDF、JPEG 或 PNG，不超过 20 MB"),
+    ]
 }
 
 #[derive(Template)]
@@ -868,7 +789,7 @@ async fn base_page(
     let disbursement = match disbursement {
         Some((paid_on, amount, voucher, mut errors)) => {
             let mut inputs = disbursement_inputs(today, (&paid_on, &amount, &voucher));
-            place_errors(&mut inputs, &mut errors);
+            errors.place(&mut inputs);
             disbursement_errors = errors.rest();
             inputs
         }
@@ -878,7 +799,7 @@ async fn base_page(
     let expense = match expense {
         Some((input, mut errors)) => {
             let mut inputs = expense_inputs(&policy, today, &input);
-            place_errors(&mut inputs, &mut errors);
+            errors.place(&mut inputs);
             expense_errors = errors.rest();
             inputs
         }
@@ -1017,50 +938,17 @@ async fn record_expense(
     State(state): State<AppState>,
     Meta(meta): Meta,
     Path(id): Path<String>,
-    page: Page,
-    headers: HeaderMap,
-    Who(who): Who,
-    multipart: Result<Multipart, MultipartRejection>,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
-    if cross_origin(&headers) {
-        return refused(page, StatusCode::FORBIDDEN);
-    }
-    let Ok(mut multipart) = multipart else { return refused(page, StatusCode::BAD_REQUEST) };
-    let mut csrf = None;
-    let mut input = ExpenseInput::default();
-    let mut receipt = None::<(String, Vec<u8>)>;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "receipt" {
-            let filename = field.file_name().unwrap_or_default().to_owned();
-            match field.bytes().await {
-                // A browser sends an empty part when no file was chosen.
-                Ok(bytes) if filename.is_empty() && bytes.is_empty() => {}
-                Ok(bytes) => receipt = Some((filename, bytes.to_vec())),
-                Err(_) => return refused(page, StatusCode::BAD_REQUEST),
-            }
-            continue;
-        }
-        let Ok(text) = field.text().await else { return refused(page, StatusCode::BAD_REQUEST) };
-        match name.as_str() {
-            CSRF_FIELD => csrf = Some(text),
-            "category" => input.category = text,
-            "amount" => input.amount = text,
-            "spent_on" => input.spent_on = text,
-            "payee" => input.payee = text,
-            "description" => input.description = text,
-            _ => {}
-        }
-    }
-    let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).or(csrf.as_deref()).unwrap_or("");
-    if !constant_time_eq(sent.as_bytes(), who.session.csrf_token.as_bytes()) {
-        return refused(page, StatusCode::FORBIDDEN);
-    }
+    let receipt = post.take_file("receipt");
+    let field = |name: &str| post.fields.get(name).unwrap_or_default().to_owned();
+    let input = ExpenseInput {
+        category: field("category"),
+        amount: field("amount"),
+        spent_on: field("spent_on"),
+        payee: field("payee"),
+        description: field("description"),
+    };
     match state.app.record_expense(&who, &id, &input, receipt, &meta).await {
         Ok(expense) => Redirect::to(&format!("/funds/bases/{id}?done=recorded#expense-{expense}")).into_response(),
         Err(error) => match refusal(error) {
@@ -1183,7 +1071,7 @@ async fn receipt(
         return error_page(page, error);
     }
     match state.app.expense_receipt(&who, &expense).await {
-        Ok((kind, name, bytes)) => crate::api::applications::download_response(&kind, &name, bytes),
+        Ok((kind, name, bytes)) => stored_file(&kind, &name, bytes),
         Err(error) => error_page(page, error),
     }
 }
@@ -1349,7 +1237,7 @@ async fn report_xlsx(
     if let Err(error) = state.app.record_export(&who, what, rows.len(), &meta).await {
         return error_page(page, error);
     }
-    xlsx_response(filename, bytes)
+    download(bytes, XLSX, filename)
 }
 
 /// `GET /funds/reports/bases.xlsx`
@@ -1639,14 +1527,7 @@ async fn dossier(
     {
         return error_page(page, error);
     }
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"dossier-{}.zip\"", zip_name(&id))) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
+    download(bytes, "application/zip", &format!("dossier-{}.zip", zip_name(&id)))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use skillbase_app::tokens::ApiToken;
 
 use super::Page;
 use super::admin::local_time;
-use super::forms::{Field, Form, Group, Input, SignedInPost, Who};
+use super::kit::{Control, Form, Group, Input, SignedInPost, Who};
 use super::{no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -83,8 +83,8 @@ fn token_form(t: &'static Texts, name: &str, days: &str) -> Form {
     Form::new(vec![Group {
         legend: None,
         fields: vec![
-            Field::new("name", t.token_name, Input::Text).value(name).hint(t.token_name_hint).maxlength(50),
-            Field::new("expires_in_days", t.token_days, Input::Text)
+            Input::new("name", t.token_name, Control::Text).value(name).hint(t.token_name_hint).maxlength(50),
+            Input::new("expires_in_days", t.token_days, Control::Text)
                 .value(days)
                 .hint(t.token_days_hint)
                 .inputmode("numeric")

@@ -1,0 +1,19 @@
+//! The page kit: what every page is built from, so that a new screen is written in terms of
+//! its own content only.
+//!
+//! - [`input`]: the one input widget (`kit/input.html`) and forms as groups of inputs
+//!   (`kit/form.html`);
+//! - [`post`]: form posts checked for origin and CSRF, ordinary or multipart (with files), and
+//!   the signed-in user of a page;
+//! - [`refusal`]: a use case's refusal as a page shows it (errors by field, the status and code
+//!   from the one mapping in `error.rs`), and the error pages;
+//! - downloads come from `crate::download`, which the API shares.
+
+pub(crate) mod input;
+pub(crate) mod post;
+pub(crate) mod refusal;
+
+pub(crate) use crate::download::{XLSX, download, stored_file};
+pub(crate) use input::{Choice, Control, Form, Group, Input, choices, field_id};
+pub(crate) use post::{FormPost, MultipartPost, SignedInMultipart, SignedInPost, Who, safe_next, signed_in};
+pub(crate) use refusal::{Errors, error_page, not_found, refusal, refusal_with_code};
