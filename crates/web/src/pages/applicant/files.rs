@@ -1,0 +1,73 @@
+//! Uploads (multipart, through the kit) and downloads of an application's files.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Uploads and downloads
+
+/// Where an upload form came from: a page of this application (the overview or a step).
+pub(super) fn back_path(id: ApplicationId, back: Option<&str>) -> (String, Option<Step>) {
+    let base = format!("/applications/{id}");
+    let path = safe_next(back).and_then(|b| b.split(['?', '#']).next()).unwrap_or("");
+    if path == base || path.starts_with(&format!("{base}/")) {
+        let step = path.strip_prefix(&format!("{base}/edit/")).and_then(Step::parse);
+        return (path.to_owned(), step);
+    }
+    (base, None)
+}
+
+/// `POST /applications/{id}/attachments` (multipart: `csrf_token`, `back`, `file`): stores the
+/// file and goes back to the page it came from; a refused file is said on that page (400), and
+/// nothing is stored.
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
+) -> Response {
+    let file = post.take_file("file");
+    let back = post.fields.get("back").map(str::to_owned);
+    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
+    let (back, step) = back_path(id, back.as_deref());
+    let refusal = match file {
+        Some((name, bytes)) => match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {
+            Ok(_) => return Redirect::to(&format!("{back}?uploaded=1")).into_response(),
+            Err(AppError::Fields(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
+            Err(AppError::Invalid { message, .. }) => message,
+            Err(error) => return error_page(page, error),
+        },
+        _ => "请选择要上传的文件".to_owned(),
+    };
+    let ctx = match context(&state, &who, id).await {
+        Ok(ctx) => ctx,
+        Err(error) => return error_page(page, error),
+    };
+    match step {
+        Some(step) if ctx.view.status.is_editable() => {
+            let raw = Raw::from_form(step, &ctx.view.form, &ctx.policy);
+            let messages = StepMessages { upload_error: Some(refusal), ..StepMessages::default() };
+            step_page(&state, page, &who, &ctx, step, &raw, messages, StatusCode::BAD_REQUEST).await
+        }
+        _ => {
+            let extra = Extra { upload_error: Some(refusal), ..Extra::default() };
+            overview_page(&state, page, &who, ctx, extra, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// `GET /applications/{id}/attachments/{attachment}`: the file, always as a download.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Response {
+    let (Some(id), Some(attachment)) = (parse_id::<ApplicationId>(&id), parse_id::<AttachmentId>(&attachment)) else {
+        return not_found(page);
+    };
+    match state.app.attachment_content(&who, attachment).await {
+        Ok((row, bytes)) if row.application_id == id => stored_file(&row.kind, &row.display_name, bytes),
+        Ok(_) => not_found(page),
+        Err(error) => error_page(page, error),
+    }
+}

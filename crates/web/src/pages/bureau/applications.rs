@@ -1,0 +1,130 @@
+//! The applications received (申报受理), filtered by call and status.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 申报受理: the list
+
+#[derive(Debug)]
+pub(super) struct ApplicationRow {
+    pub(super) id: String,
+    pub(super) organization: String,
+    pub(super) uscc: String,
+    pub(super) batch: String,
+    pub(super) status: &'static str,
+    pub(super) waiting: bool,
+    pub(super) submitted_at: String,
+    pub(super) supplement_due_on: Option<String>,
+    pub(super) revisions: i64,
+}
+
+#[derive(Template)]
+#[template(path = "bureau/applications.html")]
+pub(super) struct ApplicationsPage {
+    pub(super) page: Page,
+    pub(super) batches: Vec<Choice>,
+    pub(super) statuses: Vec<Choice>,
+    pub(super) batch_error: Option<String>,
+    pub(super) status_error: Option<String>,
+    pub(super) rows: Vec<ApplicationRow>,
+    pub(super) filtered: bool,
+}
+
+pub(super) fn waiting(status: Status) -> bool {
+    matches!(status, Status::Submitted | Status::Resubmitted)
+}
+
+/// `GET /bureau/applications?batch=&status=`: what was submitted, waiting for acceptance first.
+pub(super) async fn applications(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !bureau_reader(&who) {
+        return not_found(page);
+    }
+    let Ok(params) = crate::query_params(raw.as_deref()) else {
+        return PageError::new(page, StatusCode::BAD_REQUEST).into_response();
+    };
+    let batch_text = params.get("batch").unwrap_or_default().trim().to_owned();
+    let status_text = params.get("status").unwrap_or_default().trim().to_owned();
+    let mut batch_error = None;
+    let mut status_error = None;
+    let batch = match batch_text.as_str() {
+        "" => None,
+        text => match text.parse::<BatchId>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                batch_error = Some("请从列表中选择申报批次".to_owned());
+                None
+            }
+        },
+    };
+    let status = match status_text.as_str() {
+        "" => None,
+        text => match Status::parse(text).filter(|s| *s != Status::Draft) {
+            Some(status) => Some(status),
+            None => {
+                status_error = Some("请从列表中选择申报状态".to_owned());
+                None
+            }
+        },
+    };
+    let calls = match state.app.batches(Some(&who)).await {
+        Ok(calls) => calls,
+        Err(error) => return error_page(page, error),
+    };
+    if batch.is_some_and(|id| !calls.iter().any(|b| b.row.id == id)) {
+        batch_error = Some("申报批次不存在".to_owned());
+    }
+    let invalid = batch_error.is_some() || status_error.is_some();
+    let mut found = if invalid {
+        Vec::new()
+    } else {
+        match state.app.applications(&who, batch, status).await {
+            Ok(found) => found,
+            Err(error) => return error_page(page, error),
+        }
+    };
+    // Waiting for acceptance first, oldest first (first come, first served); the rest as the
+    // store gives them, most recently changed first.
+    found.sort_by(|a, b| {
+        waiting(b.status).cmp(&waiting(a.status)).then_with(|| {
+            if waiting(a.status) { a.row.submitted_at.cmp(&b.row.submitted_at) } else { std::cmp::Ordering::Equal }
+        })
+    });
+    let rows = found
+        .iter()
+        .map(|a| ApplicationRow {
+            id: a.row.id.to_string(),
+            organization: a.row.organization_name.clone(),
+            uscc: a.row.organization_uscc.clone(),
+            batch: a.row.batch_title.clone(),
+            status: a.status.staff_label(),
+            waiting: waiting(a.status),
+            submitted_at: a.row.submitted_at.map(local_time).unwrap_or_default(),
+            supplement_due_on: a.row.supplement_due_on.clone().filter(|_| a.status == Status::Returned),
+            revisions: a.row.revisions,
+        })
+        .collect();
+    let mut batch_options = vec![(String::new(), "全部批次".to_owned())];
+    batch_options.extend(calls.iter().map(|b| (b.row.id.to_string(), b.row.title.clone())));
+    let mut status_options = vec![(String::new(), "全部状态".to_owned())];
+    status_options.extend(
+        Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Draft)
+            .map(|s| (s.as_str().to_owned(), s.staff_label().to_owned())),
+    );
+    let template = ApplicationsPage {
+        page: page.clone(),
+        batches: choices(batch_options, &batch_text),
+        statuses: choices(status_options, &status_text),
+        batch_error,
+        status_error,
+        rows,
+        filtered: batch.is_some() || status.is_some(),
+    };
+    respond(if invalid { StatusCode::BAD_REQUEST } else { StatusCode::OK }, &page, &template)
+}

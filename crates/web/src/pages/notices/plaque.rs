@@ -1,0 +1,138 @@
+//! The plaque (牌匾) as a printable A4 landscape page with its QR code, and its PDF download.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 牌匾 (bureau and the base's own organisation)
+
+/// The absolute address of the public verification page of `number`: this request's host, over
+/// HTTPS when the platform is reached over TLS.
+pub(super) fn verify_url(state: &AppState, headers: &HeaderMap, number: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.len() <= 255)
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}/verify/{number}")
+}
+
+/// A QR code's dark modules as runs of one row: (x, y, width), in modules, with the quiet zone.
+#[derive(Debug)]
+pub(super) struct QrRun {
+    pub(super) x: usize,
+    pub(super) y: usize,
+    pub(super) w: usize,
+}
+
+/// The QR code of `text`: its size in modules (with a quiet zone of 4) and its dark runs.
+pub(super) fn qr_runs(text: &str) -> Result<(usize, Vec<QrRun>), AppError> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::internal(std::io::Error::other(e.to_string())))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 4;
+    let mut runs = Vec::new();
+    for y in 0..width {
+        let mut x = 0;
+        while x < width {
+            if colors[y * width + x] == qrcode::Color::Dark {
+                let start = x;
+                while x < width && colors[y * width + x] == qrcode::Color::Dark {
+                    x += 1;
+                }
+                runs.push(QrRun { x: start + quiet, y: y + quiet, w: x - start });
+            } else {
+                x += 1;
+            }
+        }
+    }
+    Ok((width + 2 * quiet, runs))
+}
+
+#[derive(Template)]
+#[template(path = "notices/plaque.html")]
+pub(super) struct PlaquePage {
+    pub(super) page: Page,
+    pub(super) id: String,
+    pub(super) issuer: &'static str,
+    pub(super) title: &'static str,
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) date: String,
+    pub(super) status: &'static str,
+    pub(super) active: bool,
+    pub(super) url: String,
+    pub(super) qr_size: usize,
+    pub(super) qr: Vec<QrRun>,
+    pub(super) signature: String,
+    pub(super) public_key: String,
+}
+
+/// `GET /bureau/bases/{id}/plaque`: the plaque as a printable A4 landscape page.
+pub(super) async fn plaque(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let p = match state.app.plaque(&who, &id).await {
+        Ok(p) => p,
+        Err(error) => return error_page(page, error),
+    };
+    let url = verify_url(&state, &headers, &p.base.row.number);
+    let (qr_size, qr) = match qr_runs(&url) {
+        Ok(qr) => qr,
+        Err(error) => return error_page(page, error),
+    };
+    let template = PlaquePage {
+        page: page.clone(),
+        id,
+        issuer: ISSUER,
+        title: PLAQUE_TITLE,
+        name: p.base.row.name.clone(),
+        number: p.base.row.number.clone(),
+        date: chinese_date(p.statement.recognised_on),
+        status: p.base.status.label(),
+        active: p.base.status == BaseStatus::Active,
+        url,
+        qr_size,
+        qr,
+        signature: p.signature.clone(),
+        public_key: p.public_key.clone(),
+    };
+    respond(StatusCode::OK, &page, &template)
+}
+
+/// `GET /bureau/bases/{id}/plaque.pdf`: the same plaque as a one-page A4 landscape PDF.
+pub(super) async fn plaque_pdf(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let p = match state.app.plaque(&who, &id).await {
+        Ok(p) => p,
+        Err(error) => return error_page(page, error),
+    };
+    let url = verify_url(&state, &headers, &p.base.row.number);
+    let (size, runs) = match qr_runs(&url) {
+        Ok(qr) => qr,
+        Err(error) => return error_page(page, error),
+    };
+    let sheet = PdfPlaque {
+        issuer: ISSUER,
+        title: PLAQUE_TITLE,
+        name: &p.base.row.name,
+        number: &p.base.row.number,
+        date: &chinese_date(p.statement.recognised_on),
+        url: &url,
+        signature: &p.signature,
+        qr: (size, &runs),
+    };
+    let bytes = sheet.render();
+    download(bytes, "application/pdf", &format!("{}.pdf", p.base.row.number))
+}

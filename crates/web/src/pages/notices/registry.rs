@@ -1,0 +1,204 @@
+//! The public registry of bases (基地名录) and the verification of a plaque (牌匾查验).
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 基地名录 (public)
+
+#[derive(Debug)]
+pub(super) struct BaseRow {
+    pub(super) number: String,
+    pub(super) name: String,
+    pub(super) kind: String,
+    pub(super) industry: String,
+    pub(super) recognised_on: String,
+    pub(super) status: &'static str,
+    pub(super) revoked: bool,
+}
+
+pub(super) fn base_row(b: &BaseView, words: &Words) -> BaseRow {
+    BaseRow {
+        number: b.row.number.clone(),
+        name: b.row.name.clone(),
+        kind: words.name(&b.row.kind),
+        industry: words.name(&b.row.industry),
+        recognised_on: chinese_day(&b.row.recognised_on),
+        status: b.status.label(),
+        revoked: b.status == BaseStatus::Revoked,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices/registry.html")]
+pub(super) struct RegistryPage {
+    pub(super) page: Page,
+    pub(super) filters: Vec<Input>,
+    pub(super) rows: Vec<BaseRow>,
+    pub(super) filtered: bool,
+}
+
+/// `GET /bases?industry=&kind=&year=&status=`: every recognised base; revoked ones say so.
+pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery(raw): RawQuery) -> Response {
+    let Ok(params) = crate::query_params(raw.as_deref()) else {
+        return PageError::new(page, StatusCode::BAD_REQUEST).into_response();
+    };
+    let words = match Words::load(&state).await {
+        Ok(words) => words,
+        Err(error) => return error_page(page, error),
+    };
+    let value = |name: &str| params.get(name).unwrap_or_default().trim().to_owned();
+    let (industry, kind, year, status) = (value("industry"), value("kind"), value("year"), value("status"));
+    let mut errors = Errors::default();
+    if !industry.is_empty() && !words.industries.iter().any(|(id, _)| *id == industry) {
+        errors.fields.push(("industry".into(), "请从列表中选择重点产业".into()));
+    }
+    if !kind.is_empty() && !words.kinds.iter().any(|(id, _)| *id == kind) {
+        errors.fields.push(("kind".into(), "请从列表中选择单位类型".into()));
+    }
+    let year_number = match year.as_str() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(y) if (2023..=2100).contains(&y) => Some(y),
+            _ => {
+                errors.fields.push(("year".into(), "请填写 2023 年以后的认定年度，例如 2024".into()));
+                None
+            }
+        },
+    };
+    if !status.is_empty() && BaseStatus::parse(&status).is_none() {
+        errors.fields.push(("status".into(), "请从列表中选择状态".into()));
+    }
+    let any = |label: &str| (String::new(), label.to_owned());
+    let mut industries = vec![any("全部产业")];
+    industries.extend(words.industries.iter().cloned());
+    let mut kinds = vec![any("全部类型")];
+    kinds.extend(words.kinds.iter().cloned());
+    let mut statuses = vec![any("全部状态")];
+    statuses.extend(BaseStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())));
+    let mut filters = vec![
+        Input::select("industry", "重点产业", industries).without_placeholder().value(&industry).optional(),
+        Input::select("kind", "单位类型", kinds).without_placeholder().value(&kind).optional(),
+        Input::number("year", "认定年度", (2023, 2100)).value(&year).optional(),
+        Input::select("status", "状态", statuses).without_placeholder().value(&status).optional(),
+    ];
+    let invalid = !errors.fields.is_empty();
+    let rows = if invalid {
+        Vec::new()
+    } else {
+        let filter = BaseFilter {
+            industry: (!industry.is_empty()).then_some(industry.as_str()),
+            kind: (!kind.is_empty()).then_some(kind.as_str()),
+            year: year_number,
+            status: (!status.is_empty()).then_some(status.as_str()),
+            organization_id: None,
+        };
+        match state.app.registry(&filter).await {
+            Ok(found) => found.iter().map(|b| base_row(b, &words)).collect(),
+            Err(error) => return error_page(page, error),
+        }
+    };
+    let _ = place_errors(&mut filters, errors);
+    let filtered = !(industry.is_empty() && kind.is_empty() && year.is_empty() && status.is_empty());
+    let template = RegistryPage { page: page.clone(), filters, rows, filtered };
+    respond(if invalid { StatusCode::BAD_REQUEST } else { StatusCode::OK }, &page, &template)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 牌匾查验 (public)
+
+#[derive(Template)]
+#[template(path = "notices/verify_form.html")]
+pub(super) struct VerifyFormPage {
+    pub(super) page: Page,
+    pub(super) input: Input,
+}
+
+pub(super) fn number_input(value: &str) -> Input {
+    Input::text("number", "牌匾编号").value(value).hint("牌匾上的编号，例如 QPJD-2024-001。").maxlength(20)
+}
+
+/// `GET /verify` (and `?number=`, the form sent without script): the form, or on to the answer.
+pub(super) async fn verify_form(page: Page, RawQuery(raw): RawQuery) -> Response {
+    let params = crate::query_params(raw.as_deref()).unwrap_or_default();
+    let number = params.get("number").unwrap_or_default().trim().to_uppercase();
+    if !number.is_empty() {
+        if number.len() <= 20 && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Redirect::to(&format!("/verify/{number}")).into_response();
+        }
+        let mut input = number_input(&number);
+        input.error = Some("牌匾编号由字母、数字和连字符组成，例如 QPJD-2024-001".to_owned());
+        input.autofocus = true;
+        let template = VerifyFormPage { page: page.clone(), input };
+        return respond(StatusCode::BAD_REQUEST, &page, &template);
+    }
+    let template = VerifyFormPage { page: page.clone(), input: number_input("") };
+    respond(StatusCode::OK, &page, &template)
+}
+
+/// What a verification shows: nothing personal.
+#[derive(Debug)]
+pub(super) struct VerifyView {
+    pub(super) number: String,
+    /// 有效 | 整改中 | 已核销 | 未查到, in big words.
+    pub(super) word: &'static str,
+    /// `valid` …, for the style.
+    pub(super) code: &'static str,
+    pub(super) sentence: &'static str,
+    pub(super) base: Option<PlaqueFacts>,
+}
+
+#[derive(Debug)]
+pub(super) struct PlaqueFacts {
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) recognised_on: String,
+    pub(super) status: &'static str,
+    pub(super) signed_text: String,
+    pub(super) signature: String,
+    pub(super) public_key: String,
+}
+
+pub(super) fn plaque_facts(p: &Plaque) -> PlaqueFacts {
+    PlaqueFacts {
+        name: p.base.row.name.clone(),
+        number: p.base.row.number.clone(),
+        recognised_on: chinese_date(p.statement.recognised_on),
+        status: p.base.status.label(),
+        signed_text: p.statement.message(),
+        signature: p.signature.clone(),
+        public_key: p.public_key.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices/verify.html")]
+pub(super) struct VerifyPage {
+    pub(super) page: Page,
+    pub(super) v: VerifyView,
+    pub(super) input: Input,
+}
+
+/// `GET /verify/{number}`: valid, rectifying, revoked or unknown, with the signed statement.
+pub(super) async fn verify(State(state): State<AppState>, page: Page, Path(number): Path<String>) -> Response {
+    let (verdict, plaque) = match state.app.verify_plaque(&number).await {
+        Ok(found) => found,
+        Err(error) => return error_page(page, error),
+    };
+    let shown: String = number.trim().to_uppercase().chars().take(40).collect();
+    let word = match verdict {
+        Verdict::Valid => "有效",
+        Verdict::Rectifying => "整改中",
+        Verdict::Revoked => "已核销",
+        Verdict::Unknown => "未查到",
+    };
+    let v = VerifyView {
+        number: shown.clone(),
+        word,
+        code: crate::api::notices::verdict_code(verdict),
+        sentence: verdict.label(),
+        base: plaque.as_ref().map(plaque_facts),
+    };
+    let status = if verdict == Verdict::Unknown { StatusCode::NOT_FOUND } else { StatusCode::OK };
+    let template = VerifyPage { page: page.clone(), v, input: number_input(&shown) };
+    respond(status, &page, &template)
+}

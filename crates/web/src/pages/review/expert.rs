@@ -1,0 +1,515 @@
+//! The expert's workspace (我的评审任务): the declaration before access, and the score sheet.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 我的评审任务 (the expert)
+
+#[derive(Debug)]
+pub(super) struct MyRow {
+    pub(super) id: String,
+    pub(super) batch: String,
+    pub(super) organization: String,
+    pub(super) status: &'static str,
+    pub(super) due_on: String,
+    pub(super) overdue: bool,
+    pub(super) open: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct NoteRow {
+    pub(super) at: String,
+    pub(super) title: String,
+    pub(super) body: String,
+    pub(super) link: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "review/expert_home.html")]
+pub(super) struct ExpertHomePage {
+    pub(super) page: Page,
+    pub(super) rows: Vec<MyRow>,
+    pub(super) notifications: Vec<NoteRow>,
+    pub(super) notice: Option<&'static str>,
+}
+
+/// `GET /expert`: my assignments, those waiting for me first, and my notifications.
+pub(super) async fn expert_home(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if who.role != Role::Expert {
+        return not_found(page);
+    }
+    let loaded = async {
+        let mine = state.app.assignments(&who, None, None).await?;
+        let mut work = Vec::new();
+        for a in &mine {
+            work.push(state.app.expert_assignment(&who, a.row.id).await?);
+        }
+        Ok::<_, AppError>((work, state.app.user_notifications(&who).await?))
+    };
+    let (mut work, notes) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(page, error),
+    };
+    let open =
+        |w: &ExpertAssignment| matches!(w.assignment.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted);
+    work.sort_by(|a, b| open(b).cmp(&open(a)).then_with(|| a.assignment.row.due_on.cmp(&b.assignment.row.due_on)));
+    let rows = work
+        .iter()
+        .map(|w| MyRow {
+            id: w.assignment.row.id.to_string(),
+            batch: w.batch_title.clone(),
+            organization: w.organization_name.clone(),
+            status: w.assignment.status.label(),
+            due_on: w.assignment.row.due_on.clone(),
+            overdue: w.assignment.overdue,
+            open: open(w),
+        })
+        .collect();
+    let notifications = notes
+        .into_iter()
+        .map(|n| NoteRow {
+            at: local_time(n.at),
+            title: n.title,
+            body: n.body,
+            link: safe_next(Some(n.link.as_str())).map(str::to_owned),
+        })
+        .collect();
+    let template = ExpertHomePage { page: page.clone(), rows, notifications, notice: notice_of(raw.as_deref()) };
+    respond(StatusCode::OK, &page, &template)
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct FileLink {
+    pub(super) name: String,
+    pub(super) href: String,
+}
+
+#[derive(Debug)]
+pub(super) struct ReadFact {
+    pub(super) label: &'static str,
+    pub(super) value: String,
+}
+
+pub(super) fn read_fact(label: &'static str, value: impl Into<String>) -> ReadFact {
+    ReadFact { label, value: value.into() }
+}
+
+#[derive(Debug)]
+pub(super) struct ReadSite {
+    pub(super) name: String,
+    pub(super) address: String,
+    pub(super) area_m2: u32,
+    pub(super) equipment: String,
+    pub(super) photos: Vec<FileLink>,
+}
+
+#[derive(Debug)]
+pub(super) struct ReadDocument {
+    pub(super) kind: String,
+    pub(super) document: Option<FileLink>,
+    pub(super) wall_photo: Option<FileLink>,
+}
+
+#[derive(Debug)]
+pub(super) struct ReadClaim {
+    pub(super) basis: String,
+    pub(super) description: String,
+    pub(super) certificate: Option<FileLink>,
+}
+
+#[derive(Debug)]
+pub(super) struct ReadProject {
+    pub(super) code: String,
+    pub(super) occupation: String,
+    pub(super) levels: String,
+    pub(super) criteria: String,
+    pub(super) annual_capacity: u32,
+    pub(super) description: String,
+}
+
+/// The application as the expert reads it: compact, every id in the policy's words, every file
+/// a download through the assignment.
+#[derive(Debug)]
+pub(super) struct ReadApplication {
+    pub(super) profile: Vec<ReadFact>,
+    pub(super) sites: Vec<ReadSite>,
+    pub(super) team: Vec<ReadFact>,
+    pub(super) rule_documents: Vec<ReadDocument>,
+    pub(super) claims: Vec<ReadClaim>,
+    pub(super) projects: Vec<ReadProject>,
+    pub(super) trainees: Vec<ReadFact>,
+    pub(super) commitment_letter: Option<FileLink>,
+    pub(super) files: Vec<FileLink>,
+}
+
+pub(super) fn or_blank(text: &str) -> String {
+    if text.trim().is_empty() { "（未填写）".to_owned() } else { text.to_owned() }
+}
+
+pub(super) fn read_application(work: &ExpertAssignment, a: &ApplicationView) -> ReadApplication {
+    let policy = &work.policy;
+    let names: HashMap<AttachmentId, &str> = work.attachments.iter().map(|f| (f.id, f.display_name.as_str())).collect();
+    let base = format!("/expert/assignments/{}/attachments", work.assignment.row.id);
+    let link = |id: AttachmentId| FileLink {
+        name: names.get(&id).map_or_else(|| "（附件不存在）".to_owned(), |n| (*n).to_owned()),
+        href: format!("{base}/{id}"),
+    };
+    let form = &a.form;
+    let p = &form.profile;
+    let kind =
+        policy.kind(&a.row.organization_kind).map_or_else(|| a.row.organization_kind.clone(), |k| k.name().to_owned());
+    ReadApplication {
+        profile: vec![
+            read_fact("单位类型", kind),
+            read_fact(
+                "所属重点产业",
+                policy.industry(&p.industry).map_or_else(|| or_blank(&p.industry), |i| i.name().to_owned()),
+            ),
+            read_fact("注册地行政区划代码", or_blank(&p.registered_division)),
+            read_fact("技能人才实训组织实施经验", or_blank(&p.training_experience)),
+            read_fact("愿意为区域技能人才提供实训条件", yes_no(p.open_to_region)),
+        ],
+        sites: form
+            .sites
+            .iter()
+            .map(|s| ReadSite {
+                name: or_blank(&s.name),
+                address: or_blank(&s.address),
+                area_m2: s.area_m2,
+                equipment: s
+                    .equipment
+                    .iter()
+                    .map(|e| format!("{} × {}（{}）", or_blank(&e.name), e.quantity, e.value))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                photos: s.photos.iter().map(|id| link(*id)).collect(),
+            })
+            .collect(),
+        team: vec![
+            read_fact("专门负责部门", or_blank(&form.team.department)),
+            read_fact("专职人员", format!("{} 人", form.team.full_time_staff)),
+            read_fact(
+                "行业领域专家",
+                form.team
+                    .experts
+                    .iter()
+                    .map(|e| format!("{}（{}，{}）", or_blank(&e.name), e.title, e.qualification))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+        ],
+        rule_documents: form
+            .rule_documents
+            .iter()
+            .map(|d| ReadDocument {
+                kind: policy.rule_document(&d.kind).map_or_else(|| d.kind.clone(), |k| k.name().to_owned()),
+                document: d.document.map(link),
+                wall_photo: d.wall_photo.map(link),
+            })
+            .collect(),
+        claims: form
+            .priority_claims
+            .iter()
+            .map(|c| ReadClaim {
+                basis: policy.priority_basis(&c.basis).map_or_else(|| c.basis.clone(), |b| b.name().to_owned()),
+                description: c.description.clone(),
+                certificate: c.certificate.map(link),
+            })
+            .collect(),
+        projects: form
+            .projects
+            .iter()
+            .map(|p| ReadProject {
+                code: p.occupation.as_str().to_owned(),
+                occupation: p.occupation.name().to_owned(),
+                levels: p.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、"),
+                criteria: p
+                    .criteria
+                    .iter()
+                    .map(|c| policy.project_criterion(c).map_or_else(|| c.clone(), |k| k.name().to_owned()))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                annual_capacity: p.annual_capacity,
+                description: p.description.clone(),
+            })
+            .collect(),
+        trainees: vec![
+            read_fact("本单位技能岗位从业人员", format!("{} 人", form.trainees.own_staff)),
+            read_fact("院校学生", format!("{} 人", form.trainees.students)),
+            read_fact(
+                "产业链上下游企业",
+                form.trainees
+                    .supply_chain
+                    .iter()
+                    .map(|c| format!("{}（{}）", c.name, c.relation.label()))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
+        ],
+        commitment_letter: form.commitment_letter.map(link),
+        files: work.attachments.iter().map(|f| link(f.id)).collect(),
+    }
+}
+
+/// One criterion of the score sheet as typed.
+#[derive(Debug)]
+pub(super) struct ScoreRow {
+    pub(super) index: usize,
+    pub(super) criterion: String,
+    pub(super) name: String,
+    pub(super) clause: String,
+    pub(super) max: u32,
+    pub(super) points: String,
+    pub(super) comment: String,
+    pub(super) points_error: Option<String>,
+    pub(super) comment_error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct DeclareForm {
+    /// `no`, `yes` or empty.
+    pub(super) choice: String,
+    pub(super) reason: String,
+    pub(super) choice_error: Option<String>,
+    pub(super) reason_error: Option<String>,
+}
+
+#[derive(Debug)]
+pub(super) struct Submitted {
+    pub(super) rows: Vec<SheetRow>,
+    pub(super) total: i64,
+    pub(super) others: Vec<u32>,
+}
+
+#[derive(Template)]
+#[template(path = "review/expert_assignment.html")]
+pub(super) struct AssignmentPage {
+    pub(super) page: Page,
+    pub(super) id: String,
+    pub(super) batch: String,
+    pub(super) organization: String,
+    pub(super) status: &'static str,
+    pub(super) due_on: String,
+    pub(super) overdue: bool,
+    pub(super) notice: Option<&'static str>,
+    pub(super) errors: Vec<String>,
+    pub(super) declare: Option<DeclareForm>,
+    pub(super) application: Option<ReadApplication>,
+    pub(super) score: Option<Vec<ScoreRow>>,
+    pub(super) submitted: Option<Submitted>,
+    pub(super) reopened_reason: Option<String>,
+    pub(super) declined: bool,
+    pub(super) max_comment: usize,
+}
+
+/// What a refused post brings back to the expert's page.
+#[derive(Debug, Default)]
+pub(super) struct AssignmentTyped {
+    pub(super) declare: Option<DeclareForm>,
+    pub(super) score: Option<Vec<ScoreRow>>,
+    pub(super) errors: Vec<String>,
+}
+
+pub(super) fn score_rows(policy: &PolicyDocument, sheet: &[ScoreItem]) -> Vec<ScoreRow> {
+    policy
+        .rubric()
+        .iter()
+        .enumerate()
+        .map(|(index, r)| {
+            let before = sheet.iter().find(|s| s.criterion == r.id());
+            ScoreRow {
+                index,
+                criterion: r.id().to_owned(),
+                name: r.name().to_owned(),
+                clause: policy.clause(r.clause()).map_or_else(|| r.clause().to_owned(), |c| c.citation().to_owned()),
+                max: r.points(),
+                points: before.map(|s| s.points.to_string()).unwrap_or_default(),
+                comment: before.map(|s| s.comment.clone()).unwrap_or_default(),
+                points_error: None,
+                comment_error: None,
+            }
+        })
+        .collect()
+}
+
+pub(super) async fn assignment_page(
+    state: &AppState,
+    mut page: Page,
+    who: &Authenticated,
+    id: AssignmentId,
+    typed: AssignmentTyped,
+    (notice, status): (Option<&'static str>, StatusCode),
+) -> Response {
+    page.path = format!("/expert/assignments/{id}");
+    let work = match state.app.expert_assignment(who, id).await {
+        Ok(work) => work,
+        Err(error) => return error_page(page, error),
+    };
+    let x = &work.assignment;
+    let AssignmentTyped { declare, score, errors } = typed;
+    let template = AssignmentPage {
+        page: page.clone(),
+        id: id.to_string(),
+        batch: work.batch_title.clone(),
+        organization: work.organization_name.clone(),
+        status: x.status.label(),
+        due_on: x.row.due_on.clone(),
+        overdue: x.overdue,
+        notice,
+        errors,
+        declare: (x.status == AssignmentStatus::Assigned).then(|| declare.unwrap_or_default()),
+        application: work.application.as_ref().map(|a| read_application(&work, a)),
+        score: (x.status == AssignmentStatus::Accepted)
+            .then(|| score.unwrap_or_else(|| score_rows(&work.policy, &x.sheet))),
+        submitted: (x.status == AssignmentStatus::Scored).then(|| Submitted {
+            rows: sheet_rows(&x.sheet, &work.policy),
+            total: x.row.total.unwrap_or_default(),
+            others: work.others.clone(),
+        }),
+        reopened_reason: x
+            .row
+            .reopened_reason
+            .clone()
+            .filter(|r| !r.is_empty() && x.status == AssignmentStatus::Accepted),
+        declined: x.status == AssignmentStatus::DeclinedConflict,
+        max_comment: MAX_COMMENT_CHARS,
+    };
+    respond(status, &page, &template)
+}
+
+/// `GET /expert/assignments/{id}`: the declaration first; then the materials and the sheet.
+pub(super) async fn expert_assignment(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if who.role != Role::Expert {
+        return not_found(page);
+    }
+    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
+    assignment_page(&state, page, &who, id, AssignmentTyped::default(), (notice_of(raw.as_deref()), StatusCode::OK))
+        .await
+}
+
+/// `POST /expert/assignments/{id}/declare` (conflict = no | yes, reason).
+pub(super) async fn declare(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
+    let choice = fields.get("conflict").unwrap_or_default().to_owned();
+    let reason = fields.get("reason").unwrap_or_default().to_owned();
+    let outcome = match choice.as_str() {
+        "no" => state.app.declare(&who, id, false, "", &meta).await,
+        "yes" => state.app.declare(&who, id, true, &reason, &meta).await,
+        _ => Err(AppError::Fields(vec![FieldError::new("conflict", "required", "请选择是否存在利益冲突")])),
+    };
+    match outcome {
+        Ok(_) if choice == "yes" => Redirect::to("/expert?done=declined").into_response(),
+        Ok(_) => Redirect::to(&format!("/expert/assignments/{id}?done=declared")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, mut errors)) => {
+                let form = DeclareForm {
+                    choice_error: errors.take("conflict"),
+                    reason_error: errors.take("reason"),
+                    choice,
+                    reason,
+                };
+                let typed =
+                    AssignmentTyped { declare: Some(form), errors: errors.rest(), ..AssignmentTyped::default() };
+                assignment_page(&state, page, &who, id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `POST /expert/assignments/{id}/score` (items[i].criterion, items[i].points,
+/// items[i].comment, in the rubric's order).
+pub(super) async fn score(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
+    let work = match state.app.expert_assignment(&who, id).await {
+        Ok(work) => work,
+        Err(error) => return error_page(page, error),
+    };
+    let mut rows = score_rows(&work.policy, &[]);
+    let mut local = Errors::default();
+    let mut items = Vec::new();
+    for row in &mut rows {
+        let i = row.index;
+        let get = |name: &str| fields.get(&format!("items[{i}].{name}")).unwrap_or_default().to_owned();
+        row.points = get("points").trim().to_owned();
+        row.comment = get("comment");
+        let message = format!("「{}」的得分应为 0 至 {} 的整数", row.name, row.max);
+        if let Some(points) = whole_number(&row.points, &format!("items[{i}].points"), &message, &mut local) {
+            items.push(ScoreItem { criterion: row.criterion.clone(), points, comment: row.comment.clone() });
+        }
+    }
+    let outcome = if local.fields.is_empty() {
+        state.app.submit_score(&who, id, &items, &meta).await.map(|_| ())
+    } else {
+        // Whatever else is wrong is said at once, with nothing saved.
+        let mut all: Vec<FieldError> =
+            local.fields.into_iter().map(|(f, m)| FieldError::new(f, "not_a_number", m)).collect();
+        for row in &rows {
+            if row.comment.trim().is_empty() {
+                all.push(FieldError::new(format!("items[{}].comment", row.index), "required", "请填写评分意见"));
+            }
+        }
+        Err(AppError::Fields(all))
+    };
+    match outcome {
+        Ok(()) => Redirect::to(&format!("/expert/assignments/{id}?done=scored#submitted")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, mut errors)) => {
+                // The use case is given every row, in the rubric's order: its `items[i]` is row i.
+                for row in &mut rows {
+                    row.points_error = errors.take(&format!("items[{}].points", row.index));
+                    row.comment_error = errors.take(&format!("items[{}].comment", row.index));
+                    if let Some(e) = errors.take(&format!("items[{}].criterion", row.index)) {
+                        row.points_error.get_or_insert(e);
+                    }
+                }
+                let typed = AssignmentTyped { score: Some(rows), errors: errors.rest(), ..AssignmentTyped::default() };
+                assignment_page(&state, page, &who, id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `GET /expert/assignments/{id}/attachments/{attachment}`: a file of the assigned application,
+/// once the expert declared no conflict; always as a download.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Response {
+    if who.role != Role::Expert {
+        return not_found(page);
+    }
+    let (Ok(id), Ok(attachment)) = (id.parse::<AssignmentId>(), attachment.parse::<AttachmentId>()) else {
+        return not_found(page);
+    };
+    match state.app.assigned_attachment(&who, id, attachment).await {
+        Ok((row, bytes)) => stored_file(&row.kind, &row.display_name, bytes),
+        Err(error) => error_page(page, error),
+    }
+}

@@ -1,0 +1,550 @@
+//! The bases a viewer reaches (我的基地) and one base's ledger (基地资金台账): the grant,
+//! disbursements, expenses with their receipts, and staff's audit of them.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 我的基地: the bases a viewer reaches
+
+#[derive(Debug)]
+pub(super) struct BaseLine {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) status: &'static str,
+    pub(super) recognised_on: String,
+}
+
+#[derive(Template)]
+#[template(path = "subsidy/bases.html")]
+pub(super) struct BasesPage {
+    pub(super) page: Page,
+    pub(super) rows: Vec<BaseLine>,
+    pub(super) bureau: bool,
+}
+
+/// `GET /funds/bases`: the organisation's own bases (the bureau: every base).
+pub(super) async fn bases(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
+    let found = match who.role {
+        Role::Applicant => match who.user.organization_id {
+            Some(org) => state.app.registry(&BaseFilter { organization_id: Some(org), ..BaseFilter::default() }).await,
+            None => Ok(Vec::new()),
+        },
+        _ if funds_reader(&who) => state.app.registry(&BaseFilter::default()).await,
+        _ => return not_found(page),
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(error) => return error_page(page, error),
+    };
+    let template = BasesPage {
+        page: page.clone(),
+        rows: found
+            .into_iter()
+            .map(|b| BaseLine {
+                id: b.row.id,
+                name: b.row.name,
+                number: b.row.number,
+                status: b.status.label(),
+                recognised_on: b.row.recognised_on,
+            })
+            .collect(),
+        bureau: funds_reader(&who),
+    };
+    respond(StatusCode::OK, &page, &template)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 基地资金台账: one base's grant, ledger, disbursements and expenses
+
+#[derive(Debug)]
+pub(super) struct TotalsRow {
+    pub(super) granted: String,
+    pub(super) disbursed: String,
+    pub(super) undisbursed: String,
+    pub(super) spent: String,
+    pub(super) balance: String,
+    pub(super) rate: String,
+}
+
+pub(super) fn totals_row(t: &Totals) -> TotalsRow {
+    TotalsRow {
+        granted: money(t.granted),
+        disbursed: money(t.disbursed),
+        undisbursed: money(t.undisbursed),
+        spent: money(t.spent),
+        balance: money(t.balance),
+        rate: rate(t.execution_basis_points()),
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct CategoryRow {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) amount: String,
+}
+
+/// The policy's categories in its order, each with what was spent, then any other category
+/// the entries name (a later policy version's).
+pub(super) fn category_rows(policy: &PolicyDocument, spent: &BTreeMap<String, i64>) -> Vec<(String, String, i64)> {
+    let mut rows: Vec<(String, String, i64)> = policy
+        .expense_categories()
+        .iter()
+        .map(|c| (c.id().to_owned(), c.name().to_owned(), spent.get(c.id()).copied().unwrap_or_default()))
+        .collect();
+    for (id, fen) in spent {
+        if !rows.iter().any(|(known, _, _)| known == id) {
+            rows.push((id.clone(), id.clone(), *fen));
+        }
+    }
+    rows
+}
+
+#[derive(Debug)]
+pub(super) struct EntryLine {
+    pub(super) seq: i64,
+    pub(super) at: String,
+    pub(super) kind: &'static str,
+    pub(super) amount: String,
+    pub(super) memo: String,
+    pub(super) reverses: Option<i64>,
+    pub(super) reversed_by: Option<i64>,
+}
+
+#[derive(Debug)]
+pub(super) struct DisbursementLine {
+    pub(super) seq: i64,
+    pub(super) paid_on: String,
+    pub(super) amount: String,
+    pub(super) voucher: String,
+}
+
+#[derive(Debug)]
+pub(super) struct ExpenseLine {
+    pub(super) id: String,
+    pub(super) seq: i64,
+    pub(super) category: String,
+    pub(super) amount: String,
+    pub(super) spent_on: String,
+    pub(super) payee: String,
+    pub(super) description: String,
+    pub(super) receipt_name: String,
+    pub(super) receipt_href: String,
+    pub(super) status: &'static str,
+    pub(super) status_code: &'static str,
+    pub(super) question: String,
+    pub(super) answer: String,
+    pub(super) reversal_seq: Option<i64>,
+    /// Staff may approve or query it (recorded or answered).
+    pub(super) reviewable: bool,
+    /// Staff may reverse it.
+    pub(super) reversible: bool,
+    /// The base may answer the question.
+    pub(super) answerable: bool,
+    pub(super) query: ReasonInput,
+    pub(super) reverse: ReasonInput,
+    pub(super) answer_input: ReasonInput,
+    /// A form of this row was refused: it opens again.
+    pub(super) open: bool,
+}
+
+/// What a receipt may be.
+pub(super) const RECEIPT_TYPES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
+
+pub(super) fn disbursement_inputs(today: NaiveDate, (paid_on, amount, voucher): (&str, &str, &str)) -> Vec<Input> {
+    let paid_on = if paid_on.is_empty() { today.format("%Y-%m-%d").to_string() } else { paid_on.to_owned() };
+    vec![
+        Input::new("paid_on", "拨付日期", Control::Date).value(&paid_on).hint("YYYY-MM-DD，不能晚于今天"),
+        Input::text("amount", "拨付金额（元）")
+            .value(amount)
+            .hint("最多两位小数，例如 120000.00；累计拨付不能超过核定的资助")
+            .inputmode("decimal")
+            .maxlength(20),
+        Input::text("voucher", "凭证号").value(voucher).hint("国库集中支付凭证号，每笔拨付一个").maxlength(50),
+    ]
+}
+
+pub(super) fn expense_inputs(policy: &PolicyDocument, today: NaiveDate, input: &ExpenseInput) -> Vec<Input> {
+    let categories = policy.expense_categories().iter().map(|c| (c.id().to_owned(), c.name().to_owned())).collect();
+    let spent_on =
+        if input.spent_on.is_empty() { today.format("%Y-%m-%d").to_string() } else { input.spent_on.clone() };
+    vec![
+        Input::select("category", "支出类别", categories)
+            .value(&input.category)
+            .hint("资助资金专款专用，只能用于政策规定的十二类用途（实施意见第五条）"),
+        Input::text("amount", "金额（元）")
+            .value(&input.amount)
+            .hint("最多两位小数；不能超过可用余额")
+            .inputmode("decimal")
+            .maxlength(20),
+        Input::new("spent_on", "支出日期", Control::Date)
+            .value(&spent_on)
+            .hint("YYYY-MM-DD，在认定日期之后、不晚于今天"),
+        Input::text("payee", "收款单位或个人").value(&input.payee).maxlength(100),
+        Input::new("description", "支出内容", Control::Area { rows: 3 }).value(&input.description).maxlength(500),
+        Input::new("receipt", "票据", Control::File { accept: Some(RECEIPT_TYPES) })
+            .hint("发票或支付凭证：PDF、JPEG 或 PNG，不超过 20 MB"),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "subsidy/ledger.html")]
+pub(super) struct BasePage {
+    pub(super) page: Page,
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) base_status: &'static str,
+    pub(super) recognised_on: String,
+    pub(super) policy: String,
+    pub(super) totals: TotalsRow,
+    pub(super) categories: Vec<CategoryRow>,
+    pub(super) entries: Vec<EntryLine>,
+    pub(super) disbursements: Vec<DisbursementLine>,
+    pub(super) expenses: Vec<ExpenseLine>,
+    /// Staff: disburse, audit, reverse.
+    pub(super) staff: bool,
+    /// The base itself: record expenses, answer questions.
+    pub(super) recording: bool,
+    /// The bureau's readers: the dossier and the reports.
+    pub(super) reader: bool,
+    pub(super) disbursement: Vec<Input>,
+    pub(super) expense: Vec<Input>,
+    pub(super) disbursement_errors: Vec<String>,
+    pub(super) expense_errors: Vec<String>,
+    pub(super) notice: Option<&'static str>,
+    pub(super) errors: Vec<String>,
+}
+
+/// Which of a row's forms a refused post came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RowForm {
+    Query,
+    Reverse,
+    Answer,
+}
+
+/// What a refused post brings back to the base's page.
+#[derive(Debug, Default)]
+pub(super) struct BaseTyped {
+    pub(super) disbursement: Option<(String, String, String, Errors)>,
+    pub(super) expense: Option<(ExpenseInput, Errors)>,
+    pub(super) row: Option<(String, RowForm, ReasonInput)>,
+    pub(super) errors: Vec<String>,
+}
+
+pub(super) async fn base_page(
+    state: &AppState,
+    mut page: Page,
+    who: &Authenticated,
+    id: &str,
+    typed: BaseTyped,
+    (notice, status): (Option<&'static str>, StatusCode),
+) -> Response {
+    page.path = format!("/funds/bases/{id}");
+    let loaded = async {
+        let ledger = state.app.ledger(who, id).await?;
+        let policy = state.app.policy(&ledger.base.row.policy_id).await?;
+        Ok::<_, AppError>((ledger, policy))
+    };
+    let (ledger, policy) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(page, error),
+    };
+    let today = state.app.clock.today();
+    let staff = allowed(who, access::Action::ManageFunding);
+    let recording = allowed(who, access::Action::RecordExpense);
+    let category_name = |id: &str| policy.expense_category(id).map_or_else(|| id.to_owned(), |c| c.name().to_owned());
+    let BaseTyped { disbursement, expense, row, errors } = typed;
+
+    let mut disbursement_errors = Vec::new();
+    let disbursement = match disbursement {
+        Some((paid_on, amount, voucher, mut errors)) => {
+            let mut inputs = disbursement_inputs(today, (&paid_on, &amount, &voucher));
+            errors.place(&mut inputs);
+            disbursement_errors = errors.rest();
+            inputs
+        }
+        None => disbursement_inputs(today, ("", "", "")),
+    };
+    let mut expense_errors = Vec::new();
+    let expense = match expense {
+        Some((input, mut errors)) => {
+            let mut inputs = expense_inputs(&policy, today, &input);
+            errors.place(&mut inputs);
+            expense_errors = errors.rest();
+            inputs
+        }
+        None => expense_inputs(&policy, today, &ExpenseInput::default()),
+    };
+    let reversed_by: HashMap<i64, i64> =
+        ledger.entries.iter().filter_map(|e| e.reverses.map(|original| (original, e.seq))).collect();
+    let expenses = ledger
+        .expenses
+        .iter()
+        .rev()
+        .map(|e| {
+            let mut line = ExpenseLine {
+                id: e.row.id.clone(),
+                seq: e.row.seq,
+                category: category_name(&e.row.category),
+                amount: money(e.row.amount),
+                spent_on: e.row.spent_on.clone(),
+                payee: e.row.payee.clone(),
+                description: e.row.description.clone(),
+                receipt_name: e.row.receipt.2.clone(),
+                receipt_href: format!("/funds/bases/{id}/receipts/{}", e.row.id),
+                status: e.status.label(),
+                status_code: e.status.as_str(),
+                question: e.row.question.clone().unwrap_or_default(),
+                answer: e.row.answer.clone().unwrap_or_default(),
+                reversal_seq: e.row.reversal_seq,
+                reviewable: staff && e.status.approve().is_some(),
+                reversible: staff && e.status.reverse().is_some(),
+                answerable: recording && e.status.answer().is_some(),
+                query: ReasonInput::default(),
+                reverse: ReasonInput::default(),
+                answer_input: ReasonInput::default(),
+                open: false,
+            };
+            if let Some((expense, form, input)) = &row
+                && *expense == e.row.id
+            {
+                line.open = true;
+                match form {
+                    RowForm::Query => line.query = input.clone(),
+                    RowForm::Reverse => line.reverse = input.clone(),
+                    RowForm::Answer => line.answer_input = input.clone(),
+                }
+            }
+            line
+        })
+        .collect();
+    let template = BasePage {
+        page: page.clone(),
+        id: id.to_owned(),
+        name: ledger.base.row.name.clone(),
+        number: ledger.base.row.number.clone(),
+        base_status: ledger.base.status.label(),
+        recognised_on: ledger.base.row.recognised_on.clone(),
+        policy: format!("《{}》（{}）", policy.title(), policy.document_number()),
+        totals: totals_row(&ledger.totals),
+        categories: category_rows(&policy, &ledger.totals.spent_by_category)
+            .into_iter()
+            .map(|(id, name, fen)| CategoryRow { id, name, amount: money(fen) })
+            .collect(),
+        entries: ledger
+            .entries
+            .iter()
+            .map(|e| EntryLine {
+                seq: e.seq,
+                at: local_time(e.at),
+                kind: EntryKind::parse(&e.kind).map_or("—", EntryKind::label),
+                amount: money(e.amount),
+                memo: e.memo.clone(),
+                reverses: e.reverses,
+                reversed_by: reversed_by.get(&e.seq).copied(),
+            })
+            .collect(),
+        disbursements: ledger
+            .disbursements
+            .iter()
+            .map(|d| DisbursementLine {
+                seq: d.seq,
+                paid_on: d.paid_on.clone(),
+                amount: money(d.amount),
+                voucher: d.voucher.clone(),
+            })
+            .collect(),
+        expenses,
+        staff,
+        recording,
+        reader: allowed(who, access::Action::ReadFunds),
+        disbursement,
+        expense,
+        disbursement_errors,
+        expense_errors,
+        notice,
+        errors,
+    };
+    respond(status, &page, &template)
+}
+
+/// `GET /funds/bases/{id}`: the base's funds.
+pub(super) async fn base(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    base_page(&state, page, &who, &id, BaseTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+}
+
+/// `POST /funds/bases/{id}/disbursements` (paid_on, amount, voucher): staff record a payment.
+pub(super) async fn disburse(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let value = |name: &str| fields.get(name).unwrap_or_default().to_owned();
+    let (paid_on, amount, voucher) = (value("paid_on"), value("amount"), value("voucher"));
+    match state.app.record_disbursement(&who, &id, (&paid_on, &amount, &voucher), &meta).await {
+        Ok(_) => Redirect::to(&format!("/funds/bases/{id}?done=disbursed#disbursements")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, errors)) => {
+                let typed =
+                    BaseTyped { disbursement: Some((paid_on, amount, voucher, errors)), ..BaseTyped::default() };
+                base_page(&state, page, &who, &id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `POST /funds/bases/{id}/expenses` (multipart: `csrf_token`, category, amount, spent_on,
+/// payee, description and the file `receipt`): the base records an expense with its receipt.
+pub(super) async fn record_expense(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
+) -> Response {
+    let receipt = post.take_file("receipt");
+    let field = |name: &str| post.fields.get(name).unwrap_or_default().to_owned();
+    let input = ExpenseInput {
+        category: field("category"),
+        amount: field("amount"),
+        spent_on: field("spent_on"),
+        payee: field("payee"),
+        description: field("description"),
+    };
+    match state.app.record_expense(&who, &id, &input, receipt, &meta).await {
+        Ok(expense) => Redirect::to(&format!("/funds/bases/{id}?done=recorded#expense-{expense}")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, errors)) => {
+                let typed = BaseTyped { expense: Some((input, errors)), ..BaseTyped::default() };
+                base_page(&state, page, &who, &id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// The actions on one expense, each a small form on its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ExpenseAct {
+    Approve,
+    Query,
+    Reverse,
+    Answer,
+}
+
+pub(super) async fn act_on_expense(
+    state: AppState,
+    meta: RequestMeta,
+    (id, expense): (String, String),
+    post: SignedInPost,
+    act: ExpenseAct,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    // The expense must be one of this base's (the page it is shown on).
+    if let Err(error) = state.app.expense(&who, &id, &expense).await {
+        return error_page(page, error);
+    }
+    let (field, text) = match act {
+        ExpenseAct::Approve => ("", String::new()),
+        ExpenseAct::Query => ("question", fields.get("question").unwrap_or_default().to_owned()),
+        ExpenseAct::Reverse => ("reason", fields.get("reason").unwrap_or_default().to_owned()),
+        ExpenseAct::Answer => ("answer", fields.get("answer").unwrap_or_default().to_owned()),
+    };
+    let outcome = match act {
+        ExpenseAct::Approve => {
+            state.app.review_expense(&who, &expense, true, "", &meta).await.map(|_| "expense_approved")
+        }
+        ExpenseAct::Query => state.app.review_expense(&who, &expense, false, &text, &meta).await.map(|_| "queried"),
+        ExpenseAct::Reverse => state.app.reverse_expense(&who, &expense, &text, &meta).await.map(|_| "reversed"),
+        ExpenseAct::Answer => state.app.answer_expense(&who, &expense, &text, &meta).await.map(|()| "answered"),
+    };
+    match outcome {
+        Ok(done) => Redirect::to(&format!("/funds/bases/{id}?done={done}#expense-{expense}")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, mut errors)) => {
+                let mut typed = BaseTyped::default();
+                let form = match act {
+                    ExpenseAct::Approve | ExpenseAct::Query => RowForm::Query,
+                    ExpenseAct::Reverse => RowForm::Reverse,
+                    ExpenseAct::Answer => RowForm::Answer,
+                };
+                let mut error = if field.is_empty() { None } else { errors.take(field) };
+                // A refusal of the reversal itself (the ledger would break) belongs to its form.
+                if act == ExpenseAct::Reverse {
+                    error = error.or_else(|| errors.take("expense"));
+                }
+                typed.row = Some((expense, form, ReasonInput { text, error }));
+                typed.errors = errors.rest();
+                base_page(&state, page, &who, &id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `POST /funds/bases/{id}/expenses/{expense}/approve`: staff's 审核通过.
+pub(super) async fn approve_expense(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(ids): Path<(String, String)>,
+    post: SignedInPost,
+) -> Response {
+    act_on_expense(state, meta, ids, post, ExpenseAct::Approve).await
+}
+
+/// `POST /funds/bases/{id}/expenses/{expense}/query` (question): staff's 提出问题.
+pub(super) async fn query_expense(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(ids): Path<(String, String)>,
+    post: SignedInPost,
+) -> Response {
+    act_on_expense(state, meta, ids, post, ExpenseAct::Query).await
+}
+
+/// `POST /funds/bases/{id}/expenses/{expense}/reverse` (reason): staff's 冲销.
+pub(super) async fn reverse_expense(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(ids): Path<(String, String)>,
+    post: SignedInPost,
+) -> Response {
+    act_on_expense(state, meta, ids, post, ExpenseAct::Reverse).await
+}
+
+/// `POST /funds/bases/{id}/expenses/{expense}/answer` (answer): the base's 说明.
+pub(super) async fn answer_expense(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(ids): Path<(String, String)>,
+    post: SignedInPost,
+) -> Response {
+    act_on_expense(state, meta, ids, post, ExpenseAct::Answer).await
+}
+
+/// `GET /funds/bases/{id}/receipts/{expense}`: an expense's receipt, always as a download.
+pub(super) async fn receipt(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path((id, expense)): Path<(String, String)>,
+) -> Response {
+    if let Err(error) = state.app.expense(&who, &id, &expense).await {
+        return error_page(page, error);
+    }
+    match state.app.expense_receipt(&who, &expense).await {
+        Ok((kind, name, bytes)) => stored_file(&kind, &name, bytes),
+        Err(error) => error_page(page, error),
+    }
+}

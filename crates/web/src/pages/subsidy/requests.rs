@@ -1,0 +1,345 @@
+//! Funding requests (资金申请): the list, the draft, and one request as an official 请示 with
+//! its decisions.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// 资金申请: the list and the draft
+
+#[derive(Debug)]
+pub(super) struct RequestRow {
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) status: &'static str,
+    pub(super) waiting: bool,
+    pub(super) total: String,
+    pub(super) bases: String,
+    pub(super) count: usize,
+    pub(super) drafted_by: String,
+    pub(super) drafted_at: String,
+}
+
+pub(super) fn request_row(f: &FundingView, names: &HashMap<String, String>) -> RequestRow {
+    RequestRow {
+        id: f.row.id.clone(),
+        title: f.row.title.clone(),
+        status: f.status.label(),
+        waiting: matches!(f.status, FundingStatus::Draft | FundingStatus::Submitted),
+        total: money(f.row.total),
+        bases: f.items.iter().map(|(_, b)| b.row.name.as_str()).collect::<Vec<_>>().join("、"),
+        count: f.items.len(),
+        drafted_by: name_of(names, Some(f.row.drafted_by)),
+        drafted_at: local_time(f.row.drafted_at),
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct CandidateBox {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) recognised_on: String,
+    pub(super) checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "subsidy/requests.html")]
+pub(super) struct RequestsPage {
+    pub(super) page: Page,
+    pub(super) rows: Vec<RequestRow>,
+    /// Staff: the draft form.
+    pub(super) drafting: bool,
+    pub(super) candidates: Vec<CandidateBox>,
+    pub(super) bases_error: Option<String>,
+    pub(super) note: ReasonInput,
+    pub(super) notice: Option<&'static str>,
+    pub(super) errors: Vec<String>,
+}
+
+/// What a refused draft brings back.
+#[derive(Debug, Default)]
+pub(super) struct DraftTyped {
+    pub(super) chosen: Vec<String>,
+    pub(super) bases_error: Option<String>,
+    pub(super) note: ReasonInput,
+    pub(super) errors: Vec<String>,
+}
+
+pub(super) async fn requests_page(
+    state: &AppState,
+    mut page: Page,
+    who: &Authenticated,
+    typed: DraftTyped,
+    (notice, status): (Option<&'static str>, StatusCode),
+) -> Response {
+    page.path = "/funds/requests".to_owned();
+    let drafting = allowed(who, access::Action::ManageFunding);
+    let loaded = async {
+        let all = state.app.funding_requests(who).await?;
+        let candidates = if drafting { state.app.funding_candidates(who).await? } else { Vec::new() };
+        Ok::<_, AppError>((all, candidates, names(state).await?))
+    };
+    let (all, candidates, names) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(page, error),
+    };
+    let mut rows: Vec<RequestRow> = all.iter().map(|f| request_row(f, &names)).collect();
+    rows.sort_by_key(|r| !r.waiting);
+    let template = RequestsPage {
+        page: page.clone(),
+        rows,
+        drafting,
+        candidates: candidates
+            .into_iter()
+            .map(|b| CandidateBox {
+                checked: typed.chosen.contains(&b.row.id),
+                id: b.row.id,
+                name: b.row.name,
+                number: b.row.number,
+                recognised_on: b.row.recognised_on,
+            })
+            .collect(),
+        bases_error: typed.bases_error,
+        note: typed.note,
+        notice,
+        errors: typed.errors,
+    };
+    respond(status, &page, &template)
+}
+
+/// `GET /funds/requests`: every funding request, those waiting first; staff draft a new one.
+pub(super) async fn requests(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !funds_reader(&who) {
+        return not_found(page);
+    }
+    requests_page(&state, page, &who, DraftTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+}
+
+/// `POST /funds/requests` (bases…, note): staff draft a request for the ticked bases.
+pub(super) async fn draft(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let chosen: Vec<String> = fields.0.iter().filter(|(k, _)| k == "bases").map(|(_, v)| v.clone()).collect();
+    let note = fields.get("note").unwrap_or_default().to_owned();
+    match state.app.draft_funding_request(&who, &chosen, &note, &meta).await {
+        Ok(id) => Redirect::to(&format!("/funds/requests/{id}?done=drafted")).into_response(),
+        Err(error) => match refusal(error) {
+            Ok((status, mut errors)) => {
+                let typed = DraftTyped {
+                    bases_error: errors.take_under("bases"),
+                    note: ReasonInput { error: errors.take("note"), text: note },
+                    errors: errors.rest(),
+                    chosen,
+                };
+                requests_page(&state, page, &who, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 请示: one funding request as an official document, and its decision
+
+#[derive(Debug)]
+pub(super) struct ItemRow {
+    pub(super) position: usize,
+    pub(super) base_id: String,
+    pub(super) name: String,
+    pub(super) number: String,
+    pub(super) recognised_on: String,
+    pub(super) amount: String,
+}
+
+#[derive(Debug)]
+pub(super) struct HistoryLine {
+    pub(super) what: String,
+    pub(super) who: String,
+    pub(super) at: String,
+}
+
+#[derive(Template)]
+#[template(path = "subsidy/request.html")]
+pub(super) struct RequestPage {
+    pub(super) page: Page,
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) addressee: &'static str,
+    pub(super) issuer: &'static str,
+    pub(super) dated: String,
+    pub(super) status: &'static str,
+    pub(super) note: String,
+    pub(super) items: Vec<ItemRow>,
+    pub(super) total: String,
+    pub(super) total_capital: String,
+    pub(super) history: Vec<HistoryLine>,
+    pub(super) reason: String,
+    /// Which decision this viewer may take now: the leader on a draft, the group on a submission.
+    pub(super) leader_deciding: bool,
+    pub(super) group_deciding: bool,
+    /// The viewer drafted it (and may not decide it).
+    pub(super) own: bool,
+    pub(super) approve: ReasonInput,
+    pub(super) reject: ReasonInput,
+    pub(super) notice: Option<&'static str>,
+    pub(super) errors: Vec<String>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct DecisionTyped {
+    pub(super) approve: ReasonInput,
+    pub(super) reject: ReasonInput,
+    pub(super) errors: Vec<String>,
+}
+
+pub(super) async fn request_page(
+    state: &AppState,
+    mut page: Page,
+    who: &Authenticated,
+    id: &str,
+    typed: DecisionTyped,
+    (notice, status): (Option<&'static str>, StatusCode),
+) -> Response {
+    page.path = format!("/funds/requests/{id}");
+    let loaded = async { Ok::<_, AppError>((state.app.funding_request(who, id).await?, names(state).await?)) };
+    let (f, names) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(error) => return error_page(page, error),
+    };
+    let mut history = vec![HistoryLine {
+        what: "经办人拟定".to_owned(),
+        who: name_of(&names, Some(f.row.drafted_by)),
+        at: local_time(f.row.drafted_at),
+    }];
+    if let Some(at) = f.row.endorsed_at {
+        history.push(HistoryLine {
+            what: "分管领导审核同意，报协调小组".to_owned(),
+            who: name_of(&names, f.row.endorsed_by),
+            at: local_time(at),
+        });
+    }
+    if let Some(at) = f.row.decided_at {
+        history.push(HistoryLine {
+            what: f.status.label().to_owned(),
+            who: name_of(&names, f.row.decided_by),
+            at: local_time(at),
+        });
+    }
+    let deciding = allowed(who, access::Action::DecideFunding);
+    let template = RequestPage {
+        page: page.clone(),
+        id: id.to_owned(),
+        title: f.row.title.clone(),
+        addressee: ADDRESSEE,
+        issuer: ISSUER,
+        dated: chinese_date(local_date(f.row.drafted_at)),
+        status: f.status.label(),
+        note: f.row.note.clone(),
+        items: f
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, (item, base))| ItemRow {
+                position: i + 1,
+                base_id: base.row.id.clone(),
+                name: base.row.name.clone(),
+                number: base.row.number.clone(),
+                recognised_on: base.row.recognised_on.clone(),
+                amount: money(item.amount),
+            })
+            .collect(),
+        total: money(f.row.total),
+        total_capital: capital_amount(f.row.total),
+        history,
+        reason: f.row.reason.clone().unwrap_or_default(),
+        leader_deciding: deciding && who.role == Role::Leader && f.status == FundingStatus::Draft,
+        group_deciding: deciding && who.role == Role::Funding && f.status == FundingStatus::Submitted,
+        own: f.row.drafted_by == who.user.id,
+        approve: typed.approve,
+        reject: typed.reject,
+        notice,
+        errors: typed.errors,
+    };
+    respond(status, &page, &template)
+}
+
+/// `GET /funds/requests/{id}`: the 请示, printable on A4, with its decision.
+pub(super) async fn request(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if !funds_reader(&who) {
+        return not_found(page);
+    }
+    request_page(&state, page, &who, &id, DecisionTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+}
+
+pub(super) async fn decide(
+    state: AppState,
+    meta: RequestMeta,
+    id: String,
+    post: SignedInPost,
+    approve: bool,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let action = match (who.role, approve) {
+        (Role::Funding, true) => FundingAction::Approve,
+        (Role::Funding, false) => FundingAction::Reject,
+        (_, true) => FundingAction::Endorse,
+        (_, false) => FundingAction::Return,
+    };
+    let text = fields.get("reason").unwrap_or_default().to_owned();
+    match state.app.decide_funding(&who, &id, action, &text, &meta).await {
+        Ok(_) => {
+            let done = match action {
+                FundingAction::Endorse => "endorsed",
+                FundingAction::Return => "returned",
+                FundingAction::Approve => "approved",
+                FundingAction::Reject => "rejected",
+            };
+            Redirect::to(&format!("/funds/requests/{id}?done={done}")).into_response()
+        }
+        Err(error) => match refusal(error) {
+            Ok((status, mut errors)) => {
+                let input = ReasonInput { error: errors.take("reason"), text };
+                let mut typed = DecisionTyped { errors: Vec::new(), ..DecisionTyped::default() };
+                if approve {
+                    typed.approve = input;
+                } else {
+                    typed.reject = input;
+                }
+                typed.errors = errors.rest();
+                request_page(&state, page, &who, &id, typed, (None, status)).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `POST /funds/requests/{id}/approve` (reason, optional): the leader's 同意并报协调小组, or
+/// the coordination group's 批准.
+pub(super) async fn approve(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    decide(state, meta, id, post, true).await
+}
+
+/// `POST /funds/requests/{id}/reject` (reason): the leader's 退回, or the group's 不予批准.
+pub(super) async fn reject(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    decide(state, meta, id, post, false).await
+}
