@@ -19,7 +19,7 @@ use skillbase_domain::roles::Role;
 use skillbase_domain::security::BOUNDS;
 use skillbase_domain::security::SecuritySettings;
 
-use super::kit::{Choice, Control, Form, Group, Input, SignedInPost, Who};
+use super::kit::{Choice, Control, Form, Group, Input, SignedInPost, Who, or_error_page};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -167,10 +167,7 @@ async fn users_page(
     status: StatusCode,
 ) -> Response {
     let t = page.t;
-    let users = match state.app.accounts().await {
-        Ok(users) => users,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let users = or_error_page!(state.app.accounts().await, page);
     let accounts = users
         .iter()
         .map(|user| {
@@ -467,10 +464,7 @@ async fn settings_page(
     unlocked: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let settings = match state.app.security_settings().await {
-        Ok(settings) => settings,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let settings = or_error_page!(state.app.security_settings().await, page);
     let template = SecurityPage {
         fields: setting_fields(page.t, |name| current_value(&settings, name)),
         require_second_factor: settings.require_second_factor,

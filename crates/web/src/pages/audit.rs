@@ -13,7 +13,7 @@ use skillbase_domain::roles::Role;
 
 use super::Page;
 use super::admin::local_time;
-use super::kit::{Control, Form, Group, Input};
+use super::kit::{Control, Form, Group, Input, or_error_page};
 use super::respond;
 use crate::AppState;
 use crate::error::PageError;
@@ -164,10 +164,7 @@ struct VerifyPage {
 /// breaks.
 pub async fn verify(State(state): State<AppState>, page: Page) -> Response {
     let t = page.t;
-    let report = match state.app.verify_audit().await {
-        Ok(report) => report,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let report = or_error_page!(state.app.verify_audit().await, page);
     let summary = if report.intact { t.audit_intact } else { t.audit_broken }
         .replace("{checked}", &report.checked.to_string())
         .replace("{head}", &report.head_seq.to_string());

@@ -11,7 +11,7 @@ use skillbase_app::AppError;
 use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
-use super::kit::{Choice, Control, Form, FormPost, Group, Input, SignedInPost, Who, safe_next};
+use super::kit::{Choice, Control, Form, FormPost, Group, Input, SignedInPost, Who, or_error_page, safe_next};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -303,10 +303,7 @@ struct AccountPage {
 /// `GET /account`.
 pub async fn account(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
     let user = &who.user;
-    let (totp_missing, expired) = match state.app.obligations(&who).await {
-        Ok(obligations) => obligations,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let (totp_missing, expired) = or_error_page!(state.app.obligations(&who).await, page);
     let template = AccountPage {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
@@ -434,10 +431,7 @@ pub async fn change_password(State(state): State<AppState>, Meta(meta): Meta, po
     let current = fields.get("current_password").unwrap_or_default();
     let new = fields.get("new_password").unwrap_or_default();
     let repeat = fields.get("new_password_repeat").unwrap_or_default();
-    let policy = match password_policy(&state).await {
-        Ok(policy) => policy,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let policy = or_error_page!(password_policy(&state).await, page);
     let mut form = password_fields(&policy, t);
     if current.is_empty() {
         form.set_error("current_password", t.err_current_required.to_owned());
@@ -458,10 +452,7 @@ pub async fn change_password(State(state): State<AppState>, Meta(meta): Meta, po
         }
     }
     form.focus_first_error();
-    let must_change_password = match must_change(&state, &who).await {
-        Ok(must_change) => must_change,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let must_change_password = or_error_page!(must_change(&state, &who).await, page);
     let template = PasswordPage { form, must_change_password, changed: false, page: page.clone() };
     respond(StatusCode::BAD_REQUEST, &page, &template)
 }
@@ -557,10 +548,7 @@ fn registration_fields<'a>(policy: &PasswordPolicy, t: &'static Texts, value: im
 
 /// `GET /register`.
 pub async fn register_form(State(state): State<AppState>, page: Page) -> Response {
-    let policy = match password_policy(&state).await {
-        Ok(policy) => policy,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let policy = or_error_page!(password_policy(&state).await, page);
     let form = registration_fields(&policy, page.t, |_| "");
     respond(StatusCode::OK, &page.clone(), &RegisterPage { page, form })
 }
@@ -571,10 +559,7 @@ pub async fn register(State(state): State<AppState>, Meta(meta): Meta, post: For
     let FormPost { page, fields, .. } = post;
     let t = page.t;
     let value = |name: &str| fields.get(name).unwrap_or_default();
-    let policy = match password_policy(&state).await {
-        Ok(policy) => policy,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let policy = or_error_page!(password_policy(&state).await, page);
     let mut form = registration_fields(&policy, t, value);
     let password = value("password");
     if password != value("password_repeat") {

@@ -12,7 +12,7 @@ use skillbase_app::tokens::ApiToken;
 
 use super::Page;
 use super::admin::local_time;
-use super::kit::{Control, Form, Group, Input, SignedInPost, Who};
+use super::kit::{Control, Form, Group, Input, SignedInPost, Who, or_error_page};
 use super::{no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -102,10 +102,7 @@ async fn tokens_page(
     outcome: Outcome,
     status: StatusCode,
 ) -> Response {
-    let tokens = match state.app.tokens_of(who).await {
-        Ok(tokens) => tokens,
-        Err(error) => return PageError::from_app(page, error).into_response(),
-    };
+    let tokens = or_error_page!(state.app.tokens_of(who).await, page);
     let now = state.app.now();
     let tokens = tokens.iter().map(|token| TokenRow::new(page.t, token, now)).collect();
     respond(status, &page.clone(), &TokensPage { page, tokens, form, outcome })

@@ -42,10 +42,7 @@ pub(super) async fn calls_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let batches = match state.app.batches(who).await {
-        Ok(batches) => batches,
-        Err(error) => return error_page(page, error),
-    };
+    let batches = or_error_page!(state.app.batches(who).await, page);
     let applicant = who.filter(|w| w.role == Role::Applicant);
     let live = match applicant {
         Some(who) => match state.app.applications(who, None, None).await {

@@ -366,10 +366,7 @@ pub(super) async fn step_page(
     status: StatusCode,
 ) -> Response {
     let id = ctx.view.row.id;
-    let missing = match state.app.missing_parts(&ctx.view).await {
-        Ok(missing) => missing,
-        Err(error) => return error_page(page, error),
-    };
+    let missing = or_error_page!(state.app.missing_parts(&ctx.view).await, page);
     let nav = Step::ALL
         .into_iter()
         .map(|s| NavStep {
@@ -425,10 +422,7 @@ pub(super) async fn edit(
     RawQuery(query): RawQuery,
 ) -> Response {
     let (Some(id), Some(step)) = (parse_id::<ApplicationId>(&id), Step::parse(&step)) else { return not_found(page) };
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     if !ctx.view.status.is_editable() {
         return Redirect::to(&format!("/applications/{id}")).into_response();
     }
@@ -456,10 +450,7 @@ pub(super) async fn save(
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
     let (Some(id), Some(step)) = (parse_id::<ApplicationId>(&id), Step::parse(&step)) else { return not_found(page) };
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     let mut raw = Raw::from_post(step, &Posted(&fields.0), &ctx.policy);
     let version = fields.get("version").and_then(|v| v.trim().parse::<i64>().ok());
     let add = fields.get("add").map(str::to_owned);
@@ -510,10 +501,7 @@ pub(super) async fn save(
         return Redirect::to(&to).into_response();
     }
     // Shown again with the new version: as stored, or as typed with one more row.
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     let notice = match &add {
         Some(key) => {
             raw.add_row(key);

@@ -38,10 +38,7 @@ pub(super) async fn upload(
         },
         _ => "请选择要上传的文件".to_owned(),
     };
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     match step {
         Some(step) if ctx.view.status.is_editable() => {
             let raw = Raw::from_form(step, &ctx.view.form, &ctx.policy);

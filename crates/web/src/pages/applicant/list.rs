@@ -25,14 +25,8 @@ pub(super) struct ListPage {
 
 /// `GET /applications`.
 pub(super) async fn list(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
-    let all = match state.app.applications(&who, None, None).await {
-        Ok(all) => all,
-        Err(error) => return error_page(page, error),
-    };
-    let unread = match state.app.unread_notifications(&who).await {
-        Ok(n) => n,
-        Err(error) => return error_page(page, error),
-    };
+    let all = or_error_page!(state.app.applications(&who, None, None).await, page);
+    let unread = or_error_page!(state.app.unread_notifications(&who).await, page);
     let rows = all
         .iter()
         .map(|a| ApplicationRow {

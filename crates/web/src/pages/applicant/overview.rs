@@ -113,27 +113,10 @@ pub(super) async fn overview_page(
     let id = ctx.view.row.id;
     let applicant = who.role == Role::Applicant;
     let editable = ctx.view.status.is_editable();
-    let missing = if editable {
-        match state.app.missing_parts(&ctx.view).await {
-            Ok(missing) => missing,
-            Err(error) => return error_page(page, error),
-        }
-    } else {
-        Vec::new()
-    };
-    let events = match state.app.timeline(who, id).await {
-        Ok(events) => events,
-        Err(error) => return error_page(page, error),
-    };
+    let missing = if editable { or_error_page!(state.app.missing_parts(&ctx.view).await, page) } else { Vec::new() };
+    let events = or_error_page!(state.app.timeline(who, id).await, page);
     let judged = !matches!(ctx.view.status, Status::Draft | Status::Submitted | Status::Returned | Status::Resubmitted);
-    let trace = if judged {
-        match state.app.eligibility_trace(who, id).await {
-            Ok(trace) => trace,
-            Err(error) => return error_page(page, error),
-        }
-    } else {
-        Vec::new()
-    };
+    let trace = if judged { or_error_page!(state.app.eligibility_trace(who, id).await, page) } else { Vec::new() };
     let checklist: Vec<CheckStep> = if editable {
         Step::ALL
             .into_iter()
@@ -240,10 +223,7 @@ pub(super) async fn overview(
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let notice = match params.get("done") {
         Some("submitted") => Some("申报已提交，区人社局受理后会通知您。"),

@@ -263,10 +263,7 @@ pub(super) async fn print(
     Path(id): Path<String>,
 ) -> Response {
     let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
-    let ctx = match context(&state, &who, id).await {
-        Ok(ctx) => ctx,
-        Err(error) => return error_page(page, error),
-    };
+    let ctx = or_error_page!(context(&state, &who, id).await, page);
     let year = state.app.batch(ctx.view.row.batch_id).await.ok().map(|b| b.row.year);
     let template = print_page(page, &who, &ctx, year, state.app.now());
     respond(StatusCode::OK, &template.page.clone(), &template)

@@ -517,10 +517,7 @@ pub(super) async fn application_page(
         let policy = state.app.policy_for(&a.row).await?;
         Ok::<_, AppError>((a, attachments, events, trace, policy))
     };
-    let (a, attachments, events, trace, policy) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (a, attachments, events, trace, policy) = or_error_page!(loaded.await, page);
     let files = Files::new(id, &attachments);
     let r = &a.row;
     let kind = policy.kind(&r.organization_kind).map_or_else(|| r.organization_kind.clone(), |k| k.name().to_owned());

@@ -71,22 +71,13 @@ pub(super) async fn applications(
             }
         },
     };
-    let calls = match state.app.batches(Some(&who)).await {
-        Ok(calls) => calls,
-        Err(error) => return error_page(page, error),
-    };
+    let calls = or_error_page!(state.app.batches(Some(&who)).await, page);
     if batch.is_some_and(|id| !calls.iter().any(|b| b.row.id == id)) {
         batch_error = Some("申报批次不存在".to_owned());
     }
     let invalid = batch_error.is_some() || status_error.is_some();
-    let mut found = if invalid {
-        Vec::new()
-    } else {
-        match state.app.applications(&who, batch, status).await {
-            Ok(found) => found,
-            Err(error) => return error_page(page, error),
-        }
-    };
+    let mut found =
+        if invalid { Vec::new() } else { or_error_page!(state.app.applications(&who, batch, status).await, page) };
     // Waiting for acceptance first, oldest first (first come, first served); the rest as the
     // store gives them, most recently changed first.
     found.sort_by(|a, b| {

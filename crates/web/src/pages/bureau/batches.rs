@@ -94,10 +94,7 @@ pub(super) async fn batches_page(
         let policies = policy_labels(state).await?;
         Ok::<_, AppError>((calls, received, policies))
     };
-    let (calls, received, policies) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (calls, received, policies) = or_error_page!(loaded.await, page);
     let mut counts: HashMap<BatchId, Vec<(Status, usize)>> = HashMap::new();
     for a in &received {
         let per = counts.entry(a.row.batch_id).or_default();
@@ -161,15 +158,9 @@ pub(super) async fn create_batch(State(state): State<AppState>, Meta(meta): Meta
     };
     let (status, mut errors) = match state.app.create_batch(&who, &input, &meta).await {
         Ok(_) => return Redirect::to("/bureau/batches?done=created").into_response(),
-        Err(error) => match refusal(error) {
-            Ok(refused) => refused,
-            Err(error) => return error_page(page, error),
-        },
+        Err(error) => or_error_page!(refusal(error), page),
     };
-    let policies = match policy_labels(&state).await {
-        Ok(policies) => policies,
-        Err(error) => return error_page(page, error),
-    };
+    let policies = or_error_page!(policy_labels(&state).await, page);
     let mut form = batch_form(&input, policies);
     errors.place(&mut form.inputs);
     form.policy_error = errors.take("policy_id");

@@ -37,10 +37,7 @@ pub(super) async fn policies_page(
 ) -> Response {
     page.path = "/admin/policies".to_owned();
     let loaded = async { Ok::<_, AppError>((state.app.policies().await?, state.app.accounts().await?)) };
-    let (versions, users) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (versions, users) = or_error_page!(loaded.await, page);
     let names: HashMap<String, String> =
         users.into_iter().map(|u| (u.id.to_string(), format!("{}（{}）", u.display_name, u.username))).collect();
     let rows = versions

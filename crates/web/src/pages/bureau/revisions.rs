@@ -78,10 +78,7 @@ pub(super) async fn revisions(
         let attachments = state.app.attachments(&who, id).await?;
         Ok::<_, AppError>((a, all, attachments))
     };
-    let (a, all, attachments) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (a, all, attachments) = or_error_page!(loaded.await, page);
     let files = Files::new(id, &attachments);
     let mut views = Vec::new();
     let mut previous: Option<&ApplicationForm> = None;

@@ -74,3 +74,15 @@ pub(crate) fn refusal_with_code(error: AppError) -> Result<(StatusCode, Errors, 
     };
     Ok((status, errors, code))
 }
+
+/// The value of a use case's answer or, returning from the handler, the error page for its
+/// refusal: `let ctx = or_error_page!(context(&state, &who, id).await, page);`.
+macro_rules! or_error_page {
+    ($result:expr, $page:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(error) => return $crate::pages::kit::error_page($page, error),
+        }
+    };
+}
+pub(crate) use or_error_page;

@@ -71,10 +71,7 @@ pub(super) async fn bureau_notices_page(
     status: StatusCode,
 ) -> Response {
     page.path = "/bureau/notices".to_owned();
-    let found = match state.app.notices(Some(who)).await {
-        Ok(found) => found,
-        Err(error) => return error_page(page, error),
-    };
+    let found = or_error_page!(state.app.notices(Some(who)).await, page);
     let mut errors = Vec::new();
     let form = if allowed(who, access::Action::PublishNotice) {
         let today = shanghai_date(state.app.now()).format("%Y-%m-%d").to_string();
@@ -204,10 +201,7 @@ pub(super) async fn bureau_notice_page(
         let objections = state.app.objections(who, id).await?;
         Ok::<_, AppError>((n, objections))
     };
-    let (n, objections) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (n, objections) = or_error_page!(loaded.await, page);
     let concluded = n.status == NoticeStatus::Concluded;
     let handles = allowed(who, access::Action::HandleObjections) && !concluded;
     let mut errors = errors;

@@ -78,15 +78,9 @@ pub(super) async fn plaque(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let p = match state.app.plaque(&who, &id).await {
-        Ok(p) => p,
-        Err(error) => return error_page(page, error),
-    };
+    let p = or_error_page!(state.app.plaque(&who, &id).await, page);
     let url = verify_url(&state, &headers, &p.base.row.number);
-    let (qr_size, qr) = match qr_runs(&url) {
-        Ok(qr) => qr,
-        Err(error) => return error_page(page, error),
-    };
+    let (qr_size, qr) = or_error_page!(qr_runs(&url), page);
     let template = PlaquePage {
         page: page.clone(),
         id,
@@ -114,15 +108,9 @@ pub(super) async fn plaque_pdf(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let p = match state.app.plaque(&who, &id).await {
-        Ok(p) => p,
-        Err(error) => return error_page(page, error),
-    };
+    let p = or_error_page!(state.app.plaque(&who, &id).await, page);
     let url = verify_url(&state, &headers, &p.base.row.number);
-    let (size, runs) = match qr_runs(&url) {
-        Ok(qr) => qr,
-        Err(error) => return error_page(page, error),
-    };
+    let (size, runs) = or_error_page!(qr_runs(&url), page);
     let sheet = PdfPlaque {
         issuer: ISSUER,
         title: PLAQUE_TITLE,

@@ -221,15 +221,9 @@ pub(super) async fn file_objection(
             let template = ReceiptPage { page: page.clone(), receipt, notice_id: id, notice_title: title };
             return no_store(respond(StatusCode::OK, &page, &template));
         }
-        Err(error) => match refusal(error) {
-            Ok(refused) => refused,
-            Err(error) => return error_page(page, error),
-        },
+        Err(error) => or_error_page!(refusal(error), page),
     };
-    let n = match state.app.notice(None, &id).await {
-        Ok(n) => n,
-        Err(error) => return error_page(page, error),
-    };
+    let n = or_error_page!(state.app.notice(None, &id).await, page);
     let mut form = objection_form(&n, &typed);
     if code == "notice_closed" {
         return notice_page(&state, page, &n, form, errors.rest().into_iter().next(), status);

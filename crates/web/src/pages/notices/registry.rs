@@ -42,10 +42,7 @@ pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery
     let Ok(params) = crate::query_params(raw.as_deref()) else {
         return PageError::new(page, StatusCode::BAD_REQUEST).into_response();
     };
-    let words = match Words::load(&state).await {
-        Ok(words) => words,
-        Err(error) => return error_page(page, error),
-    };
+    let words = or_error_page!(Words::load(&state).await, page);
     let value = |name: &str| params.get(name).unwrap_or_default().trim().to_owned();
     let (industry, kind, year, status) = (value("industry"), value("kind"), value("year"), value("status"));
     let mut errors = Errors::default();
@@ -180,10 +177,7 @@ pub(super) struct VerifyPage {
 
 /// `GET /verify/{number}`: valid, rectifying, revoked or unknown, with the signed statement.
 pub(super) async fn verify(State(state): State<AppState>, page: Page, Path(number): Path<String>) -> Response {
-    let (verdict, plaque) = match state.app.verify_plaque(&number).await {
-        Ok(found) => found,
-        Err(error) => return error_page(page, error),
-    };
+    let (verdict, plaque) = or_error_page!(state.app.verify_plaque(&number).await, page);
     let shown: String = number.trim().to_uppercase().chars().take(40).collect();
     let word = match verdict {
         Verdict::Valid => "有效",

@@ -138,10 +138,7 @@ pub(super) async fn review_page(
         let accounts = state.app.accounts().await?;
         Ok::<_, AppError>((progress, policy, pool, accounts))
     };
-    let (progress, policy, pool, accounts) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (progress, policy, pool, accounts) = or_error_page!(loaded.await, page);
     let a: &ApplicationView = &progress.application;
     let organizing = allowed(who, access::Action::OrganizeReview);
     let reviewing = under_review(a.status);
@@ -369,10 +366,7 @@ pub(super) async fn on_assignment(
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
     let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
-    let current = match state.app.assignment(&who, id).await {
-        Ok(current) => current,
-        Err(error) => return error_page(page, error),
-    };
+    let current = or_error_page!(state.app.assignment(&who, id).await, page);
     let application = current.row.application_id;
     let reason = fields.get("reason").unwrap_or_default().to_owned();
     let outcome = match step {

@@ -139,10 +139,7 @@ pub(super) async fn console_page(
     typed: ConsoleTyped,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
-    let calls = match state.app.batches(Some(who)).await {
-        Ok(calls) => calls,
-        Err(error) => return error_page(page, error),
-    };
+    let calls = or_error_page!(state.app.batches(Some(who)).await, page);
     // Without a choice: the latest call that was published.
     let chosen = match batch {
         Some(id) => match calls.iter().find(|b| b.row.id == id) {
@@ -189,10 +186,7 @@ pub(super) async fn console_page(
             let proposals = state.app.proposals(who, Some(call.row.id)).await?;
             Ok::<_, AppError>((progress, ranking, proposals))
         };
-        let (progress, ranking, proposals) = match loaded.await {
-            Ok(loaded) => loaded,
-            Err(error) => return error_page(page, error),
-        };
+        let (progress, ranking, proposals) = or_error_page!(loaded.await, page);
         template.call = Some(CallSummary {
             id: call.row.id.to_string(),
             title: call.row.title.clone(),

@@ -51,10 +51,7 @@ pub(super) async fn expert_home(
         }
         Ok::<_, AppError>((work, state.app.user_notifications(&who).await?))
     };
-    let (mut work, notes) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (mut work, notes) = or_error_page!(loaded.await, page);
     let open =
         |w: &ExpertAssignment| matches!(w.assignment.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted);
     work.sort_by(|a, b| open(b).cmp(&open(a)).then_with(|| a.assignment.row.due_on.cmp(&b.assignment.row.due_on)));
@@ -346,10 +343,7 @@ pub(super) async fn assignment_page(
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/expert/assignments/{id}");
-    let work = match state.app.expert_assignment(who, id).await {
-        Ok(work) => work,
-        Err(error) => return error_page(page, error),
-    };
+    let work = or_error_page!(state.app.expert_assignment(who, id).await, page);
     let x = &work.assignment;
     let AssignmentTyped { declare, score, errors } = typed;
     let template = AssignmentPage {
@@ -444,10 +438,7 @@ pub(super) async fn score(
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
     let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
-    let work = match state.app.expert_assignment(&who, id).await {
-        Ok(work) => work,
-        Err(error) => return error_page(page, error),
-    };
+    let work = or_error_page!(state.app.expert_assignment(&who, id).await, page);
     let mut rows = score_rows(&work.policy, &[]);
     let mut local = Errors::default();
     let mut items = Vec::new();

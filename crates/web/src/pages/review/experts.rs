@@ -164,10 +164,7 @@ pub(super) async fn experts_page(
         let policy = state.app.policy_in_force(state.app.clock.today()).await?.1;
         Ok::<_, AppError>((pool, accounts, policy))
     };
-    let (pool, accounts, policy) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (pool, accounts, policy) = or_error_page!(loaded.await, page);
     let industry_names = |ids: &[String]| {
         ids.iter().map(|id| policy.industry(id).map_or(id.as_str(), |i| i.name())).collect::<Vec<_>>().join("、")
     };
@@ -299,20 +296,14 @@ pub(super) async fn save_expert(
     };
     let (status, mut errors) = match state.app.save_expert(&who, user, &input, &meta).await {
         Ok(()) => return Redirect::to(&format!("/bureau/experts?done=saved#expert-{user}")).into_response(),
-        Err(error) => match refusal(error) {
-            Ok(refused) => refused,
-            Err(error) => return error_page(page, error),
-        },
+        Err(error) => or_error_page!(refusal(error), page),
     };
     let loaded = async {
         let accounts = state.app.expert_accounts().await?;
         let policy = state.app.policy_in_force(state.app.clock.today()).await?.1;
         Ok::<_, AppError>((accounts, policy))
     };
-    let (accounts, policy) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (accounts, policy) = or_error_page!(loaded.await, page);
     let Some((_, username, display)) = accounts.iter().find(|(id, _, _)| *id == user) else {
         return not_found(page);
     };

@@ -30,7 +30,7 @@ use skillbase_domain::review::{AssignmentStatus, MAX_COMMENT_CHARS, ProposalStat
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
-use super::kit::{Choice, Input, stored_file};
+use super::kit::{Choice, Input, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
 use super::kit::{SignedInPost, Who, safe_next};
 use super::{Page, allowed, bureau_reader, respond};

@@ -18,10 +18,7 @@ pub(super) async fn proposals(State(state): State<AppState>, page: Page, Who(who
     if !bureau_reader(&who) {
         return not_found(page);
     }
-    let mut found = match state.app.proposals(&who, None).await {
-        Ok(found) => found,
-        Err(error) => return error_page(page, error),
-    };
+    let mut found = or_error_page!(state.app.proposals(&who, None).await, page);
     found.sort_by_key(|p| p.status != ProposalStatus::Pending);
     let template = ProposalsPage {
         page: page.clone(),
@@ -68,10 +65,7 @@ pub(super) async fn proposal_page(
 ) -> Response {
     page.path = format!("/bureau/proposals/{id}");
     let loaded = async { Ok::<_, AppError>((state.app.proposal(who, id).await?, state.app.accounts().await?)) };
-    let (p, accounts) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (p, accounts) = or_error_page!(loaded.await, page);
     let decided_by = p
         .row
         .decided_by

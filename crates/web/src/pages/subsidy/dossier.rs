@@ -253,14 +253,8 @@ pub(super) async fn dossier(
     if !(funds_reader(&who) && allowed(&who, access::Action::ReadFunds)) {
         return not_found(page);
     }
-    let files = match dossier_files(&state, &who, &id).await {
-        Ok(files) => files,
-        Err(error) => return error_page(page, error),
-    };
-    let bytes = match zip_of(&files) {
-        Ok(bytes) => bytes,
-        Err(error) => return error_page(page, error),
-    };
+    let files = or_error_page!(dossier_files(&state, &who, &id).await, page);
+    let bytes = or_error_page!(zip_of(&files), page);
     if let Err(error) = state.app.record_export_of(&who, ("base_dossier", Some(&id)), ("zip", files.len()), &meta).await
     {
         return error_page(page, error);

@@ -33,10 +33,7 @@ pub(super) async fn bases(State(state): State<AppState>, page: Page, Who(who): W
         _ if funds_reader(&who) => state.app.registry(&BaseFilter::default()).await,
         _ => return not_found(page),
     };
-    let found = match found {
-        Ok(found) => found,
-        Err(error) => return error_page(page, error),
-    };
+    let found = or_error_page!(found, page);
     let template = BasesPage {
         page: page.clone(),
         rows: found
@@ -248,10 +245,7 @@ pub(super) async fn base_page(
         let policy = state.app.policy(&ledger.base.row.policy_id).await?;
         Ok::<_, AppError>((ledger, policy))
     };
-    let (ledger, policy) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (ledger, policy) = or_error_page!(loaded.await, page);
     let today = state.app.clock.today();
     let staff = allowed(who, access::Action::ManageFunding);
     let recording = allowed(who, access::Action::RecordExpense);

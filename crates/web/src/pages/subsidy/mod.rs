@@ -34,8 +34,8 @@ use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingS
 
 use super::admin::local_time;
 use super::kit::{
-    Control, Errors, Input, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page, not_found, refusal,
-    stored_file,
+    Control, Errors, Input, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page, not_found, or_error_page,
+    refusal, stored_file,
 };
 use super::{Page, allowed, respond};
 use crate::AppState;

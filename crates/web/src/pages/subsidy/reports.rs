@@ -110,10 +110,7 @@ pub(super) async fn reports(State(state): State<AppState>, mut page: Page, Who(w
         return not_found(page);
     }
     page.path = "/funds/reports".to_owned();
-    let data = match report_data(&state, &who).await {
-        Ok(data) => data,
-        Err(error) => return error_page(page, error),
-    };
+    let data = or_error_page!(report_data(&state, &who).await, page);
     // Money on the page reads as yuan with separators; the cells keep two decimals.
     let on_page = |mut cells: Vec<String>, money_columns: std::ops::Range<usize>| {
         for i in money_columns {
@@ -151,10 +148,7 @@ pub(super) async fn report_xlsx(
     if !funds_reader(&who) {
         return not_found(page);
     }
-    let data = match report_data(&state, &who).await {
-        Ok(data) => data,
-        Err(error) => return error_page(page, error),
-    };
+    let data = or_error_page!(report_data(&state, &who).await, page);
     let (header, rows) = make(&data);
     let bytes = match crate::xlsx::sheet(sheet, &header, &rows) {
         Ok(bytes) => bytes,

@@ -79,10 +79,7 @@ pub(super) async fn requests_page(
         let candidates = if drafting { state.app.funding_candidates(who).await? } else { Vec::new() };
         Ok::<_, AppError>((all, candidates, names(state).await?))
     };
-    let (all, candidates, names) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (all, candidates, names) = or_error_page!(loaded.await, page);
     let mut rows: Vec<RequestRow> = all.iter().map(|f| request_row(f, &names)).collect();
     rows.sort_by_key(|r| !r.waiting);
     let template = RequestsPage {
@@ -206,10 +203,7 @@ pub(super) async fn request_page(
 ) -> Response {
     page.path = format!("/funds/requests/{id}");
     let loaded = async { Ok::<_, AppError>((state.app.funding_request(who, id).await?, names(state).await?)) };
-    let (f, names) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(page, error),
-    };
+    let (f, names) = or_error_page!(loaded.await, page);
     let mut history = vec![HistoryLine {
         what: "经办人拟定".to_owned(),
         who: name_of(&names, Some(f.row.drafted_by)),
