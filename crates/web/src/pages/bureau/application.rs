@@ -346,11 +346,15 @@ pub(super) struct ClauseRow {
     pub(super) input: ClauseInput,
 }
 
-pub(super) fn clause_row(item: TraceItem, policy: &PolicyDocument, typed: Option<&(String, ClauseInput)>) -> ClauseRow {
+pub(super) fn clause_row(
+    item: TraceItem,
+    policy: &PolicyDocument,
+    as_posted: Option<&(String, ClauseInput)>,
+) -> ClauseRow {
     let clause = item.item.clause.clone();
     let computed = outcome(&item.item.computed);
     let decided = item.item.decided.as_deref().map(|d| if d == "pass" { "通过" } else { "不通过" });
-    let input = match typed {
+    let input = match as_posted {
         Some((c, input)) if *c == clause => input.clone(),
         _ => ClauseInput {
             // What is on record, else what the rules found (nothing for an open item).
@@ -459,7 +463,7 @@ impl<T> ActionBlock<T> {
 
 /// What a refused post brings back to the page.
 #[derive(Debug, Default)]
-pub(super) struct Typed {
+pub(super) struct ApplicationAsPosted {
     pub(super) return_form: Option<ReturnForm>,
     pub(super) reject: Option<RejectForm>,
     pub(super) clause: Option<(String, ClauseInput)>,
@@ -504,7 +508,7 @@ pub(super) async fn application_page(
     mut page: Page,
     who: &Authenticated,
     id: ApplicationId,
-    typed: Typed,
+    as_posted: ApplicationAsPosted,
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
@@ -531,7 +535,7 @@ pub(super) async fn application_page(
     ];
     let staff = allowed(who, access::Action::DecideAcceptance);
     let can = |action: Action| staff && staff_may(a.status, action);
-    let Typed { return_form, reject, clause, errors, conclude_error } = typed;
+    let ApplicationAsPosted { return_form, reject, clause, errors, conclude_error } = as_posted;
     let return_form = can(Action::Return).then(|| {
         let form = return_form.unwrap_or_else(|| ReturnForm::new(policy.supplement_working_days()));
         ActionBlock::new(form, Action::Return)
@@ -597,7 +601,7 @@ pub(super) async fn application(
     }
     let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let notice = crate::query_params(raw.as_deref()).ok().as_ref().and_then(done_notice);
-    application_page(&state, page, &who, id, Typed::default(), notice, StatusCode::OK).await
+    application_page(&state, page, &who, id, ApplicationAsPosted::default(), notice, StatusCode::OK).await
 }
 
 /// After a successful action: back to the application (303), saying what was done.
@@ -612,13 +616,13 @@ pub(super) async fn refused(
     who: &Authenticated,
     id: ApplicationId,
     error: AppError,
-    fill: impl FnOnce(&mut Errors) -> Typed,
+    fill: impl FnOnce(&mut Errors) -> ApplicationAsPosted,
 ) -> Response {
     match refusal(error) {
         Ok((status, mut errors)) => {
-            let mut typed = fill(&mut errors);
-            typed.errors.extend(errors.rest());
-            application_page(state, page, who, id, typed, None, status).await
+            let mut as_posted = fill(&mut errors);
+            as_posted.errors.extend(errors.rest());
+            application_page(state, page, who, id, as_posted, None, status).await
         }
         Err(error) => error_page(page, error),
     }
@@ -635,7 +639,7 @@ pub(super) async fn accept(
     let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     match state.app.accept_application(&who, id, &meta).await {
         Ok(_) => done(id, "accepted", "#eligibility"),
-        Err(error) => refused(&state, page, &who, id, error, |_| Typed::default()).await,
+        Err(error) => refused(&state, page, &who, id, error, |_| ApplicationAsPosted::default()).await,
     }
 }
 
@@ -697,7 +701,7 @@ pub(super) async fn return_for_supplement(
                 }
                 form.days_error = errors.take("days");
                 form.errors.extend(errors.take("items"));
-                Typed { return_form: Some(form), ..Typed::default() }
+                ApplicationAsPosted { return_form: Some(form), ..ApplicationAsPosted::default() }
             })
             .await
         }
@@ -719,7 +723,7 @@ pub(super) async fn reject(
         Err(error) => {
             refused(&state, page, &who, id, error, |errors| {
                 let error = errors.take("reason");
-                Typed { reject: Some(RejectForm { reason, error }), ..Typed::default() }
+                ApplicationAsPosted { reject: Some(RejectForm { reason, error }), ..ApplicationAsPosted::default() }
             })
             .await
         }
@@ -760,7 +764,7 @@ pub(super) async fn decide_clause(
                     error: errors.take("reason"),
                     decision_error: errors.take("decision"),
                 };
-                Typed { clause: Some((clause, input)), ..Typed::default() }
+                ApplicationAsPosted { clause: Some((clause, input)), ..ApplicationAsPosted::default() }
             })
             .await
         }
@@ -782,7 +786,7 @@ pub(super) async fn conclude(
             refused(&state, page, &who, id, error, |errors| {
                 let mut all = std::mem::take(errors).rest();
                 let conclude_error = (!all.is_empty()).then(|| all.remove(0));
-                Typed { conclude_error, errors: all, ..Typed::default() }
+                ApplicationAsPosted { conclude_error, errors: all, ..ApplicationAsPosted::default() }
             })
             .await
         }

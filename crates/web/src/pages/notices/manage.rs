@@ -66,7 +66,7 @@ pub(super) async fn bureau_notices_page(
     state: &AppState,
     mut page: Page,
     who: &Authenticated,
-    typed: Option<(String, String, Errors)>,
+    as_posted: Option<(String, String, Errors)>,
     notice: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
@@ -75,7 +75,7 @@ pub(super) async fn bureau_notices_page(
     let mut errors = Vec::new();
     let form = if allowed(who, access::Action::PublishNotice) {
         let today = shanghai_date(state.app.now()).format("%Y-%m-%d").to_string();
-        let (proposal, publish_on, refused) = typed.unwrap_or((String::new(), today, Errors::default()));
+        let (proposal, publish_on, refused) = as_posted.unwrap_or((String::new(), today, Errors::default()));
         match publish_form(state, who, &found, &proposal, &publish_on).await {
             Ok(mut form) => {
                 errors = place_errors(&mut form.inputs, refused);
@@ -180,7 +180,7 @@ pub(super) struct BureauNoticePage {
 }
 
 /// A refused resolve: which objection, what was typed, the errors.
-pub(super) struct ResolveTyped {
+pub(super) struct ResolveAsPosted {
     pub(super) objection: String,
     pub(super) decision: String,
     pub(super) findings: String,
@@ -192,7 +192,7 @@ pub(super) async fn bureau_notice_page(
     mut page: Page,
     who: &Authenticated,
     id: &str,
-    typed: Option<ResolveTyped>,
+    as_posted: Option<ResolveAsPosted>,
     (notice, errors, status): (Option<&'static str>, Vec<String>, StatusCode),
 ) -> Response {
     page.path = format!("/bureau/notices/{id}");
@@ -205,7 +205,7 @@ pub(super) async fn bureau_notice_page(
     let concluded = n.status == NoticeStatus::Concluded;
     let handles = allowed(who, access::Action::HandleObjections) && !concluded;
     let mut errors = errors;
-    let mut typed = typed;
+    let mut as_posted = as_posted;
     let rows: Vec<ObjectionRow> = objections
         .iter()
         .map(|o: &ObjectionView| {
@@ -229,7 +229,7 @@ pub(super) async fn bureau_notice_page(
                 decision_error: None,
                 findings_error: None,
             };
-            if let Some(t) = typed.as_mut().filter(|t| t.objection == o.row.id) {
+            if let Some(t) = as_posted.as_mut().filter(|t| t.objection == o.row.id) {
                 row.decision = t.decision.clone();
                 row.typed_findings = t.findings.clone();
                 row.decision_error = t.errors.take("decision");
@@ -238,7 +238,7 @@ pub(super) async fn bureau_notice_page(
             row
         })
         .collect();
-    if let Some(t) = typed {
+    if let Some(t) = as_posted {
         errors.extend(t.errors.rest());
     }
     let unresolved = objections.iter().any(|o| !o.status.is_resolved());
@@ -404,8 +404,8 @@ pub(super) async fn resolve(
         Ok(_) => Redirect::to(&format!("/bureau/notices/{id}?done=resolved")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, errors, _)) => {
-                let typed = ResolveTyped { objection, decision, findings, errors };
-                bureau_notice_page(&state, page, &who, &id, Some(typed), (None, Vec::new(), status)).await
+                let as_posted = ResolveAsPosted { objection, decision, findings, errors };
+                bureau_notice_page(&state, page, &who, &id, Some(as_posted), (None, Vec::new(), status)).await
             }
             Err(error) => error_page(page, error),
         },

@@ -114,30 +114,32 @@ impl ObjectionForm {
     }
 }
 
-pub(super) fn objection_form(n: &NoticeView, typed: &ObjectionInput) -> ObjectionForm {
+pub(super) fn objection_form(n: &NoticeView, as_posted: &ObjectionInput) -> ObjectionForm {
     let mut entries = vec![(String::new(), "请选择".to_owned())];
     entries.extend(n.entries.iter().map(|e| (e.application_id.to_string(), e.organization_name.clone())));
     ObjectionForm {
         inputs: vec![
             Input::text("name", "姓名")
-                .value(&typed.name)
+                .value(&as_posted.name)
                 .hint("请填写真实姓名；以单位名义提出的，填写经办人姓名。")
                 .maxlength(30)
                 .autocomplete("name"),
             Input::text("contact", "联系方式")
-                .value(&typed.contact)
+                .value(&as_posted.contact)
                 .hint("11 位手机号码或电子邮箱，用于核实情况和查询办理结果。")
                 .maxlength(100)
                 .autocomplete("tel"),
             Input::text("organization", "单位名称")
-                .value(&typed.organization)
+                .value(&as_posted.organization)
                 .hint("以单位名义提出异议的，填写单位全称。")
                 .optional()
                 .maxlength(100)
                 .autocomplete("organization"),
-            Input::select("concerning", "异议涉及的拟认定基地", entries).without_placeholder().value(&typed.concerning),
+            Input::select("concerning", "异议涉及的拟认定基地", entries)
+                .without_placeholder()
+                .value(&as_posted.concerning),
             Input::new("facts", "异议事实和理由", Control::Area { rows: 6 })
-                .value(&typed.facts)
+                .value(&as_posted.facts)
                 .hint("请写明具体事实和理由（10 至 2000 字）。")
                 .maxlength(2000),
             Input::new("file", "证明材料", Control::File { accept: Some(OBJECTION_FILE_TYPES) })
@@ -202,7 +204,7 @@ pub(super) async fn file_objection(
     let file = post.take_file("file");
     let MultipartPost { page, fields, .. } = post;
     let field = |name: &str| fields.get(name).unwrap_or_default().to_owned();
-    let typed = ObjectionInput {
+    let as_posted = ObjectionInput {
         name: field("name"),
         contact: field("contact"),
         organization: field("organization"),
@@ -211,7 +213,7 @@ pub(super) async fn file_objection(
     };
     let mut page = page;
     page.path = format!("/notices/{id}");
-    let outcome = state.app.file_objection(&id, &typed, file, &meta).await;
+    let outcome = state.app.file_objection(&id, &as_posted, file, &meta).await;
     let (status, errors, code) = match outcome {
         Ok(receipt) => {
             let title = match state.app.notice(None, &id).await {
@@ -224,7 +226,7 @@ pub(super) async fn file_objection(
         Err(error) => or_error_page!(refusal(error), page),
     };
     let n = or_error_page!(state.app.notice(None, &id).await, page);
-    let mut form = objection_form(&n, &typed);
+    let mut form = objection_form(&n, &as_posted);
     if code == "notice_closed" {
         return notice_page(&state, page, &n, form, errors.rest().into_iter().next(), status);
     }

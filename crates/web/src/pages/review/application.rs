@@ -97,7 +97,7 @@ pub(super) struct ReviewPage {
 
 /// What a refused post brings back to the application's review page.
 #[derive(Debug, Default)]
-pub(super) struct ReviewTyped {
+pub(super) struct ReviewAsPosted {
     pub(super) start: Option<Vec<Input>>,
     pub(super) more: Option<Vec<Input>>,
     /// (assignment, `reopen` or `withdraw`, what was typed).
@@ -127,7 +127,7 @@ pub(super) async fn review_page(
     mut page: Page,
     who: &Authenticated,
     id: ApplicationId,
-    typed: ReviewTyped,
+    as_posted: ReviewAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/bureau/applications/{id}/review");
@@ -148,7 +148,7 @@ pub(super) async fn review_page(
     let list = |json: &str| -> Vec<String> {
         serde_json::from_str::<Vec<String>>(json).unwrap_or_default().iter().map(name_of).collect()
     };
-    let ReviewTyped { start, more, reason, errors } = typed;
+    let ReviewAsPosted { start, more, reason, errors } = as_posted;
     let typed_reason = |assignment: AssignmentId, kind: &str| match &reason {
         Some((x, k, input)) if *x == assignment && *k == kind => input.clone(),
         _ => ReasonInput::default(),
@@ -239,7 +239,7 @@ pub(super) async fn application_review(
         return not_found(page);
     }
     let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
-    review_page(&state, page, &who, id, ReviewTyped::default(), (notice_of(raw.as_deref()), StatusCode::OK)).await
+    review_page(&state, page, &who, id, ReviewAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK)).await
 }
 
 pub(super) fn review_done(id: ApplicationId, what: &str, anchor: &str) -> Response {
@@ -253,13 +253,13 @@ pub(super) async fn review_refused(
     who: &Authenticated,
     id: ApplicationId,
     error: AppError,
-    fill: impl FnOnce(&mut Errors) -> ReviewTyped,
+    fill: impl FnOnce(&mut Errors) -> ReviewAsPosted,
 ) -> Response {
     match refusal(error) {
         Ok((status, mut errors)) => {
-            let mut typed = fill(&mut errors);
-            typed.errors.extend(errors.rest());
-            review_page(state, page, who, id, typed, (None, status)).await
+            let mut as_posted = fill(&mut errors);
+            as_posted.errors.extend(errors.rest());
+            review_page(state, page, who, id, as_posted, (None, status)).await
         }
         Err(error) => error_page(page, error),
     }
@@ -300,7 +300,7 @@ pub(super) async fn start_review(
             review_refused(&state, page, &who, id, error, |errors| {
                 let mut inputs = start_inputs(&experts, &days, minimum);
                 errors.place(&mut inputs);
-                ReviewTyped { start: Some(inputs), ..ReviewTyped::default() }
+                ReviewAsPosted { start: Some(inputs), ..ReviewAsPosted::default() }
             })
             .await
         }
@@ -342,7 +342,7 @@ pub(super) async fn draw_more(
                     errors.fields.push(("more_days".to_owned(), e));
                 }
                 errors.place(&mut inputs);
-                ReviewTyped { more: Some(inputs), ..ReviewTyped::default() }
+                ReviewAsPosted { more: Some(inputs), ..ReviewAsPosted::default() }
             })
             .await
         }
@@ -397,8 +397,8 @@ pub(super) async fn on_assignment(
                     Ok(a) => a.row.batch_id,
                     Err(error) => return error_page(page, error),
                 };
-                let typed = ConsoleTyped { errors: errors.rest(), ..ConsoleTyped::default() };
-                console_page(&state, page, &who, Some(batch), typed, (None, status)).await
+                let as_posted = ConsoleAsPosted { errors: errors.rest(), ..ConsoleAsPosted::default() };
+                console_page(&state, page, &who, Some(batch), as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -409,7 +409,7 @@ pub(super) async fn on_assignment(
                     _ => "withdraw",
                 };
                 let error = errors.take("reason");
-                ReviewTyped { reason: Some((id, kind, ReasonInput { reason, error })), ..ReviewTyped::default() }
+                ReviewAsPosted { reason: Some((id, kind, ReasonInput { reason, error })), ..ReviewAsPosted::default() }
             })
             .await
         }

@@ -125,7 +125,7 @@ pub(super) struct ConsolePage {
 
 /// What a refused post brings back to the console.
 #[derive(Debug, Default)]
-pub(super) struct ConsoleTyped {
+pub(super) struct ConsoleAsPosted {
     pub(super) draft: ReasonInput,
     pub(super) draft_errors: Vec<String>,
     pub(super) errors: Vec<String>,
@@ -136,7 +136,7 @@ pub(super) async fn console_page(
     mut page: Page,
     who: &Authenticated,
     batch: Option<BatchId>,
-    typed: ConsoleTyped,
+    as_posted: ConsoleAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     let calls = or_error_page!(state.app.batches(Some(who)).await, page);
@@ -157,7 +157,7 @@ pub(super) async fn console_page(
         })
         .collect();
     let organizing = allowed(who, access::Action::OrganizeReview);
-    let ConsoleTyped { draft, draft_errors, errors } = typed;
+    let ConsoleAsPosted { draft, draft_errors, errors } = as_posted;
     let mut template = ConsolePage {
         page: page.clone(),
         calls: choices,
@@ -257,7 +257,7 @@ pub(super) async fn console(
         },
     };
     let notice = done_notice(&params);
-    console_page(&state, page, &who, batch, ConsoleTyped::default(), (notice, StatusCode::OK)).await
+    console_page(&state, page, &who, batch, ConsoleAsPosted::default(), (notice, StatusCode::OK)).await
 }
 
 /// `POST /bureau/proposals` (batch, note): staff draft the recognition list from the ranking.
@@ -270,12 +270,12 @@ pub(super) async fn draft_proposal(State(state): State<AppState>, Meta(meta): Me
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
                 let error = errors.take("note");
-                let typed = ConsoleTyped {
+                let as_posted = ConsoleAsPosted {
                     draft: ReasonInput { reason: note, error },
                     draft_errors: errors.rest(),
                     ..Default::default()
                 };
-                console_page(&state, page, &who, Some(batch), typed, (None, status)).await
+                console_page(&state, page, &who, Some(batch), as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },

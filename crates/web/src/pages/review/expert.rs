@@ -306,7 +306,7 @@ pub(super) struct AssignmentPage {
 
 /// What a refused post brings back to the expert's page.
 #[derive(Debug, Default)]
-pub(super) struct AssignmentTyped {
+pub(super) struct AssignmentAsPosted {
     pub(super) declare: Option<DeclareForm>,
     pub(super) score: Option<Vec<ScoreRow>>,
     pub(super) errors: Vec<String>,
@@ -339,13 +339,13 @@ pub(super) async fn assignment_page(
     mut page: Page,
     who: &Authenticated,
     id: AssignmentId,
-    typed: AssignmentTyped,
+    as_posted: AssignmentAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/expert/assignments/{id}");
     let work = or_error_page!(state.app.expert_assignment(who, id).await, page);
     let x = &work.assignment;
-    let AssignmentTyped { declare, score, errors } = typed;
+    let AssignmentAsPosted { declare, score, errors } = as_posted;
     let template = AssignmentPage {
         page: page.clone(),
         id: id.to_string(),
@@ -388,7 +388,7 @@ pub(super) async fn expert_assignment(
         return not_found(page);
     }
     let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
-    assignment_page(&state, page, &who, id, AssignmentTyped::default(), (notice_of(raw.as_deref()), StatusCode::OK))
+    assignment_page(&state, page, &who, id, AssignmentAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK))
         .await
 }
 
@@ -419,9 +419,9 @@ pub(super) async fn declare(
                     choice,
                     reason,
                 };
-                let typed =
-                    AssignmentTyped { declare: Some(form), errors: errors.rest(), ..AssignmentTyped::default() };
-                assignment_page(&state, page, &who, id, typed, (None, status)).await
+                let as_posted =
+                    AssignmentAsPosted { declare: Some(form), errors: errors.rest(), ..AssignmentAsPosted::default() };
+                assignment_page(&state, page, &who, id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -477,8 +477,9 @@ pub(super) async fn score(
                         row.points_error.get_or_insert(e);
                     }
                 }
-                let typed = AssignmentTyped { score: Some(rows), errors: errors.rest(), ..AssignmentTyped::default() };
-                assignment_page(&state, page, &who, id, typed, (None, status)).await
+                let as_posted =
+                    AssignmentAsPosted { score: Some(rows), errors: errors.rest(), ..AssignmentAsPosted::default() };
+                assignment_page(&state, page, &who, id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },

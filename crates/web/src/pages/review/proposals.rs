@@ -49,7 +49,7 @@ pub(super) struct ProposalPage {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct ProposalTyped {
+pub(super) struct ProposalAsPosted {
     pub(super) approve: ReasonInput,
     pub(super) send_back: ReasonInput,
     pub(super) errors: Vec<String>,
@@ -60,7 +60,7 @@ pub(super) async fn proposal_page(
     mut page: Page,
     who: &Authenticated,
     id: ProposalId,
-    typed: ProposalTyped,
+    as_posted: ProposalAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/bureau/proposals/{id}");
@@ -82,10 +82,10 @@ pub(super) async fn proposal_page(
         policy: p.row.policy_id.clone(),
         lines: p.lines.iter().map(rank_row).collect(),
         deciding: allowed(who, access::Action::ApproveProposal) && p.status == ProposalStatus::Pending,
-        approve: typed.approve,
-        send_back: typed.send_back,
+        approve: as_posted.approve,
+        send_back: as_posted.send_back,
         notice,
-        errors: typed.errors,
+        errors: as_posted.errors,
     };
     respond(status, &page, &template)
 }
@@ -102,7 +102,8 @@ pub(super) async fn proposal(
         return not_found(page);
     }
     let Ok(id) = id.parse::<ProposalId>() else { return not_found(page) };
-    proposal_page(&state, page, &who, id, ProposalTyped::default(), (notice_of(raw.as_deref()), StatusCode::OK)).await
+    proposal_page(&state, page, &who, id, ProposalAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK))
+        .await
 }
 
 pub(super) async fn decide(
@@ -127,14 +128,14 @@ pub(super) async fn decide(
         }
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
-                let mut typed = ProposalTyped::default();
+                let mut as_posted = ProposalAsPosted::default();
                 if approve {
-                    typed.approve = ReasonInput { error: errors.take("note"), reason: text };
+                    as_posted.approve = ReasonInput { error: errors.take("note"), reason: text };
                 } else {
-                    typed.send_back = ReasonInput { error: errors.take("reason"), reason: text };
+                    as_posted.send_back = ReasonInput { error: errors.take("reason"), reason: text };
                 }
-                typed.errors = errors.rest();
-                proposal_page(&state, page, &who, id, typed, (None, status)).await
+                as_posted.errors = errors.rest();
+                proposal_page(&state, page, &who, id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },

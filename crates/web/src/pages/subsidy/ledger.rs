@@ -224,7 +224,7 @@ pub(super) enum RowForm {
 
 /// What a refused post brings back to the base's page.
 #[derive(Debug, Default)]
-pub(super) struct BaseTyped {
+pub(super) struct BaseAsPosted {
     pub(super) disbursement: Option<(String, String, String, Errors)>,
     pub(super) expense: Option<(ExpenseInput, Errors)>,
     pub(super) row: Option<(String, RowForm, ReasonInput)>,
@@ -236,7 +236,7 @@ pub(super) async fn base_page(
     mut page: Page,
     who: &Authenticated,
     id: &str,
-    typed: BaseTyped,
+    as_posted: BaseAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/funds/bases/{id}");
@@ -250,7 +250,7 @@ pub(super) async fn base_page(
     let staff = allowed(who, access::Action::ManageFunding);
     let recording = allowed(who, access::Action::RecordExpense);
     let category_name = |id: &str| policy.expense_category(id).map_or_else(|| id.to_owned(), |c| c.name().to_owned());
-    let BaseTyped { disbursement, expense, row, errors } = typed;
+    let BaseAsPosted { disbursement, expense, row, errors } = as_posted;
 
     let mut disbursement_errors = Vec::new();
     let disbursement = match disbursement {
@@ -373,7 +373,7 @@ pub(super) async fn base(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    base_page(&state, page, &who, &id, BaseTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+    base_page(&state, page, &who, &id, BaseAsPosted::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
 }
 
 /// `POST /funds/bases/{id}/disbursements` (paid_on, amount, voucher): staff record a payment.
@@ -390,9 +390,9 @@ pub(super) async fn disburse(
         Ok(_) => Redirect::to(&format!("/funds/bases/{id}?done=disbursed#disbursements")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, errors)) => {
-                let typed =
-                    BaseTyped { disbursement: Some((paid_on, amount, voucher, errors)), ..BaseTyped::default() };
-                base_page(&state, page, &who, &id, typed, (None, status)).await
+                let as_posted =
+                    BaseAsPosted { disbursement: Some((paid_on, amount, voucher, errors)), ..BaseAsPosted::default() };
+                base_page(&state, page, &who, &id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -420,8 +420,8 @@ pub(super) async fn record_expense(
         Ok(expense) => Redirect::to(&format!("/funds/bases/{id}?done=recorded#expense-{expense}")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, errors)) => {
-                let typed = BaseTyped { expense: Some((input, errors)), ..BaseTyped::default() };
-                base_page(&state, page, &who, &id, typed, (None, status)).await
+                let as_posted = BaseAsPosted { expense: Some((input, errors)), ..BaseAsPosted::default() };
+                base_page(&state, page, &who, &id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -467,7 +467,7 @@ pub(super) async fn act_on_expense(
         Ok(done) => Redirect::to(&format!("/funds/bases/{id}?done={done}#expense-{expense}")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
-                let mut typed = BaseTyped::default();
+                let mut as_posted = BaseAsPosted::default();
                 let form = match act {
                     ExpenseAct::Approve | ExpenseAct::Query => RowForm::Query,
                     ExpenseAct::Reverse => RowForm::Reverse,
@@ -478,9 +478,9 @@ pub(super) async fn act_on_expense(
                 if act == ExpenseAct::Reverse {
                     error = error.or_else(|| errors.take("expense"));
                 }
-                typed.row = Some((expense, form, ReasonInput { text, error }));
-                typed.errors = errors.rest();
-                base_page(&state, page, &who, &id, typed, (None, status)).await
+                as_posted.row = Some((expense, form, ReasonInput { text, error }));
+                as_posted.errors = errors.rest();
+                base_page(&state, page, &who, &id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },

@@ -58,7 +58,7 @@ pub(super) struct RequestsPage {
 
 /// What a refused draft brings back.
 #[derive(Debug, Default)]
-pub(super) struct DraftTyped {
+pub(super) struct DraftAsPosted {
     pub(super) chosen: Vec<String>,
     pub(super) bases_error: Option<String>,
     pub(super) note: ReasonInput,
@@ -69,7 +69,7 @@ pub(super) async fn requests_page(
     state: &AppState,
     mut page: Page,
     who: &Authenticated,
-    typed: DraftTyped,
+    as_posted: DraftAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = "/funds/requests".to_owned();
@@ -89,17 +89,17 @@ pub(super) async fn requests_page(
         candidates: candidates
             .into_iter()
             .map(|b| CandidateBox {
-                checked: typed.chosen.contains(&b.row.id),
+                checked: as_posted.chosen.contains(&b.row.id),
                 id: b.row.id,
                 name: b.row.name,
                 number: b.row.number,
                 recognised_on: b.row.recognised_on,
             })
             .collect(),
-        bases_error: typed.bases_error,
-        note: typed.note,
+        bases_error: as_posted.bases_error,
+        note: as_posted.note,
         notice,
-        errors: typed.errors,
+        errors: as_posted.errors,
     };
     respond(status, &page, &template)
 }
@@ -114,7 +114,7 @@ pub(super) async fn requests(
     if !funds_reader(&who) {
         return not_found(page);
     }
-    requests_page(&state, page, &who, DraftTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+    requests_page(&state, page, &who, DraftAsPosted::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
 }
 
 /// `POST /funds/requests` (bases…, note): staff draft a request for the ticked bases.
@@ -126,13 +126,13 @@ pub(super) async fn draft(State(state): State<AppState>, Meta(meta): Meta, post:
         Ok(id) => Redirect::to(&format!("/funds/requests/{id}?done=drafted")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
-                let typed = DraftTyped {
+                let as_posted = DraftAsPosted {
                     bases_error: errors.take_under("bases"),
                     note: ReasonInput { error: errors.take("note"), text: note },
                     errors: errors.rest(),
                     chosen,
                 };
-                requests_page(&state, page, &who, typed, (None, status)).await
+                requests_page(&state, page, &who, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -187,7 +187,7 @@ pub(super) struct RequestPage {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct DecisionTyped {
+pub(super) struct DecisionAsPosted {
     pub(super) approve: ReasonInput,
     pub(super) reject: ReasonInput,
     pub(super) errors: Vec<String>,
@@ -198,7 +198,7 @@ pub(super) async fn request_page(
     mut page: Page,
     who: &Authenticated,
     id: &str,
-    typed: DecisionTyped,
+    as_posted: DecisionAsPosted,
     (notice, status): (Option<&'static str>, StatusCode),
 ) -> Response {
     page.path = format!("/funds/requests/{id}");
@@ -253,10 +253,10 @@ pub(super) async fn request_page(
         leader_deciding: deciding && who.role == Role::Leader && f.status == FundingStatus::Draft,
         group_deciding: deciding && who.role == Role::Funding && f.status == FundingStatus::Submitted,
         own: f.row.drafted_by == who.user.id,
-        approve: typed.approve,
-        reject: typed.reject,
+        approve: as_posted.approve,
+        reject: as_posted.reject,
         notice,
-        errors: typed.errors,
+        errors: as_posted.errors,
     };
     respond(status, &page, &template)
 }
@@ -272,7 +272,8 @@ pub(super) async fn request(
     if !funds_reader(&who) {
         return not_found(page);
     }
-    request_page(&state, page, &who, &id, DecisionTyped::default(), (done_notice(raw.as_deref()), StatusCode::OK)).await
+    request_page(&state, page, &who, &id, DecisionAsPosted::default(), (done_notice(raw.as_deref()), StatusCode::OK))
+        .await
 }
 
 pub(super) async fn decide(
@@ -303,14 +304,14 @@ pub(super) async fn decide(
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
                 let input = ReasonInput { error: errors.take("reason"), text };
-                let mut typed = DecisionTyped { errors: Vec::new(), ..DecisionTyped::default() };
+                let mut as_posted = DecisionAsPosted { errors: Vec::new(), ..DecisionAsPosted::default() };
                 if approve {
-                    typed.approve = input;
+                    as_posted.approve = input;
                 } else {
-                    typed.reject = input;
+                    as_posted.reject = input;
                 }
-                typed.errors = errors.rest();
-                request_page(&state, page, &who, &id, typed, (None, status)).await
+                as_posted.errors = errors.rest();
+                request_page(&state, page, &who, &id, as_posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
