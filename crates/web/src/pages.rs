@@ -3,6 +3,7 @@
 
 mod admin;
 mod applicant;
+mod application_view;
 mod audit;
 mod bureau;
 mod identity;

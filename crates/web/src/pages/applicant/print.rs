@@ -6,12 +6,6 @@ use super::*;
 // The printable application form
 
 #[derive(Debug)]
-pub(super) struct Fact {
-    pub(super) label: &'static str,
-    pub(super) value: String,
-}
-
-#[derive(Debug)]
 pub(super) struct PrintSite {
     pub(super) title: String,
     pub(super) facts: Vec<Fact>,
@@ -58,10 +52,6 @@ pub(super) struct PrintPage {
     pub(super) letter: String,
     pub(super) files: Vec<FileRow>,
     pub(super) printed: String,
-}
-
-pub(super) fn or_blank(text: &str) -> String {
-    if text.trim().is_empty() { "（未填写）".to_owned() } else { text.to_owned() }
 }
 
 pub(super) fn print_page(

@@ -41,99 +41,6 @@ pub(super) fn field_label(field: &str) -> String {
     }
 }
 
-#[derive(Debug)]
-pub(super) struct Fact {
-    pub(super) label: &'static str,
-    pub(super) value: String,
-}
-
-pub(super) fn fact(label: &'static str, value: impl Into<String>) -> Fact {
-    Fact { label, value: value.into() }
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct FileLink {
-    pub(super) name: String,
-    pub(super) href: String,
-}
-
-#[derive(Debug)]
-pub(super) struct EquipmentView {
-    pub(super) name: String,
-    pub(super) quantity: u32,
-    pub(super) value: String,
-}
-
-#[derive(Debug)]
-pub(super) struct SiteView {
-    pub(super) name: String,
-    pub(super) address: String,
-    pub(super) area_m2: u32,
-    pub(super) equipment: Vec<EquipmentView>,
-    pub(super) photos: Vec<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ExpertView {
-    pub(super) name: String,
-    pub(super) title: String,
-    pub(super) qualification: String,
-}
-
-#[derive(Debug)]
-pub(super) struct RuleDocumentView {
-    pub(super) kind: String,
-    pub(super) document: Option<FileLink>,
-    pub(super) wall_photo: Option<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ClaimView {
-    pub(super) basis: String,
-    pub(super) description: String,
-    pub(super) certificate: Option<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ProjectView {
-    pub(super) code: String,
-    pub(super) occupation: String,
-    pub(super) levels: String,
-    pub(super) criteria: String,
-    pub(super) annual_capacity: u32,
-    pub(super) description: String,
-}
-
-#[derive(Debug)]
-pub(super) struct CompanyView {
-    pub(super) name: String,
-    pub(super) uscc: String,
-    pub(super) relation: &'static str,
-}
-
-/// The whole form, read-only, every id turned into the policy's words.
-#[derive(Debug)]
-pub(super) struct FormView {
-    pub(super) profile: Vec<Fact>,
-    pub(super) sites: Vec<SiteView>,
-    pub(super) team: Vec<Fact>,
-    pub(super) experts: Vec<ExpertView>,
-    pub(super) rule_documents: Vec<RuleDocumentView>,
-    pub(super) priority_claims: Vec<ClaimView>,
-    pub(super) projects: Vec<ProjectView>,
-    pub(super) trainees: Vec<Fact>,
-    pub(super) supply_chain: Vec<CompanyView>,
-    pub(super) commitment_letter: Option<FileLink>,
-}
-
-pub(super) fn yes_no(value: bool) -> &'static str {
-    if value { "是" } else { "否" }
-}
-
-pub(super) fn or_blank(text: &str) -> String {
-    if text.trim().is_empty() { "（未填写）".to_owned() } else { text.to_owned() }
-}
-
 /// Links to an application's files by id.
 pub(super) struct Files {
     pub(super) application: String,
@@ -155,102 +62,6 @@ impl Files {
     pub(super) fn link(&self, id: AttachmentId) -> FileLink {
         let name = self.names.get(&id).cloned().unwrap_or_else(|| "（附件不存在）".to_owned());
         FileLink { name, href: self.href(id) }
-    }
-}
-
-pub(super) fn form_view(form: &ApplicationForm, policy: &PolicyDocument, files: &Files) -> FormView {
-    let p = &form.profile;
-    let industry = policy.industry(&p.industry).map_or_else(|| or_blank(&p.industry), |i| i.name().to_owned());
-    FormView {
-        profile: vec![
-            fact("所属重点产业", industry),
-            fact("注册地行政区划代码", or_blank(&p.registered_division)),
-            fact("技能人才实训组织实施经验", or_blank(&p.training_experience)),
-            fact("愿意为区域技能人才提供实训条件", yes_no(p.open_to_region)),
-        ],
-        sites: form
-            .sites
-            .iter()
-            .map(|s| SiteView {
-                name: or_blank(&s.name),
-                address: or_blank(&s.address),
-                area_m2: s.area_m2,
-                equipment: s
-                    .equipment
-                    .iter()
-                    .map(|e| EquipmentView {
-                        name: or_blank(&e.name),
-                        quantity: e.quantity,
-                        value: e.value.to_string(),
-                    })
-                    .collect(),
-                photos: s.photos.iter().map(|id| files.link(*id)).collect(),
-            })
-            .collect(),
-        team: vec![
-            fact("专门负责部门", or_blank(&form.team.department)),
-            fact("专职人员", format!("{} 人", form.team.full_time_staff)),
-        ],
-        experts: form
-            .team
-            .experts
-            .iter()
-            .map(|e| ExpertView {
-                name: or_blank(&e.name),
-                title: e.title.clone(),
-                qualification: e.qualification.clone(),
-            })
-            .collect(),
-        rule_documents: form
-            .rule_documents
-            .iter()
-            .map(|d| RuleDocumentView {
-                kind: policy.rule_document(&d.kind).map_or_else(|| d.kind.clone(), |k| k.name().to_owned()),
-                document: d.document.map(|id| files.link(id)),
-                wall_photo: d.wall_photo.map(|id| files.link(id)),
-            })
-            .collect(),
-        priority_claims: form
-            .priority_claims
-            .iter()
-            .map(|c| ClaimView {
-                basis: policy.priority_basis(&c.basis).map_or_else(|| c.basis.clone(), |b| b.name().to_owned()),
-                description: c.description.clone(),
-                certificate: c.certificate.map(|id| files.link(id)),
-            })
-            .collect(),
-        projects: form
-            .projects
-            .iter()
-            .map(|p| ProjectView {
-                code: p.occupation.as_str().to_owned(),
-                occupation: p.occupation.name().to_owned(),
-                levels: p.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、"),
-                criteria: p
-                    .criteria
-                    .iter()
-                    .map(|c| policy.project_criterion(c).map_or_else(|| c.clone(), |k| k.name().to_owned()))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                annual_capacity: p.annual_capacity,
-                description: p.description.clone(),
-            })
-            .collect(),
-        trainees: vec![
-            fact("本单位技能岗位从业人员", format!("{} 人", form.trainees.own_staff)),
-            fact("院校学生", format!("{} 人", form.trainees.students)),
-        ],
-        supply_chain: form
-            .trainees
-            .supply_chain
-            .iter()
-            .map(|c| CompanyView {
-                name: c.name.clone(),
-                uscc: c.uscc.as_str().to_owned(),
-                relation: c.relation.label(),
-            })
-            .collect(),
-        commitment_letter: form.commitment_letter.map(|id| files.link(id)),
     }
 }
 
@@ -550,7 +361,7 @@ pub(super) async fn application_page(
         supplement_due_on: r.supplement_due_on.clone().filter(|_| a.status == Status::Returned),
         notice,
         errors,
-        form: form_view(&a.form, &policy, &files),
+        form: form_view(&a.form, &policy, &|id| files.link(id)),
         attachments: attachments
             .iter()
             .map(|f| AttachmentRow {

@@ -31,6 +31,7 @@ use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
+use super::application_view::*;
 use super::kit::{Choice, Control, Input, choices, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
 use super::kit::{SignedInPost, Who};

@@ -80,72 +80,19 @@ pub(super) async fn expert_home(
     respond(StatusCode::OK, &page, &template)
 }
 
-#[derive(Debug, Clone)]
-pub(super) struct FileLink {
-    pub(super) name: String,
-    pub(super) href: String,
-}
-
-#[derive(Debug)]
-pub(super) struct ReadFact {
-    pub(super) label: &'static str,
-    pub(super) value: String,
-}
-
-pub(super) fn read_fact(label: &'static str, value: impl Into<String>) -> ReadFact {
-    ReadFact { label, value: value.into() }
-}
-
-#[derive(Debug)]
-pub(super) struct ReadSite {
-    pub(super) name: String,
-    pub(super) address: String,
-    pub(super) area_m2: u32,
-    pub(super) equipment: String,
-    pub(super) photos: Vec<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ReadDocument {
-    pub(super) kind: String,
-    pub(super) document: Option<FileLink>,
-    pub(super) wall_photo: Option<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ReadClaim {
-    pub(super) basis: String,
-    pub(super) description: String,
-    pub(super) certificate: Option<FileLink>,
-}
-
-#[derive(Debug)]
-pub(super) struct ReadProject {
-    pub(super) code: String,
-    pub(super) occupation: String,
-    pub(super) levels: String,
-    pub(super) criteria: String,
-    pub(super) annual_capacity: u32,
-    pub(super) description: String,
-}
-
 /// The application as the expert reads it: compact, every id in the policy's words, every file
 /// a download through the assignment.
 #[derive(Debug)]
 pub(super) struct ReadApplication {
-    pub(super) profile: Vec<ReadFact>,
-    pub(super) sites: Vec<ReadSite>,
-    pub(super) team: Vec<ReadFact>,
-    pub(super) rule_documents: Vec<ReadDocument>,
-    pub(super) claims: Vec<ReadClaim>,
-    pub(super) projects: Vec<ReadProject>,
-    pub(super) trainees: Vec<ReadFact>,
+    pub(super) profile: Vec<Fact>,
+    pub(super) sites: Vec<SiteView>,
+    pub(super) team: Vec<Fact>,
+    pub(super) rule_documents: Vec<RuleDocumentView>,
+    pub(super) claims: Vec<ClaimView>,
+    pub(super) projects: Vec<ProjectView>,
+    pub(super) trainees: Vec<Fact>,
     pub(super) commitment_letter: Option<FileLink>,
     pub(super) files: Vec<FileLink>,
-}
-
-pub(super) fn or_blank(text: &str) -> String {
-    if text.trim().is_empty() { "（未填写）".to_owned() } else { text.to_owned() }
 }
 
 pub(super) fn read_application(work: &ExpertAssignment, a: &ApplicationView) -> ReadApplication {
@@ -156,99 +103,22 @@ pub(super) fn read_application(work: &ExpertAssignment, a: &ApplicationView) -> 
         name: names.get(&id).map_or_else(|| "（附件不存在）".to_owned(), |n| (*n).to_owned()),
         href: format!("{base}/{id}"),
     };
-    let form = &a.form;
-    let p = &form.profile;
+    let view = form_view(&a.form, policy, &link);
     let kind =
         policy.kind(&a.row.organization_kind).map_or_else(|| a.row.organization_kind.clone(), |k| k.name().to_owned());
+    let joined = |parts: Vec<String>| parts.join("；");
+    let experts =
+        joined(view.experts.iter().map(|e| format!("{}（{}，{}）", e.name, e.title, e.qualification)).collect());
+    let companies = joined(view.supply_chain.iter().map(|c| format!("{}（{}）", c.name, c.relation)).collect());
     ReadApplication {
-        profile: vec![
-            read_fact("单位类型", kind),
-            read_fact(
-                "所属重点产业",
-                policy.industry(&p.industry).map_or_else(|| or_blank(&p.industry), |i| i.name().to_owned()),
-            ),
-            read_fact("注册地行政区划代码", or_blank(&p.registered_division)),
-            read_fact("技能人才实训组织实施经验", or_blank(&p.training_experience)),
-            read_fact("愿意为区域技能人才提供实训条件", yes_no(p.open_to_region)),
-        ],
-        sites: form
-            .sites
-            .iter()
-            .map(|s| ReadSite {
-                name: or_blank(&s.name),
-                address: or_blank(&s.address),
-                area_m2: s.area_m2,
-                equipment: s
-                    .equipment
-                    .iter()
-                    .map(|e| format!("{} × {}（{}）", or_blank(&e.name), e.quantity, e.value))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                photos: s.photos.iter().map(|id| link(*id)).collect(),
-            })
-            .collect(),
-        team: vec![
-            read_fact("专门负责部门", or_blank(&form.team.department)),
-            read_fact("专职人员", format!("{} 人", form.team.full_time_staff)),
-            read_fact(
-                "行业领域专家",
-                form.team
-                    .experts
-                    .iter()
-                    .map(|e| format!("{}（{}，{}）", or_blank(&e.name), e.title, e.qualification))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
-        ],
-        rule_documents: form
-            .rule_documents
-            .iter()
-            .map(|d| ReadDocument {
-                kind: policy.rule_document(&d.kind).map_or_else(|| d.kind.clone(), |k| k.name().to_owned()),
-                document: d.document.map(link),
-                wall_photo: d.wall_photo.map(link),
-            })
-            .collect(),
-        claims: form
-            .priority_claims
-            .iter()
-            .map(|c| ReadClaim {
-                basis: policy.priority_basis(&c.basis).map_or_else(|| c.basis.clone(), |b| b.name().to_owned()),
-                description: c.description.clone(),
-                certificate: c.certificate.map(link),
-            })
-            .collect(),
-        projects: form
-            .projects
-            .iter()
-            .map(|p| ReadProject {
-                code: p.occupation.as_str().to_owned(),
-                occupation: p.occupation.name().to_owned(),
-                levels: p.levels.iter().map(|l| l.label()).collect::<Vec<_>>().join("、"),
-                criteria: p
-                    .criteria
-                    .iter()
-                    .map(|c| policy.project_criterion(c).map_or_else(|| c.clone(), |k| k.name().to_owned()))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                annual_capacity: p.annual_capacity,
-                description: p.description.clone(),
-            })
-            .collect(),
-        trainees: vec![
-            read_fact("本单位技能岗位从业人员", format!("{} 人", form.trainees.own_staff)),
-            read_fact("院校学生", format!("{} 人", form.trainees.students)),
-            read_fact(
-                "产业链上下游企业",
-                form.trainees
-                    .supply_chain
-                    .iter()
-                    .map(|c| format!("{}（{}）", c.name, c.relation.label()))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-            ),
-        ],
-        commitment_letter: form.commitment_letter.map(link),
+        profile: std::iter::once(fact("单位类型", kind)).chain(view.profile).collect(),
+        sites: view.sites,
+        team: view.team.into_iter().chain([fact("行业领域专家", experts)]).collect(),
+        rule_documents: view.rule_documents,
+        claims: view.priority_claims,
+        projects: view.projects,
+        trainees: view.trainees.into_iter().chain([fact("产业链上下游企业", companies)]).collect(),
+        commitment_letter: view.commitment_letter,
         files: work.attachments.iter().map(|f| link(f.id)).collect(),
     }
 }

@@ -30,6 +30,7 @@ use skillbase_domain::review::{AssignmentStatus, MAX_COMMENT_CHARS, ProposalStat
 use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
+use super::application_view::*;
 use super::kit::{Choice, Input, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
 use super::kit::{SignedInPost, Who, safe_next};
@@ -109,10 +110,6 @@ fn notice_of(raw: Option<&str>) -> Option<&'static str> {
 struct ReasonInput {
     reason: String,
     error: Option<String>,
-}
-
-fn yes_no(value: bool) -> &'static str {
-    if value { "是" } else { "否" }
 }
 
 /// A whole number typed into a form, or the field's error.
