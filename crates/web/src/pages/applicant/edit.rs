@@ -547,11 +547,10 @@ pub(super) async fn occupations(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     if let Err(error) = state.app.application(&who, id).await {
         return error_page(page, error);
     }

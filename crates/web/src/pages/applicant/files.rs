@@ -22,12 +22,11 @@ pub(super) fn back_path(id: ApplicationId, back: Option<&str>) -> (String, Optio
 pub(super) async fn upload(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
     let file = post.take_file("file");
     let back = post.fields.get("back").map(str::to_owned);
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let (back, step) = back_path(id, back.as_deref());
     let refusal = match file {
         Some((name, bytes)) => match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {

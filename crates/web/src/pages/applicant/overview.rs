@@ -219,10 +219,9 @@ pub(super) async fn overview(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let ctx = or_error_page!(context(&state, &who, id).await, page);
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let notice = match params.get("done") {
@@ -240,11 +239,10 @@ pub(super) async fn overview(
 pub(super) async fn submit(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, .. } = post;
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let (extra, status) = match state.app.submit_application(&who, id, &meta).await {
         Ok(_) => return Redirect::to(&format!("/applications/{id}?done=submitted")).into_response(),
         Err(AppError::Fields(errors)) => (Extra { submit_errors: errors, ..Extra::default() }, StatusCode::BAD_REQUEST),
@@ -269,11 +267,10 @@ pub(super) async fn submit(
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let reason = fields.get("reason").unwrap_or_default().to_owned();
     let (extra, status) = match state.app.withdraw_application(&who, id, &reason, &meta).await {
         Ok(_) => return Redirect::to(&format!("/applications/{id}?done=withdrawn")).into_response(),

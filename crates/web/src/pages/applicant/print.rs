@@ -250,9 +250,8 @@ pub(super) async fn print(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
 ) -> Response {
-    let Some(id) = parse_id::<ApplicationId>(&id) else { return not_found(page) };
     let ctx = or_error_page!(context(&state, &who, id).await, page);
     let year = state.app.batch(ctx.view.row.batch_id).await.ok().map(|b| b.row.year);
     let template = print_page(page, &who, &ctx, year, state.app.now());

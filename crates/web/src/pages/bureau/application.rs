@@ -404,13 +404,12 @@ pub(super) async fn application(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !bureau_reader(&who) {
         return not_found(page);
     }
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let notice = crate::query_params(raw.as_deref()).ok().as_ref().and_then(done_notice);
     application_page(&state, page, &who, id, ApplicationAsPosted::default(), notice, StatusCode::OK).await
 }
@@ -443,11 +442,10 @@ pub(super) async fn refused(
 pub(super) async fn accept(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, .. } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     match state.app.accept_application(&who, id, &meta).await {
         Ok(_) => done(id, "accepted", "#eligibility"),
         Err(error) => refused(&state, page, &who, id, error, |_| ApplicationAsPosted::default()).await,
@@ -458,11 +456,10 @@ pub(super) async fn accept(
 pub(super) async fn return_for_supplement(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let mut rows = Vec::new();
     let mut items = Vec::new();
     // The row each sent item came from, to put the use case's `items[k]` errors back beside it.
@@ -523,11 +520,10 @@ pub(super) async fn return_for_supplement(
 pub(super) async fn reject(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let reason = fields.get("reason").unwrap_or_default().to_owned();
     match state.app.refuse_application(&who, id, &reason, &meta).await {
         Ok(_) => done(id, "rejected", ""),
@@ -586,11 +582,10 @@ pub(super) async fn decide_clause(
 pub(super) async fn conclude(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, .. } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     match state.app.conclude_eligibility(&who, id, &meta).await {
         Ok(_) => done(id, "concluded", ""),
         Err(error) => {

@@ -66,12 +66,11 @@ pub(super) async fn revisions(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
 ) -> Response {
     if !bureau_reader(&who) {
         return not_found(page);
     }
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let loaded = async {
         let a = state.app.application(&who, id).await?;
         let all = state.app.revisions(&who, id).await?;

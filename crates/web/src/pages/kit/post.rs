@@ -59,6 +59,26 @@ fn to_login(path: &str) -> Response {
     Redirect::to(&format!("/login?{next}")).into_response()
 }
 
+/// The id of the record a path names (`/…/{id}`), typed: a path that names no such id is
+/// answered as a record that does not exist is, with the not-found page.
+#[derive(Debug)]
+pub(crate) struct PathId<T>(pub T);
+
+impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for PathId<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let text = axum::extract::Path::<String>::from_request_parts(parts, state).await.ok();
+        match text.and_then(|axum::extract::Path(text)| text.parse().ok()) {
+            Some(id) => Ok(PathId(id)),
+            None => {
+                let Ok(page) = Page::from_request_parts(parts, state).await;
+                Err(super::not_found(page))
+            }
+        }
+    }
+}
+
 /// `next` when it is a path on this site: it starts with one `/` (not `//`, which a browser
 /// reads as another host), has no backslash (which some browsers read as a slash) and no
 /// control character (a browser drops tabs and newlines, and a header cannot carry them).

@@ -232,13 +232,12 @@ pub(super) async fn application_review(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !bureau_reader(&who) {
         return not_found(page);
     }
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     review_page(&state, page, &who, id, ReviewAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK)).await
 }
 
@@ -269,11 +268,10 @@ pub(super) async fn review_refused(
 pub(super) async fn start_review(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let experts = fields.get("experts").unwrap_or_default().trim().to_owned();
     let days = fields.get("days").unwrap_or_default().trim().to_owned();
     let mut local = Errors::default();
@@ -311,11 +309,10 @@ pub(super) async fn start_review(
 pub(super) async fn draw_more(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<ApplicationId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<ApplicationId>() else { return not_found(page) };
     let days = fields.get("more_days").unwrap_or_default().trim().to_owned();
     let mut local = Errors::default();
     let outcome = match whole_number(&days, "more_days", "请填写评审期限（整数个工作日）", &mut local) {

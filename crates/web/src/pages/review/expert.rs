@@ -251,13 +251,12 @@ pub(super) async fn expert_assignment(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<AssignmentId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if who.role != Role::Expert {
         return not_found(page);
     }
-    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
     assignment_page(&state, page, &who, id, AssignmentAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK))
         .await
 }
@@ -266,11 +265,10 @@ pub(super) async fn expert_assignment(
 pub(super) async fn declare(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<AssignmentId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
     let choice = fields.get("conflict").unwrap_or_default().to_owned();
     let reason = fields.get("reason").unwrap_or_default().to_owned();
     let outcome = match choice.as_str() {
@@ -303,11 +301,10 @@ pub(super) async fn declare(
 pub(super) async fn score(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(id): Path<String>,
+    PathId(id): PathId<AssignmentId>,
     post: SignedInPost,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
     let work = or_error_page!(state.app.expert_assignment(&who, id).await, page);
     let mut rows = score_rows(&work.policy, &[]);
     let mut local = Errors::default();

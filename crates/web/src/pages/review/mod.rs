@@ -33,7 +33,7 @@ use super::admin::local_time;
 use super::application_view::*;
 use super::kit::{Choice, Input, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
-use super::kit::{SignedInPost, Who, safe_next};
+use super::kit::{PathId, SignedInPost, Who, safe_next};
 use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};

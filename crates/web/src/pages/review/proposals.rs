@@ -95,13 +95,12 @@ pub(super) async fn proposal(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(id): Path<String>,
+    PathId(id): PathId<ProposalId>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     if !bureau_reader(&who) {
         return not_found(page);
     }
-    let Ok(id) = id.parse::<ProposalId>() else { return not_found(page) };
     proposal_page(&state, page, &who, id, ProposalAsPosted::default(), (notice_of(raw.as_deref()), StatusCode::OK))
         .await
 }
