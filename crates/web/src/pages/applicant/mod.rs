@@ -41,7 +41,7 @@ use skillbase_domain::uscc::Uscc;
 use super::admin::local_time;
 use super::application_view::*;
 use super::kit::{
-    Choice, Control, Input, PathId, SignedInMultipart, SignedInPost, Who, error_page, field_id, not_found,
+    Choice, Control, Input, PathId, Reason, SignedInMultipart, SignedInPost, Who, error_page, field_id, not_found,
     or_error_page, safe_next, stored_file,
 };
 use super::{Page, respond};

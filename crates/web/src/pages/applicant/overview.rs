@@ -61,8 +61,7 @@ pub(super) struct OverviewPage {
     pub(super) notice: Option<&'static str>,
     pub(super) error: Option<String>,
     pub(super) submit_errors: Vec<Line>,
-    pub(super) withdraw_error: Option<String>,
-    pub(super) withdraw_reason: String,
+    pub(super) withdraw: Reason,
 }
 
 /// What an overview says besides the application itself.
@@ -71,8 +70,7 @@ pub(super) struct Extra {
     pub(super) notice: Option<&'static str>,
     pub(super) error: Option<String>,
     pub(super) submit_errors: Vec<FieldError>,
-    pub(super) withdraw_error: Option<String>,
-    pub(super) withdraw_reason: String,
+    pub(super) withdraw: Reason,
     pub(super) upload_error: Option<String>,
 }
 
@@ -207,8 +205,7 @@ pub(super) async fn overview_page(
         notice: extra.notice,
         error: extra.error,
         submit_errors,
-        withdraw_error: extra.withdraw_error,
-        withdraw_reason: extra.withdraw_reason,
+        withdraw: extra.withdraw,
         page,
     };
     respond(status, &template.page.clone(), &template)
@@ -276,10 +273,7 @@ pub(super) async fn withdraw(
         Ok(_) => return Redirect::to(&format!("/applications/{id}?done=withdrawn")).into_response(),
         Err(AppError::Fields(errors)) => {
             let message = errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；");
-            (
-                Extra { withdraw_error: Some(message), withdraw_reason: reason, ..Extra::default() },
-                StatusCode::BAD_REQUEST,
-            )
+            (Extra { withdraw: Reason::new(reason, Some(message)), ..Extra::default() }, StatusCode::BAD_REQUEST)
         }
         Err(AppError::WrongState { message }) => {
             (Extra { error: Some(message), ..Extra::default() }, StatusCode::CONFLICT)

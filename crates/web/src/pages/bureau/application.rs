@@ -252,12 +252,6 @@ pub(super) fn return_row(index: usize, section: &str, item: &str, reason: &str) 
     }
 }
 
-#[derive(Debug, Default)]
-pub(super) struct RejectForm {
-    pub(super) reason: String,
-    pub(super) error: Option<String>,
-}
-
 /// An action offered on the page: its form, and whether the applicant will be notified
 /// (PRODUCT.md §9 item 9: staff see it before they act).
 #[derive(Debug)]
@@ -276,7 +270,7 @@ impl<T> ActionBlock<T> {
 #[derive(Debug, Default)]
 pub(super) struct ApplicationAsPosted {
     pub(super) return_form: Option<ReturnForm>,
-    pub(super) reject: Option<RejectForm>,
+    pub(super) reject: Option<Reason>,
     pub(super) clause: Option<(String, ClauseInput)>,
     /// Refusals of an action with no field (a state that moved on, an undecided clause).
     pub(super) errors: Vec<String>,
@@ -300,7 +294,7 @@ pub(super) struct ApplicationPage {
     /// The actions the life cycle allows staff now, each saying whether the applicant is told.
     pub(super) accept: Option<ActionBlock<()>>,
     pub(super) return_form: Option<ActionBlock<ReturnForm>>,
-    pub(super) reject: Option<ActionBlock<RejectForm>>,
+    pub(super) reject: Option<ActionBlock<Reason>>,
     /// The eligibility forms are open (accepted, and the viewer is staff).
     pub(super) deciding: bool,
     pub(super) conclude_notifies: bool,
@@ -530,7 +524,7 @@ pub(super) async fn reject(
         Err(error) => {
             refused(&state, page, &who, id, error, |errors| {
                 let error = errors.take("reason");
-                ApplicationAsPosted { reject: Some(RejectForm { reason, error }), ..ApplicationAsPosted::default() }
+                ApplicationAsPosted { reject: Some(Reason::new(reason, error)), ..ApplicationAsPosted::default() }
             })
             .await
         }

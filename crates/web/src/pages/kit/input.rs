@@ -80,6 +80,9 @@ pub(crate) struct Input {
     pub autofocus: bool,
     /// In a table, where the column heading says what it is: the label is for screen readers.
     pub in_table: bool,
+    /// The element id when it is not derived from the name (one of several forms on a page
+    /// posting the same name).
+    pub element_id: Option<String>,
 }
 
 impl Input {
@@ -100,6 +103,7 @@ impl Input {
             autocapitalize: None,
             autofocus: false,
             in_table: false,
+            element_id: None,
         }
     }
 
@@ -188,9 +192,16 @@ impl Input {
 
     // For the template.
 
-    /// `f-` and the name with `_`, `.` and `[` as `-` (`sites[0].area_m2` → `f-sites-0-area-m2`).
+    /// The element id: `f-` and the name with `_`, `.` and `[` as `-` (`sites[0].area_m2` →
+    /// `f-sites-0-area-m2`), unless one was given.
     pub fn id(&self) -> String {
-        field_id(&self.name)
+        self.element_id.clone().unwrap_or_else(|| field_id(&self.name))
+    }
+
+    /// On the page as `id` (the name is what is posted).
+    pub fn with_id(mut self, id: impl Into<String>) -> Input {
+        self.element_id = Some(id.into());
+        self
     }
 
     /// What the template draws: `check`, `checks`, `select`, `area` or `line` (an `<input>`).
@@ -289,6 +300,32 @@ impl Input {
             self.form_error.map(str::to_owned),
         ];
         parts.into_iter().flatten().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// A reason (or a note) typed into a small form, and the error it drew: kept when the post is
+/// refused, and drawn as a kit textarea.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Reason {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+impl Reason {
+    pub fn new(text: String, error: Option<String>) -> Reason {
+        Reason { text, error }
+    }
+
+    /// The textarea posted as `name`, on the page as `id` followed by `key` (a row's id, or
+    /// nothing); required, the cursor in it when it has an error.
+    pub fn area(&self, name: &str, id: &str, key: &str, label: &str, rows: u8, maxlength: usize) -> Input {
+        let mut input = Input::new(name, label, Control::Area { rows })
+            .value(&self.text)
+            .maxlength(maxlength)
+            .with_id(format!("{id}{key}"));
+        input.error.clone_from(&self.error);
+        input.autofocus = self.error.is_some();
+        input
     }
 }
 

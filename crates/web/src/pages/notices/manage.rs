@@ -151,9 +151,8 @@ pub(super) struct ObjectionRow {
     pub(super) may_resolve: bool,
     /// The resolve form as typed after a refusal.
     pub(super) decision: String,
-    pub(super) typed_findings: String,
     pub(super) decision_error: Option<String>,
-    pub(super) findings_error: Option<String>,
+    pub(super) findings_input: Reason,
 }
 
 #[derive(Debug)]
@@ -225,15 +224,13 @@ pub(super) async fn bureau_notice_page(
                 may_investigate: handles && o.status == ObjectionStatus::Received,
                 may_resolve: handles && !o.status.is_resolved(),
                 decision: String::new(),
-                typed_findings: String::new(),
                 decision_error: None,
-                findings_error: None,
+                findings_input: Reason::default(),
             };
             if let Some(t) = as_posted.as_mut().filter(|t| t.objection == o.row.id) {
                 row.decision = t.decision.clone();
-                row.typed_findings = t.findings.clone();
                 row.decision_error = t.errors.take("decision");
-                row.findings_error = t.errors.take("findings");
+                row.findings_input = Reason::new(t.findings.clone(), t.errors.take("findings"));
             }
             row
         })

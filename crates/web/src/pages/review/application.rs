@@ -47,8 +47,8 @@ pub(super) struct AssignmentRow {
     pub(super) may_reopen: bool,
     pub(super) may_withdraw: bool,
     pub(super) may_remind: bool,
-    pub(super) reopen: ReasonInput,
-    pub(super) withdraw: ReasonInput,
+    pub(super) reopen: Reason,
+    pub(super) withdraw: Reason,
 }
 
 #[derive(Debug)]
@@ -101,7 +101,7 @@ pub(super) struct ReviewAsPosted {
     pub(super) start: Option<Vec<Input>>,
     pub(super) more: Option<Vec<Input>>,
     /// (assignment, `reopen` or `withdraw`, what was typed).
-    pub(super) reason: Option<(AssignmentId, &'static str, ReasonInput)>,
+    pub(super) reason: Option<(AssignmentId, &'static str, Reason)>,
     pub(super) errors: Vec<String>,
 }
 
@@ -151,7 +151,7 @@ pub(super) async fn review_page(
     let ReviewAsPosted { start, more, reason, errors } = as_posted;
     let typed_reason = |assignment: AssignmentId, kind: &str| match &reason {
         Some((x, k, input)) if *x == assignment && *k == kind => input.clone(),
-        _ => ReasonInput::default(),
+        _ => Reason::default(),
     };
     let may_start = organizing && transition(a.status, Action::StartReview, Actor::Person(Role::Staff)).is_ok();
     let default_experts = policy.experts_per_application().to_string();
@@ -406,7 +406,7 @@ pub(super) async fn on_assignment(
                     _ => "withdraw",
                 };
                 let error = errors.take("reason");
-                ReviewAsPosted { reason: Some((id, kind, ReasonInput { reason, error })), ..ReviewAsPosted::default() }
+                ReviewAsPosted { reason: Some((id, kind, Reason::new(reason, error))), ..ReviewAsPosted::default() }
             })
             .await
         }

@@ -117,7 +117,7 @@ pub(super) struct ConsolePage {
     pub(super) proposals: Vec<ProposalRow>,
     /// Staff: remind, draft.
     pub(super) organizing: bool,
-    pub(super) draft: ReasonInput,
+    pub(super) draft: Reason,
     pub(super) draft_errors: Vec<String>,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
@@ -126,7 +126,7 @@ pub(super) struct ConsolePage {
 /// What a refused post brings back to the console.
 #[derive(Debug, Default)]
 pub(super) struct ConsoleAsPosted {
-    pub(super) draft: ReasonInput,
+    pub(super) draft: Reason,
     pub(super) draft_errors: Vec<String>,
     pub(super) errors: Vec<String>,
 }
@@ -271,7 +271,7 @@ pub(super) async fn draft_proposal(State(state): State<AppState>, Meta(meta): Me
             Ok((status, mut errors)) => {
                 let error = errors.take("note");
                 let as_posted = ConsoleAsPosted {
-                    draft: ReasonInput { reason: note, error },
+                    draft: Reason::new(note, error),
                     draft_errors: errors.rest(),
                     ..Default::default()
                 };

@@ -31,7 +31,7 @@ use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
 use super::application_view::*;
-use super::kit::{Choice, Input, or_error_page, stored_file};
+use super::kit::{Choice, Input, Reason, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
 use super::kit::{PathId, SignedInPost, Who, safe_next};
 use super::{Page, allowed, bureau_reader, respond};
@@ -103,13 +103,6 @@ fn done_notice(params: &Params) -> Option<&'static str> {
 
 fn notice_of(raw: Option<&str>) -> Option<&'static str> {
     crate::query_params(raw).ok().as_ref().and_then(done_notice)
-}
-
-/// A reason (or a note) typed into a small form, kept when refused.
-#[derive(Debug, Default, Clone)]
-struct ReasonInput {
-    reason: String,
-    error: Option<String>,
 }
 
 /// A whole number typed into a form, or the field's error.

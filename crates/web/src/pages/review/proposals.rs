@@ -42,16 +42,16 @@ pub(super) struct ProposalPage {
     pub(super) lines: Vec<RankRow>,
     /// A leader, and the list waits for a decision.
     pub(super) deciding: bool,
-    pub(super) approve: ReasonInput,
-    pub(super) send_back: ReasonInput,
+    pub(super) approve: Reason,
+    pub(super) send_back: Reason,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub(super) struct ProposalAsPosted {
-    pub(super) approve: ReasonInput,
-    pub(super) send_back: ReasonInput,
+    pub(super) approve: Reason,
+    pub(super) send_back: Reason,
     pub(super) errors: Vec<String>,
 }
 
@@ -129,9 +129,9 @@ pub(super) async fn decide(
             Ok((status, mut errors)) => {
                 let mut as_posted = ProposalAsPosted::default();
                 if approve {
-                    as_posted.approve = ReasonInput { error: errors.take("note"), reason: text };
+                    as_posted.approve = Reason::new(text, errors.take("note"));
                 } else {
-                    as_posted.send_back = ReasonInput { error: errors.take("reason"), reason: text };
+                    as_posted.send_back = Reason::new(text, errors.take("reason"));
                 }
                 as_posted.errors = errors.rest();
                 proposal_page(&state, page, &who, id, as_posted, (None, status)).await

@@ -139,9 +139,9 @@ pub(super) struct ExpenseLine {
     pub(super) reversible: bool,
     /// The base may answer the question.
     pub(super) answerable: bool,
-    pub(super) query: ReasonInput,
-    pub(super) reverse: ReasonInput,
-    pub(super) answer_input: ReasonInput,
+    pub(super) query: Reason,
+    pub(super) reverse: Reason,
+    pub(super) answer_input: Reason,
     /// A form of this row was refused: it opens again.
     pub(super) open: bool,
 }
@@ -227,7 +227,7 @@ pub(super) enum RowForm {
 pub(super) struct BaseAsPosted {
     pub(super) disbursement: Option<(String, String, String, Errors)>,
     pub(super) expense: Option<(ExpenseInput, Errors)>,
-    pub(super) row: Option<(String, RowForm, ReasonInput)>,
+    pub(super) row: Option<(String, RowForm, Reason)>,
     pub(super) errors: Vec<String>,
 }
 
@@ -297,9 +297,9 @@ pub(super) async fn base_page(
                 reviewable: staff && e.status.approve().is_some(),
                 reversible: staff && e.status.reverse().is_some(),
                 answerable: recording && e.status.answer().is_some(),
-                query: ReasonInput::default(),
-                reverse: ReasonInput::default(),
-                answer_input: ReasonInput::default(),
+                query: Reason::default(),
+                reverse: Reason::default(),
+                answer_input: Reason::default(),
                 open: false,
             };
             if let Some((expense, form, input)) = &row
@@ -478,7 +478,7 @@ pub(super) async fn act_on_expense(
                 if act == ExpenseAct::Reverse {
                     error = error.or_else(|| errors.take("expense"));
                 }
-                as_posted.row = Some((expense, form, ReasonInput { text, error }));
+                as_posted.row = Some((expense, form, Reason::new(text, error)));
                 as_posted.errors = errors.rest();
                 base_page(&state, page, &who, &id, as_posted, (None, status)).await
             }

@@ -34,8 +34,8 @@ use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingS
 
 use super::admin::local_time;
 use super::kit::{
-    Control, Errors, Input, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page, not_found, or_error_page,
-    refusal, stored_file,
+    Control, Errors, Input, Reason, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page, not_found,
+    or_error_page, refusal, stored_file,
 };
 use super::{Page, allowed, respond};
 use crate::AppState;
@@ -192,13 +192,6 @@ pub(crate) fn capital_amount(fen: i64) -> String {
         }
     }
     out
-}
-
-/// A reason (or a note, a question, an answer) typed into a small form, kept when refused.
-#[derive(Debug, Default, Clone)]
-struct ReasonInput {
-    text: String,
-    error: Option<String>,
 }
 
 /// The names of the users who acted, by id.

@@ -51,7 +51,7 @@ pub(super) struct RequestsPage {
     pub(super) drafting: bool,
     pub(super) candidates: Vec<CandidateBox>,
     pub(super) bases_error: Option<String>,
-    pub(super) note: ReasonInput,
+    pub(super) note: Reason,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
 }
@@ -61,7 +61,7 @@ pub(super) struct RequestsPage {
 pub(super) struct DraftAsPosted {
     pub(super) chosen: Vec<String>,
     pub(super) bases_error: Option<String>,
-    pub(super) note: ReasonInput,
+    pub(super) note: Reason,
     pub(super) errors: Vec<String>,
 }
 
@@ -128,7 +128,7 @@ pub(super) async fn draft(State(state): State<AppState>, Meta(meta): Meta, post:
             Ok((status, mut errors)) => {
                 let as_posted = DraftAsPosted {
                     bases_error: errors.take_under("bases"),
-                    note: ReasonInput { error: errors.take("note"), text: note },
+                    note: Reason::new(note, errors.take("note")),
                     errors: errors.rest(),
                     chosen,
                 };
@@ -180,16 +180,16 @@ pub(super) struct RequestPage {
     pub(super) group_deciding: bool,
     /// The viewer drafted it (and may not decide it).
     pub(super) own: bool,
-    pub(super) approve: ReasonInput,
-    pub(super) reject: ReasonInput,
+    pub(super) approve: Reason,
+    pub(super) reject: Reason,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
 }
 
 #[derive(Debug, Default)]
 pub(super) struct DecisionAsPosted {
-    pub(super) approve: ReasonInput,
-    pub(super) reject: ReasonInput,
+    pub(super) approve: Reason,
+    pub(super) reject: Reason,
     pub(super) errors: Vec<String>,
 }
 
@@ -303,7 +303,7 @@ pub(super) async fn decide(
         }
         Err(error) => match refusal(error) {
             Ok((status, mut errors)) => {
-                let input = ReasonInput { error: errors.take("reason"), text };
+                let input = Reason::new(text, errors.take("reason"));
                 let mut as_posted = DecisionAsPosted { errors: Vec::new(), ..DecisionAsPosted::default() };
                 if approve {
                     as_posted.approve = input;
