@@ -139,6 +139,15 @@ pub(super) struct ClauseInput {
     pub(super) decision_error: Option<String>,
 }
 
+impl ClauseInput {
+    /// The reason as a kit input, on the page as `{anchor}-reason`.
+    pub(super) fn reason_input(&self, anchor: &str) -> Input {
+        Reason::new(self.reason.clone(), self.error.clone())
+            .line("reason", &format!("{anchor}-reason"), "理由", 500)
+            .unmarked()
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct ClauseRow {
     pub(super) clause: String,
@@ -214,6 +223,38 @@ pub(super) struct ReturnRow {
     pub(super) item_error: Option<String>,
     pub(super) reason_error: Option<String>,
     pub(super) sections: Vec<(&'static str, &'static str, bool)>,
+}
+
+impl ReturnRow {
+    /// The row's cells as kit inputs: the section (or none), the material, the reason.
+    pub(super) fn cells(&self) -> Vec<Input> {
+        let (i, n) = (self.index, self.index + 1);
+        let mut choices = vec![Choice { value: String::new(), label: "（不选）".to_owned(), selected: false }];
+        choices.extend(self.sections.iter().map(|&(key, label, selected)| Choice {
+            value: key.to_owned(),
+            label: label.to_owned(),
+            selected,
+        }));
+        let cell = |input: Input, key: &str, error: &Option<String>| {
+            let mut input = input.unmarked().cell().with_id(format!("{key}-{i}"));
+            input.error.clone_from(error);
+            input
+        };
+        let section = Input::new(
+            format!("section_{i}"),
+            format!("第 {n} 项的栏目"),
+            Control::Select { choices, placeholder: false },
+        );
+        let item =
+            Input::text(format!("item_{i}"), format!("第 {n} 项的具体材料或栏目")).value(&self.item).maxlength(100);
+        let reason =
+            Input::text(format!("reason_{i}"), format!("第 {n} 项的补正理由")).value(&self.reason).maxlength(500);
+        vec![
+            cell(section, "section", &None),
+            cell(item, "item", &self.item_error),
+            cell(reason, "reason", &self.reason_error),
+        ]
+    }
 }
 
 #[derive(Debug)]

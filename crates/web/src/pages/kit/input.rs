@@ -316,6 +316,15 @@ impl Reason {
         Reason { text, error }
     }
 
+    /// A one-line text input posted as `name`, on the page as `id`; required, the cursor in it
+    /// when it has an error.
+    pub fn line(&self, name: &str, id: &str, label: &str, maxlength: usize) -> Input {
+        let mut input = Input::text(name, label).value(&self.text).maxlength(maxlength).with_id(id);
+        input.error.clone_from(&self.error);
+        input.autofocus = self.error.is_some();
+        input
+    }
+
     /// The textarea posted as `name`, on the page as `id` followed by `key` (a row's id, or
     /// nothing); required, the cursor in it when it has an error.
     pub fn area(&self, name: &str, id: &str, key: &str, label: &str, rows: u8, maxlength: usize) -> Input {

@@ -35,6 +35,36 @@ pub(super) struct TieRow {
     pub(super) third_error: Option<String>,
 }
 
+impl TieRow {
+    /// The row's three cells as kit inputs: a past employer's (`past`) or a declared tie's.
+    pub(super) fn cells(&self, past: bool) -> Vec<Input> {
+        let (i, n) = (self.index, self.index + 1);
+        let (prefix, list, of, name_label) = if past {
+            ("past", "past_employers", "条任职经历的", "单位名称")
+        } else {
+            ("tie", "declared_ties", "个关联单位的", "名称")
+        };
+        let cell = |input: Input, key: &str, error: &Option<String>| {
+            let mut input = input.unmarked().cell().with_id(format!("{prefix}-{i}-{key}"));
+            input.error.clone_from(error);
+            input
+        };
+        let uscc = Input::text(format!("{list}[{i}].uscc"), format!("第 {n} {of}统一社会信用代码"))
+            .value(&self.uscc)
+            .maxlength(18)
+            .verbatim("characters");
+        let name = Input::text(format!("{list}[{i}].name"), format!("第 {n} {of}{name_label}"))
+            .value(&self.name)
+            .maxlength(100);
+        let third = if past {
+            Input::new(format!("{list}[{i}].until"), format!("第 {n} {of}离职日期"), Control::Date).value(&self.third)
+        } else {
+            Input::text(format!("{list}[{i}].reason"), format!("第 {n} {of}关联情况")).value(&self.third).maxlength(200)
+        };
+        vec![cell(uscc, "uscc", &self.uscc_error), cell(name, "name", &None), cell(third, "third", &self.third_error)]
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct ExpertForm {
     pub(super) user_id: String,
