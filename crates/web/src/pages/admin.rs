@@ -91,9 +91,9 @@ struct AccountRow {
     username: String,
     display_name: String,
     role_label: &'static str,
-    /// The roles it may be given (all but 申报单位), its own selected; empty for an applicant
-    /// account, whose role is bound to its organisation.
-    roles: Vec<Choice>,
+    /// The choice of the roles it may be given (all but 申报单位), its own selected; none for an
+    /// applicant account, whose role is bound to its organisation.
+    role: Option<Input>,
     disabled: bool,
     must_change_password: bool,
     totp_enabled: bool,
@@ -177,9 +177,17 @@ async fn users_page(
                 username: user.username.clone(),
                 display_name: user.display_name.clone(),
                 role_label: role.map_or("", |r| t.role_label(r)),
-                roles: match role {
-                    Some(Role::Applicant) | None => Vec::new(),
-                    Some(role) => role_choices(t, Some(role)),
+                role: match role {
+                    Some(Role::Applicant) | None => None,
+                    Some(role) => Some(
+                        Input::choose(
+                            "role",
+                            format!("{} {}", t.user_new_role, user.username),
+                            role_choices(t, Some(role)),
+                        )
+                        .cell()
+                        .with_id(format!("role-{}", user.id)),
+                    ),
                 },
                 disabled: user.disabled,
                 must_change_password: user.must_change_password,

@@ -141,6 +141,17 @@ pub(super) struct ClauseInput {
 
 impl ClauseInput {
     /// The reason as a kit input, on the page as `{anchor}-reason`.
+    pub(super) fn decision_input(&self, anchor: &str, citation: &str) -> Input {
+        let options = vec![("pass", "通过"), ("fail", "不通过")];
+        let label = format!("{citation} 的确认");
+        let mut input = Input::radios("decision", label, options)
+            .value(&self.decision)
+            .with_id(format!("{anchor}-decision"))
+            .cell();
+        input.error.clone_from(&self.decision_error);
+        input
+    }
+
     pub(super) fn reason_input(&self, anchor: &str) -> Input {
         Reason::new(self.reason.clone(), self.error.clone())
             .line("reason", &format!("{anchor}-reason"), "理由", 500)

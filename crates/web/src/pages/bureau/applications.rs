@@ -22,10 +22,8 @@ pub(super) struct ApplicationRow {
 #[template(path = "bureau/applications.html")]
 pub(super) struct ApplicationsPage {
     pub(super) page: Page,
-    pub(super) batches: Vec<Choice>,
-    pub(super) statuses: Vec<Choice>,
-    pub(super) batch_error: Option<String>,
-    pub(super) status_error: Option<String>,
+    /// The filters: the call and the status.
+    pub(super) filters: Vec<Input>,
     pub(super) rows: Vec<ApplicationRow>,
     pub(super) filtered: bool,
 }
@@ -110,10 +108,10 @@ pub(super) async fn applications(
     );
     let template = ApplicationsPage {
         page: page.clone(),
-        batches: choices(batch_options, &batch_text),
-        statuses: choices(status_options, &status_text),
-        batch_error,
-        status_error,
+        filters: vec![
+            Input::choose("batch", "申报批次", choices(batch_options, &batch_text)).with_error(batch_error),
+            Input::choose("status", "申报状态", choices(status_options, &status_text)).with_error(status_error),
+        ],
         rows,
         filtered: batch.is_some() || status.is_some(),
     };

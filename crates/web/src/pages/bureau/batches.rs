@@ -24,13 +24,11 @@ pub(super) struct BatchRow {
 #[derive(Debug)]
 pub(super) struct BatchForm {
     pub(super) inputs: Vec<Input>,
-    pub(super) policies: Vec<Choice>,
-    pub(super) policy_error: Option<String>,
 }
 
 impl BatchForm {
     pub(super) fn has_errors(&self) -> bool {
-        self.policy_error.is_some() || self.inputs.iter().any(|i| i.error.is_some())
+        self.inputs.iter().any(|i| i.error.is_some())
     }
 }
 
@@ -72,11 +70,9 @@ pub(super) fn batch_form(input: &NewBatch, policies: Vec<(String, String)>) -> B
     let quota = Input::number("quota", "拟认定名额", (1, 100)).value(&input.quota);
     let mut options = vec![(String::new(), "按开始日期自动选择当日生效的版本".to_owned())];
     options.extend(policies);
-    BatchForm {
-        inputs: vec![year, title, opens, closes, quota],
-        policies: choices(options, &input.policy_id),
-        policy_error: None,
-    }
+    let policy = Input::choose("policy_id", "政策版本", choices(options, &input.policy_id))
+        .hint("该批次的申报按所选版本审查；默认取开始日期当日施行的版本。");
+    BatchForm { inputs: vec![year, title, opens, closes, quota, policy] }
 }
 
 pub(super) async fn batches_page(
@@ -163,7 +159,6 @@ pub(super) async fn create_batch(State(state): State<AppState>, Meta(meta): Meta
     let policies = or_error_page!(policy_labels(&state).await, page);
     let mut form = batch_form(&input, policies);
     errors.place(&mut form.inputs);
-    form.policy_error = errors.take("policy_id");
     let mut page = page;
     page.path = "/bureau/batches".to_owned();
     batches_page(&state, page, &who, Some(form), None, errors.rest(), status).await

@@ -41,6 +41,10 @@ pub(crate) enum Control {
         choices: Vec<Choice>,
         empty: &'static str,
     },
+    /// One of `choices`, as radio buttons in a fieldset (each `{id}-{value}`).
+    Radios {
+        choices: Vec<Choice>,
+    },
 }
 
 /// One option of a select or a set of checkboxes.
@@ -121,6 +125,27 @@ impl Input {
         Input::new(name, label, Control::Select { choices, placeholder: true })
     }
 
+    /// A select of ready-made `choices` (one of them selected) with no empty option, neither
+    /// required nor marked optional: a list's filter, say.
+    pub fn choose(name: impl Into<String>, label: impl Into<String>, choices: Vec<Choice>) -> Input {
+        Input::new(name, label, Control::Select { choices, placeholder: false }).unmarked()
+    }
+
+    /// With this error (or none).
+    pub fn with_error(mut self, error: Option<String>) -> Input {
+        self.error = error;
+        self
+    }
+
+    /// One of `options` (value, label), as radio buttons.
+    pub fn radios(name: impl Into<String>, label: impl Into<String>, options: Vec<(&str, &str)>) -> Input {
+        let choices = options
+            .into_iter()
+            .map(|(value, label)| Choice { value: value.to_owned(), label: label.to_owned(), selected: false })
+            .collect();
+        Input::new(name, label, Control::Radios { choices })
+    }
+
     /// A select with no empty first option: one of its options must be chosen.
     pub fn without_placeholder(mut self) -> Input {
         if let Control::Select { placeholder, .. } = &mut self.control {
@@ -133,7 +158,7 @@ impl Input {
     pub fn value(mut self, value: &str) -> Input {
         match &mut self.control {
             Control::Password => return self,
-            Control::Select { choices, .. } | Control::Checks { choices, .. } => {
+            Control::Select { choices, .. } | Control::Checks { choices, .. } | Control::Radios { choices } => {
                 for choice in choices {
                     choice.selected = choice.value == value;
                 }
@@ -209,6 +234,7 @@ impl Input {
         match self.control {
             Control::Check { .. } => "check",
             Control::Checks { .. } => "checks",
+            Control::Radios { .. } => "radios",
             Control::Select { .. } => "select",
             Control::Area { .. } => "area",
             _ => "line",
@@ -225,6 +251,7 @@ impl Input {
             Control::Number { .. } => "number",
             Control::File { .. } => "file",
             Control::Check { .. } | Control::Checks { .. } => "checkbox",
+            Control::Radios { .. } => "radio",
             Control::Text | Control::Area { .. } | Control::Select { .. } => "text",
         }
     }
@@ -267,7 +294,7 @@ impl Input {
 
     pub fn choices(&self) -> &[Choice] {
         match &self.control {
-            Control::Select { choices, .. } | Control::Checks { choices, .. } => choices,
+            Control::Select { choices, .. } | Control::Checks { choices, .. } | Control::Radios { choices } => choices,
             _ => &[],
         }
     }

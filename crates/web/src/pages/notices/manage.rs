@@ -155,6 +155,17 @@ pub(super) struct ObjectionRow {
     pub(super) findings_input: Reason,
 }
 
+impl ObjectionRow {
+    pub(super) fn decision_input(&self) -> Input {
+        let options = vec![("sustained", "异议成立（该基地不予认定）"), ("dismissed", "异议不成立")];
+        let mut input = Input::radios("decision", "办理结论", options)
+            .value(&self.decision)
+            .with_id(format!("decision-{}", self.id));
+        input.error.clone_from(&self.decision_error);
+        input
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct PlaqueLink {
     pub(super) name: String,

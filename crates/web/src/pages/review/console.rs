@@ -108,7 +108,8 @@ pub(super) struct CallSummary {
 #[template(path = "review/console.html")]
 pub(super) struct ConsolePage {
     pub(super) page: Page,
-    pub(super) calls: Vec<Choice>,
+    /// The choice of a call.
+    pub(super) calls: Input,
     pub(super) call: Option<CallSummary>,
     pub(super) rows: Vec<ConsoleRow>,
     pub(super) overdue: Vec<OverdueRow>,
@@ -160,7 +161,7 @@ pub(super) async fn console_page(
     let ConsoleAsPosted { draft, draft_errors, errors } = as_posted;
     let mut template = ConsolePage {
         page: page.clone(),
-        calls: choices,
+        calls: Input::choose("batch", "申报批次", choices),
         call: None,
         rows: Vec::new(),
         overdue: Vec::new(),

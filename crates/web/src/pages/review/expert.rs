@@ -146,6 +146,21 @@ pub(super) struct DeclareForm {
     pub(super) reason_error: Option<String>,
 }
 
+impl DeclareForm {
+    pub(super) fn choice_input(&self) -> Input {
+        let options = vec![("no", "本人与该申报单位无利益冲突"), ("yes", "存在利益冲突，申请回避")];
+        let mut input = Input::radios("conflict", "声明", options).value(&self.choice).with_id("f-conflict");
+        input.error.clone_from(&self.choice_error);
+        input
+    }
+
+    pub(super) fn reason_input(&self) -> Input {
+        Reason::new(self.reason.clone(), self.reason_error.clone())
+            .area("reason", "f-reason", "", "利益冲突的情况（申请回避时必填）", 2, 500)
+            .unmarked()
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Submitted {
     pub(super) rows: Vec<SheetRow>,

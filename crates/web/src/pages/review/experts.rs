@@ -117,7 +117,8 @@ impl ExpertForm {
 pub(super) struct ExpertsPage {
     pub(super) page: Page,
     pub(super) rows: Vec<ExpertRow>,
-    pub(super) accounts: Vec<Choice>,
+    /// The choice of an expert account.
+    pub(super) accounts: Input,
     pub(super) form: Option<ExpertForm>,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
@@ -251,7 +252,8 @@ pub(super) async fn experts_page(
         },
         (None, None) => None,
     };
-    let template = ExpertsPage { page: page.clone(), rows, accounts: choices, form, notice, errors };
+    let accounts = Input::choose("user", "专家账户", choices);
+    let template = ExpertsPage { page: page.clone(), rows, accounts, form, notice, errors };
     respond(status, &page, &template)
 }
 
