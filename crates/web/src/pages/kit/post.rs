@@ -131,16 +131,22 @@ impl FromRequest<AppState> for SignedInPost {
     }
 }
 
+/// What every post is checked for first: it comes from this site. The page it answers with, and
+/// who sent it (when signed in).
+async fn poster(parts: &mut Parts, state: &AppState) -> Result<(Page, Option<Authenticated>), Response> {
+    let Ok(page) = Page::from_request_parts(parts, state).await;
+    if cross_origin(&parts.headers) {
+        return Err(refused(page, StatusCode::FORBIDDEN));
+    }
+    Ok((page, signed_in(parts, state).await))
+}
+
 impl FromRequest<AppState> for FormPost {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let Ok(page) = Page::from_request_parts(&mut parts, state).await;
-        if cross_origin(&parts.headers) {
-            return Err(refused(page, StatusCode::FORBIDDEN));
-        }
-        let who = signed_in(&mut parts, state).await;
+        let (page, who) = poster(&mut parts, state).await?;
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -223,11 +229,7 @@ impl FromRequest<AppState> for MultipartPost {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
-        let Ok(page) = Page::from_request_parts(&mut parts, state).await;
-        if cross_origin(&parts.headers) {
-            return Err(refused(page, StatusCode::FORBIDDEN));
-        }
-        let who = signed_in(&mut parts, state).await;
+        let (page, who) = poster(&mut parts, state).await?;
         let headers = parts.headers.clone();
         let request = Request::from_parts(parts, body);
         let Ok(mut multipart) = axum::extract::Multipart::from_request(request, state).await else {
