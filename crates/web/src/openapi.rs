@@ -140,7 +140,49 @@ use utoipa::OpenApi;
 )]
 pub struct ApiDoc;
 
+/// The document as served: every operation id is its tag and its handler (`applications_list`,
+/// `accounts_list`), since handlers of different areas share names and a generated client needs
+/// each id once.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let tag = operation.tags.as_ref().and_then(|tags| tags.first()).cloned();
+            if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                *id = format!("{tag}_{id}");
+            }
+        }
+    }
+    doc
+}
+
 /// `GET /api/openapi.json`
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_id_is_unique() {
+        let doc = super::spec();
+        let mut seen = std::collections::HashSet::new();
+        for item in doc.paths.paths.values() {
+            for operation in [&item.get, &item.put, &item.post, &item.delete, &item.patch].into_iter().flatten() {
+                let id = operation.operation_id.clone().expect("every operation has an id");
+                assert!(seen.insert(id.clone()), "{id} twice");
+            }
+        }
+        assert!(seen.contains("applications_list") && seen.contains("accounts_list"), "{seen:?}");
+    }
 }

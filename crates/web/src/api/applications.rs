@@ -298,6 +298,7 @@ pub(crate) async fn application_out(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub batch: Option<String>,
     pub status: Option<String>,

@@ -383,6 +383,7 @@ fn base_out(b: &BaseView) -> BaseOut {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RegistryQuery {
     /// A key-industry id of the policy.
     pub industry: Option<String>,

@@ -219,6 +219,7 @@ fn assignment_out(a: &AssignmentView) -> AssignmentOut {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
     pub application: Option<String>,
     pub batch: Option<String>,
@@ -680,6 +681,7 @@ fn proposal_out(p: &ProposalView) -> ProposalOut {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProposalQuery {
     pub batch: Option<String>,
 }
