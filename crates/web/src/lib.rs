@@ -62,6 +62,7 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let metrics = state.metrics.clone();
     let hsts = state.secure_cookies;
+    let for_timeouts = state.clone();
     let mut routes = Router::new();
     for route in routes::table() {
         let guarded =
@@ -80,6 +81,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .layer(middleware::from_fn(move |request: Request, next: Next| read_body_first(request, next, limits)))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(middleware::from_fn_with_state(for_timeouts, said_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -107,19 +109,75 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// Reads the whole request body (up to the limit) before routing. A handler or extractor that
 /// answers early (404, 405, 401, a bad CSRF token) then never leaves unread bytes on the
 /// connection, which would make the server reset it and the client lose the answer. A body over
-/// the limit gets 413 at once.
+/// the limit gets 413 at once from the API; a page gets the first `limit` bytes marked
+/// [`BodyCut`], so that the form it came from can be shown again with what was typed before
+/// the file and the file's error beside it.
 async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit): (usize, usize)) -> Response {
     // Uploads: attachments, an objection from the public page and an expense (they carry a file).
     let path = request.uri().path();
     let upload = request.method() == axum::http::Method::POST
         && (path.ends_with("/attachments") || path.ends_with("/objections") || path.ends_with("/expenses"));
     let limit = if upload { upload_limit } else { body_limit };
-    let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, limit).await {
+    let api = path.starts_with("/api/");
+    let (mut parts, body) = request.into_parts();
+    match read_up_to(body, limit).await {
         Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(Some(first)) if !api => {
+            parts.extensions.insert(BodyCut { limit });
+            next.run(Request::from_parts(parts, axum::body::Body::from(first))).await
+        }
         // Over the limit (or the client stopped sending, in which case nobody reads this).
         Err(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大").into_response(),
     }
+}
+
+/// A request body that was longer than its limit: what follows is its first `limit` bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyCut {
+    pub limit: usize,
+}
+
+/// The whole body when it fits in `limit` bytes; else its first `limit` bytes, or nothing when
+/// the client stopped sending.
+async fn read_up_to(mut body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, Option<axum::body::Bytes>> {
+    use http_body_util::BodyExt;
+    let mut read = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| None)?.into_data() else { continue };
+        if read.len() + data.len() > limit {
+            read.extend_from_slice(&data[..limit - read.len()]);
+            return Err(Some(read.into()));
+        }
+        read.extend_from_slice(&data);
+    }
+    Ok(read.into())
+}
+
+/// A request that ran out of time is told so: a problem document from the API, the error page
+/// (in the person's language, with the request id) everywhere else.
+async fn said_timeout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let (method, uri, headers) = (request.method().clone(), request.uri().clone(), request.headers().clone());
+    let response = next.run(request).await;
+    if response.status() != StatusCode::REQUEST_TIMEOUT {
+        return response;
+    }
+    if api {
+        return ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "处理超时，请稍后重试").into_response();
+    }
+    let mut again = Request::new(axum::body::Body::empty());
+    *again.method_mut() = method;
+    *again.uri_mut() = uri;
+    *again.headers_mut() = headers;
+    let (mut parts, _) = again.into_parts();
+    let Ok(page) =
+        <pages::Page as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await;
+    let t = page.t;
+    error::error_response(&page, StatusCode::REQUEST_TIMEOUT, t.unavailable_title, t.timeout)
 }
 
 /// HSTS, when the platform is reached over TLS.

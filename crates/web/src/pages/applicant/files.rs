@@ -25,28 +25,31 @@ pub(super) async fn upload(
     PathId(id): PathId<ApplicationId>,
     SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
+    let too_large = post.too_large_refusal(&state, "file").await;
     let file = post.take_file("file");
     let back = post.fields.get("back").map(str::to_owned);
     let (back, step) = back_path(id, back.as_deref());
-    let refusal = match file {
-        Some((name, bytes)) => match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {
+    let status = if too_large.is_some() { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+    let refusal = match (too_large, file) {
+        (Some(AppError::Fields(errors)), _) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
+        (_, Some((name, bytes))) => match state.app.upload_attachment(&who, id, &name, bytes, &meta).await {
             Ok(_) => return Redirect::to(&format!("{back}?uploaded=1")).into_response(),
             Err(AppError::Fields(errors)) => errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("；"),
             Err(AppError::Invalid { message, .. }) => message,
             Err(error) => return error_page(page, error),
         },
-        _ => "请选择要上传的文件".to_owned(),
+        (_, None) => "请选择要上传的文件".to_owned(),
     };
     let ctx = or_error_page!(context(&state, &who, id).await, page);
     match step {
         Some(step) if ctx.view.status.is_editable() => {
             let raw = Raw::from_form(step, &ctx.view.form, &ctx.policy);
             let messages = StepMessages { upload_error: Some(refusal), ..StepMessages::default() };
-            step_page(&state, page, &who, &ctx, step, &raw, messages, StatusCode::BAD_REQUEST).await
+            step_page(&state, page, &who, &ctx, step, &raw, messages, status).await
         }
         _ => {
             let extra = Extra { upload_error: Some(refusal), ..Extra::default() };
-            overview_page(&state, page, &who, ctx, extra, StatusCode::BAD_REQUEST).await
+            overview_page(&state, page, &who, ctx, extra, status).await
         }
     }
 }

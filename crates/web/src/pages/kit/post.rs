@@ -147,6 +147,10 @@ impl FromRequest<AppState> for FormPost {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let (page, who) = poster(&mut parts, state).await?;
+        // A form without a file is never that long: nothing of a cut one is taken.
+        if parts.extensions.get::<crate::BodyCut>().is_some() {
+            return Err(refused(page, StatusCode::PAYLOAD_TOO_LARGE));
+        }
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -178,11 +182,12 @@ impl FromRequest<AppState> for FormPost {
 }
 
 /// The page answering a form post that is refused before it is read: a cross-site post or a
-/// missing CSRF token (403), a body that is not a form (415 / 400).
+/// missing CSRF token (403), a body that is too long (413) or not a form (415 / 400).
 pub(crate) fn refused(page: Page, status: StatusCode) -> Response {
     let t = page.t;
     let (title, message) = match status {
         StatusCode::FORBIDDEN => (t.csrf_title, t.csrf_failed),
+        StatusCode::PAYLOAD_TOO_LARGE => (t.bad_request_title, t.body_too_large),
         _ => (t.bad_request_title, t.bad_request),
     };
     crate::error::error_response(&page, status, title, message)
@@ -213,6 +218,9 @@ pub(crate) struct MultipartPost {
     pub who: Option<Authenticated>,
     pub fields: Params,
     pub files: Vec<Upload>,
+    /// The post was longer than its limit (a file too large): the fields before the cut are
+    /// here, the file being sent when it came is not.
+    pub too_large: Option<usize>,
 }
 
 impl MultipartPost {
@@ -224,36 +232,60 @@ impl MultipartPost {
     }
 }
 
+impl MultipartPost {
+    /// A post cut for being too long, as the refusal its form shows: an error beside the file
+    /// input `file_field`, naming the policy's limit per file. `None` for a post read whole.
+    pub async fn too_large_refusal(&self, state: &AppState, file_field: &str) -> Option<skillbase_app::AppError> {
+        let cut = self.too_large?;
+        let today = state.app.clock.today();
+        let limit =
+            state.app.policy_in_force(today).await.map_or(cut as u64, |(_, policy)| policy.max_attachment_bytes());
+        let message = self.page.t.file_too_large.replace("{mb}", &(limit / (1024 * 1024)).to_string());
+        let error = skillbase_app::FieldError::new(file_field, "too_large", message);
+        Some(skillbase_app::AppError::Fields(vec![error]))
+    }
+}
+
 impl FromRequest<AppState> for MultipartPost {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let (page, who) = poster(&mut parts, state).await?;
+        let cut = parts.extensions.get::<crate::BodyCut>().map(|cut| cut.limit);
         let headers = parts.headers.clone();
         let request = Request::from_parts(parts, body);
         let Ok(mut multipart) = axum::extract::Multipart::from_request(request, state).await else {
             return Err(refused(page, StatusCode::BAD_REQUEST));
         };
         let (mut fields, mut files) = (Vec::new(), Vec::new());
+        // The body ends where a cut one was cut: what was read whole before it is kept.
+        let broken =
+            |page: &Page| if cut.is_some() { None } else { Some(refused(page.clone(), StatusCode::BAD_REQUEST)) };
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
                 Ok(None) => break,
-                Err(_) => return Err(refused(page, StatusCode::BAD_REQUEST)),
+                Err(_) => match broken(&page) {
+                    Some(refusal) => return Err(refusal),
+                    None => break,
+                },
             };
             let name = field.name().unwrap_or_default().to_owned();
-            match field.file_name().map(str::to_owned) {
-                Some(filename) => match field.bytes().await {
+            let read = match field.file_name().map(str::to_owned) {
+                Some(filename) => field.bytes().await.map(|bytes| {
                     // A browser sends an empty part when no file was chosen.
-                    Ok(bytes) if filename.is_empty() && bytes.is_empty() => {}
-                    Ok(bytes) => files.push(Upload { field: name, filename, bytes: bytes.to_vec() }),
-                    Err(_) => return Err(refused(page, StatusCode::BAD_REQUEST)),
-                },
-                None => match field.text().await {
-                    Ok(text) => fields.push((name, text)),
-                    Err(_) => return Err(refused(page, StatusCode::BAD_REQUEST)),
-                },
+                    if !(filename.is_empty() && bytes.is_empty()) {
+                        files.push(Upload { field: name, filename, bytes: bytes.to_vec() });
+                    }
+                }),
+                None => field.text().await.map(|text| fields.push((name, text))),
+            };
+            if read.is_err() {
+                match broken(&page) {
+                    Some(refusal) => return Err(refusal),
+                    None => break,
+                }
             }
         }
         let fields = Params(fields);
@@ -262,7 +294,7 @@ impl FromRequest<AppState> for MultipartPost {
         {
             return Err(refused(page, StatusCode::FORBIDDEN));
         }
-        Ok(MultipartPost { page, who, fields, files })
+        Ok(MultipartPost { page, who, fields, files, too_large: cut })
     }
 }
 

@@ -201,6 +201,7 @@ pub(super) async fn file_objection(
     Path(id): Path<String>,
     mut post: MultipartPost,
 ) -> Response {
+    let too_large = post.too_large_refusal(&state, "file").await;
     let file = post.take_file("file");
     let MultipartPost { page, fields, .. } = post;
     let field = |name: &str| fields.get(name).unwrap_or_default().to_owned();
@@ -213,7 +214,11 @@ pub(super) async fn file_objection(
     };
     let mut page = page;
     page.path = format!("/notices/{id}");
-    let outcome = state.app.file_objection(&id, &as_posted, file, &meta).await;
+    let cut = too_large.is_some();
+    let outcome = match too_large {
+        Some(refusal) => Err(refusal),
+        None => state.app.file_objection(&id, &as_posted, file, &meta).await,
+    };
     let (status, errors, code) = match outcome {
         Ok(receipt) => {
             let title = match state.app.notice(None, &id).await {
@@ -225,6 +230,7 @@ pub(super) async fn file_objection(
         }
         Err(error) => or_error_page!(refusal(error), page),
     };
+    let status = if cut { StatusCode::PAYLOAD_TOO_LARGE } else { status };
     let n = or_error_page!(state.app.notice(None, &id).await, page);
     let mut form = objection_form(&n, &as_posted);
     if code == "notice_closed" {

@@ -407,6 +407,7 @@ pub(super) async fn record_expense(
     Path(id): Path<String>,
     SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
+    let too_large = post.too_large_refusal(&state, "receipt").await;
     let receipt = post.take_file("receipt");
     let field = |name: &str| post.fields.get(name).unwrap_or_default().to_owned();
     let input = ExpenseInput {
@@ -416,10 +417,16 @@ pub(super) async fn record_expense(
         payee: field("payee"),
         description: field("description"),
     };
-    match state.app.record_expense(&who, &id, &input, receipt, &meta).await {
+    let cut = too_large.is_some();
+    let outcome = match too_large {
+        Some(refusal) => Err(refusal),
+        None => state.app.record_expense(&who, &id, &input, receipt, &meta).await,
+    };
+    match outcome {
         Ok(expense) => Redirect::to(&format!("/funds/bases/{id}?done=recorded#expense-{expense}")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, errors)) => {
+                let status = if cut { StatusCode::PAYLOAD_TOO_LARGE } else { status };
                 let as_posted = BaseAsPosted { expense: Some((input, errors)), ..BaseAsPosted::default() };
                 base_page(&state, page, &who, &id, as_posted, (None, status)).await
             }
