@@ -1,5 +1,5 @@
 //! An application from registration to the eligibility table, in headless Chromium driven over
-//! the DevTools protocol (chromiumoxide), on both engines: staff create and publish a call on
+//! the DevTools protocol (chromiumoxide), on SQLite: staff create and publish a call on
 //! the bureau's page; an organisation registers, signs in, presses 申报, fills every step of the
 //! form, uploads its materials (a disguised program is refused on the page) and submits; staff
 //! return it for supplement; the organisation uploads a clearer site photo, picks it and
@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TempDir, TestApp};
-use crate::on_both_engines;
+use crate::in_chromium;
 use crate::samples::{EXE, JPEG, OTHER_USCC, PDF, PNG, RULE_DOCUMENTS, USCC};
 
 const ORG_NAME: &str = "上海青浦数控实训有限公司";
@@ -291,7 +291,10 @@ async fn give_session(tab: &Tab, who: &SignedIn) {
     tab.page.set_cookie(cookie).await.expect("the cookie is set");
 }
 
-on_both_engines!(an_application_from_registration_to_the_eligibility_table);
+// Once, on SQLite: the same pages on PostgreSQL are `applicant_pages.rs`
+// (`an_application_from_the_call_to_the_printed_form`) and `bureau_pages.rs`
+// (`staff_take_an_application_from_call_to_eligible`).
+in_chromium!(an_application_from_registration_to_the_eligibility_table);
 
 async fn an_application_from_registration_to_the_eligibility_table(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;

@@ -12,7 +12,7 @@ use skillbase_store::audit;
 
 use crate::browser::Chromium;
 use crate::helpers::TestApp;
-use crate::on_both_engines;
+use crate::in_chromium;
 
 const USCC: &str = "91310118MA1G00011T";
 const USERNAME: &str = "qingpu-hr";
@@ -52,7 +52,10 @@ async fn value_of(page: &Page, selector: &str) -> String {
     element.property("value").await.expect("value").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
-on_both_engines!(an_applicant_is_locked_out_after_five_wrong_passwords);
+// Once, on SQLite: the lockout on the login page and its audit records on PostgreSQL are
+// `screens.rs` (`login_succeeds_fails_and_locks`) and `identity.rs`
+// (`five_failures_lock_a_username_known_or_not`).
+in_chromium!(an_applicant_is_locked_out_after_five_wrong_passwords);
 
 async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
     let response = app

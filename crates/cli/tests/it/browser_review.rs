@@ -1,5 +1,5 @@
 //! Expert review from the draw to the approved recognition list, in headless Chromium driven
-//! over the DevTools protocol (chromiumoxide), on both engines: one eligible application and
+//! over the DevTools protocol (chromiumoxide), on SQLite: one eligible application and
 //! five experts of its industry are set up through the API and the pool's page; staff draw the
 //! five on the application's review page; each expert signs in in the browser, declares no
 //! conflict and scores every criterion; staff read the ranking, close the call and draft the
@@ -15,7 +15,7 @@ use skillbase_store::users::{self, NewUser};
 
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TestApp};
-use crate::on_both_engines;
+use crate::in_chromium;
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
 use crate::screens::form_body;
 use crate::tab::{Tab, WAIT, give_session, private_tab, tab};
@@ -77,7 +77,9 @@ const SHEETS: [[&str; 5]; 5] = [
     ["19", "23", "23", "9", "18"],
 ];
 
-on_both_engines!(a_review_from_the_draw_to_the_approved_list_in_the_browser);
+// Once, on SQLite: the same pages on PostgreSQL are `review_pages.rs`
+// (`a_review_from_the_draw_to_the_approved_list`).
+in_chromium!(a_review_from_the_draw_to_the_approved_list_in_the_browser);
 
 async fn a_review_from_the_draw_to_the_approved_list_in_the_browser(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;

@@ -1,5 +1,5 @@
 //! The subsidy of one base in headless Chromium driven over the DevTools protocol
-//! (chromiumoxide), on both engines: staff sign in with the authenticator's code and draft the
+//! (chromiumoxide), on SQLite: staff sign in with the authenticator's code and draft the
 //! funding request on the page; the leader signs in and endorses it; the coordination group
 //! signs in and approves it; staff record a disbursement; the base records an expense with its
 //! receipt chosen in the file input; staff approve the expense; the base report's Excel file,
@@ -17,7 +17,7 @@ use skillbase_store::users::{self, NewUser};
 
 use crate::browser::Chromium;
 use crate::helpers::{TempDir, TestApp};
-use crate::on_both_engines;
+use crate::in_chromium;
 use crate::samples::PDF;
 use crate::subsidy::recognised_bases;
 use crate::tab::{Tab, WAIT, give_session, js, private_tab};
@@ -81,7 +81,9 @@ fn next_code(app: &TestApp, secret: &TotpSecret) -> String {
     secret.code_at(app.clock.now().timestamp())
 }
 
-on_both_engines!(a_base_funded_and_spending_in_the_browser);
+// Once, on SQLite: the same pages on PostgreSQL are `subsidy_pages.rs`
+// (`the_subsidy_from_the_request_to_the_dossier_on_the_pages`).
+in_chromium!(a_base_funded_and_spending_in_the_browser);
 
 async fn a_base_funded_and_spending_in_the_browser(app: TestApp) {
     let cast = recognised_bases(&app, 1).await;
