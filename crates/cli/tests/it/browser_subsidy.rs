@@ -56,7 +56,7 @@ impl Tab {
 /// A bureau-side account with a password the test types and a bound authenticator (as the
 /// sysadmin creates it and its holder binds it first).
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> TotpSecret {
-    let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
+    let hash = app.app().password_hashing.hash(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {
         id: UserId::new(),

@@ -138,6 +138,12 @@ impl Storage {
             jobs: false,
             shutdown_grace_secs: 5,
             db_max_connections: 5,
+            // The least Argon2id takes: the tests hash many passwords and prove nothing about
+            // its cost. (Verification reads the parameters from each hash, so this changes
+            // nothing else.)
+            password_hash_memory_kib: 8,
+            password_hash_iterations: 1,
+            password_hash_parallelism: 1,
             ..Settings::default()
         }
     }
@@ -237,7 +243,7 @@ impl TestApp {
     /// bureau-side roles); the session and the account's id.
     pub async fn sign_in_user(&self, role: Role, username: &str, display_name: &str) -> (SignedIn, String) {
         let id = UserId::new();
-        let hash = skillbase_app::accounts::hash_password(ROLE_PASSWORD).expect("hash");
+        let hash = self.app().password_hashing.hash(ROLE_PASSWORD).expect("hash");
         let mut tx = self.app().db.begin().await.expect("begin");
         users::insert(
             &mut tx,
