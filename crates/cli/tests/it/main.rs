@@ -22,6 +22,7 @@ mod consoles;
 mod garbage;
 mod gateway;
 mod jobs;
+mod migrations;
 mod notice_pages;
 mod notices;
 mod operations;
