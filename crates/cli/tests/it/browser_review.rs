@@ -16,13 +16,11 @@ use skillbase_store::users::{self, NewUser};
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TestApp};
 use crate::in_chromium;
+use crate::page_client::post;
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
-use crate::screens::form_body;
-use crate::tab::{Tab, WAIT, give_session, private_tab, tab};
+use crate::tab::{WAIT, give_session, private_tab, tab};
 
 const PASSWORD: &str = "Pingshen-2024-base";
-
-impl Tab {}
 
 /// An account of `role` with a password the test types, as the sysadmin would create it.
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
@@ -46,8 +44,7 @@ async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) 
 
 /// Staff give an expert account its profile through the pool's page (reviewing 大数字).
 async fn give_profile(app: &TestApp, staff: &SignedIn, user: &str, name: &str, employer_uscc: &str) {
-    let body = form_body(&[
-        ("csrf_token", &staff.csrf),
+    let fields = [
         ("version", ""),
         ("name", name),
         ("title", "高级工程师"),
@@ -55,17 +52,9 @@ async fn give_profile(app: &TestApp, staff: &SignedIn, user: &str, name: &str, e
         ("employer_uscc", employer_uscc),
         ("industries", "digital"),
         ("active", "on"),
-    ]);
-    let response = app
-        .client
-        .post(app.url(&format!("/bureau/experts/{user}")))
-        .header("cookie", &staff.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap_or_default());
+    ];
+    let response = post(app, &format!("/bureau/experts/{user}"), staff, &fields).await;
+    assert_eq!(response.status, 303, "{}", response.html);
 }
 
 /// What each expert gives each criterion (subject, site, team, rules, projects).
