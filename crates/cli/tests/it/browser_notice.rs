@@ -17,19 +17,9 @@ use crate::browser::Chromium;
 use crate::helpers::{TestApp, at, skip};
 use crate::in_chromium;
 use crate::recognition_support::approved_list;
-use crate::tab::{Tab, WAIT, give_session, js, private_tab};
+use crate::tab::{Tab, WAIT, give_session, private_tab};
 
 impl Tab {
-    /// Picks the option of a select whose value is `value`.
-    async fn choose_value(&self, selector: &str, value: &str) {
-        let script = format!(
-            "(s => {{ if (!s) return false; s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === {v}; }})(document.querySelector({s}))",
-            v = js(value),
-            s = js(selector)
-        );
-        self.check(&script, &format!("{selector} has no option {value}")).await;
-    }
-
     /// Runs axe-core (injected over the DevTools protocol, so the page's CSP does not apply)
     /// with the WCAG 2.0/2.1 A and AA rules; each violation as "id (impact): targets".
     async fn axe(&self, source: &str) -> Vec<String> {
