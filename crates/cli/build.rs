@@ -10,8 +10,6 @@
 //! browser is missing fails at run time instead of being ignored. Nothing here affects the
 //! `skillbase` binary itself.
 
-#![expect(clippy::print_stdout, reason = "a build script speaks to Cargo on standard output")]
-
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::time::Duration;
