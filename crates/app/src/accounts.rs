@@ -36,7 +36,7 @@ impl App {
             Some(p) => (p.clone(), false),
             None => (generate_password(), true),
         };
-        let hash = hash_password(password.expose_secret())?;
+        let hash = self.password_hashing.hash(password.expose_secret())?;
         let id = UserId::new();
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -85,17 +85,57 @@ impl App {
     }
 }
 
-/// Argon2id with the crate's default parameters (m=19 MiB, t=2, p=1).
-pub fn hash_password(password: &str) -> Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
-        AppError::Invalid {
-            code: "password_unusable", field: Some("password"), message: format!("密码无法使用：{e}")
-        }
-    })
+/// The cost of Argon2id for new password hashes: memory in KiB, passes and lanes. The default is
+/// the argon2 crate's (and OWASP's minimum): m=19456 KiB (19 MiB), t=2, p=1. Each hash records
+/// its own parameters (`$argon2id$v=19$m=…,t=…,p=…$…`) and [`verify_password`] reads them from
+/// there, so hashes made with other parameters keep verifying after these change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordHashing {
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
 }
 
-/// Checks a password against a stored hash in constant time.
+impl Default for PasswordHashing {
+    fn default() -> Self {
+        PasswordHashing {
+            memory_kib: argon2::Params::DEFAULT_M_COST,
+            iterations: argon2::Params::DEFAULT_T_COST,
+            parallelism: argon2::Params::DEFAULT_P_COST,
+        }
+    }
+}
+
+impl PasswordHashing {
+    /// Refuses what Argon2 cannot compute: no pass, no lane, or less than 8 KiB per lane.
+    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> std::result::Result<Self, String> {
+        argon2::Params::new(memory_kib, iterations, parallelism, None)
+            .map_err(|e| format!("Argon2 cannot use m={memory_kib} KiB, t={iterations}, p={parallelism}: {e}"))?;
+        Ok(PasswordHashing { memory_kib, iterations, parallelism })
+    }
+
+    /// Cheaper than the default in memory or passes: for tests, never for real passwords.
+    pub fn weaker_than_default(&self) -> bool {
+        let default = PasswordHashing::default();
+        self.memory_kib < default.memory_kib || self.iterations < default.iterations
+    }
+
+    /// Argon2id of `password` with a fresh salt, as a PHC string.
+    pub fn hash(&self, password: &str) -> Result<String> {
+        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(AppError::internal)?;
+        let argon2 = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let salt = SaltString::generate(&mut OsRng);
+        argon2.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| AppError::Invalid {
+            code: "password_unusable",
+            field: Some("password"),
+            message: format!("密码无法使用：{e}"),
+        })
+    }
+}
+
+/// Checks a password against a stored hash in constant time, with the parameters the hash
+/// records.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(stored)
@@ -135,10 +175,31 @@ mod tests {
 
     #[test]
     fn hashes_verify_only_the_right_password() {
-        let hash = hash_password("correct horse 42 Battery").expect("hashes");
-        assert!(hash.starts_with("$argon2id$"));
+        let hash = PasswordHashing::default().hash("correct horse 42 Battery").expect("hashes");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert!(verify_password("correct horse 42 Battery", &hash));
         assert!(!verify_password("correct horse 42 battery", &hash));
         assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn a_hash_verifies_with_the_parameters_it_records() {
+        let cheap = PasswordHashing::new(8, 1, 1).expect("the least Argon2 takes");
+        assert!(cheap.weaker_than_default() && !PasswordHashing::default().weaker_than_default());
+        let hash = cheap.hash("correct horse 42 Battery").expect("hashes");
+        assert!(hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{hash}");
+        assert!(verify_password("correct horse 42 Battery", &hash));
+        assert!(!verify_password("correct horse 42 battery", &hash));
+        // A hash made before with other parameters still verifies.
+        let stronger =
+            PasswordHashing::new(19456, 3, 1).expect("parameters").hash("another 42 Password").expect("hash");
+        assert!(stronger.contains("$m=19456,t=3,p=1$") && verify_password("another 42 Password", &stronger));
+    }
+
+    #[test]
+    fn parameters_argon2_cannot_use_are_refused() {
+        for (m, t, p) in [(0, 2, 1), (19456, 0, 1), (19456, 2, 0), (7, 1, 1), (15, 1, 2)] {
+            assert!(PasswordHashing::new(m, t, p).is_err(), "m={m}, t={t}, p={p}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use skillbase_domain::roles::{Role, ensure_role_change_allowed};
 use skillbase_store::users::{self, NewUser, User};
 use skillbase_store::{Tx, identity};
 
-use crate::accounts::{generate_password, hash_password};
+use crate::accounts::generate_password;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -65,7 +65,7 @@ impl App {
             return Err(AppError::Fields(errors));
         }
         let password = generate_password();
-        let hash = hash_password(secrecy::ExposeSecret::expose_secret(&password))?;
+        let hash = self.password_hashing.hash(secrecy::ExposeSecret::expose_secret(&password))?;
         let id = UserId::new();
         let now = self.now();
         let mut tx = self.db.begin().await?;
@@ -158,7 +158,7 @@ impl App {
     pub async fn reset_password(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<SecretString> {
         let target = self.target(id).await?;
         let password = generate_password();
-        let hash = hash_password(secrecy::ExposeSecret::expose_secret(&password))?;
+        let hash = self.password_hashing.hash(secrecy::ExposeSecret::expose_secret(&password))?;
         let mut tx = self.db.begin().await?;
         users::set_password(&mut tx, id, &hash, true, self.now()).await?;
         let ended = identity::delete_user_sessions(&mut tx, id, None).await?;

@@ -2,8 +2,6 @@
 //! organisation. Sessions live in the database (several instances share them); the cookie value
 //! is a random token of which only the SM3 hash is stored.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -21,7 +19,7 @@ pub use skillbase_store::users::User;
 use skillbase_store::users::{self, NewUser};
 use skillbase_store::{StoreError, Tx, audit};
 
-use crate::accounts::{hash_password, verify_password};
+use crate::accounts::{PasswordHashing, verify_password};
 use crate::{App, AppError, FieldError, Result};
 
 /// Lockout and session lifetimes (secadmin-configurable in a later release).
@@ -108,10 +106,13 @@ pub struct LoggedIn {
     pub second_factor_required: bool,
 }
 
-/// Verifying against this when the username does not exist costs the same as a real check, so
-/// response times do not reveal which usernames exist.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not a real password, only for timing").unwrap_or_default());
+/// When the username does not exist, the password is hashed with the configured parameters
+/// instead of checked: that costs what checking a hash made with them costs, so response times
+/// do not reveal which usernames exist.
+async fn hash_off_thread(hashing: PasswordHashing, password: &str) {
+    let password = password.to_owned();
+    let _ = tokio::task::spawn_blocking(move || hashing.hash(&password)).await;
+}
 
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
@@ -184,7 +185,7 @@ impl App {
         let password_ok = match &user {
             Some(user) => verify_off_thread(password, &user.password_hash).await && !user.disabled,
             None => {
-                verify_off_thread(password, &DUMMY_HASH).await;
+                hash_off_thread(self.password_hashing, password).await;
                 false
             }
         };
@@ -550,7 +551,7 @@ impl App {
             .password_policy
             .check(new, &who.user.username)
             .map_err(|e| AppError::Fields(vec![FieldError::new("new_password", e.code(), e.to_string())]))?;
-        let hash = hash_password(new)?;
+        let hash = self.password_hashing.hash(new)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         users::set_password(&mut tx, who.user.id, &hash, false, now).await?;
@@ -643,7 +644,7 @@ impl App {
     /// and its first applicant account. A USCC or username already registered is refused.
     pub async fn register_organization(&self, input: &Registration, meta: &RequestMeta) -> Result<Registered> {
         let uscc = check_registration(input, &self.auth_settings().await?.password_policy).map_err(AppError::Fields)?;
-        let hash = hash_password(input.password.expose_secret())?;
+        let hash = self.password_hashing.hash(input.password.expose_secret())?;
         let now = self.now();
         let organization_id = OrganizationId::new();
         let user_id = UserId::new();

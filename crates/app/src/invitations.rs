@@ -11,7 +11,6 @@ use skillbase_domain::roles::Role;
 use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser};
 
-use crate::accounts::hash_password;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -105,7 +104,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
         }
-        let hash = hash_password(input.password.expose_secret())?;
+        let hash = self.password_hashing.hash(input.password.expose_secret())?;
         let user_id = UserId::new();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(

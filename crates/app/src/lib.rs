@@ -53,6 +53,8 @@ pub struct App {
     pub data_key: Arc<DataKey>,
     /// Password policy, lockout and session lifetimes.
     pub auth: Arc<auth::AuthSettings>,
+    /// The cost of new password hashes (Argon2id).
+    pub password_hashing: accounts::PasswordHashing,
     /// Where the daily signed head of the audit chain is also written (a mount of another
     /// machine); `None`: kept in the database only.
     pub anchor_dir: Option<PathBuf>,
@@ -68,6 +70,7 @@ impl App {
             audit_key: Arc::new(keys.audit),
             data_key: Arc::new(keys.data),
             auth: Arc::new(auth::AuthSettings::default()),
+            password_hashing: accounts::PasswordHashing::default(),
             anchor_dir: None,
         }
     }

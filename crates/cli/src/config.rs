@@ -15,6 +15,7 @@ use figment::providers::{Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use skillbase_app::Keys;
+use skillbase_app::accounts::PasswordHashing;
 use skillbase_domain::audit::AuditKey;
 use skillbase_domain::seal::DataKey;
 use skillbase_store::DbOptions;
@@ -52,6 +53,9 @@ pub struct Settings {
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
     pub audit_anchor_dir: Option<PathBuf>,
+    pub password_hash_memory_kib: u32,
+    pub password_hash_iterations: u32,
+    pub password_hash_parallelism: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
@@ -94,6 +98,10 @@ impl Default for Settings {
             job_poll_ms: 1000,
             job_lease_secs: 60,
             audit_anchor_dir: None,
+            // Argon2id's recommended minimum, the argon2 crate's default.
+            password_hash_memory_kib: 19456,
+            password_hash_iterations: 2,
+            password_hash_parallelism: 1,
         }
     }
 }
@@ -151,6 +159,18 @@ impl Settings {
     #[cfg(not(feature = "s3"))]
     fn s3_store(&self, _endpoint: &str) -> anyhow::Result<skillbase_app::files::FileStore> {
         anyhow::bail!("s3_endpoint is set, but this build has no S3 support: build with `--features s3`")
+    }
+
+    /// The cost of new password hashes, refused if Argon2 cannot use it.
+    pub fn password_hashing(&self) -> anyhow::Result<PasswordHashing> {
+        PasswordHashing::new(
+            self.password_hash_memory_kib,
+            self.password_hash_iterations,
+            self.password_hash_parallelism,
+        )
+        .map_err(|e| {
+            anyhow::anyhow!("password_hash_memory_kib, password_hash_iterations, password_hash_parallelism: {e}")
+        })
     }
 
     /// The keys kept outside the database: each configured, or else kept in a file under
@@ -377,6 +397,22 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_AUDIT_ANCHOR_DIR", value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_anchor_dir: Option<PathBuf>,
+
+    /// Memory of each new password hash (Argon2id), in KiB; at least 8 per lane. Stored hashes
+    /// keep the parameters they were made with. [default: 19456]
+    #[arg(long, env = "SKILLBASE_PASSWORD_HASH_MEMORY_KIB", value_name = "KIB")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_hash_memory_kib: Option<u32>,
+
+    /// Passes of each new password hash (Argon2id), at least 1. [default: 2]
+    #[arg(long, env = "SKILLBASE_PASSWORD_HASH_ITERATIONS", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_hash_iterations: Option<u32>,
+
+    /// Lanes of each new password hash (Argon2id), at least 1. [default: 1]
+    #[arg(long, env = "SKILLBASE_PASSWORD_HASH_PARALLELISM", value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_hash_parallelism: Option<u32>,
 }
 
 /// Merges the layers. `overrides` are the flags (and the environment variables clap read).
@@ -429,6 +465,18 @@ mod tests {
         let typo = load(Some(&file), &ServeArgs::default()).expect_err("unknown key refused");
         assert!(typo.to_string().contains("bnid"), "{typo}");
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn password_hashing_defaults_to_argon2_s_and_refuses_zero() {
+        let default = Settings::default().password_hashing().expect("the default");
+        assert_eq!(default, PasswordHashing::default());
+        assert!(!default.weaker_than_default());
+        let flags = ServeArgs { password_hash_memory_kib: Some(0), ..ServeArgs::default() };
+        let zero = load(None, &flags).expect("loads").password_hashing().expect_err("no memory is refused");
+        assert!(zero.to_string().contains("m=0"), "{zero}");
+        let flags = ServeArgs { password_hash_iterations: Some(0), ..ServeArgs::default() };
+        assert!(load(None, &flags).expect("loads").password_hashing().is_err(), "no pass is refused");
     }
 
     #[test]

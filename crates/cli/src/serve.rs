@@ -55,11 +55,19 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     std::fs::create_dir_all(&files_dir).with_context(|| format!("creating {}", files_dir.display()))?;
 
     let keys = settings.keys()?;
+    let password_hashing = settings.password_hashing()?;
     let db = Db::open(&db_options, settings.db_max_connections).await.context("opening the database")?;
     tracing::info!(engine = db.engine().as_str(), "database open, migrations applied");
     let files = settings.file_store()?;
     let mut app = App::new(db, clock, files_dir, files, keys);
     app.anchor_dir = settings.audit_anchor_dir.clone();
+    app.password_hashing = password_hashing;
+    if password_hashing.weaker_than_default() {
+        tracing::warn!(
+            "PASSWORD HASHES ARE CHEAPER than Argon2id's recommended m=19456 KiB, t=2: \
+             for tests only, never in production"
+        );
+    }
     app.ensure_builtin_policy().await.context("storing the built-in policy version")?;
 
     match app.bootstrap_admin(settings.initial_admin_password.as_ref()).await? {

@@ -6,8 +6,7 @@
 use std::cmp::Ordering;
 
 use chrono::{Months, NaiveDate};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::fields::FieldError;
@@ -111,8 +110,9 @@ pub enum DrawError {
 
 /// Draws `n` experts of the applicant's industry with no conflict, leaving out `excluded` (those
 /// already drawn or withdrawn). The candidates are sorted by id before a ChaCha8 shuffle seeded
-/// with `seed`, so the same inputs always give the same draw on any machine. Fewer than `n`
-/// candidates is an error unless at least `minimum` remain (then all of them are drawn).
+/// with `seed` (`shuffle` below), so the same inputs always give the same draw on any machine and
+/// with any version of the `rand` crates. Fewer than `n` candidates is an error unless at least
+/// `minimum` remain (then all of them are drawn).
 pub fn draw(
     seed: u64,
     pool: &[ExpertProfile],
@@ -135,9 +135,51 @@ pub fn draw(
         return Err(DrawError::NotEnough { available: candidates.len(), needed: minimum.max(1) });
     }
     let mut shuffled = candidates.clone();
-    shuffled.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+    shuffle(&mut shuffled, seed);
     shuffled.truncate(n);
     Ok(Draw { seed, candidates, drawn: shuffled })
+}
+
+/// The draw's shuffle, written out here so that no upgrade of `rand` can change a draw (its
+/// `SliceRandom::shuffle` is not promised to stay the same between versions, and it did change):
+/// the ChaCha8 stream keyed by `chacha_key`, then Durstenfeld's Fisher–Yates from the last
+/// place down, each place swapped with one drawn uniformly at or below it by `index_below`.
+/// These are exactly the steps `rand` 0.8's `shuffle` took with `ChaCha8Rng::seed_from_u64`,
+/// which made the draws stored so far, so they keep recomputing identically.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut stream = rand_chacha::ChaCha8Rng::from_seed(chacha_key(seed));
+    for i in (1..items.len()).rev() {
+        let bound = u32::try_from(i + 1).expect("fewer than 2^32 candidates");
+        items.swap(i, index_below(&mut stream, bound) as usize);
+    }
+}
+
+/// A uniform number in `0..bound` from the next 32-bit word(s) of the stream, without modulo
+/// bias: the high half of `word × bound`, rejecting the words whose low half falls outside the
+/// largest `bound × 2^k` that fits in 32 bits (Lemire's multiply-and-reject).
+fn index_below(stream: &mut impl RngCore, bound: u32) -> u32 {
+    let zone = (bound << bound.leading_zeros()).wrapping_sub(1);
+    loop {
+        let product = u64::from(stream.next_u32()) * u64::from(bound);
+        let (high, low) = ((product >> 32) as u32, product as u32);
+        if low <= zone {
+            return high;
+        }
+    }
+}
+
+/// The 32-byte ChaCha8 key for a 64-bit seed: eight outputs of PCG32 (XSH RR) started from the
+/// seed, each little-endian (what `rand_core` 0.6's `seed_from_u64` does, written out).
+fn chacha_key(mut state: u64) -> [u8; 32] {
+    const MULTIPLIER: u64 = 6_364_136_223_846_793_005;
+    const INCREMENT: u64 = 11_634_580_027_462_260_723;
+    let mut key = [0u8; 32];
+    for word in key.chunks_exact_mut(4) {
+        state = state.wrapping_mul(MULTIPLIER).wrapping_add(INCREMENT);
+        let xorshifted = (((state >> 18) ^ state) >> 27) as u32;
+        word.copy_from_slice(&xorshifted.rotate_right((state >> 59) as u32).to_le_bytes());
+    }
+    key
 }
 
 /// The aggregate of one application's scores (each a whole number of points, 0–100).
@@ -497,6 +539,7 @@ impl ProposalStatus {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use rand::seq::SliceRandom;
 
     use super::*;
 
@@ -579,6 +622,69 @@ mod tests {
                 Err(e) => prop_assert!(false, "{e}"),
             }
         }
+    }
+
+    /// The draw pinned for fixed seeds and a fixed pool: the exact orders below were computed
+    /// once, by the shuffle the first draws were stored with (`rand` 0.8's), and must never
+    /// change, whatever the version of the `rand` crates.
+    #[test]
+    fn the_draw_is_pinned_for_fixed_seeds() {
+        let pool: Vec<ExpertProfile> = (1..=12).map(|i| expert(&format!("e{i:02}"))).collect();
+        let drawn =
+            |seed: u64, n: usize| draw(seed, &pool, &applicant(), &[], day("2024-10-08"), n, 1).expect("draws").drawn;
+        let golden: [(u64, [&str; 12]); 5] = [
+            (0, ["e04", "e11", "e10", "e03", "e08", "e02", "e01", "e05", "e07", "e06", "e12", "e09"]),
+            (1, ["e09", "e08", "e10", "e01", "e11", "e12", "e02", "e04", "e06", "e03", "e05", "e07"]),
+            (20_241_008, ["e02", "e01", "e07", "e08", "e03", "e11", "e10", "e09", "e05", "e04", "e12", "e06"]),
+            (
+                0x5EED_CAFE_F00D_BEEF,
+                ["e11", "e08", "e03", "e02", "e04", "e05", "e07", "e10", "e12", "e09", "e01", "e06"],
+            ),
+            (u64::MAX, ["e02", "e09", "e07", "e06", "e12", "e03", "e10", "e04", "e01", "e05", "e08", "e11"]),
+        ];
+        for (seed, order) in golden {
+            assert_eq!(drawn(seed, 12), order, "seed {seed}");
+            assert_eq!(drawn(seed, 5), order[..5], "seed {seed}, five drawn");
+        }
+        // A longer list reaches more bounds of the index draw.
+        let mut forty: Vec<u32> = (0..40).collect();
+        shuffle(&mut forty, 42);
+        assert_eq!(
+            forty,
+            [
+                11, 8, 30, 31, 19, 28, 2, 0, 17, 35, 20, 15, 12, 1, 4, 7, 38, 32, 3, 14, 16, 39, 25, 21, 9, 13, 6, 36,
+                22, 18, 24, 33, 34, 5, 10, 26, 23, 29, 37, 27
+            ]
+        );
+    }
+
+    #[test]
+    fn an_index_is_drawn_below_its_bound_without_bias() {
+        // Every value of a small bound comes up about equally often.
+        let mut stream = rand_chacha::ChaCha8Rng::from_seed(chacha_key(5));
+        let mut counts = [0u32; 3];
+        for _ in 0..30_000 {
+            counts[index_below(&mut stream, 3) as usize] += 1;
+        }
+        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
+        // A word whose low half is past the zone is rejected and the next one used.
+        struct Words(Vec<u32>);
+        impl rand_chacha::rand_core::RngCore for Words {
+            fn next_u32(&mut self) -> u32 {
+                self.0.remove(0)
+            }
+            fn next_u64(&mut self) -> u64 {
+                unreachable!("only 32-bit words are drawn")
+            }
+            fn fill_bytes(&mut self, _: &mut [u8]) {
+                unreachable!("only 32-bit words are drawn")
+            }
+            fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand_chacha::rand_core::Error> {
+                unreachable!("only 32-bit words are drawn")
+            }
+        }
+        // bound 3: the zone is 3·2^30 − 1; u32::MAX × 3 has low half 2^32 − 3, past it.
+        assert_eq!(index_below(&mut Words(vec![u32::MAX, 0x8000_0000]), 3), 1);
     }
 
     #[test]

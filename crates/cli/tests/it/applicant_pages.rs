@@ -9,16 +9,8 @@ use skillbase_domain::roles::Role;
 
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::page_client::{Answer, Cookie, FilePart, get, hidden, post, post_multipart};
 use crate::samples::{EXE, OTHER_USCC, PDF, PNG, USCC, open_call};
-use crate::screens::form_body;
-
-/// A page's answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    location: String,
-    html: String,
-}
 
 /// A signed-in browser: its session cookie; the CSRF token is read from each page's form.
 struct Browser<'a> {
@@ -26,38 +18,14 @@ struct Browser<'a> {
     who: SignedIn,
 }
 
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let location =
-        response.headers().get("location").map(|v| v.to_str().expect("ascii").to_owned()).unwrap_or_default();
-    Answer { status, location, html: response.text().await.expect("body") }
-}
-
-/// The value of the hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in:\n{html}")) + marker.len();
-    html[start..].split('"').next().expect("value").to_owned()
-}
-
 impl Browser<'_> {
     async fn get(&self, path: &str) -> Answer {
-        let request = self.app.client.get(self.app.url(path)).header("cookie", &self.who.cookie);
-        answer(request.send().await.expect("send")).await
+        get(self.app, path, &self.who).await
     }
 
     /// Posts a form as the browser would: the fields as given, plus the page's CSRF field.
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        let mut all = vec![("csrf_token", self.who.csrf.as_str())];
-        all.extend_from_slice(fields);
-        let request = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", &self.who.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form_body(&all));
-        answer(request.send().await.expect("send")).await
+        post(self.app, path, &self.who, fields).await
     }
 
     /// Opens a step, fills it in and posts it with the button `go` (save | next); the version
@@ -75,30 +43,9 @@ impl Browser<'_> {
 
     /// Uploads a file with the page's upload form (`back` is where it was).
     async fn upload(&self, id: &str, back: &str, filename: &str, bytes: &[u8]) -> Answer {
-        let boundary = "skillbase-page-boundary-Qp2024";
-        let mut body = Vec::new();
-        for (name, value) in [("csrf_token", self.who.csrf.as_str()), ("back", back)] {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                    .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let request = self
-            .app
-            .client
-            .post(self.app.url(&format!("/applications/{id}/attachments")))
-            .header("cookie", &self.who.cookie)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .body(body);
-        answer(request.send().await.expect("send")).await
+        let file = FilePart { field: "file", filename, content_type: "application/octet-stream", bytes };
+        let path = format!("/applications/{id}/attachments");
+        post_multipart(self.app, &path, &self.who, &[("back", back)], file).await
     }
 
     /// Uploads a file that must be accepted; returns the id it was stored under (found by its name).
@@ -138,7 +85,7 @@ async fn an_application_from_the_call_to_the_printed_form(app: TestApp) {
     let me = Browser { app: &app, who: app.register_applicant(USCC, "qingpu-pages").await };
 
     // The public list of calls: the call, its window and state; a sign-in hint, no button.
-    let public = answer(app.get("/calls").await).await;
+    let public = get(&app, "/calls", None).await;
     assert_eq!(public.status, 200);
     for expected in ["2024年度技能实训基地申报", "2024年9月1日", "2024年10月31日", "正在受理", "登录"]
     {
@@ -471,16 +418,8 @@ async fn another_organisation_sees_nothing(app: TestApp) {
     assert_eq!(mine.files(&id).await.as_array().map(Vec::len), Some(1), "nothing was added");
 
     // Without the CSRF field a form post is refused, and so is an upload.
-    let forged = app
-        .client
-        .post(app.url(&format!("/applications/{id}/submit")))
-        .header("cookie", &mine.who.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(forged.status().as_u16(), 403);
+    let forged = post(&app, &format!("/applications/{id}/submit"), Cookie(Some(&mine.who.cookie)), &[]).await;
+    assert_eq!(forged.status, 403);
     let forged_upload = Browser { app: &app, who: SignedIn { cookie: mine.who.cookie.clone(), csrf: "forged".into() } }
         .upload(&id, &format!("/applications/{id}"), "y.pdf", PDF)
         .await;

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::helpers::{TempDir, TestApp, skip};
-use crate::on_both_engines;
+use crate::in_chromium;
 
 /// Chromium from the distribution, or `None` (the test is skipped unless strict).
 pub(crate) fn chromium() -> Option<String> {
@@ -56,7 +56,9 @@ pub fn rendered_dom(url: &str) -> Option<String> {
     Some(reader.join().expect("reader"))
 }
 
-on_both_engines!(home_page_renders_in_chromium);
+// Once, on SQLite: the same page and assets on PostgreSQL are `pages.rs`
+// (`home_page_in_chinese_with_english_toggle`, `assets_are_embedded`).
+in_chromium!(home_page_renders_in_chromium);
 
 async fn home_page_renders_in_chromium(app: TestApp) {
     let url = app.url("/");

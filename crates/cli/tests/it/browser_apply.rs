@@ -1,5 +1,5 @@
 //! An application from registration to the eligibility table, in headless Chromium driven over
-//! the DevTools protocol (chromiumoxide), on both engines: staff create and publish a call on
+//! the DevTools protocol (chromiumoxide), on SQLite: staff create and publish a call on
 //! the bureau's page; an organisation registers, signs in, presses 申报, fills every step of the
 //! form, uploads its materials (a disguised program is refused on the page) and submits; staff
 //! return it for supplement; the organisation uploads a clearer site photo, picks it and
@@ -8,208 +8,26 @@
 //! The JSON API only signs staff in (they bind an authenticator first) and reads the outcome.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
-use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
-use chromiumoxide::cdp::browser_protocol::network::CookieParam;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use skillbase_domain::eligibility::CLAUSES;
 use skillbase_domain::roles::Role;
-use tokio::time::Instant;
 
 use crate::browser::Chromium;
-use crate::helpers::{SignedIn, TempDir, TestApp};
-use crate::on_both_engines;
+use crate::helpers::{TempDir, TestApp};
+use crate::in_chromium;
 use crate::samples::{EXE, JPEG, OTHER_USCC, PDF, PNG, RULE_DOCUMENTS, USCC};
+use crate::tab::{Tab, WAIT, give_session, js, private_tab, tab};
 
 const ORG_NAME: &str = "上海青浦数控实训有限公司";
 const USERNAME: &str = "qingpu-apply";
 const PASSWORD: &str = "Shixun-base-2024";
 const CALL: &str = "2024年度技能实训基地申报";
-/// How long any one thing may take in the browser.
-const WAIT: Duration = Duration::from_secs(30);
-
-impl Chromium {
-    /// A tab in the browser's own context.
-    async fn tab(&self, who: &'static str, base: &str) -> Tab {
-        let page = self.browser.new_page("about:blank").await.expect("tab opens");
-        Tab { page, who, base: base.to_owned() }
-    }
-
-    /// A tab in a new incognito context: it shares no cookie with the tabs opened before it.
-    async fn private_tab(&mut self, who: &'static str, base: &str) -> Tab {
-        self.browser.start_incognito_context().await.expect("incognito context");
-        self.tab(who, base).await
-    }
-}
-
-/// A JavaScript string literal.
-fn js(text: &str) -> String {
-    serde_json::to_string(text).expect("a string")
-}
-
-/// One person's tab. Every failed check says who, where, and what the page shows.
-struct Tab {
-    page: Page,
-    who: &'static str,
-    base: String,
-}
 
 impl Tab {
-    async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Option<T> {
-        // Between two documents there is briefly no context to evaluate in.
-        self.page.evaluate(expression).await.ok().and_then(|result| result.into_value::<T>().ok())
-    }
-
-    async fn holds(&self, expression: &str) -> bool {
-        self.eval::<bool>(expression).await.unwrap_or(false)
-    }
-
-    /// Fails the test with the page's address and text.
-    async fn fail(&self, what: &str) -> ! {
-        let url = self.eval::<String>("location.href").await.unwrap_or_default();
-        let text = self.eval::<String>("document.body ? document.body.innerText : ''").await.unwrap_or_default();
-        panic!("{}: {what}\nat {url}, the page says:\n{text}", self.who);
-    }
-
-    async fn check(&self, expression: &str, what: &str) {
-        if !self.holds(expression).await {
-            self.fail(what).await;
-        }
-    }
-
-    async fn wait_until(&self, expression: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.holds(expression).await {
-            if Instant::now() >= deadline {
-                self.fail(&format!("timed out waiting for: {expression}")).await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn sees(&self, text: &str) {
-        self.check(&format!("document.body.innerText.includes({})", js(text)), &format!("the page lacks {text:?}"))
-            .await;
-    }
-
-    async fn sees_not(&self, text: &str) {
-        self.check(&format!("!document.body.innerText.includes({})", js(text)), &format!("the page shows {text:?}"))
-            .await;
-    }
-
-    /// The text of the first element `selector` finds (trimmed).
-    async fn text_of(&self, selector: &str) -> String {
-        let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
-        match self.eval::<Option<String>>(&expression).await.flatten() {
-            Some(text) => text,
-            None => self.fail(&format!("nothing matches {selector}")).await,
-        }
-    }
-
-    /// The element `selector` finds reads exactly `expected`.
-    async fn text_is(&self, selector: &str, expected: &str) {
-        let text = self.text_of(selector).await;
-        if text != expected {
-            self.fail(&format!("{selector} reads {text:?}, not {expected:?}")).await;
-        }
-    }
-
-    /// The element `selector` finds contains `expected`.
-    async fn text_has(&self, selector: &str, expected: &str) {
-        let text = self.text_of(selector).await;
-        if !text.contains(expected) {
-            self.fail(&format!("{selector} reads {text:?}, without {expected:?}")).await;
-        }
-    }
-
-    async fn path(&self) -> String {
-        self.eval::<String>("location.pathname + location.search").await.unwrap_or_default()
-    }
-
-    async fn at(&self, path: &str) {
-        let here = self.path().await;
-        if here != path {
-            self.fail(&format!("expected to be at {path}, not {here}")).await;
-        }
-    }
-
-    /// The document has loaded, and it is not the one a press left.
-    async fn loaded(&self) {
-        self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
-    }
-
-    /// Opens a page of the server by its path.
-    async fn open(&self, path: &str) {
-        self.page.bring_to_front().await.expect("front");
-        self.page.goto(format!("{}{path}", self.base)).await.expect("page loads");
-        self.loaded().await;
-    }
-
-    /// Clicks (with the mouse) what `selector` finds, and waits for the page it leads to.
-    async fn press(&self, selector: &str) {
-        self.check(&format!("!!document.querySelector({})", js(selector)), &format!("nothing to press at {selector}"))
-            .await;
-        // Mark this document, so that the next one is known by the mark being gone.
-        self.check("(document.documentElement.dataset.left = 'yes') === 'yes'", "the document is marked").await;
-        let element = self.page.find_element(selector).await.expect("element");
-        element.click().await.expect("click");
-        self.loaded().await;
-    }
-
-    /// Types `text` into the input `selector` finds, as an input method commits it (Chinese
-    /// included), after emptying it.
-    async fn type_into(&self, selector: &str, text: &str) {
-        let emptied = format!("(e => !!e && (e.value = '', true))(document.querySelector({}))", js(selector));
-        self.check(&emptied, &format!("no input at {selector}")).await;
-        let element = self.page.find_element(selector).await.expect("input");
-        element.click().await.expect("click");
-        self.page.execute(InsertTextParams::new(text)).await.expect("typed");
-        let typed = format!("document.querySelector({}).value === {}", js(selector), js(text));
-        self.check(&typed, &format!("{selector} does not hold {text:?}")).await;
-    }
-
-    /// Sets a value the keyboard cannot type everywhere alike (a date picker's).
-    async fn set_value(&self, selector: &str, value: &str) {
-        let set = format!(
-            "(e => !!e && (e.value = {v}, e.dispatchEvent(new Event('change', {{bubbles: true}})), e.value === {v}))(document.querySelector({s}))",
-            v = js(value),
-            s = js(selector)
-        );
-        self.check(&set, &format!("{selector} does not take {value:?}")).await;
-    }
-
-    /// Picks the option of a select whose value is `value`, or whose text begins with `text`.
-    async fn pick(&self, selector: &str, matches: &str, what: &str) {
-        let script = format!(
-            "(s => {{ if (!s) return false; const o = [...s.options].find(o => {matches}); if (!o) return false; \
-             s.value = o.value; s.dispatchEvent(new Event('input', {{bubbles: true}})); \
-             s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === o.value; }})(document.querySelector({}))",
-            js(selector)
-        );
-        self.check(&script, &format!("{selector} has no option {what}")).await;
-    }
-
-    async fn choose_value(&self, selector: &str, value: &str) {
-        self.pick(selector, &format!("o.value === {}", js(value)), value).await;
-    }
-
     /// Picks an uploaded file by its name (the option reads 「name（type，size）」).
-    async fn choose_file(&self, selector: &str, name: &str) {
+    async fn choose_uploaded(&self, selector: &str, name: &str) {
         self.pick(selector, &format!("o.text.trim().startsWith({})", js(&format!("{name}（"))), name).await;
-    }
-
-    /// Ticks (or unticks) the checkbox `selector` finds by clicking it.
-    async fn tick(&self, selector: &str, on: bool) {
-        let state = format!("(e => !!e && e.checked === {on})(document.querySelector({}))", js(selector));
-        if !self.holds(&state).await {
-            let element = self.page.find_element(selector).await.expect("checkbox");
-            element.click().await.expect("click");
-        }
-        self.check(&state, &format!("{selector} is not {}", if on { "ticked" } else { "unticked" })).await;
     }
 
     /// Ticks (or unticks) the uploaded file `name` among the checkboxes called `field`.
@@ -222,16 +40,12 @@ impl Tab {
             js(&format!("{name}（"))
         );
         self.check(&mark, &format!("no file {name} to tick at {field}")).await;
-        self.tick("[data-pick=yes]", on).await;
+        self.set_ticked("[data-pick=yes]", on).await;
     }
 
     /// Chooses a file of this machine in the page's upload form and sends it.
     async fn upload(&self, file: &Path) {
-        let input = self.page.find_element("#upload-file").await.expect("the file input");
-        let mut choose = SetFileInputFilesParams::new(vec![file.display().to_string()]);
-        choose.backend_node_id = Some(input.backend_node_id);
-        self.page.execute(choose).await.expect("the file is chosen");
-        self.check("document.querySelector('#upload-file').files.length === 1", "a file is chosen").await;
+        self.choose_file("#upload-file", file).await;
         self.press(".upload-form button[type=submit]").await;
     }
 
@@ -284,14 +98,10 @@ impl Files {
     }
 }
 
-/// Puts a signed-in session's cookie (`name=value`) into the tab's context.
-async fn give_session(tab: &Tab, who: &SignedIn) {
-    let (name, value) = who.cookie.split_once('=').expect("name=value");
-    let cookie = CookieParam::builder().name(name).value(value).url(format!("{}/", tab.base)).build().expect("cookie");
-    tab.page.set_cookie(cookie).await.expect("the cookie is set");
-}
-
-on_both_engines!(an_application_from_registration_to_the_eligibility_table);
+// Once, on SQLite: the same pages on PostgreSQL are `applicant_pages.rs`
+// (`an_application_from_the_call_to_the_printed_form`) and `bureau_pages.rs`
+// (`staff_take_an_application_from_call_to_eligible`).
+in_chromium!(an_application_from_registration_to_the_eligibility_table);
 
 async fn an_application_from_registration_to_the_eligibility_table(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;
@@ -301,7 +111,7 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
     let files = Files::write();
 
     // 1. Staff create a call on the bureau's page and publish it.
-    let bureau = chromium.tab("staff", &app.base).await;
+    let bureau = tab(&chromium, "staff", &app.base).await;
     give_session(&bureau, &staff).await;
     bureau.open("/bureau/batches").await;
     bureau.sees("尚无申报批次").await;
@@ -320,7 +130,7 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
     assert_eq!((calls[0]["title"].as_str(), &calls[0]["accepting"]), (Some(CALL), &json!(true)), "{calls}");
 
     // 2. The organisation finds the call, registers (every field typed) and signs in.
-    let me = chromium.private_tab("applicant", &app.base).await;
+    let me = private_tab(&mut chromium, "applicant", &app.base).await;
     me.open("/calls").await;
     me.sees(CALL).await;
     me.sees("正在受理").await;
@@ -361,7 +171,7 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
     me.choose_value("select[name=\"profile.industry\"]", "digital").await;
     me.type_into("input[name=\"profile.registered_division\"]", "310118").await;
     me.type_into("textarea[name=\"profile.training_experience\"]", "近三年开展数控技能培训 1200 人次").await;
-    me.tick("input[name=\"profile.open_to_region\"]", true).await;
+    me.set_ticked("input[name=\"profile.open_to_region\"]", true).await;
     me.next_step(&format!("{}?saved=1", step("sites"))).await;
 
     // 二、实训场地设备: a program renamed .pdf is refused on the page, then the photo is taken.
@@ -393,8 +203,9 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
         me.upload_ok(&files.get(&format!("{kind}-上墙.png"))).await;
     }
     for (i, kind) in RULE_DOCUMENTS.iter().enumerate() {
-        me.choose_file(&format!("select[name=\"rule_documents[{i}].document\"]"), &format!("{kind}.pdf")).await;
-        me.choose_file(&format!("select[name=\"rule_documents[{i}].wall_photo\"]"), &format!("{kind}-上墙.png")).await;
+        me.choose_uploaded(&format!("select[name=\"rule_documents[{i}].document\"]"), &format!("{kind}.pdf")).await;
+        me.choose_uploaded(&format!("select[name=\"rule_documents[{i}].wall_photo\"]"), &format!("{kind}-上墙.png"))
+            .await;
     }
     me.next_step(&format!("{}?saved=1", step("priority"))).await;
 
@@ -405,9 +216,9 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
     me.type_into("#occupation-q", "6-18-01").await;
     me.wait_until("document.querySelector('#occupation-results').innerText.includes('6-18-01-01')").await;
     me.type_into("input[name=\"projects[0].occupation\"]", "6-18-01-01").await;
-    me.tick("input[name=\"projects[0].levels\"][value=level3]", true).await;
-    me.tick("input[name=\"projects[0].levels\"][value=level2]", true).await;
-    me.tick("input[name=\"projects[0].criteria\"][value=key_industry]", true).await;
+    me.set_ticked("input[name=\"projects[0].levels\"][value=level3]", true).await;
+    me.set_ticked("input[name=\"projects[0].levels\"][value=level2]", true).await;
+    me.set_ticked("input[name=\"projects[0].criteria\"][value=key_industry]", true).await;
     me.type_into("input[name=\"projects[0].annual_capacity\"]", "200").await;
     me.next_step(&format!("{}?saved=1", step("trainees"))).await;
 
@@ -420,7 +231,7 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
 
     // 八、承诺书; then the overview's checklist is complete.
     me.upload_ok(&files.get("承诺书.pdf")).await;
-    me.choose_file("select[name=\"commitment_letter\"]", "承诺书.pdf").await;
+    me.choose_uploaded("select[name=\"commitment_letter\"]", "承诺书.pdf").await;
     me.next_step(&format!("/applications/{id}?done=saved")).await;
     me.sees("各部分均已填写完整，可以提交。").await;
     me.check(

@@ -5,54 +5,22 @@
 
 use std::time::Duration;
 
-use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use serde_json::json;
 use skillbase_store::audit;
 
 use crate::browser::Chromium;
 use crate::helpers::TestApp;
-use crate::on_both_engines;
+use crate::in_chromium;
+use crate::tab::phone_tab;
 
 const USCC: &str = "91310118MA1G00011T";
 const USERNAME: &str = "qingpu-hr";
 const PASSWORD: &str = "Qingpu-base-2024";
 
-impl Chromium {
-    /// Opens `url` in a new tab the size of a phone's screen (390 × 844 CSS pixels).
-    async fn open_on_phone(&self, url: &str) -> Page {
-        let page = self.browser.new_page("about:blank").await.expect("tab opens");
-        page.execute(SetDeviceMetricsOverrideParams::new(390, 844, 2.0, true)).await.expect("phone screen");
-        page.goto(url).await.expect("page loads");
-        page
-    }
-}
-
-/// Evaluates a boolean expression in the page.
-async fn holds(page: &Page, expression: &str) -> bool {
-    match page.evaluate(expression).await {
-        Ok(result) => result.into_value::<bool>().unwrap_or(false),
-        // Between two documents there is briefly no context to evaluate in.
-        Err(_) => false,
-    }
-}
-
-/// Waits until `expression` is true in the page (a new document has loaded, …).
-async fn wait_until(page: &Page, expression: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !holds(page, expression).await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {expression}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The value an input holds now.
-async fn value_of(page: &Page, selector: &str) -> String {
-    let element = page.find_element(selector).await.expect("input");
-    element.property("value").await.expect("value").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-on_both_engines!(an_applicant_is_locked_out_after_five_wrong_passwords);
+// Once, on SQLite: the lockout on the login page and its audit records on PostgreSQL are
+// `screens.rs` (`login_succeeds_fails_and_locks`) and `identity.rs`
+// (`five_failures_lock_a_username_known_or_not`).
+in_chromium!(an_applicant_is_locked_out_after_five_wrong_passwords);
 
 async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
     let response = app
@@ -71,23 +39,24 @@ async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
     let Some(chromium) = Chromium::launch(&[], Duration::from_secs(30)).await else {
         return;
     };
-    let page = chromium.open_on_phone(&app.url("/login")).await;
-    wait_until(&page, "document.readyState === 'complete' && !!document.querySelector('#f-password')").await;
-    assert!(holds(&page, "document.documentElement.lang === 'zh-CN'").await);
-    assert!(holds(&page, "document.querySelector('label[for=f-username]').textContent === '用户名'").await);
+    let tab = phone_tab(&chromium, "applicant", &app.base).await;
+    tab.open("/login").await;
+    tab.wait_until("document.readyState === 'complete' && !!document.querySelector('#f-password')").await;
+    assert!(tab.holds("document.documentElement.lang === 'zh-CN'").await);
+    assert!(tab.holds("document.querySelector('label[for=f-username]').textContent === '用户名'").await);
     // Usable on a phone: nothing wider than the screen.
-    assert!(holds(&page, "document.documentElement.scrollWidth <= window.innerWidth").await, "no sideways scrolling");
+    assert!(tab.holds("document.documentElement.scrollWidth <= window.innerWidth").await, "no sideways scrolling");
 
     for attempt in 1..=5 {
         // The username is typed once and then kept by the page; the password never is.
-        if value_of(&page, "#f-username").await != USERNAME {
-            let username = page.find_element("#f-username").await.expect("username input");
+        if tab.value_of("#f-username").await != USERNAME {
+            let username = tab.page.find_element("#f-username").await.expect("username input");
             username.click().await.expect("click").type_str(USERNAME).await.expect("type");
         }
-        assert_eq!(value_of(&page, "#f-password").await, "", "attempt {attempt}: the password field is empty");
+        assert_eq!(tab.value_of("#f-password").await, "", "attempt {attempt}: the password field is empty");
         // Mark this document, so that the answer is known by the mark being gone.
-        assert!(holds(&page, "(document.documentElement.dataset.attempt = 'sent') === 'sent'").await);
-        let password = page.find_element("#f-password").await.expect("password input");
+        assert!(tab.holds("(document.documentElement.dataset.attempt = 'sent') === 'sent'").await);
+        let password = tab.page.find_element("#f-password").await.expect("password input");
         password
             .click()
             .await
@@ -98,13 +67,13 @@ async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
             .press_key("Enter")
             .await
             .expect("submit");
-        wait_until(
-            &page,
+        tab.wait_until(
             "document.readyState === 'complete' && !document.documentElement.dataset.attempt \
              && !!document.querySelector('#login-error')",
         )
         .await;
-        let message = page
+        let message = tab
+            .page
             .find_element("#login-error")
             .await
             .expect("message")
@@ -117,15 +86,14 @@ async fn an_applicant_is_locked_out_after_five_wrong_passwords(app: TestApp) {
         } else {
             assert!(message.contains("锁定"), "the fifth answer says the account is locked: {message}");
         }
-        assert!(holds(&page, "document.querySelector('#f-password').getAttribute('aria-invalid') === 'true'").await);
+        assert!(tab.holds("document.querySelector('#f-password').getAttribute('aria-invalid') === 'true'").await);
         assert!(
-            holds(&page, "document.querySelector('#f-password').getAttribute('aria-describedby') === 'login-error'")
-                .await
+            tab.holds("document.querySelector('#f-password').getAttribute('aria-describedby') === 'login-error'").await
         );
     }
-    let html = page.content().await.expect("content");
+    let html = tab.page.content().await.expect("content");
     assert!(html.contains("锁定") && !html.contains("Wrong-password-1"), "{html}");
-    assert!(holds(&page, "document.activeElement && document.activeElement.id === 'f-password'").await, "focus");
+    assert!(tab.holds("document.activeElement && document.activeElement.id === 'f-password'").await, "focus");
     chromium.close().await;
 
     // Every attempt is in the audit trail.

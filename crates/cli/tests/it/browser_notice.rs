@@ -1,5 +1,5 @@
 //! A public notice from publication to the plaque, in headless Chromium driven over the
-//! DevTools protocol (chromiumoxide), on both engines: an approved list is set up and its
+//! DevTools protocol (chromiumoxide), on SQLite: an approved list is set up and its
 //! notice published through the API; a citizen files an objection on the public notice page
 //! and sees the receipt; staff dismiss it on the bureau's page; the clock passes the end and
 //! the close job closes the notice; the leader concludes it on the page; the plaque page
@@ -15,21 +15,11 @@ use skillbase_domain::roles::Role;
 
 use crate::browser::Chromium;
 use crate::helpers::{TestApp, at, skip};
-use crate::on_both_engines;
+use crate::in_chromium;
 use crate::recognition_support::approved_list;
-use crate::tab::{Tab, WAIT, give_session, js, private_tab};
+use crate::tab::{Tab, WAIT, give_session, private_tab};
 
 impl Tab {
-    /// Picks the option of a select whose value is `value`.
-    async fn choose_value(&self, selector: &str, value: &str) {
-        let script = format!(
-            "(s => {{ if (!s) return false; s.value = {v}; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === {v}; }})(document.querySelector({s}))",
-            v = js(value),
-            s = js(selector)
-        );
-        self.check(&script, &format!("{selector} has no option {value}")).await;
-    }
-
     /// Runs axe-core (injected over the DevTools protocol, so the page's CSP does not apply)
     /// with the WCAG 2.0/2.1 A and AA rules; each violation as "id (impact): targets".
     async fn axe(&self, source: &str) -> Vec<String> {
@@ -81,7 +71,9 @@ async fn accessible(tab: &Tab, source: &str, paths: &[String]) {
     assert!(found.is_empty(), "WCAG 2.1 A/AA violations:\n{}", found.join("\n"));
 }
 
-on_both_engines!(an_objection_and_a_plaque_in_the_browser);
+// Once, on SQLite: the same pages (the objection, its resolution, closing, the plaque and its
+// verification) on PostgreSQL are `notice_pages.rs` (`notice_objection_and_recognition_on_the_pages`).
+in_chromium!(an_objection_and_a_plaque_in_the_browser);
 
 async fn an_objection_and_a_plaque_in_the_browser(app: TestApp) {
     let approved = approved_list(&app, "bn", 1).await;

@@ -1,5 +1,5 @@
 //! Expert review from the draw to the approved recognition list, in headless Chromium driven
-//! over the DevTools protocol (chromiumoxide), on both engines: one eligible application and
+//! over the DevTools protocol (chromiumoxide), on SQLite: one eligible application and
 //! five experts of its industry are set up through the API and the pool's page; staff draw the
 //! five on the application's review page; each expert signs in in the browser, declares no
 //! conflict and scores every criterion; staff read the ranking, close the call and draft the
@@ -15,19 +15,17 @@ use skillbase_store::users::{self, NewUser};
 
 use crate::browser::Chromium;
 use crate::helpers::{SignedIn, TestApp};
-use crate::on_both_engines;
+use crate::in_chromium;
+use crate::page_client::post;
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
-use crate::screens::form_body;
-use crate::tab::{Tab, WAIT, give_session, private_tab, tab};
+use crate::tab::{WAIT, give_session, private_tab, tab};
 
 const PASSWORD: &str = "Pingshen-2024-base";
-
-impl Tab {}
 
 /// An account of `role` with a password the test types, as the sysadmin would create it.
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
     let id = UserId::new();
-    let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
+    let hash = app.app().password_hashing.hash(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {
         id,
@@ -46,8 +44,7 @@ async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) 
 
 /// Staff give an expert account its profile through the pool's page (reviewing 大数字).
 async fn give_profile(app: &TestApp, staff: &SignedIn, user: &str, name: &str, employer_uscc: &str) {
-    let body = form_body(&[
-        ("csrf_token", &staff.csrf),
+    let fields = [
         ("version", ""),
         ("name", name),
         ("title", "高级工程师"),
@@ -55,17 +52,9 @@ async fn give_profile(app: &TestApp, staff: &SignedIn, user: &str, name: &str, e
         ("employer_uscc", employer_uscc),
         ("industries", "digital"),
         ("active", "on"),
-    ]);
-    let response = app
-        .client
-        .post(app.url(&format!("/bureau/experts/{user}")))
-        .header("cookie", &staff.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap_or_default());
+    ];
+    let response = post(app, &format!("/bureau/experts/{user}"), staff, &fields).await;
+    assert_eq!(response.status, 303, "{}", response.html);
 }
 
 /// What each expert gives each criterion (subject, site, team, rules, projects).
@@ -77,7 +66,9 @@ const SHEETS: [[&str; 5]; 5] = [
     ["19", "23", "23", "9", "18"],
 ];
 
-on_both_engines!(a_review_from_the_draw_to_the_approved_list_in_the_browser);
+// Once, on SQLite: the same pages on PostgreSQL are `review_pages.rs`
+// (`a_review_from_the_draw_to_the_approved_list`).
+in_chromium!(a_review_from_the_draw_to_the_approved_list_in_the_browser);
 
 async fn a_review_from_the_draw_to_the_approved_list_in_the_browser(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;

@@ -1,14 +1,11 @@
 //! The subsidy of one base in headless Chromium driven over the DevTools protocol
-//! (chromiumoxide), on both engines: staff sign in with the authenticator's code and draft the
+//! (chromiumoxide), on SQLite: staff sign in with the authenticator's code and draft the
 //! funding request on the page; the leader signs in and endorses it; the coordination group
 //! signs in and approves it; staff record a disbursement; the base records an expense with its
 //! receipt chosen in the file input; staff approve the expense; the base report's Excel file,
 //! fetched with the browser's own cookie, opens and shows the base's row. Each person has their
 //! own browser context (no shared cookie). The base is recognised through the API first.
 
-use std::path::Path;
-
-use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use skillbase_domain::Clock;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::roles::Role;
@@ -17,46 +14,17 @@ use skillbase_store::users::{self, NewUser};
 
 use crate::browser::Chromium;
 use crate::helpers::{TempDir, TestApp};
-use crate::on_both_engines;
+use crate::in_chromium;
 use crate::samples::PDF;
 use crate::subsidy::recognised_bases;
-use crate::tab::{Tab, WAIT, give_session, js, private_tab};
+use crate::tab::{WAIT, give_session, private_tab};
 
 const PASSWORD: &str = "Zijin-bokuan-2024";
-
-impl Tab {
-    /// Chooses the option `value` of the select `selector` finds.
-    async fn choose(&self, selector: &str, value: &str) {
-        let script = format!(
-            "(s => {{ if (!s) return false; const o = [...s.options].find(o => o.value === {}); if (!o) return false; \
-             s.value = o.value; s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === o.value; }})\
-             (document.querySelector({}))",
-            js(value),
-            js(selector)
-        );
-        self.check(&script, &format!("{selector} has no option {value}")).await;
-    }
-
-    /// Chooses a file of this machine in the file input `selector` finds.
-    async fn choose_file(&self, selector: &str, file: &Path) {
-        let input = self.page.find_element(selector).await.expect("the file input");
-        let mut choose = SetFileInputFilesParams::new(vec![file.display().to_string()]);
-        choose.backend_node_id = Some(input.backend_node_id);
-        self.page.execute(choose).await.expect("the file is chosen");
-        self.check(&format!("document.querySelector({}).files.length === 1", js(selector)), "a file is chosen").await;
-    }
-
-    /// The tab's cookies for this site as a `Cookie` header.
-    async fn cookie_header(&self) -> String {
-        let cookies = self.page.get_cookies().await.expect("cookies");
-        cookies.iter().map(|c| format!("{}={}", c.name, c.value)).collect::<Vec<_>>().join("; ")
-    }
-}
 
 /// A bureau-side account with a password the test types and a bound authenticator (as the
 /// sysadmin creates it and its holder binds it first).
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> TotpSecret {
-    let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
+    let hash = app.app().password_hashing.hash(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {
         id: UserId::new(),
@@ -81,7 +49,9 @@ fn next_code(app: &TestApp, secret: &TotpSecret) -> String {
     secret.code_at(app.clock.now().timestamp())
 }
 
-on_both_engines!(a_base_funded_and_spending_in_the_browser);
+// Once, on SQLite: the same pages on PostgreSQL are `subsidy_pages.rs`
+// (`the_subsidy_from_the_request_to_the_dossier_on_the_pages`).
+in_chromium!(a_base_funded_and_spending_in_the_browser);
 
 async fn a_base_funded_and_spending_in_the_browser(app: TestApp) {
     let cast = recognised_bases(&app, 1).await;
@@ -145,7 +115,7 @@ async fn a_base_funded_and_spending_in_the_browser(app: TestApp) {
     mine.open("/funds/bases").await;
     mine.press(&format!("a[href=\"{ledger}\"]")).await;
     mine.text_has("#balance", "¥120,000.00").await;
-    mine.choose("#f-category", "teacher_development").await;
+    mine.choose_value("#f-category", "teacher_development").await;
     mine.type_into("#f-amount", "30000.00").await;
     mine.type_into("#f-payee", "上海某职业技能培训中心").await;
     mine.type_into("#f-description", "数控车工师资培训 10 人").await;

@@ -12,48 +12,8 @@ use skillbase_domain::roles::Role;
 
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::page_client::{Cookie, assert_redirect, get, post};
 use crate::samples::{JPEG, PDF, USCC, complete_form, upload};
-use crate::screens::form_body;
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    location: String,
-    html: String,
-}
-
-async fn get(app: &TestApp, path: &str, who: &SignedIn) -> Answer {
-    let response = app.client.get(app.url(path)).header("cookie", &who.cookie).send().await.expect("send");
-    answer(response).await
-}
-
-/// Posts a form as a browser would, with the session's CSRF token in the hidden field.
-async fn post(app: &TestApp, path: &str, who: &SignedIn, fields: &[(&str, &str)]) -> Answer {
-    let mut all = vec![("csrf_token", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("cookie", &who.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&all))
-        .send()
-        .await
-        .expect("send");
-    answer(response).await
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    Answer { status, location, html: response.text().await.expect("body") }
-}
-
-/// A successful post: 303 to `to` (the page it changed), so a reload does not post again.
-fn assert_redirect(answer: &Answer, to: &str) {
-    assert_eq!(answer.status, 303, "{}", answer.html);
-    assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
-}
 
 /// The text of the element with this id (tags inside it dropped).
 pub(crate) fn text_of(html: &str, id: &str) -> String {
@@ -436,16 +396,8 @@ async fn the_sysadmin_loads_policy_versions_on_the_page(app: TestApp) {
     assert!(page.html.contains(stored.fingerprint()), "kept verbatim, LF line ends: {}", page.html);
 
     // Without the CSRF field, refused; staff may not load policies.
-    let response = app
-        .client
-        .post(app.url("/admin/policies"))
-        .header("cookie", &sysadmin.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&[("source", "x")]))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(response.status(), 403);
+    let response = post(&app, "/admin/policies", Cookie(Some(&sysadmin.cookie)), &[("source", "x")]).await;
+    assert_eq!(response.status, 403);
     let staff = app.sign_in_as(Role::Staff).await;
     assert_eq!(get(&app, "/admin/policies", &staff).await.status, 403);
     assert_eq!(post(&app, "/admin/policies", &staff, &[("source", &second)]).await.status, 403);

@@ -41,6 +41,10 @@ fn serve_help_documents_every_setting() {
         "--jobs",
         "--job-poll-ms",
         "--job-lease-secs",
+        "--password-hash-memory-kib",
+        "SKILLBASE_PASSWORD_HASH_MEMORY_KIB",
+        "--password-hash-iterations",
+        "--password-hash-parallelism",
         "127.0.0.1:8080",
         "./data",
     ] {

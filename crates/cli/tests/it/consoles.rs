@@ -2,48 +2,11 @@
 //! 审计日志: plain form posts with the session cookie and the CSRF field, pages back — on both
 //! engines.
 
-use reqwest::header::HeaderMap;
 use skillbase_domain::roles::Role;
 
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
-use crate::screens::form_body;
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    html: String,
-}
-
-async fn get(app: &TestApp, path: &str, who: &SignedIn) -> Answer {
-    let response = app.client.get(app.url(path)).header("cookie", &who.cookie).send().await.expect("send");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    Answer { status, headers, html: response.text().await.expect("body") }
-}
-
-/// Posts a form as a browser would, with the session's CSRF token in the hidden field.
-async fn post(app: &TestApp, path: &str, who: &SignedIn, fields: &[(&str, &str)]) -> Answer {
-    let mut all = vec![("csrf_token", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    post_raw(app, path, who, &all).await
-}
-
-async fn post_raw(app: &TestApp, path: &str, who: &SignedIn, fields: &[(&str, &str)]) -> Answer {
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("cookie", &who.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(fields))
-        .send()
-        .await
-        .expect("send");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    Answer { status, headers, html: response.text().await.expect("body") }
-}
+use crate::page_client::{Cookie, get, post};
 
 /// The text of the element with this id (`id="…">TEXT<`).
 fn text_of(html: &str, id: &str) -> String {
@@ -312,12 +275,12 @@ async fn console_posts_without_the_csrf_token_are_refused(app: TestApp) {
     let sysadmin = app.sign_in_as(Role::Sysadmin).await;
     let staff = app.sign_in_as(Role::Staff).await;
     let fields = [("username", "li.si"), ("display_name", "李四"), ("role", "staff")];
-    let refused = post_raw(&app, "/admin/users", &sysadmin, &fields).await;
+    let refused = post(&app, "/admin/users", Cookie(Some(&sysadmin.cookie)), &fields).await;
     assert_eq!(refused.status, 403);
     assert!(refused.html.contains("页面已过期"), "{}", refused.html);
     assert!(app.app().accounts().await.expect("accounts").iter().all(|u| u.username != "li.si"));
     let wrong = [("csrf_token", "not-the-token"), ("name", "x"), ("expires_in_days", "30")];
-    assert_eq!(post_raw(&app, "/account/tokens", &staff, &wrong).await.status, 403);
+    assert_eq!(post(&app, "/account/tokens", Cookie(Some(&staff.cookie)), &wrong).await.status, 403);
     let (status, tokens) = app.get_json_as(&staff, "/api/v1/tokens").await;
     assert_eq!((status, tokens), (200, serde_json::json!([])), "no token was made");
 }

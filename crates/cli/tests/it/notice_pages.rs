@@ -11,48 +11,16 @@
 use serde_json::json;
 use skillbase_domain::roles::Role;
 
-use crate::helpers::{SignedIn, TestApp, at};
+use crate::helpers::{TestApp, at};
 use crate::on_both_engines;
+use crate::page_client::{Answer, FilePart, assert_redirect, get, post, post_multipart};
 use crate::recognition_support::{approved_list, personal_number};
 use crate::samples::PDF;
-use crate::screens::form_body;
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    location: String,
-    content_type: String,
-    disposition: String,
-    bytes: Vec<u8>,
-}
-
-impl Answer {
-    fn html(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let (location, content_type, disposition) =
-        (header("location"), header("content-type"), header("content-disposition"));
-    let bytes = response.bytes().await.expect("body").to_vec();
-    Answer { status, location, content_type, disposition, bytes }
-}
-
-async fn get(app: &TestApp, path: &str, who: Option<&SignedIn>) -> Answer {
-    let mut request = app.client.get(app.url(path));
-    if let Some(who) = who {
-        request = request.header("cookie", &who.cookie);
-    }
-    answer(request.send().await.expect("send")).await
-}
 
 /// A public page: read without an account, and scanned for phone and ID numbers.
 async fn public(app: &TestApp, path: &str) -> Answer {
     let page = get(app, path, None).await;
-    assert_no_personal_numbers(path, &page.html());
+    assert_no_personal_numbers(path, &page.html);
     page
 }
 
@@ -71,52 +39,14 @@ fn assert_no_personal_numbers(path: &str, html: &str) {
     assert_eq!(personal_number(&text), None, "{path} shows a phone or ID number:\n{html}");
 }
 
-/// Posts a form as a browser would, with the session's CSRF token in the hidden field.
-async fn post(app: &TestApp, path: &str, who: Option<&SignedIn>, fields: &[(&str, &str)]) -> Answer {
-    let mut all = Vec::new();
-    let mut request = app.client.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded");
-    if let Some(who) = who {
-        all.push(("csrf_token", who.csrf.as_str()));
-        request = request.header("cookie", &who.cookie);
-    }
-    all.extend_from_slice(fields);
-    answer(request.body(form_body(&all)).send().await.expect("send")).await
-}
-
 /// Files an objection as the page's form sends it: `multipart/form-data`, the file field
 /// always present (empty when no file is chosen, as a browser sends it).
 async fn object(app: &TestApp, notice: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Answer {
-    let boundary = "----notice-page-boundary-3Yx7QkR2";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    let (filename, bytes, kind) = match file {
-        Some((name, bytes)) => (name, bytes, "application/pdf"),
-        None => ("", &b""[..], "application/octet-stream"),
+    let file = match file {
+        Some((filename, bytes)) => FilePart { field: "file", filename, content_type: "application/pdf", bytes },
+        None => FilePart { field: "file", filename: "", content_type: "application/octet-stream", bytes: b"" },
     };
-    body.extend_from_slice(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {kind}\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url(&format!("/notices/{notice}/objections")))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    answer(response).await
-}
-
-fn assert_redirect(answer: &Answer, to: &str) {
-    assert_eq!(answer.status, 303, "{}", answer.html());
-    assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
+    post_multipart(app, &format!("/notices/{notice}/objections"), None, fields, file).await
 }
 
 /// The text of the element with this id (tags inside it dropped).
@@ -160,10 +90,10 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
 
     // Staff find the approved list in the publish form; nothing is public yet.
     let page = get(&app, "/bureau/notices", Some(staff)).await;
-    assert_eq!(page.status, 200, "{}", page.html());
-    assert!(page.html().contains(&format!(r#"<option value="{}""#, approved.proposal)), "{}", page.html());
-    assert!(page.html().contains(r#"value="2024-09-27""#), "the date defaults to today");
-    assert!(public(&app, "/notices").await.html().contains("目前没有公示"));
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.html.contains(&format!(r#"<option value="{}""#, approved.proposal)), "{}", page.html);
+    assert!(page.html.contains(r#"value="2024-09-27""#), "the date defaults to today");
+    assert!(public(&app, "/notices").await.html.contains("目前没有公示"));
 
     // A date in a year without calendar data: 422 and the calendar's message; a bad date beside
     // its field; neither publishes anything.
@@ -174,8 +104,8 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         &[("proposal_id", &approved.proposal), ("publish_on", "2031-01-02")],
     )
     .await;
-    assert_eq!(refused.status, 422, "{}", refused.html());
-    assert!(refused.html().contains("alert-error") && refused.html().contains("2031"), "{}", refused.html());
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("alert-error") && refused.html.contains("2031"), "{}", refused.html);
     let refused = post(
         &app,
         "/bureau/notices",
@@ -184,7 +114,7 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     )
     .await;
     assert_eq!(refused.status, 400);
-    assert!(text_at(&refused.html(), "f-publish-on-error").contains("不能早于今天"), "{}", refused.html());
+    assert!(text_at(&refused.html, "f-publish-on-error").contains("不能早于今天"), "{}", refused.html);
     let (_, notices) = app.get_json_as(staff, "/api/v1/notices").await;
     assert_eq!(notices, json!([]));
 
@@ -205,9 +135,9 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
 
     // The public list and the notice: the entries, the period, the form; no personal numbers.
     let list = public(&app, "/notices").await;
-    assert!(list.html().contains(&format!("/notices/{notice}")) && list.html().contains("公示中"), "{}", list.html());
+    assert!(list.html.contains(&format!("/notices/{notice}")) && list.html.contains("公示中"), "{}", list.html);
     let page = public(&app, &format!("/notices/{notice}")).await;
-    let html = page.html();
+    let html = page.html.clone();
     assert_eq!(page.status, 200);
     let entries = text_at(&html, "entries");
     for name in [&first_name, &second_name] {
@@ -228,8 +158,8 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     let bad =
         object(&app, &notice, &[("name", "x"), ("contact", "12345"), ("concerning", ""), ("facts", "太差")], None)
             .await;
-    assert_eq!(bad.status, 400, "{}", bad.html());
-    let html = bad.html();
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    let html = bad.html.clone();
     for (field, words) in
         [("name", "真实姓名"), ("contact", "手机号码"), ("concerning", "请选择"), ("facts", "至少 10 个字")]
     {
@@ -249,10 +179,10 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         Some(("现场照片说明.pdf", PDF)),
     )
     .await;
-    assert_eq!(good.status, 200, "{}", good.html());
-    let receipt = text_at(&good.html(), "receipt").trim().to_owned();
+    assert_eq!(good.status, 200, "{}", good.html);
+    let receipt = text_at(&good.html, "receipt").trim().to_owned();
     assert!(receipt.starts_with("YY2024-") && receipt.len() == 15, "{receipt}");
-    assert_no_personal_numbers("receipt", &good.html());
+    assert_no_personal_numbers("receipt", &good.html);
     // A second objection, by an organisation, through the public API.
     let response = app
         .client
@@ -265,24 +195,24 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
 
     // The lookup: 未查到 for a wrong contact, the status for the right one.
     let form = public(&app, "/objections/lookup").await;
-    assert!(form.html().contains(r#"<label for="f-receipt">"#));
+    assert!(form.html.contains(r#"<label for="f-receipt">"#));
     let wrong = post(&app, "/objections/lookup", None, &[("receipt", &receipt), ("contact", "13900000000")]).await;
     assert_eq!(wrong.status, 404);
-    assert!(text_at(&wrong.html(), "lookup-not-found").contains("未查到"), "{}", wrong.html());
+    assert!(text_at(&wrong.html, "lookup-not-found").contains("未查到"), "{}", wrong.html);
     let blank = post(&app, "/objections/lookup", None, &[("receipt", &receipt), ("contact", "")]).await;
     assert_eq!(blank.status, 400);
-    assert!(text_at(&blank.html(), "f-contact-error").contains("联系方式"));
+    assert!(text_at(&blank.html, "f-contact-error").contains("联系方式"));
     let right =
         post(&app, "/objections/lookup", None, &[("receipt", &receipt.to_lowercase()), ("contact", "13912345678")])
             .await;
-    assert_eq!(right.status, 200, "{}", right.html());
-    let outcome = text_at(&right.html(), "outcome");
+    assert_eq!(right.status, 200, "{}", right.html);
+    let outcome = text_at(&right.html, "outcome");
     assert!(outcome.contains("已收到") && outcome.contains(&first_name), "{outcome}");
 
     // Staff read both (names opened, contacts masked), download the file, take them up and
     // resolve them: the findings are required.
     let page = get(&app, &format!("/bureau/notices/{notice}"), Some(staff)).await;
-    let html = page.html();
+    let html = page.html.clone();
     assert_eq!(page.status, 200, "{html}");
     assert!(html.contains("李明") && html.contains("139****5678") && html.contains("w***@example.com"), "{html}");
     assert!(!html.contains("13912345678"), "the contact is masked");
@@ -315,10 +245,10 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     let refused =
         post(&app, &format!("{base}/{on_first}/resolve"), Some(staff), &[("decision", "dismissed"), ("findings", " ")])
             .await;
-    assert_eq!(refused.status, 400, "{}", refused.html());
-    assert!(refused.html().contains(&format!(r#"id="findings-{on_first}-error""#)), "{}", refused.html());
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(refused.html.contains(&format!(r#"id="findings-{on_first}-error""#)), "{}", refused.html);
     let refused = post(&app, &format!("{base}/{on_first}/resolve"), Some(staff), &[("findings", "核实")]).await;
-    assert!(refused.html().contains(&format!(r#"id="decision-{on_first}-error""#)));
+    assert!(refused.html.contains(&format!(r#"id="decision-{on_first}-error""#)));
     let findings = "经现场核查，实训场地与申报一致，设备在位。";
     assert_redirect(
         &post(
@@ -341,18 +271,18 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         &format!("/bureau/notices/{notice}?done=resolved"),
     );
     let page = get(&app, &format!("/bureau/notices/{notice}?done=resolved"), Some(staff)).await;
-    assert!(page.html().contains("异议不成立") && page.html().contains("异议成立") && page.html().contains(findings));
+    assert!(page.html.contains("异议不成立") && page.html.contains("异议成立") && page.html.contains(findings));
     let right = post(&app, "/objections/lookup", None, &[("receipt", &receipt), ("contact", "13912345678")]).await;
-    let outcome = text_at(&right.html(), "outcome");
+    let outcome = text_at(&right.html, "outcome");
     assert!(outcome.contains("异议不成立") && outcome.contains(findings), "{outcome}");
-    assert_no_personal_numbers("lookup", &right.html());
+    assert_no_personal_numbers("lookup", &right.html);
 
     // The clock passes the end: the form is gone, a post is refused with notice_closed.
     let next_day = chrono::NaiveDate::parse_from_str(&last_day, "%Y-%m-%d").expect("date").succ_opt().expect("day");
     app.clock.set(at(&format!("{next_day}T00:00:00+08:00")));
     let page = public(&app, &format!("/notices/{notice}")).await;
-    assert!(!page.html().contains(&format!(r#"action="/notices/{notice}/objections""#)), "{}", page.html());
-    assert!(page.html().contains("公示期满"));
+    assert!(!page.html.contains(&format!(r#"action="/notices/{notice}/objections""#)), "{}", page.html);
+    assert!(page.html.contains("公示期满"));
     let late = object(
         &app,
         &notice,
@@ -360,14 +290,14 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         None,
     )
     .await;
-    assert_eq!(late.status, 400, "{}", late.html());
-    assert!(text_at(&late.html(), "notice-closed").contains("公示期已于"), "{}", late.html());
+    assert_eq!(late.status, 400, "{}", late.html);
+    assert!(text_at(&late.html, "notice-closed").contains("公示期已于"), "{}", late.html);
 
     // Sessions have expired: staff sign in again and close it; the leader concludes.
     let staff = app.sign_in_user(Role::Staff, "np-staff-2", "经办人").await.0;
     let page = get(&app, &format!("/bureau/notices/{notice}"), Some(&staff)).await;
-    assert!(page.html().contains(&format!(r#"action="/bureau/notices/{notice}/close""#)), "{}", page.html());
-    assert!(!page.html().contains("/conclude\""), "staff do not conclude");
+    assert!(page.html.contains(&format!(r#"action="/bureau/notices/{notice}/close""#)), "{}", page.html);
+    assert!(!page.html.contains("/conclude\""), "staff do not conclude");
     assert_redirect(
         &post(&app, &format!("/bureau/notices/{notice}/close"), Some(&staff), &[]).await,
         &format!("/bureau/notices/{notice}?done=closed"),
@@ -376,22 +306,22 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     assert_eq!(refused.status, 403);
     let leader = app.sign_in_user(Role::Leader, "np-leader", "分管领导").await.0;
     let page = get(&app, &format!("/bureau/notices/{notice}"), Some(&leader)).await;
-    assert!(page.html().contains(&format!(r#"action="/bureau/notices/{notice}/conclude""#)), "{}", page.html());
-    assert!(!page.html().contains("/resolve\""), "a leader does not resolve objections");
+    assert!(page.html.contains(&format!(r#"action="/bureau/notices/{notice}/conclude""#)), "{}", page.html);
+    assert!(!page.html.contains("/resolve\""), "a leader does not resolve objections");
     assert_redirect(
         &post(&app, &format!("/bureau/notices/{notice}/conclude"), Some(&leader), &[]).await,
         &format!("/bureau/notices/{notice}?done=concluded"),
     );
     let page = get(&app, &format!("/bureau/notices/{notice}?done=concluded"), Some(&leader)).await;
-    let plaques = text_at(&page.html(), "plaques");
+    let plaques = text_at(&page.html, "plaques");
     assert!(plaques.contains(&first_name) && plaques.contains("QPJD-2024-001"), "{plaques}");
     assert!(!plaques.contains(&second_name), "a sustained objection keeps it out: {plaques}");
-    let href_start = page.html().find("href=\"/bureau/bases/").expect("a plaque link") + 6;
-    let href: String = page.html()[href_start..].chars().take_while(|c| *c != '"').collect();
+    let href_start = page.html.find("href=\"/bureau/bases/").expect("a plaque link") + 6;
+    let href: String = page.html[href_start..].chars().take_while(|c| *c != '"').collect();
 
     // The plaque: the number, the date, an SVG QR code of the verification address; the PDF.
     let plaque = get(&app, &href, Some(&leader)).await;
-    let html = plaque.html();
+    let html = plaque.html.clone();
     assert_eq!(plaque.status, 200, "{html}");
     assert_eq!(text_at(&html, "plaque-number"), "QPJD-2024-001");
     assert!(
@@ -413,25 +343,25 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     // Verification and the registry, for anyone.
     let verified = public(&app, "/verify/QPJD-2024-001").await;
     assert_eq!(verified.status, 200);
-    assert_eq!(text_at(&verified.html(), "verdict").split_whitespace().next(), Some("有效"));
-    assert!(verified.html().contains(&first_name) && verified.html().contains("1234567812345678"));
-    assert!(text_at(&verified.html(), "signed-text").starts_with("skillbase-plaque:v1"));
+    assert_eq!(text_at(&verified.html, "verdict").split_whitespace().next(), Some("有效"));
+    assert!(verified.html.contains(&first_name) && verified.html.contains("1234567812345678"));
+    assert!(text_at(&verified.html, "signed-text").starts_with("skillbase-plaque:v1"));
     let unknown = public(&app, "/verify/QPJD-2099-999").await;
     assert_eq!(unknown.status, 404);
-    assert!(text_at(&unknown.html(), "verdict").contains("未查到"));
+    assert!(text_at(&unknown.html, "verdict").contains("未查到"));
     let typed = get(&app, "/verify?number=qpjd-2024-001", None).await;
     assert_redirect(&typed, "/verify/QPJD-2024-001");
     let form = public(&app, "/verify").await;
-    assert!(form.html().contains(r#"<label for="f-number">"#));
+    assert!(form.html.contains(r#"<label for="f-number">"#));
     let registry = public(&app, "/bases").await;
-    let bases = text_at(&registry.html(), "bases");
+    let bases = text_at(&registry.html, "bases");
     assert!(bases.contains("QPJD-2024-001") && bases.contains(&first_name) && bases.contains("有效"), "{bases}");
-    assert!(public(&app, "/bases?status=revoked").await.html().contains("没有符合条件的基地"));
+    assert!(public(&app, "/bases?status=revoked").await.html.contains("没有符合条件的基地"));
     let filtered = public(&app, "/bases?industry=digital&kind=enterprise&year=2024&status=active").await;
-    assert!(filtered.html().contains("QPJD-2024-001"), "{}", filtered.html());
+    assert!(filtered.html.contains("QPJD-2024-001"), "{}", filtered.html);
     let bad = public(&app, "/bases?year=abc&industry=space").await;
     assert_eq!(bad.status, 400);
-    assert!(bad.html().contains(r#"id="f-year-error""#) && bad.html().contains(r#"id="f-industry-error""#));
+    assert!(bad.html.contains(r#"id="f-year-error""#) && bad.html.contains(r#"id="f-industry-error""#));
     for path in ["/", "/notices", "/calls", "/register", "/login"] {
         public(&app, path).await;
     }
@@ -460,7 +390,7 @@ async fn objections_from_one_address_are_rate_limited(app: TestApp) {
             limited = Some((i, answer));
             break;
         }
-        assert_eq!(answer.status, 404, "{}", answer.html());
+        assert_eq!(answer.status, 404, "{}", answer.html);
     }
     let (i, answer) = limited.expect("a burst is limited");
     assert!(i >= 5, "not before a few posts");

@@ -13,51 +13,8 @@ use skillbase_domain::roles::Role;
 use crate::bureau_pages::text_of;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::page_client::{Answer, assert_redirect, get, post};
 use crate::samples::{eligible_application, open_call, qingpu_uscc};
-use crate::screens::form_body;
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    location: String,
-    html: String,
-    disposition: String,
-}
-
-async fn get(app: &TestApp, path: &str, who: &SignedIn) -> Answer {
-    let response = app.client.get(app.url(path)).header("cookie", &who.cookie).send().await.expect("send");
-    answer(response).await
-}
-
-/// Posts a form as a browser would, with the session's CSRF token in the hidden field.
-async fn post(app: &TestApp, path: &str, who: &SignedIn, fields: &[(&str, &str)]) -> Answer {
-    let mut all = vec![("csrf_token", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("cookie", &who.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&all))
-        .send()
-        .await
-        .expect("send");
-    answer(response).await
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let (location, disposition) = (header("location"), header("content-disposition"));
-    let bytes = response.bytes().await.expect("body");
-    Answer { status, location, html: String::from_utf8_lossy(&bytes).into_owned(), disposition }
-}
-
-/// A successful post: 303 to `to` (the page it changed), so a reload does not post again.
-fn assert_redirect(answer: &Answer, to: &str) {
-    assert_eq!(answer.status, 303, "{}", answer.html);
-    assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
-}
 
 /// The ids in every `href="{prefix}{id}"` of the page, in order (an id ends at `"`, `/`, `#`
 /// or `?`).

@@ -2,97 +2,17 @@
 //! cookies carried by hand — on both engines.
 
 use chrono::TimeDelta;
-use reqwest::header::HeaderMap;
 use serde_json::json;
 use skillbase_domain::totp::TotpSecret;
 use skillbase_store::audit;
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
 use crate::on_both_engines;
+use crate::page_client::{Cookie, csrf_of, get, post, post_from};
 
 const USCC: &str = "91310118MA1G00011T";
 const USERNAME: &str = "qingpu-hr";
 const PASSWORD: &str = "Qingpu-base-2024";
-
-/// `application/x-www-form-urlencoded`, as a browser encodes a form.
-pub fn form_body(pairs: &[(&str, &str)]) -> String {
-    let encode = |text: &str| -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => (b as char).to_string(),
-                b' ' => "+".to_owned(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
-}
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    html: String,
-}
-
-impl Answer {
-    fn location(&self) -> &str {
-        self.headers.get("location").map_or("", |v| v.to_str().expect("ascii"))
-    }
-
-    /// The session cookie (`name=value`) this answer sets.
-    fn session_cookie(&self) -> String {
-        let set = self.headers["set-cookie"].to_str().expect("ascii");
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
-        set.split(';').next().expect("pair").to_owned()
-    }
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    Answer { status, headers, html: response.text().await.expect("body") }
-}
-
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> Answer {
-    let mut request = app.client.get(app.url(path));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    answer(request.send().await.expect("send")).await
-}
-
-async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Answer {
-    post_with(app, path, fields, cookie, None).await
-}
-
-async fn post_with(
-    app: &TestApp,
-    path: &str,
-    fields: &[(&str, &str)],
-    cookie: Option<&str>,
-    origin: Option<&str>,
-) -> Answer {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(fields));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    if let Some(origin) = origin {
-        request = request.header("origin", origin);
-    }
-    answer(request.send().await.expect("send")).await
-}
-
-/// The CSRF token in a page's hidden `csrf_token` field.
-fn csrf_of(html: &str) -> String {
-    let marker = r#"name="csrf_token" value=""#;
-    let start = html.find(marker).unwrap_or_else(|| panic!("no CSRF field in:\n{html}")) + marker.len();
-    html[start..].split('"').next().expect("value").to_owned()
-}
 
 /// No inline script or style: the pages work under `script-src 'self'; style-src 'self'`.
 fn assert_csp_clean(html: &str) {
@@ -117,10 +37,10 @@ async fn register_by_api(app: &TestApp) {
 
 /// Signs in through the login form; returns the session cookie and the page's CSRF token.
 async fn sign_in(app: &TestApp, username: &str, password: &str) -> (String, String) {
-    let answer = post(app, "/login", &[("username", username), ("password", password)], None).await;
+    let answer = post(app, "/login", None, &[("username", username), ("password", password)]).await;
     assert_eq!(answer.status, 303, "{}", answer.html);
     let cookie = answer.session_cookie();
-    let account = get(app, "/account", Some(&cookie)).await;
+    let account = get(app, "/account", Cookie(Some(&cookie))).await;
     assert_eq!(account.status, 200);
     (cookie.clone(), csrf_of(&account.html))
 }
@@ -194,7 +114,7 @@ async fn identity_pages_render_in_chinese(app: TestApp) {
     for path in ["/account", "/account/password", "/logout"] {
         let answer = get(&app, path, None).await;
         assert_eq!(answer.status, 303, "{path}");
-        assert_eq!(answer.location(), format!("/login?next={path}"), "{path}");
+        assert_eq!(answer.location.as_str(), format!("/login?next={path}"), "{path}");
     }
     let login = get(&app, "/login?next=%2Faccount%2Fpassword", None).await;
     assert!(login.html.contains(r#"<input type="hidden" name="next" value="/account/password">"#), "{}", login.html);
@@ -204,7 +124,7 @@ async fn identity_pages_render_in_chinese(app: TestApp) {
     // Signed in: 我的账户, and the header shows the name and 退出.
     register_by_api(&app).await;
     let (cookie, csrf) = sign_in(&app, USERNAME, PASSWORD).await;
-    let account = get(&app, "/account", Some(&cookie)).await;
+    let account = get(&app, "/account", Cookie(Some(&cookie))).await;
     let html = &account.html;
     assert!(html.contains("我的账户") && html.contains(USERNAME) && html.contains("王经理"), "{html}");
     assert!(html.contains("<dd>申报单位</dd>"), "the role's label: {html}");
@@ -215,17 +135,17 @@ async fn identity_pages_render_in_chinese(app: TestApp) {
     assert_eq!(csrf.len(), 64);
     assert_csp_clean(html);
     // Every page's header knows the user, public pages included.
-    let home = get(&app, "/", Some(&cookie)).await;
+    let home = get(&app, "/", Cookie(Some(&cookie))).await;
     assert!(home.html.contains("王经理") && home.html.contains(&csrf), "{}", home.html);
     // Already signed in: the login page goes on.
-    let login = get(&app, "/login", Some(&cookie)).await;
-    assert_eq!((login.status, login.location()), (303, "/account"));
-    let password = get(&app, "/account/password", Some(&cookie)).await;
+    let login = get(&app, "/login", Cookie(Some(&cookie))).await;
+    assert_eq!((login.status, login.location.as_str()), (303, "/account"));
+    let password = get(&app, "/account/password", Cookie(Some(&cookie))).await;
     assert_eq!(password.status, 200);
     assert!(password.html.contains("修改密码") && password.html.contains(&csrf));
     assert!(password.html.contains(r#"autocomplete="new-password""#));
     assert!(password.html.contains("至少 12 个字符"), "the policy is stated: {}", password.html);
-    let logout = get(&app, "/logout", Some(&cookie)).await;
+    let logout = get(&app, "/logout", Cookie(Some(&cookie))).await;
     assert_eq!(logout.status, 200);
     assert!(logout.html.contains("确定要退出登录吗"));
 }
@@ -234,7 +154,7 @@ async fn login_succeeds_fails_and_locks(app: TestApp) {
     register_by_api(&app).await;
 
     // Empty fields are caught without an attempt.
-    let answer = post(&app, "/login", &[("username", ""), ("password", "")], None).await;
+    let answer = post(&app, "/login", None, &[("username", ""), ("password", "")]).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains("请输入用户名") && answer.html.contains("请输入密码"), "{}", answer.html);
     assert!(answer.html.contains(r#"aria-describedby="f-username-error""#), "{}", answer.html);
@@ -243,8 +163,8 @@ async fn login_succeeds_fails_and_locks(app: TestApp) {
         let answer = post(
             &app,
             "/login",
-            &[("username", USERNAME), ("password", "Wrong-password-1"), ("next", "/account")],
             None,
+            &[("username", USERNAME), ("password", "Wrong-password-1"), ("next", "/account")],
         )
         .await;
         assert_eq!(answer.status, 401, "attempt {attempt}");
@@ -256,37 +176,37 @@ async fn login_succeeds_fails_and_locks(app: TestApp) {
         assert!(html.contains(r#"aria-describedby="login-error""#), "{html}");
         assert!(html.contains(r#"name="next" value="/account""#), "next survives a failure");
     }
-    let locked = post(&app, "/login", &[("username", USERNAME), ("password", "Wrong-password-1")], None).await;
+    let locked = post(&app, "/login", None, &[("username", USERNAME), ("password", "Wrong-password-1")]).await;
     assert_eq!(locked.status, 403);
     assert!(locked.html.contains("锁定") && locked.html.contains("15 分钟"), "{}", locked.html);
     assert_eq!(locked.headers["retry-after"], "900");
     // Locked: even the right password is refused.
-    let refused = post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD)], None).await;
+    let refused = post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD)]).await;
     assert_eq!(refused.status, 403);
     assert!(refused.html.contains("锁定"));
 
     app.clock.advance(TimeDelta::minutes(15));
     let answer =
-        post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD), ("next", "/account?tab=1")], None).await;
-    assert_eq!((answer.status, answer.location()), (303, "/account?tab=1"));
+        post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD), ("next", "/account?tab=1")]).await;
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/account?tab=1"));
     let cookie = answer.session_cookie();
-    assert_eq!(get(&app, "/account", Some(&cookie)).await.status, 200);
+    assert_eq!(get(&app, "/account", Cookie(Some(&cookie))).await.status, 200);
 
     // Never a redirect to another site.
     for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
         let answer =
-            post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD), ("next", next)], None).await;
-        assert_eq!((answer.status, answer.location()), (303, "/account"), "{next}");
+            post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!((answer.status, answer.location.as_str()), (303, "/account"), "{next}");
     }
     // `next` may also come in the query, as the sign-in redirect gives it.
     let answer =
-        post(&app, "/login?next=%2Faccount%2Fpassword", &[("username", USERNAME), ("password", PASSWORD)], None).await;
-    assert_eq!(answer.location(), "/account/password");
+        post(&app, "/login?next=%2Faccount%2Fpassword", None, &[("username", USERNAME), ("password", PASSWORD)]).await;
+    assert_eq!(answer.location.as_str(), "/account/password");
 
     // An account whose password must be changed goes to 修改密码 first, whatever `next` says.
     let answer =
-        post(&app, "/login", &[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")], None).await;
-    assert_eq!((answer.status, answer.location()), (303, "/account/password"));
+        post(&app, "/login", None, &[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")]).await;
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/account/password"));
 
     let actions = audit::actions_for(&app.app().db, "username", USERNAME).await.expect("audit");
     let count = |action: &str| actions.iter().filter(|a| *a == action).count();
@@ -297,21 +217,21 @@ async fn logout_needs_the_session_s_csrf_token(app: TestApp) {
     register_by_api(&app).await;
     let (cookie, csrf) = sign_in(&app, USERNAME, PASSWORD).await;
 
-    let missing = post(&app, "/logout", &[], Some(&cookie)).await;
+    let missing = post(&app, "/logout", Cookie(Some(&cookie)), &[]).await;
     assert_eq!(missing.status, 403);
     assert!(missing.html.contains("无法完成请求") && missing.html.contains("刷新页面"), "{}", missing.html);
     let wrong = "0".repeat(64);
-    assert_eq!(post(&app, "/logout", &[("csrf_token", &wrong)], Some(&cookie)).await.status, 403);
-    assert_eq!(get(&app, "/account", Some(&cookie)).await.status, 200, "still signed in");
+    assert_eq!(post(&app, "/logout", Cookie(Some(&cookie)), &[("csrf_token", &wrong)]).await.status, 403);
+    assert_eq!(get(&app, "/account", Cookie(Some(&cookie))).await.status, 200, "still signed in");
 
-    let answer = post(&app, "/logout", &[("csrf_token", &csrf)], Some(&cookie)).await;
-    assert_eq!((answer.status, answer.location()), (303, "/"));
+    let answer = post(&app, "/logout", Cookie(Some(&cookie)), &[("csrf_token", &csrf)]).await;
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/"));
     let cleared = answer.headers["set-cookie"].to_str().expect("ascii");
     assert!(cleared.starts_with("skillbase_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
     // The session is over on the server, whatever the browser kept.
-    let after = get(&app, "/account", Some(&cookie)).await;
+    let after = get(&app, "/account", Cookie(Some(&cookie))).await;
     assert_eq!(after.status, 303);
-    let home = get(&app, "/", Some(&cookie)).await;
+    let home = get(&app, "/", Cookie(Some(&cookie))).await;
     assert!(home.html.contains(r#"<a href="/login">登录</a>"#), "signed out in the header");
 
     let user = app.app().db.clone();
@@ -334,14 +254,14 @@ async fn password_change_shows_field_errors_then_succeeds(app: TestApp) {
     let token = Some(csrf.as_str());
 
     let no_token = change(PASSWORD, "Brand-new-pass-2024", "Brand-new-pass-2024", None);
-    assert_eq!(post(&app, "/account/password", &no_token, Some(&cookie)).await.status, 403);
+    assert_eq!(post(&app, "/account/password", Cookie(Some(&cookie)), &no_token).await.status, 403);
 
     // The two new fields differ: caught before the use case runs.
     let answer = post(
         &app,
         "/account/password",
+        Cookie(Some(&cookie)),
         &change(PASSWORD, "Brand-new-pass-2024", "Brand-new-pass-2025", token),
-        Some(&cookie),
     )
     .await;
     assert_eq!(answer.status, 400);
@@ -354,17 +274,18 @@ async fn password_change_shows_field_errors_then_succeeds(app: TestApp) {
     let answer = post(
         &app,
         "/account/password",
+        Cookie(Some(&cookie)),
         &change("Wrong-current-1", "Brand-new-pass-2024", "Brand-new-pass-2024", token),
-        Some(&cookie),
     )
     .await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains(r#"id="f-current-password-error""#) && answer.html.contains("当前密码不正确"));
 
-    let answer = post(&app, "/account/password", &change(PASSWORD, "short", "short", token), Some(&cookie)).await;
+    let answer =
+        post(&app, "/account/password", Cookie(Some(&cookie)), &change(PASSWORD, "short", "short", token)).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains(r#"id="f-new-password-error""#) && answer.html.contains("密码至少需要 12 个字符"));
-    let answer = post(&app, "/account/password", &change("", "", "", token), Some(&cookie)).await;
+    let answer = post(&app, "/account/password", Cookie(Some(&cookie)), &change("", "", "", token)).await;
     assert!(answer.html.contains("请输入当前密码") && answer.html.contains("请输入新密码"), "{}", answer.html);
 
     let id = skillbase_store::users::find_by_username(&app.app().db, USERNAME).await.expect("find").expect("user").id;
@@ -374,15 +295,15 @@ async fn password_change_shows_field_errors_then_succeeds(app: TestApp) {
     let answer = post(
         &app,
         "/account/password",
+        Cookie(Some(&cookie)),
         &change(PASSWORD, "Brand-new-pass-2024", "Brand-new-pass-2024", token),
-        Some(&cookie),
     )
     .await;
     assert_eq!(answer.status, 200, "{}", answer.html);
     assert!(answer.html.contains("密码已修改") && answer.html.contains(r#"role="status""#), "{}", answer.html);
-    assert_eq!(get(&app, "/account", Some(&cookie)).await.status, 200, "this session goes on");
-    assert_eq!(get(&app, "/account", Some(&other)).await.status, 303, "the other one ended");
-    assert_eq!(post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD)], None).await.status, 401);
+    assert_eq!(get(&app, "/account", Cookie(Some(&cookie))).await.status, 200, "this session goes on");
+    assert_eq!(get(&app, "/account", Cookie(Some(&other))).await.status, 303, "the other one ended");
+    assert_eq!(post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD)]).await.status, 401);
     sign_in(&app, USERNAME, "Brand-new-pass-2024").await;
 }
 
@@ -393,7 +314,7 @@ async fn registration_shows_field_errors_then_succeeds(app: TestApp) {
         ("password", "short"),
         ("password_repeat", "short"),
     ]);
-    let answer = post(&app, "/register", &bad, None).await;
+    let answer = post(&app, "/register", None, &bad).await;
     assert_eq!(answer.status, 400);
     let html = &answer.html;
     for (id, message) in [
@@ -415,20 +336,20 @@ async fn registration_shows_field_errors_then_succeeds(app: TestApp) {
     assert!(!html.contains(r#"id="f-name-error""#));
 
     let mismatch = registration_form(&[("password_repeat", "Qingpu-base-2025")]);
-    let answer = post(&app, "/register", &mismatch, None).await;
+    let answer = post(&app, "/register", None, &mismatch).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains(r#"id="f-password-repeat-error""#) && answer.html.contains("两次输入的密码不一致"));
 
-    let answer = post(&app, "/register", &registration_form(&[]), None).await;
+    let answer = post(&app, "/register", None, &registration_form(&[])).await;
     assert_eq!(answer.status, 200, "{}", answer.html);
     assert!(answer.html.contains("注册成功") && answer.html.contains(USCC), "{}", answer.html);
     assert!(answer.html.contains(r#"href="/login""#));
     sign_in(&app, USERNAME, PASSWORD).await;
 
-    let answer = post(&app, "/register", &registration_form(&[("username", "another-hr")]), None).await;
+    let answer = post(&app, "/register", None, &registration_form(&[("username", "another-hr")])).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains(r#"id="f-uscc-error""#) && answer.html.contains("该统一社会信用代码已注册"));
-    let answer = post(&app, "/register", &registration_form(&[("uscc", "91350100M000100Y43")]), None).await;
+    let answer = post(&app, "/register", None, &registration_form(&[("uscc", "91350100M000100Y43")])).await;
     assert!(answer.html.contains(r#"id="f-username-error""#) && answer.html.contains("该用户名已被使用"));
 
     let organization = audit::actions_for(&app.app().db, "username", USERNAME).await.expect("audit");
@@ -439,29 +360,29 @@ async fn cross_origin_form_posts_are_refused(app: TestApp) {
     register_by_api(&app).await;
     let evil = Some("https://evil.example");
     let login = [("username", USERNAME), ("password", PASSWORD)];
-    let answer = post_with(&app, "/login", &login, None, evil).await;
+    let answer = post_from(&app, "/login", None, &login, evil).await;
     assert_eq!(answer.status, 403);
     assert!(answer.headers.get("set-cookie").is_none(), "no session for a cross-site post");
     assert!(answer.html.contains("无法完成请求"));
     let fields = registration_form(&[("uscc", "91350100M000100Y43"), ("username", "evil-hr")]);
-    assert_eq!(post_with(&app, "/register", &fields, None, evil).await.status, 403);
-    assert_eq!(post_with(&app, "/register", &fields, None, Some("null")).await.status, 403);
+    assert_eq!(post_from(&app, "/register", None, &fields, evil).await.status, 403);
+    assert_eq!(post_from(&app, "/register", None, &fields, Some("null")).await.status, 403);
     assert!(skillbase_store::users::find_by_username(&app.app().db, "evil-hr").await.expect("find").is_none());
 
     // The platform's own pages post with its own origin.
     let own = app.base.clone();
-    let answer = post_with(&app, "/login", &login, None, Some(&own)).await;
+    let answer = post_from(&app, "/login", None, &login, Some(&own)).await;
     assert_eq!(answer.status, 303);
     let cookie = answer.session_cookie();
-    let csrf = csrf_of(&get(&app, "/account", Some(&cookie)).await.html);
+    let csrf = csrf_of(&get(&app, "/account", Cookie(Some(&cookie))).await.html);
 
     // Signed in, the token is not enough from another site, and the origin not enough without it.
-    let answer = post_with(&app, "/logout", &[("csrf_token", &csrf)], Some(&cookie), evil).await;
+    let answer = post_from(&app, "/logout", Cookie(Some(&cookie)), &[("csrf_token", &csrf)], evil).await;
     assert_eq!(answer.status, 403);
-    assert_eq!(post_with(&app, "/logout", &[], Some(&cookie), Some(&own)).await.status, 403);
-    assert_eq!(get(&app, "/account", Some(&cookie)).await.status, 200, "still signed in");
+    assert_eq!(post_from(&app, "/logout", Cookie(Some(&cookie)), &[], Some(&own)).await.status, 403);
+    assert_eq!(get(&app, "/account", Cookie(Some(&cookie))).await.status, 200, "still signed in");
     // Signed in, even the anonymous forms need the token.
-    assert_eq!(post(&app, "/login", &login, Some(&cookie)).await.status, 403);
+    assert_eq!(post(&app, "/login", Cookie(Some(&cookie)), &login).await.status, 403);
     // Not a form.
     let response = app
         .client
@@ -476,7 +397,7 @@ async fn cross_origin_form_posts_are_refused(app: TestApp) {
 
 async fn identity_pages_in_english(app: TestApp) {
     let en = Some("lang=en");
-    let login = get(&app, "/login", en).await;
+    let login = get(&app, "/login", Cookie(en)).await;
     assert!(
         login.html.contains(r#"<html lang="en">"#)
             && login.html.contains(r#"<label for="f-username">Username</label>"#)
@@ -488,15 +409,7 @@ async fn identity_pages_in_english(app: TestApp) {
     let wrong = [("username", USERNAME), ("password", "Wrong-password-1")];
     let post_en = |fields: Vec<(&'static str, &'static str)>| {
         let app = &app;
-        async move {
-            let request = app
-                .client
-                .post(app.url("/login"))
-                .header("cookie", "lang=en")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form_body(&fields));
-            answer(request.send().await.expect("send")).await
-        }
+        async move { post(app, "/login", Cookie(en), &fields).await }
     };
     for _ in 1..=4 {
         let answer = post_en(wrong.to_vec()).await;
@@ -507,24 +420,16 @@ async fn identity_pages_in_english(app: TestApp) {
     assert_eq!(locked.status, 403);
     assert!(locked.html.contains("the account is locked. Try again in 15 minutes"), "{}", locked.html);
 
-    let register = get(&app, "/register", en).await;
+    let register = get(&app, "/register", Cookie(en)).await;
     assert!(register.html.contains("Register your organisation") && register.html.contains("Vocational college"));
-    let answer = app
-        .client
-        .post(app.url("/register"))
-        .header("cookie", "lang=en")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&registration_form(&[("uscc", "91310118MA1G00011X"), ("username", "other-hr")])))
-        .send()
-        .await
-        .expect("send");
-    let answer = crate::screens::answer(answer).await;
+    let fields = registration_form(&[("uscc", "91310118MA1G00011X"), ("username", "other-hr")]);
+    let answer = post(&app, "/register", Cookie(en), &fields).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains("check character does not match") && answer.html.contains("There is a problem"));
 
     app.clock.advance(TimeDelta::minutes(15));
     let (session, _) = sign_in(&app, USERNAME, PASSWORD).await;
-    let account = get(&app, "/account", Some(&cookie(&session))).await;
+    let account = get(&app, "/account", Cookie(Some(&cookie(&session)))).await;
     assert!(account.html.contains("My account") && account.html.contains("<dd>Applicant organisation</dd>"));
     assert!(account.html.contains(">Sign out</button>"), "{}", account.html);
 }
@@ -538,13 +443,13 @@ fn other_code(code: &str) -> String {
 async fn second_factor_through_the_pages(app: TestApp) {
     register_by_api(&app).await;
     let (cookie, csrf) = sign_in(&app, USERNAME, PASSWORD).await;
-    let account = get(&app, "/account", Some(&cookie)).await;
+    let account = get(&app, "/account", Cookie(Some(&cookie))).await;
     assert!(account.html.contains("动态口令（TOTP）") && account.html.contains("未绑定"), "{}", account.html);
     assert!(account.html.contains(r#"<form method="post" action="/account/totp">"#));
     assert!(!account.html.contains("须先绑定"), "optional for an applicant");
 
-    assert_eq!(post(&app, "/account/totp", &[], Some(&cookie)).await.status, 403, "CSRF token required");
-    let setup = post(&app, "/account/totp", &[("csrf_token", &csrf)], Some(&cookie)).await;
+    assert_eq!(post(&app, "/account/totp", Cookie(Some(&cookie)), &[]).await.status, 403, "CSRF token required");
+    let setup = post(&app, "/account/totp", Cookie(Some(&cookie)), &[("csrf_token", &csrf)]).await;
     assert_eq!(setup.status, 200, "{}", setup.html);
     assert_eq!(setup.headers["cache-control"], "no-store", "a page with a secret is not kept");
     let start = setup.html.find(r#"id="totp-secret">"#).expect("secret shown") + r#"id="totp-secret">"#.len();
@@ -555,58 +460,61 @@ async fn second_factor_through_the_pages(app: TestApp) {
 
     let now = || app.app().now().timestamp();
     let wrong = other_code(&secret.code_at(now()));
-    let answer = post(&app, "/account/totp/confirm", &[("csrf_token", &csrf), ("code", &wrong)], Some(&cookie)).await;
+    let answer =
+        post(&app, "/account/totp/confirm", Cookie(Some(&cookie)), &[("csrf_token", &csrf), ("code", &wrong)]).await;
     assert_eq!(answer.status, 400);
     assert!(answer.html.contains(r#"id="f-code-error""#) && answer.html.contains("动态口令不正确"), "{}", answer.html);
     let right = secret.code_at(now());
-    let answer = post(&app, "/account/totp/confirm", &[("csrf_token", &csrf), ("code", &right)], Some(&cookie)).await;
+    let answer =
+        post(&app, "/account/totp/confirm", Cookie(Some(&cookie)), &[("csrf_token", &csrf), ("code", &right)]).await;
     assert_eq!(answer.status, 200, "{}", answer.html);
     assert!(answer.html.contains("动态口令已绑定"));
-    let account = get(&app, "/account", Some(&cookie)).await;
+    let account = get(&app, "/account", Cookie(Some(&cookie))).await;
     assert!(account.html.contains("已绑定") && !account.html.contains(r#"action="/account/totp""#));
-    post(&app, "/logout", &[("csrf_token", &csrf)], Some(&cookie)).await;
+    post(&app, "/logout", Cookie(Some(&cookie)), &[("csrf_token", &csrf)]).await;
 
     // From now on the password alone opens nothing: the code is asked next.
     let answer =
-        post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD), ("next", "/account")], None).await;
-    assert_eq!((answer.status, answer.location()), (303, "/login/totp?next=%2Faccount"));
+        post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD), ("next", "/account")]).await;
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/login/totp?next=%2Faccount"));
     let pending = answer.session_cookie();
-    assert_eq!(get(&app, "/account", Some(&pending)).await.status, 303, "not signed in yet");
-    let form = get(&app, "/login/totp?next=%2Faccount", Some(&pending)).await;
+    assert_eq!(get(&app, "/account", Cookie(Some(&pending))).await.status, 303, "not signed in yet");
+    let form = get(&app, "/login/totp?next=%2Faccount", Cookie(Some(&pending))).await;
     assert_eq!(form.status, 200);
     assert!(form.html.contains("动态口令验证") && form.html.contains(r#"name="next" value="/account""#));
     // Without a pending sign-in, a code leads back to the password.
-    let lapsed = post(&app, "/login/totp", &[("code", "123456")], None).await;
+    let lapsed = post(&app, "/login/totp", None, &[("code", "123456")]).await;
     assert_eq!(lapsed.status, 401);
     assert!(lapsed.html.contains("登录已超时") && lapsed.html.contains(r#"action="/login""#), "{}", lapsed.html);
 
     app.clock.advance(TimeDelta::seconds(30));
     let wrong = other_code(&secret.code_at(now()));
-    let answer = post(&app, "/login/totp", &[("code", &wrong), ("next", "/account")], Some(&pending)).await;
+    let answer = post(&app, "/login/totp", Cookie(Some(&pending)), &[("code", &wrong), ("next", "/account")]).await;
     assert_eq!(answer.status, 401);
     assert!(answer.html.contains("动态口令不正确") && answer.html.contains(r#"aria-invalid="true""#));
-    let answer = post(&app, "/login/totp", &[("code", "")], Some(&pending)).await;
+    let answer = post(&app, "/login/totp", Cookie(Some(&pending)), &[("code", "")]).await;
     assert_eq!(answer.status, 400);
     let right = secret.code_at(now());
-    let answer = post(&app, "/login/totp", &[("code", &right), ("next", "/account")], Some(&pending)).await;
-    assert_eq!((answer.status, answer.location()), (303, "/account"));
+    let answer = post(&app, "/login/totp", Cookie(Some(&pending)), &[("code", &right), ("next", "/account")]).await;
+    assert_eq!((answer.status, answer.location.as_str()), (303, "/account"));
     // The session id is renewed with the second factor (SEC-05): the pending cookie is dead.
     let signed_in = answer.session_cookie();
     assert_ne!(signed_in, pending);
-    assert_eq!(get(&app, "/account", Some(&signed_in)).await.status, 200, "signed in");
-    assert_eq!(get(&app, "/account", Some(&pending)).await.status, 303, "the pending cookie opens nothing");
+    assert_eq!(get(&app, "/account", Cookie(Some(&signed_in))).await.status, 200, "signed in");
+    assert_eq!(get(&app, "/account", Cookie(Some(&pending))).await.status, 303, "the pending cookie opens nothing");
     // A code is good once.
-    let again = post(&app, "/login", &[("username", USERNAME), ("password", PASSWORD)], None).await;
-    let answer = post(&app, "/login/totp", &[("code", &right)], Some(&again.session_cookie())).await;
+    let again = post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD)]).await;
+    let answer = post(&app, "/login/totp", Cookie(Some(&again.session_cookie())), &[("code", &right)]).await;
     assert_eq!(answer.status, 401);
 
     // A bureau account without a second factor is told to bind one.
-    let answer = post(&app, "/login", &[("username", "admin"), ("password", ADMIN_PASSWORD)], None).await;
+    let answer = post(&app, "/login", None, &[("username", "admin"), ("password", ADMIN_PASSWORD)]).await;
     let admin = answer.session_cookie();
-    let csrf = csrf_of(&get(&app, "/account/password", Some(&admin)).await.html);
+    let csrf = csrf_of(&get(&app, "/account/password", Cookie(Some(&admin))).await.html);
     let new = "Brand-new-pass-2024";
-    let changed = post(&app, "/account/password", &change(ADMIN_PASSWORD, new, new, Some(&csrf)), Some(&admin)).await;
+    let changed =
+        post(&app, "/account/password", Cookie(Some(&admin)), &change(ADMIN_PASSWORD, new, new, Some(&csrf))).await;
     assert_eq!(changed.status, 200, "{}", changed.html);
-    let account = get(&app, "/account", Some(&admin)).await;
+    let account = get(&app, "/account", Cookie(Some(&admin))).await;
     assert!(account.html.contains("须先绑定动态口令"), "{}", account.html);
 }

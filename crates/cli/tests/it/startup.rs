@@ -50,6 +50,10 @@ async fn a_graceful_stop_releases_the_port_and_checkpoints_sqlite() {
 /// REL-01: a PostgreSQL session that would acknowledge commits it has not made durable is
 /// refused (the server-wide settings are checked the same way).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(skillbase_postgres),
+    ignore = "PostgreSQL (SKILLBASE_TEST_DATABASE_URL) did not answer when the tests were built"
+)]
 async fn unsafe_postgres_settings_are_refused() {
     let Some(app) = TestApp::postgres().await else {
         return;

@@ -12,6 +12,7 @@ use skillbase_domain::roles::Role;
 use crate::helpers::{SignedIn, TestApp, at};
 use crate::notices::approved_list;
 use crate::on_both_engines;
+use crate::page_client::{get, post_from};
 use crate::samples::{PDF, codes};
 
 /// Who acts in the subsidy stories, signed in after the notice has ended.
@@ -439,30 +440,12 @@ async fn paying_out_needs_a_recent_sign_in(app: TestApp) {
         .await
         .expect("send");
     assert_eq!(response.status().as_u16(), 401);
-    let form = app
-        .client
-        .get(app.url("/account/reauth?next=/funds"))
-        .header("cookie", &cast.staff.cookie)
-        .send()
-        .await
-        .expect("form");
-    assert_eq!(form.status().as_u16(), 200);
-    let posted = app
-        .client
-        .post(app.url("/account/reauth"))
-        .header("cookie", &cast.staff.cookie)
-        .header("origin", app.base.clone())
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "csrf_token={}&password={}&next=%2Ffunds%2Frequests",
-            cast.staff.csrf,
-            crate::helpers::ROLE_PASSWORD
-        ))
-        .send()
-        .await
-        .expect("reauth");
-    assert_eq!(posted.status().as_u16(), 303);
-    assert_eq!(posted.headers()["location"], "/funds/requests");
+    let form = get(&app, "/account/reauth?next=/funds", &cast.staff).await;
+    assert_eq!(form.status, 200);
+    let fields = [("password", crate::helpers::ROLE_PASSWORD), ("next", "/funds/requests")];
+    let posted = post_from(&app, "/account/reauth", &cast.staff, &fields, Some(&app.base)).await;
+    assert_eq!(posted.status, 303);
+    assert_eq!(posted.location, "/funds/requests");
     let (status, body) = disburse(&app, &cast.staff, base, "1000.00", "PZ-R1").await;
     assert_eq!(status, 201, "{body}");
     // Five minutes later it still counts; a personal API token never does.

@@ -16,42 +16,9 @@ use skillbase_domain::roles::Role;
 use crate::bureau_pages::text_of;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
+use crate::page_client::{Answer, FilePart, assert_redirect, form_body, get, post, post_multipart};
 use crate::samples::PDF;
-use crate::screens::form_body;
 use crate::subsidy::recognised_bases;
-
-/// A page's answer.
-struct Answer {
-    status: u16,
-    location: String,
-    html: String,
-}
-
-async fn answer(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    Answer { status, location, html: response.text().await.expect("body") }
-}
-
-async fn get(app: &TestApp, path: &str, who: &SignedIn) -> Answer {
-    answer(app.client.get(app.url(path)).header("cookie", &who.cookie).send().await.expect("send")).await
-}
-
-/// Posts a form as a browser would, with the session's CSRF token in the hidden field.
-async fn post(app: &TestApp, path: &str, who: &SignedIn, fields: &[(&str, &str)]) -> Answer {
-    let mut all = vec![("csrf_token", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("cookie", &who.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form_body(&all))
-        .send()
-        .await
-        .expect("send");
-    answer(response).await
-}
 
 /// Posts the expense form as a browser does: multipart, the CSRF token a field, the receipt a
 /// file (`None`: no file chosen, an empty part).
@@ -62,38 +29,9 @@ async fn post_expense(
     fields: &[(&str, &str)],
     receipt: Option<(&str, &[u8])>,
 ) -> Answer {
-    let boundary = "----skillbase-page-boundary-Xk29";
-    let mut body = Vec::new();
-    let mut all = vec![("csrf_token", who.csrf.as_str())];
-    all.extend_from_slice(fields);
-    for (name, value) in all {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
     let (filename, bytes) = receipt.unwrap_or(("", b""));
-    body.extend(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"receipt\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-            .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let response = app
-        .client
-        .post(app.url(&format!("/funds/bases/{base}/expenses")))
-        .header("cookie", &who.cookie)
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-        .body(body)
-        .send()
-        .await
-        .expect("send");
-    answer(response).await
-}
-
-/// A successful post: 303 to `to` (the page it changed), so a reload does not post again.
-fn assert_redirect(answer: &Answer, to: &str) {
-    assert_eq!(answer.status, 303, "{}", answer.html);
-    assert!(answer.location.starts_with(to), "{} is not {to}", answer.location);
+    let receipt = FilePart { field: "receipt", filename, content_type: "application/octet-stream", bytes };
+    post_multipart(app, &format!("/funds/bases/{base}/expenses"), who, fields, receipt).await
 }
 
 /// The id in a redirect's path after `prefix` (up to `?` or `#`).
@@ -111,12 +49,12 @@ fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
 }
 
 async fn download(app: &TestApp, path: &str, who: &SignedIn, content_type: &str) -> Vec<u8> {
-    let response = app.client.get(app.url(path)).header("cookie", &who.cookie).send().await.expect("send");
-    assert_eq!(response.status().as_u16(), 200, "{path}");
-    assert_eq!(response.headers()["content-type"], content_type, "{path}");
-    let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+    let response = get(app, path, who).await;
+    assert_eq!(response.status, 200, "{path}");
+    assert_eq!(response.content_type, content_type, "{path}");
+    let disposition = response.disposition;
     assert!(disposition.starts_with("attachment"), "{path}: {disposition}");
-    response.bytes().await.expect("bytes").to_vec()
+    response.bytes
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -500,7 +438,7 @@ async fn a_drafter_made_a_leader_is_refused_on_the_page(app: TestApp) {
         .send()
         .await
         .expect("send");
-    let stale = answer(response).await;
+    let stale = Answer::read(response).await;
     assert_eq!(stale.status, 303, "{}", stale.html);
     assert!(stale.location.starts_with("/account/reauth?next="), "{}", stale.location);
     assert!(stale.location.contains(&path.replace('/', "%2F")) || stale.location.contains(&path), "{}", stale.location);

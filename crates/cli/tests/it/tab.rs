@@ -1,9 +1,12 @@
 //! The browser tests' tab: one person's page in headless Chromium, driven over the DevTools
 //! protocol (chromiumoxide). Every failed check says who, where, and what the page shows.
 
+use std::path::Path;
 use std::time::Duration;
 
 use chromiumoxide::Page;
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 use chromiumoxide::cdp::browser_protocol::network::CookieParam;
 use serde::de::DeserializeOwned;
@@ -38,6 +41,13 @@ pub(crate) async fn private_tab(chromium: &mut Chromium, who: &str, base: &str) 
     chromium.browser.start_incognito_context().await.expect("incognito context");
     let page = chromium.browser.new_page("about:blank").await.expect("tab opens");
     Tab { page, who: who.to_owned(), base: base.to_owned() }
+}
+
+/// A tab in the browser's own context the size of a phone's screen (390 × 844 CSS pixels).
+pub(crate) async fn phone_tab(chromium: &Chromium, who: &str, base: &str) -> Tab {
+    let tab = tab(chromium, who, base).await;
+    tab.page.execute(SetDeviceMetricsOverrideParams::new(390, 844, 2.0, true)).await.expect("phone screen");
+    tab
 }
 
 impl Tab {
@@ -97,6 +107,12 @@ impl Tab {
             .await;
     }
 
+    pub(crate) async fn sees_not(&self, text: &str) {
+        self.check(&format!("!document.body.innerText.includes({})", js(text)), &format!("the page shows {text:?}"))
+            .await;
+    }
+
+    /// The text of the first element `selector` finds (trimmed).
     pub(crate) async fn text_of(&self, selector: &str) -> String {
         let expression = format!("(e => e ? e.innerText.trim() : null)(document.querySelector({}))", js(selector));
         match self.eval::<Option<String>>(&expression).await.flatten() {
@@ -112,10 +128,32 @@ impl Tab {
         }
     }
 
+    /// The element `selector` finds reads exactly `expected`.
+    pub(crate) async fn text_is(&self, selector: &str, expected: &str) {
+        let text = self.text_of(selector).await;
+        if text != expected {
+            self.fail(&format!("{selector} reads {text:?}, not {expected:?}")).await;
+        }
+    }
+
+    /// The value an input holds now.
+    pub(crate) async fn value_of(&self, selector: &str) -> String {
+        let element = self.page.find_element(selector).await.expect("input");
+        element.property("value").await.expect("value").and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
     pub(crate) async fn path(&self) -> String {
         self.eval::<String>("location.pathname + location.search").await.unwrap_or_default()
     }
 
+    pub(crate) async fn at(&self, path: &str) {
+        let here = self.path().await;
+        if here != path {
+            self.fail(&format!("expected to be at {path}, not {here}")).await;
+        }
+    }
+
+    /// The document has loaded, and it is not the one a press left.
     pub(crate) async fn loaded(&self) {
         self.wait_until("document.readyState === 'complete' && !document.documentElement.dataset.left").await;
     }
@@ -155,6 +193,57 @@ impl Tab {
         element.click().await.expect("click");
         self.check(&format!("document.querySelector({}).checked", js(selector)), &format!("{selector} is not ticked"))
             .await;
+    }
+
+    /// Ticks (or unticks) the checkbox `selector` finds by clicking it, if it is not so already.
+    pub(crate) async fn set_ticked(&self, selector: &str, on: bool) {
+        let state = format!("(e => !!e && e.checked === {on})(document.querySelector({}))", js(selector));
+        if !self.holds(&state).await {
+            let element = self.page.find_element(selector).await.expect("checkbox");
+            element.click().await.expect("click");
+        }
+        self.check(&state, &format!("{selector} is not {}", if on { "ticked" } else { "unticked" })).await;
+    }
+
+    /// Sets a value the keyboard cannot type everywhere alike (a date picker's).
+    pub(crate) async fn set_value(&self, selector: &str, value: &str) {
+        let set = format!(
+            "(e => !!e && (e.value = {v}, e.dispatchEvent(new Event('change', {{bubbles: true}})), e.value === {v}))(document.querySelector({s}))",
+            v = js(value),
+            s = js(selector)
+        );
+        self.check(&set, &format!("{selector} does not take {value:?}")).await;
+    }
+
+    /// Picks the option of a select for which `matches` (a JavaScript condition on `o`) holds.
+    pub(crate) async fn pick(&self, selector: &str, matches: &str, what: &str) {
+        let script = format!(
+            "(s => {{ if (!s) return false; const o = [...s.options].find(o => {matches}); if (!o) return false; \
+             s.value = o.value; s.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             s.dispatchEvent(new Event('change', {{bubbles: true}})); return s.value === o.value; }})(document.querySelector({}))",
+            js(selector)
+        );
+        self.check(&script, &format!("{selector} has no option {what}")).await;
+    }
+
+    /// Picks the option of a select whose value is `value`.
+    pub(crate) async fn choose_value(&self, selector: &str, value: &str) {
+        self.pick(selector, &format!("o.value === {}", js(value)), value).await;
+    }
+
+    /// Chooses a file of this machine in the file input `selector` finds.
+    pub(crate) async fn choose_file(&self, selector: &str, file: &Path) {
+        let input = self.page.find_element(selector).await.expect("the file input");
+        let mut choose = SetFileInputFilesParams::new(vec![file.display().to_string()]);
+        choose.backend_node_id = Some(input.backend_node_id);
+        self.page.execute(choose).await.expect("the file is chosen");
+        self.check(&format!("document.querySelector({}).files.length === 1", js(selector)), "a file is chosen").await;
+    }
+
+    /// The tab's cookies for this site as a `Cookie` header.
+    pub(crate) async fn cookie_header(&self) -> String {
+        let cookies = self.page.get_cookies().await.expect("cookies");
+        cookies.iter().map(|c| format!("{}={}", c.name, c.value)).collect::<Vec<_>>().join("; ")
     }
 }
 
