@@ -26,6 +26,7 @@ mod migrations;
 mod notice_pages;
 mod notices;
 mod operations;
+mod oversize;
 mod page_client;
 mod pages;
 mod recognition_support;
