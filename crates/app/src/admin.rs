@@ -66,7 +66,7 @@ impl App {
         }
         let password = generate_password();
         let hash = hash_password(secrecy::ExposeSecret::expose_secret(&password))?;
-        let id = UserId::new();
+        let id = self.new_id::<UserId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(

@@ -152,7 +152,7 @@ impl App {
         if found.window.state(self.now()) == skillbase_domain::batch::WindowState::Closed {
             return Err(AppError::Fields(vec![FieldError::new("batch", "batch_not_accepting", "该申报批次已截止")]));
         }
-        let id = ApplicationId::new();
+        let id = self.new_id::<ApplicationId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = store::insert_application(
@@ -274,7 +274,7 @@ impl App {
         // The bytes are stored (and synced) before the row that points at them commits.
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
         let row = store::Attachment {
-            id: AttachmentId::new(),
+            id: self.new_id::<AttachmentId>(),
             application_id: id,
             organization_id: organization,
             content_hash: hash.as_str().to_owned(),
@@ -743,7 +743,7 @@ impl App {
             store::insert_notification(
                 tx,
                 &store::Notification {
-                    id: NotificationId::new(),
+                    id: self.new_id::<NotificationId>(),
                     organization_id: c.current.row.organization_id,
                     application_id: Some(id),
                     at: now,

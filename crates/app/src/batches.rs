@@ -180,7 +180,7 @@ impl App {
             })?;
             id
         };
-        let id = BatchId::new();
+        let id = self.new_id::<BatchId>();
         let mut tx = self.db.begin().await?;
         store::insert_batch(
             &mut tx,

@@ -106,7 +106,7 @@ impl App {
             return Err(AppError::Fields(errors));
         }
         let hash = hash_password(input.password.expose_secret())?;
-        let user_id = UserId::new();
+        let user_id = self.new_id::<UserId>();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(
             &mut tx,

@@ -20,6 +20,7 @@ pub mod calendar;
 mod error;
 pub mod events;
 pub mod files;
+pub mod ids;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;
@@ -28,6 +29,7 @@ pub mod subsidy;
 pub mod tokens;
 
 pub use error::{AppError, FieldError};
+pub use ids::SystemClock;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 

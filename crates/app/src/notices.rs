@@ -177,7 +177,7 @@ impl App {
         let calendar = self.working_calendar().await?;
         let period = notice::period(&calendar, publish_on, policy.notice_working_days())?;
         let batch = self.batch(found.row.batch_id).await?;
-        let id = NoticeId::new().to_string();
+        let id = self.new_id::<NoticeId>().to_string();
         let now = self.now();
         let title = format!("关于{}拟认定{}的公示", batch.row.title, PLAQUE_TITLE);
         let mut tx = self.db.begin().await?;
@@ -376,7 +376,7 @@ impl App {
             }
             _ => None,
         };
-        let id = ObjectionId::new().to_string();
+        let id = self.new_id::<ObjectionId>().to_string();
         let random: [u8; 5] = crate::random_bytes(5).try_into().map_err(|_| corrupt("random"))?;
         let receipt = notice::receipt_number(notice.period.publish_on.year(), random);
         let nonce = || -> [u8; 12] { crate::random_bytes(12).try_into().unwrap_or([0; 12]) };
@@ -668,7 +668,7 @@ impl App {
                 issuer: ISSUER.to_owned(),
                 title: PLAQUE_TITLE.to_owned(),
             };
-            let base_id = BaseId::new().to_string();
+            let base_id = self.new_id::<BaseId>().to_string();
             store::insert_base(
                 &mut tx,
                 &store::Base {

@@ -574,7 +574,7 @@ impl App {
             AppError::Invalid { code: "not_enough_experts", field: Some("experts"), message: e.to_string() }
         })?;
         let now = self.now();
-        let draw_id = DrawId::new();
+        let draw_id = self.new_id::<DrawId>();
         store::insert_draw(
             tx,
             &store::Draw {
@@ -595,7 +595,7 @@ impl App {
         let mut ids = Vec::new();
         for expert in &draw.drawn {
             let expert_id: UserId = expert.parse().map_err(|_| corrupt("expert id"))?;
-            let assignment = AssignmentId::new();
+            let assignment = self.new_id::<AssignmentId>();
             store::insert_assignment(
                 tx,
                 &store::NewAssignment {
@@ -612,7 +612,7 @@ impl App {
             store::insert_user_notification(
                 tx,
                 &store::UserNotification {
-                    id: NotificationId::new(),
+                    id: self.new_id::<NotificationId>(),
                     user_id: expert_id,
                     at: now,
                     title: "新的评审任务".into(),
@@ -1120,7 +1120,7 @@ impl App {
                 message: "该批次没有可排名的申报".into(),
             });
         }
-        let id = ProposalId::new();
+        let id = self.new_id::<ProposalId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = store::insert_proposal(
@@ -1351,7 +1351,7 @@ impl App {
         store::insert_user_notification(
             tx,
             &store::UserNotification {
-                id: NotificationId::new(),
+                id: self.new_id::<NotificationId>(),
                 user_id: a.row.expert_id,
                 at: self.now(),
                 title: title.to_owned(),

@@ -142,7 +142,7 @@ impl App {
             total = total.checked_add(amount).ok_or_else(|| corrupt("total"))?;
             items.push((base, amount));
         }
-        let id = FundingRequestId::new().to_string();
+        let id = self.new_id::<FundingRequestId>().to_string();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let held = store::held_bases(&mut tx).await?;
@@ -417,7 +417,7 @@ impl App {
         let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
         subsidy::check_disbursement(&entries, amount).map_err(|e| ledger_error(e, "amount"))?;
         let seq = next_seq(&entries);
-        let id = DisbursementId::new().to_string();
+        let id = self.new_id::<DisbursementId>().to_string();
         let inserted = store::insert_disbursement(
             &mut tx,
             &store::Disbursement {
@@ -517,7 +517,7 @@ impl App {
             .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
         let seq = next_seq(&entries);
-        let id = ExpenseId::new().to_string();
+        let id = self.new_id::<ExpenseId>().to_string();
         let now = self.now();
         store::insert_expense(
             &mut tx,
@@ -761,7 +761,7 @@ impl App {
         app_store::insert_notification(
             tx,
             &app_store::Notification {
-                id: NotificationId::new(),
+                id: self.new_id::<NotificationId>(),
                 organization_id: base.row.organization_id,
                 application_id: Some(base.row.application_id),
                 at: self.now(),

@@ -62,8 +62,10 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
     let mut cells = 0;
     for route in first.into_iter().chain(last) {
         // An id that exists nowhere: allowed roles get past the policy (then 404), others do not.
-        let path =
-            route.path.replace("{code}", "en").replace("{id}", &skillbase_domain::ids::UserId::new().to_string());
+        let path = route
+            .path
+            .replace("{code}", "en")
+            .replace("{id}", &app.app().new_id::<skillbase_domain::ids::UserId>().to_string());
         for client in &clients {
             let (status, code) = ask(&app, client, &route.method, &path).await;
             let who = client.role.map_or("public", Role::as_str);

@@ -26,7 +26,7 @@ impl Tab {}
 
 /// An account of `role` with a password the test types, as the sysadmin would create it.
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
-    let id = UserId::new();
+    let id: UserId = app.app().new_id();
     let hash = skillbase_app::accounts::hash_password(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {
