@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde_json::json;
-use skillbase_domain::application::{self, Action, Actor, ApplicationForm, Status};
+use skillbase_domain::application::{self, Action, Actor, ApplicationForm, MAX_RETURN_ITEMS, SUPPLEMENT_DAYS, Status};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::clock::{shanghai, shanghai_date};
 use skillbase_domain::eligibility;
@@ -458,8 +458,8 @@ impl App {
         if items.is_empty() {
             errors.push(FieldError::new("items", "required", "请至少列出一项需补正的内容"));
         }
-        if items.len() > 50 {
-            errors.push(FieldError::new("items", "too_many", "补正事项最多 50 项"));
+        if items.len() > MAX_RETURN_ITEMS {
+            errors.push(FieldError::new("items", "too_many", format!("补正事项最多 {MAX_RETURN_ITEMS} 项")));
         }
         let mut clean = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -482,8 +482,12 @@ impl App {
             clean.push(ReturnItem { field: field.to_owned(), reason: reason.to_owned(), detail: detail.to_owned() });
         }
         let days = days.unwrap_or(policy.supplement_working_days());
-        if !(1..=30).contains(&days) {
-            errors.push(FieldError::new("days", "days_out_of_range", "补正期限应为 1 至 30 个工作日"));
+        if !SUPPLEMENT_DAYS.contains(&days) {
+            errors.push(FieldError::new(
+                "days",
+                "days_out_of_range",
+                format!("补正期限应为 {} 至 {} 个工作日", SUPPLEMENT_DAYS.start(), SUPPLEMENT_DAYS.end()),
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));

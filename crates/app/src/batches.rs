@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
-use skillbase_domain::batch::{BatchStatus, Window};
+use skillbase_domain::batch::{BatchStatus, PROGRAMME_YEARS, QUOTAS, Window};
 use skillbase_domain::ids::BatchId;
 use skillbase_domain::policy::{PolicyDocument, PolicyError};
 use skillbase_domain::roles::Role;
@@ -134,9 +134,13 @@ impl App {
     /// Staff open a call (as a draft; publishing makes it visible and accepting).
     pub async fn create_batch(&self, who: &Authenticated, input: &NewBatch, meta: &RequestMeta) -> Result<BatchId> {
         let mut errors = Vec::new();
-        let year = input.year.trim().parse::<i64>().ok().filter(|y| (2023..=2100).contains(y));
+        let year = input.year.trim().parse::<i64>().ok().filter(|y| PROGRAMME_YEARS.contains(y));
         if year.is_none() {
-            errors.push(FieldError::new("year", "invalid_year", "请填写 2023 年以后的年度"));
+            errors.push(FieldError::new(
+                "year",
+                "invalid_year",
+                format!("请填写 {} 年以后的年度", PROGRAMME_YEARS.start()),
+            ));
         }
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > 100 {
@@ -155,9 +159,13 @@ impl App {
             (Some(o), Some(c)) => Window::new(o, c).map_err(|e| errors.push(e)).ok(),
             _ => None,
         };
-        let quota = input.quota.trim().parse::<i64>().ok().filter(|q| (1..=100).contains(q));
+        let quota = input.quota.trim().parse::<i64>().ok().filter(|q| QUOTAS.contains(q));
         if quota.is_none() {
-            errors.push(FieldError::new("quota", "invalid_quota", "名额应为 1 至 100 的整数"));
+            errors.push(FieldError::new(
+                "quota",
+                "invalid_quota",
+                format!("名额应为 {} 至 {} 的整数", QUOTAS.start(), QUOTAS.end()),
+            ));
         }
         let (Some(year), Some(window), Some(quota), true) = (year, window, quota, errors.is_empty()) else {
             return Err(AppError::Fields(errors));

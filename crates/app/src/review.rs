@@ -19,6 +19,7 @@ use skillbase_domain::review::{
     self, Aggregate, AssignmentAction, AssignmentStatus, ExpertProfile, Outcome, PastEmployer, ProposalStatus,
     RankEntry, ScoreItem,
 };
+pub use skillbase_domain::review::{DEFAULT_REVIEW_DAYS, MAX_EXPERTS, REVIEW_DAYS};
 use skillbase_domain::roles::{self, Role};
 use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications as app_store;
@@ -33,12 +34,6 @@ use crate::{App, AppError, FieldError, Result};
 
 /// The job that reminds an expert of a deadline (on its day, and once it has passed).
 pub const REMIND_JOB: &str = "review.remind";
-
-/// Working days an expert has to score, unless staff choose otherwise.
-pub const DEFAULT_REVIEW_DAYS: u32 = 5;
-
-/// The most experts one application may be given.
-pub const MAX_EXPERTS: u32 = 15;
 
 // ---------------------------------------------------------------------------------------------
 // The expert pool
@@ -254,6 +249,15 @@ pub fn points(hundredths: i64) -> String {
     format!("{}.{:02}", hundredths / 100, (hundredths % 100).abs())
 }
 
+/// The message of a review deadline out of [`REVIEW_DAYS`].
+fn review_days_out_of_range() -> FieldError {
+    FieldError::new(
+        "days",
+        "days_out_of_range",
+        format!("评审期限应为 {} 至 {} 个工作日", REVIEW_DAYS.start(), REVIEW_DAYS.end()),
+    )
+}
+
 fn staff_only(who: &Authenticated) -> Result<()> {
     if who.role == Role::Staff {
         Ok(())
@@ -464,8 +468,8 @@ impl App {
                 format!("评审专家人数应为 {minimum} 至 {MAX_EXPERTS} 人"),
             ));
         }
-        if !(1..=30).contains(&days) {
-            errors.push(FieldError::new("days", "days_out_of_range", "评审期限应为 1 至 30 个工作日"));
+        if !REVIEW_DAYS.contains(&days) {
+            errors.push(review_days_out_of_range());
         }
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
@@ -516,12 +520,8 @@ impl App {
         }
         let (policy_id, _) = self.judging_policy(&current.row).await?;
         let days = days.unwrap_or(DEFAULT_REVIEW_DAYS);
-        if !(1..=30).contains(&days) {
-            return Err(AppError::Fields(vec![FieldError::new(
-                "days",
-                "days_out_of_range",
-                "评审期限应为 1 至 30 个工作日",
-            )]));
+        if !REVIEW_DAYS.contains(&days) {
+            return Err(AppError::Fields(vec![review_days_out_of_range()]));
         }
         let due = self.review_due(days).await?;
         let mut tx = self.db.begin().await?;

@@ -645,7 +645,7 @@ async fn registry(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
     let year_number = match year.as_str() {
         "" => None,
         text => match text.parse::<i64>() {
-            Ok(y) if (2023..=2100).contains(&y) => Some(y),
+            Ok(y) if skillbase_domain::batch::PROGRAMME_YEARS.contains(&y) => Some(y),
             _ => {
                 errors.fields.push(("year".into(), "请填写 2023 年以后的认定年度，例如 2024".into()));
                 None
