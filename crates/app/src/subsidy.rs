@@ -15,7 +15,8 @@ use skillbase_domain::money::Money;
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::roles::{self, Role};
 use skillbase_domain::subsidy::{
-    self, CASH, Entry, EntryKind, ExpenseInput, ExpenseStatus, FundingAction, FundingStatus, GRANT, POOL, Totals,
+    self, CASH, Entry, EntryKind, ExpenseInput, ExpenseStatus, FundingAction, FundingAnswer, FundingStatus, GRANT,
+    POOL, Totals,
 };
 use skillbase_store::applications as app_store;
 use skillbase_store::notices as bases_store;
@@ -226,16 +227,18 @@ impl App {
 
     /// The leader endorses or returns a draft (never its drafter); the coordination group
     /// approves or rejects a submitted request. Approval grants each base its subsidy, once.
+    /// Which of these `answer` means follows from the decider's role and the request's state
+    /// ([`subsidy::funding_decision`]); it is returned with the new state.
     pub async fn decide_funding(
         &self,
         who: &Authenticated,
         id: &str,
-        action: FundingAction,
+        answer: FundingAnswer,
         reason: &str,
         meta: &RequestMeta,
-    ) -> Result<FundingStatus> {
+    ) -> Result<(FundingAction, FundingStatus)> {
         let request = self.funding_request(who, id).await?;
-        let to = subsidy::funding_transition(request.status, action, who.role).map_err(|e| match e {
+        let (action, to) = subsidy::funding_decision(who.role, request.status, answer).map_err(|e| match e {
             subsidy::FundingError::NotFromHere { .. } => AppError::WrongState { message: e.to_string() },
             subsidy::FundingError::NotYourRole { .. } => {
                 AppError::Forbidden { code: "forbidden_transition", message: e.to_string() }
@@ -336,7 +339,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(to)
+        Ok((action, to))
     }
 
     // ------------------------------------------------------------ the ledger

@@ -31,7 +31,7 @@ use skillbase_domain::clock::shanghai;
 use skillbase_domain::money::Money;
 use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::roles::Role;
-use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingStatus, Totals};
+use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingAnswer, FundingStatus, Totals};
 
 use super::admin::local_time;
 use super::feedback::{Errors, error_page, not_found, refusal};
@@ -490,15 +490,10 @@ async fn request(
 
 async fn decide(state: AppState, meta: RequestMeta, id: String, post: SignedInPost, approve: bool) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let action = match (who.role, approve) {
-        (Role::Funding, true) => FundingAction::Approve,
-        (Role::Funding, false) => FundingAction::Reject,
-        (_, true) => FundingAction::Endorse,
-        (_, false) => FundingAction::Return,
-    };
+    let answer = if approve { FundingAnswer::Yes } else { FundingAnswer::No };
     let text = fields.get("reason").unwrap_or_default().to_owned();
-    match state.app.decide_funding(&who, &id, action, &text, &meta).await {
-        Ok(_) => {
+    match state.app.decide_funding(&who, &id, answer, &text, &meta).await {
+        Ok((action, _)) => {
             let done = match action {
                 FundingAction::Endorse => "endorsed",
                 FundingAction::Return => "returned",
