@@ -196,17 +196,11 @@ impl App {
     pub async fn organization(
         &self,
         reader: &Authenticated,
-        scope: skillbase_domain::access::Scope,
         id: skillbase_domain::ids::OrganizationId,
     ) -> Result<identity::Organization> {
-        use skillbase_domain::access::Scope;
-        let visible = match scope {
-            Scope::All => true,
-            Scope::OwnOrganization => reader.user.organization_id == Some(id),
-            Scope::Assigned | Scope::OwnAccount => false,
-        };
-        let found = if visible { identity::organization(&self.db, id).await? } else { None };
-        found.ok_or(AppError::NotFound("单位不存在"))
+        use skillbase_domain::access::{Action, Object};
+        crate::access::authorize(reader, Action::ReadOrganization, Object::OfOrganization(id))?;
+        identity::organization(&self.db, id).await?.ok_or(AppError::NotFound("单位不存在"))
     }
 
     /// Unbinds an account's authenticator (a lost phone); the account binds a new one at its

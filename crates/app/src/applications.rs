@@ -7,18 +7,19 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde_json::json;
+use skillbase_domain::access::{self, Object, Scope};
 use skillbase_domain::application::{self, Action, Actor, ApplicationForm, MAX_RETURN_ITEMS, SUPPLEMENT_DAYS, Status};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::clock::{shanghai, shanghai_date};
 use skillbase_domain::eligibility;
 use skillbase_domain::ids::{ApplicationId, AttachmentId, BatchId, NotificationId, OrganizationId};
 use skillbase_domain::policy::PolicyDocument;
-use skillbase_domain::roles::Role;
 use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications::{self as store, StatusChange};
 use skillbase_store::jobs::NewJob;
 use skillbase_store::{StoreError, Tx};
 
+use crate::access::{authorize, own_organization};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -59,7 +60,9 @@ impl App {
     /// another organisation's ids reveal nothing).
     pub async fn application(&self, who: &Authenticated, id: ApplicationId) -> Result<ApplicationView> {
         let row = store::application(&self.db, id).await?.ok_or(AppError::NotFound("申报不存在"))?;
-        if !may_read(who, &row) {
+        let scope = authorize(who, access::Action::ReadApplication, Object::OfOrganization(row.organization_id))?;
+        // The bureau reads an application from its submission on: a draft is the organisation's.
+        if scope == Scope::All && row.submitted_at.is_none() {
             return Err(AppError::NotFound("申报不存在"));
         }
         view(row)
@@ -72,12 +75,12 @@ impl App {
         batch: Option<BatchId>,
         status: Option<Status>,
     ) -> Result<Vec<ApplicationView>> {
-        let filter = match who.role {
-            Role::Applicant => store::ApplicationFilter {
+        let filter = match authorize(who, access::Action::ReadApplication, Object::Any) {
+            Ok(Scope::OwnOrganization) => store::ApplicationFilter {
                 organization_id: Some(who.user.organization_id.ok_or(AppError::NotFound("单位不存在"))?),
                 ..Default::default()
             },
-            Role::Staff | Role::Leader => store::ApplicationFilter { submitted_only: true, ..Default::default() },
+            Ok(Scope::All) => store::ApplicationFilter { submitted_only: true, ..Default::default() },
             _ => return Ok(vec![]),
         };
         let filter = store::ApplicationFilter { batch_id: batch, status: status.map(Status::as_str), ..filter };
@@ -140,7 +143,7 @@ impl App {
         batch: BatchId,
         meta: &RequestMeta,
     ) -> Result<ApplicationId> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::DraftApplication)?;
         let found = self.batch(batch).await?;
         if found.status != skillbase_domain::batch::BatchStatus::Open {
             return Err(AppError::Fields(vec![FieldError::new(
@@ -204,7 +207,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<i64> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         if !current.status.is_editable() {
             return Err(AppError::Invalid {
                 code: "not_editable",
@@ -260,7 +263,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<store::Attachment> {
         let current = self.application(who, id).await?;
-        let organization = own_organization(who)?;
+        let organization = self.may_draft(who, &current)?;
         if !current.status.is_editable() {
             return Err(AppError::Invalid {
                 code: "not_editable",
@@ -309,7 +312,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Status> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         let now = self.now();
         let action = match current.status {
             Status::Returned => Action::Resubmit,
@@ -384,7 +387,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Status> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         let to = transition(current.status, Action::Withdraw, who)?;
         let reason = bounded_text("reason", reason, 500, false)?;
         self.simple_change(who, (&current, Action::Withdraw, to, reason, json!({})), meta).await
@@ -647,19 +650,19 @@ impl App {
     // ------------------------------------------------------------ notifications
 
     pub async fn notifications(&self, who: &Authenticated) -> Result<Vec<store::Notification>> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::ReadNotifications)?;
         Ok(store::notifications(&self.db, organization, 100).await?)
     }
 
     pub async fn unread_notifications(&self, who: &Authenticated) -> Result<i64> {
-        match (who.role, who.user.organization_id) {
-            (Role::Applicant, Some(org)) => Ok(store::unread_notifications(&self.db, org).await?),
-            _ => Ok(0),
+        match own_organization(who, access::Action::ReadNotifications) {
+            Ok(organization) => Ok(store::unread_notifications(&self.db, organization).await?),
+            Err(_) => Ok(0),
         }
     }
 
     pub async fn mark_notifications_read(&self, who: &Authenticated) -> Result<u64> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::ReadNotifications)?;
         let mut tx = self.db.begin().await?;
         let n = store::mark_notifications_read(&mut tx, organization, self.now()).await?;
         tx.commit().await?;
@@ -667,6 +670,13 @@ impl App {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /// May `who` draft this application (its own organisation's)? The organisation, if so.
+    fn may_draft(&self, who: &Authenticated, current: &ApplicationView) -> Result<OrganizationId> {
+        let organization = current.row.organization_id;
+        authorize(who, access::Action::DraftApplication, Object::OfOrganization(organization))?;
+        Ok(organization)
+    }
 
     /// A change that is the whole transaction.
     async fn simple_change(&self, who: &Authenticated, step: Step<'_>, meta: &RequestMeta) -> Result<Status> {
@@ -813,22 +823,6 @@ pub(crate) fn view(row: store::Application) -> Result<ApplicationView> {
         Status::parse(&row.status).ok_or_else(|| AppError::internal(StoreError::Corrupt(row.status.clone())))?;
     let form = serde_json::from_str(&row.form).map_err(AppError::internal)?;
     Ok(ApplicationView { row, status, form })
-}
-
-/// Data scope: the organisation reads its own; bureau staff and leaders read what was submitted.
-fn may_read(who: &Authenticated, row: &store::Application) -> bool {
-    match who.role {
-        Role::Applicant => who.user.organization_id == Some(row.organization_id),
-        Role::Staff | Role::Leader => row.submitted_at.is_some(),
-        _ => false,
-    }
-}
-
-fn own_organization(who: &Authenticated) -> Result<OrganizationId> {
-    match (who.role, who.user.organization_id) {
-        (Role::Applicant, Some(org)) => Ok(org),
-        _ => Err(AppError::Forbidden { code: "applicant_only", message: "仅申报单位可以操作".into() }),
-    }
 }
 
 pub(crate) fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Status> {

@@ -3,13 +3,14 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
+use skillbase_domain::access::Action;
 use skillbase_domain::batch::{BatchStatus, PROGRAMME_YEARS, QUOTAS, Window};
 use skillbase_domain::ids::BatchId;
 use skillbase_domain::policy::{PolicyDocument, PolicyError};
-use skillbase_domain::roles::Role;
 use skillbase_store::StoreError;
 use skillbase_store::applications::{self as store, StoredPolicy};
 
+use crate::access::allows;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -122,7 +123,7 @@ impl App {
 
     /// The calls `viewer` may see: the bureau every one, everyone else the published ones.
     pub async fn batches(&self, viewer: Option<&Authenticated>) -> Result<Vec<BatchView>> {
-        let bureau = viewer.is_some_and(|w| matches!(w.role, Role::Staff | Role::Leader));
+        let bureau = viewer.is_some_and(|w| allows(w, Action::ReadDraftBatches));
         store::batches(&self.db)
             .await?
             .into_iter()

@@ -4,6 +4,7 @@
 use chrono::TimeDelta;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use skillbase_domain::access::{Action, Object};
 use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::names::{check_display_name, check_username};
@@ -11,6 +12,7 @@ use skillbase_domain::roles::Role;
 use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser};
 
+use crate::access::authorize;
 use crate::accounts::hash_password;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
@@ -37,9 +39,7 @@ impl App {
         note: &str,
         meta: &RequestMeta,
     ) -> Result<(String, String)> {
-        if who.role != Role::Applicant || who.user.organization_id != Some(organization_id) {
-            return Err(AppError::NotFound("单位不存在"));
-        }
+        authorize(who, Action::InviteColleague, Object::OfOrganization(organization_id))?;
         let note = note.trim();
         if note.is_empty() || note.chars().count() > 100 {
             return Err(AppError::Fields(vec![FieldError::new(

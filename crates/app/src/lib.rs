@@ -9,6 +9,7 @@ use skillbase_domain::audit::AuditKey;
 use skillbase_domain::seal::DataKey;
 use skillbase_store::Db;
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod anchors;
