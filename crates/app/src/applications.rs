@@ -402,6 +402,7 @@ impl App {
         id: ApplicationId,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Accept, who)?;
         let (policy_id, policy) = self.judging_policy(&current.row).await?;
@@ -454,6 +455,7 @@ impl App {
         days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<NaiveDate> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Return, who)?;
         let (_, policy) = self.judging_policy(&current.row).await?;
@@ -542,6 +544,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::RefuseAcceptance, who)?;
         let reason = bounded_text("reason", reason, 500, true)?;
@@ -557,6 +560,7 @@ impl App {
         decision: &ClauseDecision,
         meta: &RequestMeta,
     ) -> Result<()> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         transition(current.status, Action::ConfirmEligible, who)?;
         let items = store::eligibility(&self.db, id).await?;
@@ -591,6 +595,7 @@ impl App {
         id: ApplicationId,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let items = store::eligibility(&self.db, id).await?;
         let undecided: Vec<&str> = items.iter().filter(|i| i.decided.is_none()).map(|i| i.clause.as_str()).collect();

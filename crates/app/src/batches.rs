@@ -3,14 +3,14 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
-use skillbase_domain::access::Action;
+use skillbase_domain::access::{Action, Object};
 use skillbase_domain::batch::{BatchStatus, PROGRAMME_YEARS, QUOTAS, Window};
 use skillbase_domain::ids::BatchId;
 use skillbase_domain::policy::{PolicyDocument, PolicyError};
 use skillbase_store::StoreError;
 use skillbase_store::applications::{self as store, StoredPolicy};
 
-use crate::access::allows;
+use crate::access::{allows, authorize};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -54,6 +54,10 @@ impl App {
     /// Loads a new version from its text (file upload or CLI). A malformed file is refused with
     /// the line and the reason; a (code, version) already stored is refused.
     pub async fn load_policy(&self, who: Option<&Authenticated>, text: &str, meta: &RequestMeta) -> Result<String> {
+        // Without an account: the command line, run by whoever runs the server.
+        if let Some(who) = who {
+            authorize(who, Action::ManagePolicies, Object::Any)?;
+        }
         let policy = PolicyDocument::parse(text).map_err(policy_error)?;
         let id = policy_id(&policy);
         let mut tx = self.db.begin().await?;
@@ -134,6 +138,7 @@ impl App {
 
     /// Staff open a call (as a draft; publishing makes it visible and accepting).
     pub async fn create_batch(&self, who: &Authenticated, input: &NewBatch, meta: &RequestMeta) -> Result<BatchId> {
+        authorize(who, Action::ManageBatches, Object::Any)?;
         let mut errors = Vec::new();
         let year = input.year.trim().parse::<i64>().ok().filter(|y| PROGRAMME_YEARS.contains(y));
         if year.is_none() {
@@ -240,6 +245,7 @@ impl App {
         next: fn(BatchStatus) -> Option<BatchStatus>,
         meta: &RequestMeta,
     ) -> Result<BatchStatus> {
+        authorize(who, Action::ManageBatches, Object::Any)?;
         let batch = self.batch(id).await?;
         let to = next(batch.status).ok_or_else(|| AppError::WrongState {
             message: format!("批次当前为「{}」，不能执行此操作", batch.status.label()),

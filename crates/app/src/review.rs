@@ -849,6 +849,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<()> {
+        organizer(who)?;
         let current = self.assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::Reopen, who.role)
             .map_err(assignment_error)?;
@@ -889,6 +890,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<Option<AssignmentId>> {
+        organizer(who)?;
         let current = self.assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::WithdrawForConflict, who.role)
             .map_err(assignment_error)?;
