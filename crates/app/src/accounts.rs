@@ -37,7 +37,7 @@ impl App {
             None => (generate_password(), true),
         };
         let hash = self.password_hashing.hash(password.expose_secret())?;
-        let id = UserId::new();
+        let id = self.new_id::<UserId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(

@@ -4,12 +4,14 @@
 
 use secrecy::SecretString;
 use serde_json::json;
+use skillbase_domain::access::{Action, Object};
 use skillbase_domain::ids::UserId;
 use skillbase_domain::names::{check_display_name, check_username};
 use skillbase_domain::roles::{Role, ensure_role_change_allowed};
 use skillbase_store::users::{self, NewUser, User};
 use skillbase_store::{Tx, identity};
 
+use crate::access::authorize;
 use crate::accounts::generate_password;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
@@ -49,6 +51,7 @@ impl App {
         new: &NewAccount,
         meta: &RequestMeta,
     ) -> Result<(UserId, SecretString)> {
+        authorize(actor, Action::ManageAccounts, Object::Any)?;
         let username = new.username.trim();
         let mut errors = Vec::new();
         if let Err(e) = check_username(username) {
@@ -66,7 +69,7 @@ impl App {
         }
         let password = generate_password();
         let hash = self.password_hashing.hash(secrecy::ExposeSecret::expose_secret(&password))?;
-        let id = UserId::new();
+        let id = self.new_id::<UserId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(
@@ -108,6 +111,7 @@ impl App {
         disabled: bool,
         meta: &RequestMeta,
     ) -> Result<()> {
+        authorize(actor, Action::ManageAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         if target.id == actor.user.id {
             return Err(AppError::Forbidden { code: "own_account", message: "不能停用自己的账户".to_owned() });
@@ -124,6 +128,7 @@ impl App {
 
     /// Changes an account's role; it takes effect on the account's next request.
     pub async fn change_role(&self, actor: &Authenticated, id: UserId, role: Role, meta: &RequestMeta) -> Result<()> {
+        authorize(actor, Action::ManageAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         if target.id == actor.user.id {
             return Err(AppError::Forbidden { code: "own_account", message: "不能更改自己的角色".to_owned() });
@@ -156,6 +161,7 @@ impl App {
     /// Gives an account a new one-time password (to be changed at next login) and ends its
     /// sessions.
     pub async fn reset_password(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<SecretString> {
+        authorize(actor, Action::ManageAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         let password = generate_password();
         let hash = self.password_hashing.hash(secrecy::ExposeSecret::expose_secret(&password))?;
@@ -177,6 +183,7 @@ impl App {
 
     /// Lifts the lock of a username after repeated failed logins (security administrator).
     pub async fn unlock_account(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<()> {
+        authorize(actor, Action::UnlockAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         let mut tx = self.db.begin().await?;
         identity::clear_throttle(&mut tx, &target.username).await?;
@@ -196,22 +203,16 @@ impl App {
     pub async fn organization(
         &self,
         reader: &Authenticated,
-        scope: skillbase_domain::access::Scope,
         id: skillbase_domain::ids::OrganizationId,
     ) -> Result<identity::Organization> {
-        use skillbase_domain::access::Scope;
-        let visible = match scope {
-            Scope::All => true,
-            Scope::OwnOrganization => reader.user.organization_id == Some(id),
-            Scope::Assigned | Scope::OwnAccount => false,
-        };
-        let found = if visible { identity::organization(&self.db, id).await? } else { None };
-        found.ok_or(AppError::NotFound("单位不存在"))
+        authorize(reader, Action::ReadOrganization, Object::OfOrganization(id))?;
+        identity::organization(&self.db, id).await?.ok_or(AppError::NotFound("单位不存在"))
     }
 
     /// Unbinds an account's authenticator (a lost phone); the account binds a new one at its
     /// next sign-in. Its sessions end.
     pub async fn reset_totp(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<()> {
+        authorize(actor, Action::ManageAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         let mut tx = self.db.begin().await?;
         users::set_totp_secret(&mut tx, id, None, self.now()).await?;
@@ -232,6 +233,7 @@ impl App {
     /// Ends every session of an account at once (a stolen laptop, a suspected compromise); the
     /// account stays usable with its password. Returns how many sessions were ended.
     pub async fn end_sessions(&self, actor: &Authenticated, id: UserId, meta: &RequestMeta) -> Result<u64> {
+        authorize(actor, Action::ManageAccounts, Object::Account(id))?;
         let target = self.target(id).await?;
         let mut tx = self.db.begin().await?;
         let ended = identity::delete_user_sessions(&mut tx, id, None).await?;

@@ -48,7 +48,7 @@ impl App {
         if let Some(stored) = store::key(&self.db, BUREAU_KEY).await? {
             return self.open_key(&stored);
         }
-        let key = BureauKey::generate();
+        let key = BureauKey::generate(&mut rand::rngs::OsRng);
         let id = uuid_like();
         let nonce: [u8; 12] = crate::random_bytes(12).try_into().unwrap_or([0; 12]);
         let stored = StoredKey {

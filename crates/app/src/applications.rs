@@ -7,18 +7,19 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde_json::json;
-use skillbase_domain::application::{self, Action, Actor, ApplicationForm, Status};
+use skillbase_domain::access::{self, Object, Scope};
+use skillbase_domain::application::{self, Action, Actor, ApplicationForm, MAX_RETURN_ITEMS, SUPPLEMENT_DAYS, Status};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::clock::{shanghai, shanghai_date};
 use skillbase_domain::eligibility;
 use skillbase_domain::ids::{ApplicationId, AttachmentId, BatchId, NotificationId, OrganizationId};
 use skillbase_domain::policy::PolicyDocument;
-use skillbase_domain::roles::Role;
 use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications::{self as store, StatusChange};
 use skillbase_store::jobs::NewJob;
 use skillbase_store::{StoreError, Tx};
 
+use crate::access::{authorize, own_organization};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -59,7 +60,9 @@ impl App {
     /// another organisation's ids reveal nothing).
     pub async fn application(&self, who: &Authenticated, id: ApplicationId) -> Result<ApplicationView> {
         let row = store::application(&self.db, id).await?.ok_or(AppError::NotFound("申报不存在"))?;
-        if !may_read(who, &row) {
+        let scope = authorize(who, access::Action::ReadApplication, Object::OfOrganization(row.organization_id))?;
+        // The bureau reads an application from its submission on: a draft is the organisation's.
+        if scope == Scope::All && row.submitted_at.is_none() {
             return Err(AppError::NotFound("申报不存在"));
         }
         view(row)
@@ -72,12 +75,12 @@ impl App {
         batch: Option<BatchId>,
         status: Option<Status>,
     ) -> Result<Vec<ApplicationView>> {
-        let filter = match who.role {
-            Role::Applicant => store::ApplicationFilter {
+        let filter = match authorize(who, access::Action::ReadApplication, Object::Any) {
+            Ok(Scope::OwnOrganization) => store::ApplicationFilter {
                 organization_id: Some(who.user.organization_id.ok_or(AppError::NotFound("单位不存在"))?),
                 ..Default::default()
             },
-            Role::Staff | Role::Leader => store::ApplicationFilter { submitted_only: true, ..Default::default() },
+            Ok(Scope::All) => store::ApplicationFilter { submitted_only: true, ..Default::default() },
             _ => return Ok(vec![]),
         };
         let filter = store::ApplicationFilter { batch_id: batch, status: status.map(Status::as_str), ..filter };
@@ -140,7 +143,7 @@ impl App {
         batch: BatchId,
         meta: &RequestMeta,
     ) -> Result<ApplicationId> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::DraftApplication)?;
         let found = self.batch(batch).await?;
         if found.status != skillbase_domain::batch::BatchStatus::Open {
             return Err(AppError::Fields(vec![FieldError::new(
@@ -152,7 +155,7 @@ impl App {
         if found.window.state(self.now()) == skillbase_domain::batch::WindowState::Closed {
             return Err(AppError::Fields(vec![FieldError::new("batch", "batch_not_accepting", "该申报批次已截止")]));
         }
-        let id = ApplicationId::new();
+        let id = self.new_id::<ApplicationId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = store::insert_application(
@@ -204,7 +207,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<i64> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         if !current.status.is_editable() {
             return Err(AppError::Invalid {
                 code: "not_editable",
@@ -260,7 +263,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<store::Attachment> {
         let current = self.application(who, id).await?;
-        let organization = own_organization(who)?;
+        let organization = self.may_draft(who, &current)?;
         if !current.status.is_editable() {
             return Err(AppError::Invalid {
                 code: "not_editable",
@@ -274,7 +277,7 @@ impl App {
         // The bytes are stored (and synced) before the row that points at them commits.
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
         let row = store::Attachment {
-            id: AttachmentId::new(),
+            id: self.new_id::<AttachmentId>(),
             application_id: id,
             organization_id: organization,
             content_hash: hash.as_str().to_owned(),
@@ -309,7 +312,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Status> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         let now = self.now();
         let action = match current.status {
             Status::Returned => Action::Resubmit,
@@ -384,7 +387,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Status> {
         let current = self.application(who, id).await?;
-        own_organization(who)?;
+        self.may_draft(who, &current)?;
         let to = transition(current.status, Action::Withdraw, who)?;
         let reason = bounded_text("reason", reason, 500, false)?;
         self.simple_change(who, (&current, Action::Withdraw, to, reason, json!({})), meta).await
@@ -399,6 +402,7 @@ impl App {
         id: ApplicationId,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Accept, who)?;
         let (policy_id, policy) = self.judging_policy(&current.row).await?;
@@ -451,6 +455,7 @@ impl App {
         days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<NaiveDate> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Return, who)?;
         let (_, policy) = self.judging_policy(&current.row).await?;
@@ -458,8 +463,8 @@ impl App {
         if items.is_empty() {
             errors.push(FieldError::new("items", "required", "请至少列出一项需补正的内容"));
         }
-        if items.len() > 50 {
-            errors.push(FieldError::new("items", "too_many", "补正事项最多 50 项"));
+        if items.len() > MAX_RETURN_ITEMS {
+            errors.push(FieldError::new("items", "too_many", format!("补正事项最多 {MAX_RETURN_ITEMS} 项")));
         }
         let mut clean = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -482,8 +487,12 @@ impl App {
             clean.push(ReturnItem { field: field.to_owned(), reason: reason.to_owned(), detail: detail.to_owned() });
         }
         let days = days.unwrap_or(policy.supplement_working_days());
-        if !(1..=30).contains(&days) {
-            errors.push(FieldError::new("days", "days_out_of_range", "补正期限应为 1 至 30 个工作日"));
+        if !SUPPLEMENT_DAYS.contains(&days) {
+            errors.push(FieldError::new(
+                "days",
+                "days_out_of_range",
+                format!("补正期限应为 {} 至 {} 个工作日", SUPPLEMENT_DAYS.start(), SUPPLEMENT_DAYS.end()),
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
@@ -535,6 +544,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::RefuseAcceptance, who)?;
         let reason = bounded_text("reason", reason, 500, true)?;
@@ -550,6 +560,7 @@ impl App {
         decision: &ClauseDecision,
         meta: &RequestMeta,
     ) -> Result<()> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         transition(current.status, Action::ConfirmEligible, who)?;
         let items = store::eligibility(&self.db, id).await?;
@@ -584,6 +595,7 @@ impl App {
         id: ApplicationId,
         meta: &RequestMeta,
     ) -> Result<Status> {
+        authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let items = store::eligibility(&self.db, id).await?;
         let undecided: Vec<&str> = items.iter().filter(|i| i.decided.is_none()).map(|i| i.clause.as_str()).collect();
@@ -643,19 +655,19 @@ impl App {
     // ------------------------------------------------------------ notifications
 
     pub async fn notifications(&self, who: &Authenticated) -> Result<Vec<store::Notification>> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::ReadNotifications)?;
         Ok(store::notifications(&self.db, organization, 100).await?)
     }
 
     pub async fn unread_notifications(&self, who: &Authenticated) -> Result<i64> {
-        match (who.role, who.user.organization_id) {
-            (Role::Applicant, Some(org)) => Ok(store::unread_notifications(&self.db, org).await?),
-            _ => Ok(0),
+        match own_organization(who, access::Action::ReadNotifications) {
+            Ok(organization) => Ok(store::unread_notifications(&self.db, organization).await?),
+            Err(_) => Ok(0),
         }
     }
 
     pub async fn mark_notifications_read(&self, who: &Authenticated) -> Result<u64> {
-        let organization = own_organization(who)?;
+        let organization = own_organization(who, access::Action::ReadNotifications)?;
         let mut tx = self.db.begin().await?;
         let n = store::mark_notifications_read(&mut tx, organization, self.now()).await?;
         tx.commit().await?;
@@ -663,6 +675,13 @@ impl App {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /// May `who` draft this application (its own organisation's)? The organisation, if so.
+    fn may_draft(&self, who: &Authenticated, current: &ApplicationView) -> Result<OrganizationId> {
+        let organization = current.row.organization_id;
+        authorize(who, access::Action::DraftApplication, Object::OfOrganization(organization))?;
+        Ok(organization)
+    }
 
     /// A change that is the whole transaction.
     async fn simple_change(&self, who: &Authenticated, step: Step<'_>, meta: &RequestMeta) -> Result<Status> {
@@ -743,7 +762,7 @@ impl App {
             store::insert_notification(
                 tx,
                 &store::Notification {
-                    id: NotificationId::new(),
+                    id: self.new_id::<NotificationId>(),
                     organization_id: c.current.row.organization_id,
                     application_id: Some(id),
                     at: now,
@@ -809,22 +828,6 @@ pub(crate) fn view(row: store::Application) -> Result<ApplicationView> {
         Status::parse(&row.status).ok_or_else(|| AppError::internal(StoreError::Corrupt(row.status.clone())))?;
     let form = serde_json::from_str(&row.form).map_err(AppError::internal)?;
     Ok(ApplicationView { row, status, form })
-}
-
-/// Data scope: the organisation reads its own; bureau staff and leaders read what was submitted.
-fn may_read(who: &Authenticated, row: &store::Application) -> bool {
-    match who.role {
-        Role::Applicant => who.user.organization_id == Some(row.organization_id),
-        Role::Staff | Role::Leader => row.submitted_at.is_some(),
-        _ => false,
-    }
-}
-
-fn own_organization(who: &Authenticated) -> Result<OrganizationId> {
-    match (who.role, who.user.organization_id) {
-        (Role::Applicant, Some(org)) => Ok(org),
-        _ => Err(AppError::Forbidden { code: "applicant_only", message: "仅申报单位可以操作".into() }),
-    }
 }
 
 pub(crate) fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Status> {

@@ -646,8 +646,8 @@ impl App {
         let uscc = check_registration(input, &self.auth_settings().await?.password_policy).map_err(AppError::Fields)?;
         let hash = self.password_hashing.hash(input.password.expose_secret())?;
         let now = self.now();
-        let organization_id = OrganizationId::new();
-        let user_id = UserId::new();
+        let organization_id = self.new_id::<OrganizationId>();
+        let user_id = self.new_id::<UserId>();
         let mut tx = self.db.begin().await?;
         let created = async {
             identity::insert_organization(

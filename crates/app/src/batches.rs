@@ -3,13 +3,14 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
-use skillbase_domain::batch::{BatchStatus, Window};
+use skillbase_domain::access::{Action, Object};
+use skillbase_domain::batch::{BatchStatus, PROGRAMME_YEARS, QUOTAS, Window};
 use skillbase_domain::ids::BatchId;
 use skillbase_domain::policy::{PolicyDocument, PolicyError};
-use skillbase_domain::roles::Role;
 use skillbase_store::StoreError;
 use skillbase_store::applications::{self as store, StoredPolicy};
 
+use crate::access::{allows, authorize};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -53,6 +54,10 @@ impl App {
     /// Loads a new version from its text (file upload or CLI). A malformed file is refused with
     /// the line and the reason; a (code, version) already stored is refused.
     pub async fn load_policy(&self, who: Option<&Authenticated>, text: &str, meta: &RequestMeta) -> Result<String> {
+        // Without an account: the command line, run by whoever runs the server.
+        if let Some(who) = who {
+            authorize(who, Action::ManagePolicies, Object::Any)?;
+        }
         let policy = PolicyDocument::parse(text).map_err(policy_error)?;
         let id = policy_id(&policy);
         let mut tx = self.db.begin().await?;
@@ -122,7 +127,7 @@ impl App {
 
     /// The calls `viewer` may see: the bureau every one, everyone else the published ones.
     pub async fn batches(&self, viewer: Option<&Authenticated>) -> Result<Vec<BatchView>> {
-        let bureau = viewer.is_some_and(|w| matches!(w.role, Role::Staff | Role::Leader));
+        let bureau = viewer.is_some_and(|w| allows(w, Action::ReadDraftBatches));
         store::batches(&self.db)
             .await?
             .into_iter()
@@ -133,10 +138,15 @@ impl App {
 
     /// Staff open a call (as a draft; publishing makes it visible and accepting).
     pub async fn create_batch(&self, who: &Authenticated, input: &NewBatch, meta: &RequestMeta) -> Result<BatchId> {
+        authorize(who, Action::ManageBatches, Object::Any)?;
         let mut errors = Vec::new();
-        let year = input.year.trim().parse::<i64>().ok().filter(|y| (2023..=2100).contains(y));
+        let year = input.year.trim().parse::<i64>().ok().filter(|y| PROGRAMME_YEARS.contains(y));
         if year.is_none() {
-            errors.push(FieldError::new("year", "invalid_year", "请填写 2023 年以后的年度"));
+            errors.push(FieldError::new(
+                "year",
+                "invalid_year",
+                format!("请填写 {} 年以后的年度", PROGRAMME_YEARS.start()),
+            ));
         }
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > 100 {
@@ -155,9 +165,13 @@ impl App {
             (Some(o), Some(c)) => Window::new(o, c).map_err(|e| errors.push(e)).ok(),
             _ => None,
         };
-        let quota = input.quota.trim().parse::<i64>().ok().filter(|q| (1..=100).contains(q));
+        let quota = input.quota.trim().parse::<i64>().ok().filter(|q| QUOTAS.contains(q));
         if quota.is_none() {
-            errors.push(FieldError::new("quota", "invalid_quota", "名额应为 1 至 100 的整数"));
+            errors.push(FieldError::new(
+                "quota",
+                "invalid_quota",
+                format!("名额应为 {} 至 {} 的整数", QUOTAS.start(), QUOTAS.end()),
+            ));
         }
         let (Some(year), Some(window), Some(quota), true) = (year, window, quota, errors.is_empty()) else {
             return Err(AppError::Fields(errors));
@@ -180,7 +194,7 @@ impl App {
             })?;
             id
         };
-        let id = BatchId::new();
+        let id = self.new_id::<BatchId>();
         let mut tx = self.db.begin().await?;
         store::insert_batch(
             &mut tx,
@@ -231,6 +245,7 @@ impl App {
         next: fn(BatchStatus) -> Option<BatchStatus>,
         meta: &RequestMeta,
     ) -> Result<BatchStatus> {
+        authorize(who, Action::ManageBatches, Object::Any)?;
         let batch = self.batch(id).await?;
         let to = next(batch.status).ok_or_else(|| AppError::WrongState {
             message: format!("批次当前为「{}」，不能执行此操作", batch.status.label()),

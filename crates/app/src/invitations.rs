@@ -4,6 +4,7 @@
 use chrono::TimeDelta;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use skillbase_domain::access::{Action, Object};
 use skillbase_domain::audit::sm3_hex;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::names::{check_display_name, check_username};
@@ -11,6 +12,7 @@ use skillbase_domain::roles::Role;
 use skillbase_store::identity;
 use skillbase_store::users::{self, NewUser};
 
+use crate::access::authorize;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
@@ -36,9 +38,7 @@ impl App {
         note: &str,
         meta: &RequestMeta,
     ) -> Result<(String, String)> {
-        if who.role != Role::Applicant || who.user.organization_id != Some(organization_id) {
-            return Err(AppError::NotFound("单位不存在"));
-        }
+        authorize(who, Action::InviteColleague, Object::OfOrganization(organization_id))?;
         let note = note.trim();
         if note.is_empty() || note.chars().count() > 100 {
             return Err(AppError::Fields(vec![FieldError::new(
@@ -105,7 +105,7 @@ impl App {
             return Err(AppError::Fields(errors));
         }
         let hash = self.password_hashing.hash(input.password.expose_secret())?;
-        let user_id = UserId::new();
+        let user_id = self.new_id::<UserId>();
         let mut tx = self.db.begin().await?;
         let inserted = users::insert(
             &mut tx,

@@ -81,7 +81,7 @@ impl std::fmt::Debug for Runner {
 
 impl Runner {
     pub fn new(app: App, config: RunnerConfig) -> Self {
-        Runner { app, owner: format!("runner-{}", JobId::new()), config, handlers: HashMap::new() }
+        Runner { owner: format!("runner-{}", app.new_id::<JobId>()), app, config, handlers: HashMap::new() }
     }
 
     /// A runner with every job of the programme registered.

@@ -9,6 +9,7 @@ use skillbase_domain::audit::AuditKey;
 use skillbase_domain::seal::DataKey;
 use skillbase_store::Db;
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod anchors;
@@ -20,6 +21,7 @@ pub mod calendar;
 mod error;
 pub mod events;
 pub mod files;
+pub mod ids;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;
@@ -28,6 +30,7 @@ pub mod subsidy;
 pub mod tokens;
 
 pub use error::{AppError, FieldError};
+pub use ids::SystemClock;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 

@@ -10,6 +10,7 @@
 
 use chrono::{Datelike, NaiveDate, Utc};
 use serde_json::json;
+use skillbase_domain::access::{self, Object};
 use skillbase_domain::application::{self, Action, Actor, Status};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::batch::BatchStatus;
@@ -19,12 +20,12 @@ use skillbase_domain::notice::{
     self, BaseStatus, NoticePeriod, NoticeStatus, ObjectionInput, ObjectionStatus, Phase, PlaqueStatement, Verdict,
 };
 use skillbase_domain::review::{Outcome, ProposalStatus};
-use skillbase_domain::roles::Role;
 use skillbase_store::applications as app_store;
 use skillbase_store::jobs::NewJob;
 use skillbase_store::notices as store;
 use skillbase_store::{StoreError, Tx};
 
+use crate::access::{allows, authorize};
 use crate::applications::{Change, bounded_text, stale, transition_error, view};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
@@ -107,18 +108,6 @@ fn base_view(row: store::Base) -> Result<BaseView> {
     Ok(BaseView { row, status })
 }
 
-fn bureau(who: &Authenticated) -> Result<()> {
-    if matches!(who.role, Role::Staff | Role::Leader) { Ok(()) } else { Err(AppError::NotFound("公示不存在")) }
-}
-
-fn staff_only(who: &Authenticated) -> Result<()> {
-    if who.role == Role::Staff {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden { code: "staff_only", message: "仅经办人可以操作".into() })
-    }
-}
-
 fn seal_context(id: &str, field: &str) -> String {
     format!("objections:{id}:{field}")
 }
@@ -148,7 +137,7 @@ impl App {
         publish_on: &str,
         meta: &RequestMeta,
     ) -> Result<String> {
-        staff_only(who)?;
+        authorize(who, access::Action::PublishNotice, Object::Any)?;
         let found = self.proposal(who, proposal).await?;
         if found.status != ProposalStatus::Approved {
             return Err(AppError::WrongState {
@@ -177,7 +166,7 @@ impl App {
         let calendar = self.working_calendar().await?;
         let period = notice::period(&calendar, publish_on, policy.notice_working_days())?;
         let batch = self.batch(found.row.batch_id).await?;
-        let id = NoticeId::new().to_string();
+        let id = self.new_id::<NoticeId>().to_string();
         let now = self.now();
         let title = format!("关于{}拟认定{}的公示", batch.row.title, PLAQUE_TITLE);
         let mut tx = self.db.begin().await?;
@@ -313,7 +302,7 @@ impl App {
 
     /// Notices: the public sees those published (from their first second); the bureau all.
     pub async fn notices(&self, who: Option<&Authenticated>) -> Result<Vec<NoticeView>> {
-        let bureau_reader = who.is_some_and(|w| matches!(w.role, Role::Staff | Role::Leader));
+        let bureau_reader = who.is_some_and(|w| allows(w, access::Action::ReadNotices));
         let public_at = (!bureau_reader).then(|| self.now());
         let rows = store::notices(&self.db, public_at).await?;
         let mut entries: std::collections::HashMap<String, Vec<store::Entry>> = std::collections::HashMap::new();
@@ -330,7 +319,7 @@ impl App {
 
     pub async fn notice(&self, who: Option<&Authenticated>, id: &str) -> Result<NoticeView> {
         let row = store::notice(&self.db, id).await?.ok_or(AppError::NotFound("公示不存在"))?;
-        let bureau_reader = who.is_some_and(|w| matches!(w.role, Role::Staff | Role::Leader));
+        let bureau_reader = who.is_some_and(|w| allows(w, access::Action::ReadNotices));
         if !bureau_reader && row.opens_at > self.now() {
             return Err(AppError::NotFound("公示不存在"));
         }
@@ -376,7 +365,7 @@ impl App {
             }
             _ => None,
         };
-        let id = ObjectionId::new().to_string();
+        let id = self.new_id::<ObjectionId>().to_string();
         let random: [u8; 5] = crate::random_bytes(5).try_into().map_err(|_| corrupt("random"))?;
         let receipt = notice::receipt_number(notice.period.publish_on.year(), random);
         let nonce = || -> [u8; 12] { crate::random_bytes(12).try_into().unwrap_or([0; 12]) };
@@ -451,7 +440,7 @@ impl App {
 
     /// A notice's objections (staff and leaders): names opened, contacts masked.
     pub async fn objections(&self, who: &Authenticated, notice_id: &str) -> Result<Vec<ObjectionView>> {
-        bureau(who)?;
+        authorize(who, access::Action::ReadNotices, Object::Any)?;
         let notice = self.notice(Some(who), notice_id).await?;
         store::objections(&self.db, notice_id).await?.into_iter().map(|row| self.objection_view(row, &notice)).collect()
     }
@@ -470,7 +459,7 @@ impl App {
 
     /// The objection's file, for the bureau.
     pub async fn objection_file(&self, who: &Authenticated, id: &str) -> Result<(String, String, Vec<u8>)> {
-        bureau(who)?;
+        authorize(who, access::Action::ReadNotices, Object::Any)?;
         let row = store::objection(&self.db, id).await?.ok_or(AppError::NotFound("异议不存在"))?;
         let (hash, kind, name) = row.attachment.ok_or(AppError::NotFound("附件不存在"))?;
         let content = ContentHash::parse(&hash).ok_or_else(|| corrupt(&hash))?;
@@ -487,7 +476,7 @@ impl App {
         findings: &str,
         meta: &RequestMeta,
     ) -> Result<ObjectionStatus> {
-        staff_only(who)?;
+        authorize(who, access::Action::HandleObjections, Object::Any)?;
         let row = store::objection(&self.db, id).await?.ok_or(AppError::NotFound("异议不存在"))?;
         let notice = self.notice(Some(who), &row.notice_id).await?;
         if notice.status == NoticeStatus::Concluded {
@@ -534,7 +523,7 @@ impl App {
     /// there was nothing to do (not over yet, or already closed — by another instance, say).
     pub async fn close_notice(&self, who: Option<&Authenticated>, id: &str, meta: &RequestMeta) -> Result<bool> {
         if let Some(who) = who {
-            staff_only(who)?;
+            authorize(who, access::Action::PublishNotice, Object::Any)?;
         }
         let mut tx = self.db.begin().await?;
         let closed = self.close_notice_in(&mut tx, id, who, meta).await?;
@@ -592,9 +581,7 @@ impl App {
     /// without a sustained objection is recognised (plaque number, SM2-signed statement), the
     /// others rejected citing the objection. Returns the new bases' ids.
     pub async fn conclude_notice(&self, who: &Authenticated, id: &str, meta: &RequestMeta) -> Result<Vec<String>> {
-        if who.role != Role::Leader {
-            return Err(AppError::Forbidden { code: "leader_only", message: "认定须经分管领导审批".into() });
-        }
+        authorize(who, access::Action::ConcludeNotice, Object::Any)?;
         // Issuing plaques: only after a recent sign-in (SEC-08).
         self.require_recent_authentication(who)?;
         let notice = self.notice(Some(who), id).await?;
@@ -668,7 +655,7 @@ impl App {
                 issuer: ISSUER.to_owned(),
                 title: PLAQUE_TITLE.to_owned(),
             };
-            let base_id = BaseId::new().to_string();
+            let base_id = self.new_id::<BaseId>().to_string();
             store::insert_base(
                 &mut tx,
                 &store::Base {
@@ -759,14 +746,7 @@ impl App {
     /// A base, for the bureau or its own organisation.
     pub async fn base(&self, who: &Authenticated, id: &str) -> Result<BaseView> {
         let row = store::base(&self.db, id).await?.ok_or(AppError::NotFound("基地不存在"))?;
-        let visible = match who.role {
-            Role::Staff | Role::Leader | Role::Funding => true,
-            Role::Applicant => who.user.organization_id == Some(row.organization_id),
-            _ => false,
-        };
-        if !visible {
-            return Err(AppError::NotFound("基地不存在"));
-        }
+        authorize(who, access::Action::ReadBase, Object::OfOrganization(row.organization_id))?;
         base_view(row)
     }
 

@@ -8,6 +8,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use skillbase_domain::access::{self, Object, Scope};
 use skillbase_domain::application::{self, Action, Actor, Status};
 use skillbase_domain::batch::{BatchStatus, WindowState};
 use skillbase_domain::clock::{shanghai, shanghai_date};
@@ -19,13 +20,15 @@ use skillbase_domain::review::{
     self, Aggregate, AssignmentAction, AssignmentStatus, ExpertProfile, Outcome, PastEmployer, ProposalStatus,
     RankEntry, ScoreItem,
 };
-use skillbase_domain::roles::{self, Role};
+pub use skillbase_domain::review::{DEFAULT_REVIEW_DAYS, MAX_EXPERTS, REVIEW_DAYS};
+use skillbase_domain::roles::Role;
 use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications as app_store;
 use skillbase_store::jobs::NewJob;
 use skillbase_store::review as store;
 use skillbase_store::{StoreError, Tx};
 
+use crate::access::{allows, authorize, ensure_not_drafter};
 use crate::applications::{ApplicationView, Change, bounded_text, end_of_day, stale, transition_error, view};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::batches::BatchView;
@@ -33,12 +36,6 @@ use crate::{App, AppError, FieldError, Result};
 
 /// The job that reminds an expert of a deadline (on its day, and once it has passed).
 pub const REMIND_JOB: &str = "review.remind";
-
-/// Working days an expert has to score, unless staff choose otherwise.
-pub const DEFAULT_REVIEW_DAYS: u32 = 5;
-
-/// The most experts one application may be given.
-pub const MAX_EXPERTS: u32 = 15;
 
 // ---------------------------------------------------------------------------------------------
 // The expert pool
@@ -254,20 +251,23 @@ pub fn points(hundredths: i64) -> String {
     format!("{}.{:02}", hundredths / 100, (hundredths % 100).abs())
 }
 
-fn staff_only(who: &Authenticated) -> Result<()> {
-    if who.role == Role::Staff {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden { code: "staff_only", message: "仅经办人可以操作".into() })
-    }
+/// Staff organise the review.
+fn organizer(who: &Authenticated) -> Result<()> {
+    authorize(who, access::Action::OrganizeReview, Object::Any).map(drop)
 }
 
-fn bureau_only(who: &Authenticated) -> Result<()> {
-    if matches!(who.role, Role::Staff | Role::Leader) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("评审信息不存在"))
-    }
+/// Staff and leaders read the review.
+fn review_reader(who: &Authenticated) -> Result<()> {
+    authorize(who, access::Action::ReadReview, Object::Any).map(drop)
+}
+
+/// The message of a review deadline out of [`REVIEW_DAYS`].
+fn review_days_out_of_range() -> FieldError {
+    FieldError::new(
+        "days",
+        "days_out_of_range",
+        format!("评审期限应为 {} 至 {} 个工作日", REVIEW_DAYS.start(), REVIEW_DAYS.end()),
+    )
 }
 
 fn assignment_error(e: review::AssignmentError) -> AppError {
@@ -309,7 +309,7 @@ impl App {
         input: &ExpertInput,
         meta: &RequestMeta,
     ) -> Result<()> {
-        staff_only(who)?;
+        authorize(who, access::Action::ManageExperts, Object::Any)?;
         let account = skillbase_store::users::find_by_id(&self.db, user).await?;
         if account.as_ref().is_none_or(|a| a.role != Role::Expert.as_str()) {
             return Err(AppError::Fields(vec![FieldError::new("user", "not_an_expert", "该账户不是评审专家账户")]));
@@ -449,7 +449,7 @@ impl App {
         days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<Vec<AssignmentId>> {
-        staff_only(who)?;
+        organizer(who)?;
         let current = self.application(who, id).await?;
         let to = crate::applications::transition(current.status, Action::StartReview, who)?;
         let (policy_id, policy) = self.judging_policy(&current.row).await?;
@@ -464,8 +464,8 @@ impl App {
                 format!("评审专家人数应为 {minimum} 至 {MAX_EXPERTS} 人"),
             ));
         }
-        if !(1..=30).contains(&days) {
-            errors.push(FieldError::new("days", "days_out_of_range", "评审期限应为 1 至 30 个工作日"));
+        if !REVIEW_DAYS.contains(&days) {
+            errors.push(review_days_out_of_range());
         }
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
@@ -507,7 +507,7 @@ impl App {
         days: Option<u32>,
         meta: &RequestMeta,
     ) -> Result<Vec<AssignmentId>> {
-        staff_only(who)?;
+        organizer(who)?;
         let current = self.application(who, id).await?;
         if !matches!(current.status, Status::InReview | Status::Scored) {
             return Err(AppError::WrongState {
@@ -516,12 +516,8 @@ impl App {
         }
         let (policy_id, _) = self.judging_policy(&current.row).await?;
         let days = days.unwrap_or(DEFAULT_REVIEW_DAYS);
-        if !(1..=30).contains(&days) {
-            return Err(AppError::Fields(vec![FieldError::new(
-                "days",
-                "days_out_of_range",
-                "评审期限应为 1 至 30 个工作日",
-            )]));
+        if !REVIEW_DAYS.contains(&days) {
+            return Err(AppError::Fields(vec![review_days_out_of_range()]));
         }
         let due = self.review_due(days).await?;
         let mut tx = self.db.begin().await?;
@@ -574,7 +570,7 @@ impl App {
             AppError::Invalid { code: "not_enough_experts", field: Some("experts"), message: e.to_string() }
         })?;
         let now = self.now();
-        let draw_id = DrawId::new();
+        let draw_id = self.new_id::<DrawId>();
         store::insert_draw(
             tx,
             &store::Draw {
@@ -595,7 +591,7 @@ impl App {
         let mut ids = Vec::new();
         for expert in &draw.drawn {
             let expert_id: UserId = expert.parse().map_err(|_| corrupt("expert id"))?;
-            let assignment = AssignmentId::new();
+            let assignment = self.new_id::<AssignmentId>();
             store::insert_assignment(
                 tx,
                 &store::NewAssignment {
@@ -612,7 +608,7 @@ impl App {
             store::insert_user_notification(
                 tx,
                 &store::UserNotification {
-                    id: NotificationId::new(),
+                    id: self.new_id::<NotificationId>(),
                     user_id: expert_id,
                     at: now,
                     title: "新的评审任务".into(),
@@ -669,14 +665,7 @@ impl App {
     /// "not found" (no probing of ids).
     pub async fn assignment(&self, who: &Authenticated, id: AssignmentId) -> Result<AssignmentView> {
         let row = store::assignment(&self.db, id).await?.ok_or(AppError::NotFound("评审任务不存在"))?;
-        let visible = match who.role {
-            Role::Expert => row.expert_id == who.user.id,
-            Role::Staff | Role::Leader => true,
-            _ => false,
-        };
-        if !visible {
-            return Err(AppError::NotFound("评审任务不存在"));
-        }
+        authorize(who, access::Action::ReadAssignments, Object::AssignedTo(row.expert_id))?;
         assignment_view(row, self.now())
     }
 
@@ -688,9 +677,9 @@ impl App {
         application: Option<ApplicationId>,
         batch: Option<BatchId>,
     ) -> Result<Vec<AssignmentView>> {
-        let filter = match who.role {
-            Role::Expert => store::AssignmentFilter { expert_id: Some(who.user.id), ..Default::default() },
-            Role::Staff | Role::Leader => store::AssignmentFilter::default(),
+        let filter = match authorize(who, access::Action::ReadAssignments, Object::Any) {
+            Ok(Scope::Assigned) => store::AssignmentFilter { expert_id: Some(who.user.id), ..Default::default() },
+            Ok(Scope::All) => store::AssignmentFilter::default(),
             _ => return Ok(vec![]),
         };
         let filter = store::AssignmentFilter { application_id: application, batch_id: batch, ..filter };
@@ -700,10 +689,7 @@ impl App {
 
     /// One assignment as its expert works on it.
     pub async fn expert_assignment(&self, who: &Authenticated, id: AssignmentId) -> Result<ExpertAssignment> {
-        if who.role != Role::Expert {
-            return Err(AppError::NotFound("评审任务不存在"));
-        }
-        let assignment = self.assignment(who, id).await?;
+        let assignment = self.scored_assignment(who, id).await?;
         let row = app_store::application(&self.db, assignment.row.application_id)
             .await?
             .ok_or(AppError::NotFound("评审任务不存在"))?;
@@ -753,7 +739,7 @@ impl App {
 
     /// One application's review (staff and leaders).
     pub async fn review_progress(&self, who: &Authenticated, id: ApplicationId) -> Result<ReviewProgress> {
-        bureau_only(who)?;
+        review_reader(who)?;
         let application = self.application(who, id).await?;
         let policy = self.policy_for(&application.row).await?;
         let mut assignments = self.assignments(who, Some(id), None).await?;
@@ -786,10 +772,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<Option<AssignmentId>> {
-        if who.role != Role::Expert {
-            return Err(AppError::NotFound("评审任务不存在"));
-        }
-        let current = self.assignment(who, id).await?;
+        let current = self.scored_assignment(who, id).await?;
         let action = if conflict { AssignmentAction::DeclareConflict } else { AssignmentAction::DeclareNoConflict };
         let to = review::assignment_transition(current.status, action, who.role).map_err(assignment_error)?;
         let reason = bounded_text("reason", reason, 500, conflict)?;
@@ -830,10 +813,7 @@ impl App {
         items: &[ScoreItem],
         meta: &RequestMeta,
     ) -> Result<u32> {
-        if who.role != Role::Expert {
-            return Err(AppError::NotFound("评审任务不存在"));
-        }
-        let current = self.assignment(who, id).await?;
+        let current = self.scored_assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::SubmitScore, who.role)
             .map_err(assignment_error)?;
         let application = self.reviewed_application(current.row.application_id).await?;
@@ -869,6 +849,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<()> {
+        organizer(who)?;
         let current = self.assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::Reopen, who.role)
             .map_err(assignment_error)?;
@@ -909,6 +890,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<Option<AssignmentId>> {
+        organizer(who)?;
         let current = self.assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::WithdrawForConflict, who.role)
             .map_err(assignment_error)?;
@@ -941,7 +923,7 @@ impl App {
 
     /// Staff remind an expert who has not scored yet.
     pub async fn remind_expert(&self, who: &Authenticated, id: AssignmentId, meta: &RequestMeta) -> Result<()> {
-        staff_only(who)?;
+        organizer(who)?;
         let current = self.assignment(who, id).await?;
         if !matches!(current.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted) {
             return Err(AppError::WrongState {
@@ -1005,7 +987,7 @@ impl App {
     /// A call's ranking as it stands: eligible applications at or above the threshold,
     /// priority-verified first (C2.1.P), then by mean score; the quota applied.
     pub async fn ranking(&self, who: &Authenticated, batch: BatchId) -> Result<Ranking> {
-        bureau_only(who)?;
+        review_reader(who)?;
         let found = self.batch(batch).await?;
         let policy_id = found.row.policy_id.clone();
         let policy = self.policy(&policy_id).await?;
@@ -1094,7 +1076,7 @@ impl App {
         note: &str,
         meta: &RequestMeta,
     ) -> Result<ProposalId> {
-        staff_only(who)?;
+        organizer(who)?;
         let ranking = self.ranking(who, batch).await?;
         let note = bounded_text("note", note, 1000, false)?;
         if ranking.batch.window.state(self.now()) != WindowState::Closed && ranking.batch.status == BatchStatus::Open {
@@ -1120,7 +1102,7 @@ impl App {
                 message: "该批次没有可排名的申报".into(),
             });
         }
-        let id = ProposalId::new();
+        let id = self.new_id::<ProposalId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let inserted = store::insert_proposal(
@@ -1178,12 +1160,12 @@ impl App {
     }
 
     pub async fn proposals(&self, who: &Authenticated, batch: Option<BatchId>) -> Result<Vec<ProposalView>> {
-        bureau_only(who)?;
+        review_reader(who)?;
         store::proposals(&self.db, batch).await?.into_iter().map(proposal_view).collect()
     }
 
     pub async fn proposal(&self, who: &Authenticated, id: ProposalId) -> Result<ProposalView> {
-        bureau_only(who)?;
+        review_reader(who)?;
         proposal_view(store::proposal(&self.db, id).await?.ok_or(AppError::NotFound("拟认定名单不存在"))?)
     }
 
@@ -1290,11 +1272,9 @@ impl App {
         what: &str,
         meta: &RequestMeta,
     ) -> Result<ProposalView> {
-        if who.role != Role::Leader {
-            return Err(AppError::Forbidden { code: "leader_only", message: "仅分管领导可以审批".into() });
-        }
+        authorize(who, access::Action::ApproveProposal, Object::Any)?;
         let proposal = self.proposal(who, id).await?;
-        if let Err(conflict) = roles::ensure_not_own_proposal(proposal.row.drafted_by, who.user.id) {
+        if let Err(conflict) = ensure_not_drafter(proposal.row.drafted_by, who) {
             let mut tx = self.db.begin().await?;
             let proposal_id = id.to_string();
             self.audit(
@@ -1315,6 +1295,13 @@ impl App {
             });
         }
         Ok(proposal)
+    }
+
+    /// An assignment its own expert works on (declares, scores); anyone else finds nothing.
+    async fn scored_assignment(&self, who: &Authenticated, id: AssignmentId) -> Result<AssignmentView> {
+        let assignment = self.assignment(who, id).await?;
+        authorize(who, access::Action::ScoreAssignment, Object::AssignedTo(assignment.row.expert_id))?;
+        Ok(assignment)
     }
 
     /// An application whose review is under way (its experts may still act on it).
@@ -1351,7 +1338,7 @@ impl App {
         store::insert_user_notification(
             tx,
             &store::UserNotification {
-                id: NotificationId::new(),
+                id: self.new_id::<NotificationId>(),
                 user_id: a.row.expert_id,
                 at: self.now(),
                 title: title.to_owned(),
@@ -1375,7 +1362,8 @@ impl App {
     ) -> Result<Option<AssignmentId>> {
         let (policy_id, _) = self.judging_policy(&application.row).await?;
         let due = self.review_due(DEFAULT_REVIEW_DAYS).await?;
-        let drawer = who.filter(|w| w.role == Role::Staff);
+        // Staff withdrawing an expert draw the replacement; when an expert steps aside, the system.
+        let drawer = who.filter(|w| allows(w, access::Action::OrganizeReview));
         match self
             .draw_experts(tx, application, (1, 1), ("replacement", drawer), (&due.0, due.1), (&policy_id, meta))
             .await

@@ -8,20 +8,22 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
+use skillbase_domain::access::{Action, Object};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::ids::{DisbursementId, ExpenseId, FundingRequestId, NotificationId};
 use skillbase_domain::money::Money;
 use skillbase_domain::notice::BaseStatus;
-use skillbase_domain::roles::{self, Role};
 use skillbase_domain::subsidy::{
-    self, CASH, Entry, EntryKind, ExpenseInput, ExpenseStatus, FundingAction, FundingStatus, GRANT, POOL, Totals,
+    self, CASH, Entry, EntryKind, ExpenseInput, ExpenseStatus, FundingAction, FundingAnswer, FundingStatus, GRANT,
+    POOL, Totals,
 };
 use skillbase_store::applications as app_store;
 use skillbase_store::notices as bases_store;
 use skillbase_store::subsidy as store;
 use skillbase_store::{StoreError, Tx};
 
+use crate::access::{authorize, ensure_not_drafter};
 use crate::applications::bounded_text;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::notices::BaseView;
@@ -80,20 +82,19 @@ fn ledger_error(e: subsidy::LedgerError, field: &'static str) -> AppError {
     AppError::Fields(vec![FieldError::new(field, e.code(), e.to_string())])
 }
 
-fn require(who: &Authenticated, role: Role, message: &str) -> Result<()> {
-    if who.role == role {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden { code: "role_required", message: message.to_owned() })
-    }
+/// Staff draft requests, record payments, audit and reverse expenses.
+fn fund_manager(who: &Authenticated) -> Result<()> {
+    authorize(who, Action::ManageFunding, Object::Any).map(drop)
 }
 
-fn bureau(who: &Authenticated) -> Result<()> {
-    if matches!(who.role, Role::Staff | Role::Leader | Role::Funding) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("资金申请不存在"))
-    }
+/// Staff, leaders and the coordination group read the funds.
+fn funds_reader(who: &Authenticated) -> Result<()> {
+    authorize(who, Action::ReadFunds, Object::Any).map(drop)
+}
+
+/// The base's own organisation records its expenses and answers for them.
+fn base_itself(who: &Authenticated, base: &BaseView) -> Result<()> {
+    authorize(who, Action::RecordExpense, Object::OfOrganization(base.row.organization_id)).map(drop)
 }
 
 impl App {
@@ -101,7 +102,7 @@ impl App {
 
     /// Recognised, active bases no request holds yet and without a grant.
     pub async fn funding_candidates(&self, who: &Authenticated) -> Result<Vec<BaseView>> {
-        bureau(who)?;
+        funds_reader(who)?;
         let held: Vec<String> = store::holders(&self.db).await?.into_iter().map(|(base, _, _)| base).collect();
         Ok(self
             .registry(&bases_store::BaseFilter { status: Some(BaseStatus::Active.as_str()), ..Default::default() })
@@ -120,7 +121,7 @@ impl App {
         note: &str,
         meta: &RequestMeta,
     ) -> Result<String> {
-        require(who, Role::Staff, "仅经办人可以拟定资金申请")?;
+        fund_manager(who)?;
         let note = bounded_text("note", note, 1000, false)?;
         if bases.is_empty() {
             return Err(AppError::Fields(vec![FieldError::new("bases", "required", "请至少选择一个基地")]));
@@ -142,7 +143,7 @@ impl App {
             total = total.checked_add(amount).ok_or_else(|| corrupt("total"))?;
             items.push((base, amount));
         }
-        let id = FundingRequestId::new().to_string();
+        let id = self.new_id::<FundingRequestId>().to_string();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let held = store::held_bases(&mut tx).await?;
@@ -200,7 +201,7 @@ impl App {
     }
 
     pub async fn funding_requests(&self, who: &Authenticated) -> Result<Vec<FundingView>> {
-        bureau(who)?;
+        funds_reader(who)?;
         let mut out = Vec::new();
         for row in store::requests(&self.db).await? {
             out.push(self.funding_view(who, row).await?);
@@ -209,7 +210,7 @@ impl App {
     }
 
     pub async fn funding_request(&self, who: &Authenticated, id: &str) -> Result<FundingView> {
-        bureau(who)?;
+        funds_reader(who)?;
         let row = store::request(&self.db, id).await?.ok_or(AppError::NotFound("资金申请不存在"))?;
         self.funding_view(who, row).await
     }
@@ -226,22 +227,24 @@ impl App {
 
     /// The leader endorses or returns a draft (never its drafter); the coordination group
     /// approves or rejects a submitted request. Approval grants each base its subsidy, once.
+    /// Which of these `answer` means follows from the decider's role and the request's state
+    /// ([`subsidy::funding_decision`]); it is returned with the new state.
     pub async fn decide_funding(
         &self,
         who: &Authenticated,
         id: &str,
-        action: FundingAction,
+        answer: FundingAnswer,
         reason: &str,
         meta: &RequestMeta,
-    ) -> Result<FundingStatus> {
+    ) -> Result<(FundingAction, FundingStatus)> {
         let request = self.funding_request(who, id).await?;
-        let to = subsidy::funding_transition(request.status, action, who.role).map_err(|e| match e {
+        let (action, to) = subsidy::funding_decision(who.role, request.status, answer).map_err(|e| match e {
             subsidy::FundingError::NotFromHere { .. } => AppError::WrongState { message: e.to_string() },
             subsidy::FundingError::NotYourRole { .. } => {
                 AppError::Forbidden { code: "forbidden_transition", message: e.to_string() }
             }
         })?;
-        if let Err(conflict) = roles::ensure_not_own_proposal(request.row.drafted_by, who.user.id) {
+        if let Err(conflict) = ensure_not_drafter(request.row.drafted_by, who) {
             // Separation of duties (SEC-13): refused, and the attempt is on the record.
             let mut tx = self.db.begin().await?;
             self.audit(
@@ -336,7 +339,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(to)
+        Ok((action, to))
     }
 
     // ------------------------------------------------------------ the ledger
@@ -361,7 +364,7 @@ impl App {
 
     /// Every base's totals (reports across bases).
     pub async fn fund_overview(&self, who: &Authenticated) -> Result<Vec<(BaseView, Totals)>> {
-        bureau(who)?;
+        funds_reader(who)?;
         let all = store::all_entries(&self.db).await?;
         let mut out = Vec::new();
         for base in self.registry(&bases_store::BaseFilter::default()).await? {
@@ -380,7 +383,7 @@ impl App {
         (paid_on, amount, voucher): (&str, &str, &str),
         meta: &RequestMeta,
     ) -> Result<i64> {
-        require(who, Role::Staff, "仅经办人可以登记拨付")?;
+        fund_manager(who)?;
         self.require_recent_authentication(who)?;
         let base = self.base(who, base).await?;
         let today = shanghai_date(self.now());
@@ -417,7 +420,7 @@ impl App {
         let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
         subsidy::check_disbursement(&entries, amount).map_err(|e| ledger_error(e, "amount"))?;
         let seq = next_seq(&entries);
-        let id = DisbursementId::new().to_string();
+        let id = self.new_id::<DisbursementId>().to_string();
         let inserted = store::insert_disbursement(
             &mut tx,
             &store::Disbursement {
@@ -480,8 +483,8 @@ impl App {
         receipt: Option<(String, Vec<u8>)>,
         meta: &RequestMeta,
     ) -> Result<String> {
-        require(who, Role::Applicant, "支出由基地登记")?;
         let base = self.base(who, base).await?;
+        base_itself(who, &base)?;
         let policy = self.policy(&base.row.policy_id).await?;
         let categories: Vec<&str> = policy.expense_categories().iter().map(|c| c.id()).collect();
         let recognised_on =
@@ -517,7 +520,7 @@ impl App {
             .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
         let seq = next_seq(&entries);
-        let id = ExpenseId::new().to_string();
+        let id = self.new_id::<ExpenseId>().to_string();
         let now = self.now();
         store::insert_expense(
             &mut tx,
@@ -611,7 +614,7 @@ impl App {
         question: &str,
         meta: &RequestMeta,
     ) -> Result<ExpenseStatus> {
-        require(who, Role::Staff, "仅经办人可以审核支出")?;
+        fund_manager(who)?;
         let (expense, base) = self.expense_of(who, id).await?;
         let to = if approve { expense.status.approve() } else { expense.status.query() };
         let to = to.ok_or_else(|| AppError::WrongState {
@@ -647,8 +650,8 @@ impl App {
 
     /// The base answers staff's question about an expense.
     pub async fn answer_expense(&self, who: &Authenticated, id: &str, answer: &str, meta: &RequestMeta) -> Result<()> {
-        require(who, Role::Applicant, "由基地说明")?;
         let (expense, base) = self.expense_of(who, id).await?;
+        base_itself(who, &base)?;
         let to = expense.status.answer().ok_or_else(|| AppError::WrongState {
             message: format!("支出当前为「{}」，无需说明", expense.status.label()),
         })?;
@@ -682,7 +685,7 @@ impl App {
         reason: &str,
         meta: &RequestMeta,
     ) -> Result<i64> {
-        require(who, Role::Staff, "仅经办人可以冲销")?;
+        fund_manager(who)?;
         let (expense, base) = self.expense_of(who, id).await?;
         let to =
             expense.status.reverse().ok_or_else(|| AppError::WrongState { message: "该支出已冲销".into() })?;
@@ -761,7 +764,7 @@ impl App {
         app_store::insert_notification(
             tx,
             &app_store::Notification {
-                id: NotificationId::new(),
+                id: self.new_id::<NotificationId>(),
                 organization_id: base.row.organization_id,
                 application_id: Some(base.row.application_id),
                 at: self.now(),

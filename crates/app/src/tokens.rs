@@ -4,6 +4,7 @@
 use chrono::TimeDelta;
 use serde_json::json;
 use skillbase_domain::audit::sm3_hex;
+use skillbase_domain::security::TOKEN_DAYS;
 use skillbase_store::identity::Session;
 use skillbase_store::{tokens, users};
 
@@ -29,8 +30,12 @@ impl App {
         if name.is_empty() || name.chars().count() > 50 {
             errors.push(FieldError::new("name", "name_invalid", "请填写令牌用途（不超过 50 字）"));
         }
-        if !(1..=365).contains(&days) {
-            errors.push(FieldError::new("expires_in_days", "days_out_of_range", "有效期应为 1 至 365 天"));
+        if !TOKEN_DAYS.contains(&days) {
+            errors.push(FieldError::new(
+                "expires_in_days",
+                "days_out_of_range",
+                format!("有效期应为 {} 至 {} 天", TOKEN_DAYS.start(), TOKEN_DAYS.end()),
+            ));
         }
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use skillbase_app::App;
 use skillbase_app::accounts::Bootstrap;
 use skillbase_app::jobs::{Runner, RunnerConfig};
-use skillbase_domain::{Clock, FixedClock, SystemClock};
+use skillbase_app::{App, SystemClock};
+use skillbase_domain::{Clock, FixedClock};
 use skillbase_store::Db;
 use skillbase_web::{AppState, HttpConfig, Metrics};
 use tokio::sync::watch;

@@ -1,12 +1,17 @@
 //! Who may do what: one table, consulted for every request; whatever it does not allow is
 //! denied. Each action names the roles that may perform it and the *data scope* they get
 //! (all records, their own organisation's, only what is assigned to them, their own account).
+//!
+//! The route guard asks [`decide`] before a handler runs; a use case asks [`authorize`], the
+//! same table with the record in hand, so the scope is judged against the record itself.
 
 use serde::Serialize;
 
+use crate::ids::{OrganizationId, UserId};
 use crate::roles::Role;
 
-/// Everything a request can ask to do. Every route declares exactly one.
+/// Everything a request can ask to do. Every route declares exactly one; a use case may ask
+/// about another on the way (what a list shows its reader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -85,10 +90,13 @@ pub enum Action {
     ReadFunds,
     /// Record the base's expenses and answer staff's questions (the base's own organisation).
     RecordExpense,
+    /// See calls for applications still in draft, before they are published (staff and
+    /// leaders; everyone else sees the published ones).
+    ReadDraftBatches,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -124,6 +132,7 @@ impl Action {
         Action::DecideFunding,
         Action::ReadFunds,
         Action::RecordExpense,
+        Action::ReadDraftBatches,
     ];
 }
 
@@ -194,7 +203,9 @@ pub fn rule(action: Action) -> Rule {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All), (Role::Funding, Scope::All)])
         }
         Action::RecordExpense => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
-        Action::ReadNotices => Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)]),
+        Action::ReadNotices | Action::ReadDraftBatches => {
+            Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)])
+        }
         Action::ReadBase => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),
@@ -227,6 +238,67 @@ pub fn decide(role: Option<Role>, action: Action) -> Decision {
         (Rule::Roles(allowed), Some(role)) => {
             allowed.iter().find(|(r, _)| *r == role).map_or(Decision::Deny, |(_, scope)| Decision::Allow(Some(*scope)))
         }
+    }
+}
+
+/// Who asks, as far as data scope is concerned: their role, their account and the organisation
+/// the account is bound to (applicants only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub user: UserId,
+    pub organization: Option<OrganizationId>,
+}
+
+/// The record an action is about, by what its scope is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    /// No record in particular: a list (which the scope then filters), a new record, a console.
+    Any,
+    /// A record of an organisation: its profile, applications, bases, their ledgers and
+    /// expenses.
+    OfOrganization(OrganizationId),
+    /// A record assigned to one account (an expert's assignment).
+    AssignedTo(UserId),
+    /// An account.
+    Account(UserId),
+}
+
+impl Scope {
+    /// Does this scope reach `object` for `actor`? A scope narrower than "all" reaches only
+    /// the kind of record it names, and only the actor's own.
+    pub fn reaches(self, actor: &Actor, object: Object) -> bool {
+        match (self, object) {
+            (_, Object::Any) | (Scope::All, _) => true,
+            (Scope::OwnOrganization, Object::OfOrganization(organization)) => actor.organization == Some(organization),
+            (Scope::Assigned, Object::AssignedTo(user)) | (Scope::OwnAccount, Object::Account(user)) => {
+                actor.user == user
+            }
+            (Scope::OwnOrganization | Scope::Assigned | Scope::OwnAccount, _) => false,
+        }
+    }
+}
+
+/// Why [`authorize`] said no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The table gives the actor's role nothing for this action.
+    Role,
+    /// The role may, but this record is outside its scope (another organisation's, another
+    /// expert's).
+    Scope,
+}
+
+/// May `actor` do `action` to `object`? The table's answer for the role, then its scope
+/// against the record. The scope granted comes back (a public action reaches every public
+/// record: [`Scope::All`]), so a list can be filtered by it.
+pub fn authorize(actor: &Actor, action: Action, object: Object) -> Result<Scope, Refusal> {
+    match decide(Some(actor.role), action) {
+        Decision::Allow(scope) => {
+            let scope = scope.unwrap_or(Scope::All);
+            if scope.reaches(actor, object) { Ok(scope) } else { Err(Refusal::Scope) }
+        }
+        Decision::SignInRequired | Decision::Deny => Err(Refusal::Role),
     }
 }
 
@@ -295,5 +367,63 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn actor(role: Role, n: u64) -> Actor {
+        Actor { role, user: UserId::from_parts(n, [1; 10]), organization: None }
+    }
+
+    #[test]
+    fn authorize_is_decide_with_the_record_in_hand() {
+        for action in Action::ALL {
+            for role in Role::ALL {
+                let answer = authorize(&actor(role, 1), action, Object::Any);
+                match decide(Some(role), action) {
+                    Decision::Allow(scope) => assert_eq!(answer, Ok(scope.unwrap_or(Scope::All)), "{role} {action:?}"),
+                    _ => assert_eq!(answer, Err(Refusal::Role), "{role} {action:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn each_scope_reaches_only_the_actors_own_records() {
+        let ours = OrganizationId::from_parts(1, [1; 10]);
+        let theirs = OrganizationId::from_parts(2, [2; 10]);
+        let applicant = Actor { organization: Some(ours), ..actor(Role::Applicant, 1) };
+        let unbound = actor(Role::Applicant, 1);
+        let expert = actor(Role::Expert, 3);
+        let other_expert = UserId::from_parts(4, [4; 10]);
+        let staff = actor(Role::Staff, 5);
+
+        // Own organisation: an applicant reaches its organisation's records, no other's.
+        for action in [Action::ReadApplication, Action::DraftApplication, Action::ReadBase, Action::RecordExpense] {
+            assert_eq!(authorize(&applicant, action, Object::OfOrganization(ours)), Ok(Scope::OwnOrganization));
+            assert_eq!(authorize(&applicant, action, Object::OfOrganization(theirs)), Err(Refusal::Scope));
+            assert_eq!(authorize(&unbound, action, Object::OfOrganization(ours)), Err(Refusal::Scope));
+        }
+        assert_eq!(authorize(&applicant, Action::InviteColleague, Object::OfOrganization(theirs)), Err(Refusal::Scope));
+        // Assigned: an expert reaches their own assignments, nobody else's.
+        for action in [Action::ReadAssignments, Action::ScoreAssignment] {
+            assert_eq!(authorize(&expert, action, Object::AssignedTo(expert.user)), Ok(Scope::Assigned));
+            assert_eq!(authorize(&expert, action, Object::AssignedTo(other_expert)), Err(Refusal::Scope));
+        }
+        // Own account: anyone signed in reaches their own account only.
+        for who in [applicant, expert, staff] {
+            assert_eq!(authorize(&who, Action::ManageOwnAccount, Object::Account(who.user)), Ok(Scope::OwnAccount));
+            assert_eq!(authorize(&who, Action::ManageOwnAccount, Object::Account(other_expert)), Err(Refusal::Scope));
+        }
+        // All: the bureau reaches every organisation's records and every assignment.
+        assert_eq!(authorize(&staff, Action::ReadApplication, Object::OfOrganization(theirs)), Ok(Scope::All));
+        assert_eq!(authorize(&staff, Action::ReadAssignments, Object::AssignedTo(other_expert)), Ok(Scope::All));
+        // A narrow scope never reaches another kind of record.
+        assert_eq!(
+            authorize(&applicant, Action::ReadApplication, Object::AssignedTo(applicant.user)),
+            Err(Refusal::Scope)
+        );
+        assert_eq!(authorize(&expert, Action::ReadAssignments, Object::OfOrganization(ours)), Err(Refusal::Scope));
+        // The role comes first: a role the table does not list is refused whatever the record.
+        assert_eq!(authorize(&expert, Action::ReadApplication, Object::Any), Err(Refusal::Role));
+        assert_eq!(authorize(&staff, Action::ScoreAssignment, Object::AssignedTo(staff.user)), Err(Refusal::Role));
     }
 }

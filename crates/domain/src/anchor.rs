@@ -51,9 +51,9 @@ impl std::fmt::Debug for BureauKey {
 }
 
 impl BureauKey {
-    /// A new key from the operating system's random source.
-    pub fn generate() -> BureauKey {
-        let secret = SecretKey::random(&mut rand_core::OsRng);
+    /// A new key from `rng`: the caller's random source (the operating system's, in `app`).
+    pub fn generate(rng: &mut impl rand_core::CryptoRngCore) -> BureauKey {
+        let secret = SecretKey::random(rng);
         Self::from_secret(&secret).unwrap_or_else(|_| unreachable!("a random scalar is a valid key"))
     }
 
@@ -113,7 +113,13 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use rand::SeedableRng;
+
     use super::*;
+
+    fn rng(seed: u64) -> rand_chacha::ChaCha8Rng {
+        rand_chacha::ChaCha8Rng::seed_from_u64(seed)
+    }
 
     fn statement() -> AnchorStatement {
         AnchorStatement { day: NaiveDate::from_ymd_opt(2024, 10, 8).expect("a date"), seq: 4711, hash: "ab".repeat(32) }
@@ -121,12 +127,12 @@ mod tests {
 
     #[test]
     fn a_signed_head_verifies_with_the_published_key_and_nothing_else() {
-        let key = BureauKey::generate();
+        let key = BureauKey::generate(&mut rng(1));
         let signature = key.sign(&statement());
         assert_eq!(verify(&key.public_key_hex(), &statement(), &signature), Ok(()));
         let moved = AnchorStatement { seq: 4712, ..statement() };
         assert_eq!(verify(&key.public_key_hex(), &moved, &signature), Err(AnchorError::Mismatch));
-        let other = BureauKey::generate();
+        let other = BureauKey::generate(&mut rng(2));
         assert_eq!(verify(&other.public_key_hex(), &statement(), &signature), Err(AnchorError::Mismatch));
         assert_eq!(verify("zz", &statement(), &signature), Err(AnchorError::BadKey));
         assert_eq!(verify(&key.public_key_hex(), &statement(), "00"), Err(AnchorError::BadSignature));
@@ -134,7 +140,7 @@ mod tests {
 
     #[test]
     fn the_key_survives_its_stored_form() {
-        let key = BureauKey::generate();
+        let key = BureauKey::generate(&mut rng(3));
         let again = BureauKey::from_secret_bytes(&key.secret_bytes()).expect("restores");
         assert_eq!(again.public_key_hex(), key.public_key_hex());
         assert!(BureauKey::from_secret_bytes(&[0u8; 32]).is_err(), "zero is no key");

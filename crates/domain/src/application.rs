@@ -7,9 +7,18 @@
 
 pub mod form;
 
+use std::ops::RangeInclusive;
+
 use serde::{Deserialize, Serialize};
 
 use crate::roles::Role;
+
+/// The supplement deadlines (补正期限) staff may give, in working days from the next day; the
+/// policy's `supplement_working_days` is the default.
+pub const SUPPLEMENT_DAYS: RangeInclusive<u32> = 1..=30;
+
+/// The most items one return for supplement may list.
+pub const MAX_RETURN_ITEMS: usize = 50;
 
 pub use form::{ApplicationForm, FieldError};
 

@@ -1,11 +1,20 @@
 //! A call for applications (申报批次): a year, a window of calendar dates in Asia/Shanghai, a
 //! quota, and the policy version it was opened under.
 
+use std::ops::RangeInclusive;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::shanghai;
 use crate::fields::FieldError;
+
+/// The years a call — and so a recognition — may belong to: the programme runs from 2023 (C1);
+/// the upper bound only catches typing mistakes.
+pub const PROGRAMME_YEARS: RangeInclusive<i64> = 2023..=2100;
+
+/// The quotas a call may have (bases recognised from it at most).
+pub const QUOTAS: RangeInclusive<i64> = 1..=100;
 
 /// PRODUCT.md §3: draft → open → closed → reviewing → noticed → done. Acceptance only needs the
 /// first three; the rest belong to review and notice.

@@ -1,5 +1,6 @@
-//! "Now", injected. Business code never calls `Utc::now()` itself: it asks a [`Clock`], so tests
-//! and demos can travel in time (QUALITY.md REL-10) and every deadline is reproducible.
+//! "Now", injected. Business code never reads the system clock itself: it asks a [`Clock`], so
+//! tests and demos can travel in time (QUALITY.md REL-10) and every deadline is reproducible.
+//! The real clock is `app`'s (`SystemClock`): this crate reads none.
 //!
 //! Instants are UTC; business dates are dates in Asia/Shanghai. China has kept UTC+8 all year
 //! since 1991, so the zone is the fixed offset [`shanghai()`] for every date the platform reasons
@@ -27,16 +28,6 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Today's date in Asia/Shanghai.
     fn today(&self) -> NaiveDate {
         shanghai_date(self.now())
-    }
-}
-
-/// The real clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
     }
 }
 

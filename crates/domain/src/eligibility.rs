@@ -319,8 +319,7 @@ impl<'p> Check<'p> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::application::form::tests::complete_form;
-    use crate::ids::AttachmentId;
+    use crate::application::form::tests::{attachment, complete_form};
 
     fn org(kind: &str, uscc: &str) -> Organization {
         Organization { name: "测试单位".into(), uscc: Uscc::parse(uscc).expect("a valid USCC"), kind: kind.into() }
@@ -385,7 +384,7 @@ mod tests {
         form.priority_claims.push(crate::application::form::PriorityClaim {
             basis: policy.priority_bases()[0].id().to_owned(),
             description: String::new(),
-            certificate: Some(AttachmentId::new()),
+            certificate: Some(attachment(3)),
         });
         let results = assess(&college(), &form, policy);
         assert_eq!(outcome(&results, "C2.1.4"), Outcome::Fail);

@@ -1,7 +1,9 @@
 //! A typed id per table, so an `ApplicationId` can never be passed where a `BaseId` is expected.
 //!
 //! Ids are UUIDv7 (time-ordered, so indexes stay append-mostly) and are stored as TEXT, which
-//! both SQLite and PostgreSQL index well.
+//! both SQLite and PostgreSQL index well. An id is made from parts its caller gives — the instant
+//! from the injected clock, a counter and random bits — so this crate reads no clock and no random
+//! source of its own (`app` makes every id the use cases need).
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,9 +18,15 @@ macro_rules! typed_id {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A fresh, time-ordered id.
-            pub fn new() -> Self {
-                Self(Uuid::now_v7())
+            /// The UUIDv7 of `unix_ms` and ten bytes of counter and random bits (RFC 9562
+            /// §5.7, §6.2): ids made later, or with a higher counter, sort after.
+            pub fn from_parts(unix_ms: u64, counter_random: [u8; 10]) -> Self {
+                Self(uuid::Builder::from_unix_timestamp_millis(unix_ms, &counter_random).into_uuid())
+            }
+
+            /// The id of a UUID made elsewhere.
+            pub fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
             }
 
             pub fn as_uuid(&self) -> Uuid {
@@ -26,9 +34,9 @@ macro_rules! typed_id {
             }
         }
 
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
+        impl TypedId for $name {
+            fn from_parts(unix_ms: u64, counter_random: [u8; 10]) -> Self {
+                Self::from_parts(unix_ms, counter_random)
             }
         }
 
@@ -51,6 +59,12 @@ macro_rules! typed_id {
             }
         }
     )*};
+}
+
+/// What every typed id offers to whoever makes ids: being built from its parts.
+pub trait TypedId: Sized {
+    /// See the ids' own `from_parts`.
+    fn from_parts(unix_ms: u64, counter_random: [u8; 10]) -> Self;
 }
 
 /// A string that is not an id.
@@ -101,15 +115,21 @@ mod tests {
 
     #[test]
     fn ids_round_trip_through_text() {
-        let id = UserId::new();
+        let id = UserId::from_parts(1_727_402_400_000, [7; 10]);
         assert_eq!(id.to_string().parse::<UserId>(), Ok(id));
+        assert_eq!(UserId::from_uuid(id.as_uuid()), id);
         assert_eq!("not-an-id".parse::<UserId>(), Err(InvalidId));
     }
 
     #[test]
-    fn new_ids_are_ordered_by_creation() {
-        let first = JobId::new();
-        let second = JobId::new();
-        assert!(first < second);
+    fn ids_are_version_7_and_ordered_by_instant_then_counter() {
+        let at = 1_727_402_400_000;
+        let id = JobId::from_parts(at, [0; 10]);
+        assert_eq!(id.as_uuid().get_version_num(), 7);
+        assert_eq!(id.as_uuid().get_timestamp().map(|t| t.to_unix()), Some((at / 1000, 0)));
+        let mut next = [0; 10];
+        next[1] = 1;
+        assert!(id < JobId::from_parts(at, next), "the counter orders ids of one millisecond");
+        assert!(JobId::from_parts(at, [0xff; 10]) < JobId::from_parts(at + 1, [0; 10]), "a later instant sorts after");
     }
 }

@@ -4,6 +4,7 @@
 //! store what they return.
 
 use std::cmp::Ordering;
+use std::ops::RangeInclusive;
 
 use chrono::{Months, NaiveDate};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -16,6 +17,15 @@ use crate::uscc::Uscc;
 
 /// How long a past employment still ties an expert to that employer.
 pub const PAST_EMPLOYER_YEARS: u32 = 3;
+
+/// Working days an expert has to score, unless staff choose otherwise.
+pub const DEFAULT_REVIEW_DAYS: u32 = 5;
+
+/// The review deadlines staff may give, in working days from the day after the draw.
+pub const REVIEW_DAYS: RangeInclusive<u32> = 1..=30;
+
+/// The most experts one application may be given (the fewest is the policy's `min_experts`).
+pub const MAX_EXPERTS: u32 = 15;
 
 /// An expert as the pool knows them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,6 +34,9 @@ impl Default for SecuritySettings {
     }
 }
 
+/// The lifetimes a personal API token may be given, in days.
+pub const TOKEN_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
+
 /// One setting out of its bounds: `(field, code, message)`.
 pub type SettingError = (&'static str, &'static str, String);
 

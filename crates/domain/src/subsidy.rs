@@ -108,6 +108,32 @@ pub enum FundingError {
     NotYourRole { action: FundingAction },
 }
 
+/// The two answers of whoever decides a funding request: yes (the leader's 同意并报协调小组, the
+/// coordination group's 批准) or no (the leader's 退回, the group's 不予批准).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FundingAnswer {
+    Yes,
+    No,
+}
+
+/// What `role`'s answer to a request in `from` means, and the state it leads to. The
+/// coordination group approves or rejects; any other answer is a leader's, endorsing or
+/// returning, so a role that decides nothing is refused as not theirs, and a leader answering a
+/// request already sent on is told it is past that step.
+pub fn funding_decision(
+    role: Role,
+    from: FundingStatus,
+    answer: FundingAnswer,
+) -> Result<(FundingAction, FundingStatus), FundingError> {
+    let action = match (role, answer) {
+        (Role::Funding, FundingAnswer::Yes) => FundingAction::Approve,
+        (Role::Funding, FundingAnswer::No) => FundingAction::Reject,
+        (_, FundingAnswer::Yes) => FundingAction::Endorse,
+        (_, FundingAnswer::No) => FundingAction::Return,
+    };
+    funding_transition(from, action, role).map(|to| (action, to))
+}
+
 /// The funding request's life cycle.
 pub fn funding_transition(
     from: FundingStatus,
@@ -536,6 +562,37 @@ mod tests {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
         assert!(S::Approved.holds_bases() && !S::Rejected.holds_bases());
+    }
+
+    #[test]
+    fn a_deciders_answer_means_the_action_of_their_role_and_step() {
+        use FundingAction as A;
+        use FundingAnswer::{No, Yes};
+        use FundingStatus as S;
+        assert_eq!(funding_decision(Role::Leader, S::Draft, Yes), Ok((A::Endorse, S::Submitted)));
+        assert_eq!(funding_decision(Role::Leader, S::Draft, No), Ok((A::Return, S::Returned)));
+        assert_eq!(funding_decision(Role::Funding, S::Submitted, Yes), Ok((A::Approve, S::Approved)));
+        assert_eq!(funding_decision(Role::Funding, S::Submitted, No), Ok((A::Reject, S::Rejected)));
+        // The leader past their step, the group before theirs: the state refuses (409).
+        assert_eq!(
+            funding_decision(Role::Leader, S::Submitted, Yes),
+            Err(FundingError::NotFromHere { from: S::Submitted, action: A::Endorse })
+        );
+        assert_eq!(
+            funding_decision(Role::Funding, S::Draft, No),
+            Err(FundingError::NotFromHere { from: S::Draft, action: A::Reject })
+        );
+        // Anyone else decides nothing (403).
+        for role in [Role::Staff, Role::Applicant, Role::Expert, Role::Sysadmin] {
+            for answer in [Yes, No] {
+                for from in S::ALL {
+                    assert!(
+                        matches!(funding_decision(role, from, answer), Err(FundingError::NotYourRole { .. })),
+                        "{role} {from:?} {answer:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

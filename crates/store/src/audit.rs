@@ -33,7 +33,7 @@ pub async fn append(tx: &mut Tx, key: &AuditKey, record: &AuditRecord<'_>) -> Re
         on_tx!(tx, |c| sqlx::query_as("UPDATE audit_head SET appends = appends + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(c)
             .await)?;
-    let id = AuditId::new();
+    let id = AuditId::from_uuid(uuid::Uuid::now_v7());
     let chained = ChainedRecord {
         seq: head_seq + 1,
         at: millis(record.at),

@@ -49,7 +49,7 @@ pub struct JobState {
 
 /// Adds a job; `None` when a job with the same dedupe key already exists.
 pub async fn enqueue(tx: &mut Tx, job: &NewJob<'_>, now: DateTime<Utc>) -> Result<Option<JobId>> {
-    let id = JobId::new();
+    let id = JobId::from_uuid(uuid::Uuid::now_v7());
     let inserted = on_tx!(tx, |c| {
         sqlx::query(
         "INSERT INTO jobs (id, kind, payload, dedupe_key, status, run_at, attempts, max_attempts, created_at, updated_at)

@@ -24,7 +24,7 @@ const PASSWORD: &str = "Pingshen-2024-base";
 
 /// An account of `role` with a password the test types, as the sysadmin would create it.
 async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) -> String {
-    let id = UserId::new();
+    let id: UserId = app.app().new_id();
     let hash = app.app().password_hashing.hash(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {

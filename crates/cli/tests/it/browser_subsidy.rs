@@ -27,7 +27,7 @@ async fn account(app: &TestApp, role: Role, username: &str, display_name: &str) 
     let hash = app.app().password_hashing.hash(PASSWORD).expect("hash");
     let mut tx = app.app().db.begin().await.expect("begin");
     let user = NewUser {
-        id: UserId::new(),
+        id: app.app().new_id::<UserId>(),
         username,
         display_name,
         role: role.as_str(),

@@ -242,7 +242,7 @@ impl TestApp {
     /// Creates an account of `role` named `username` and signs it in (binding TOTP for
     /// bureau-side roles); the session and the account's id.
     pub async fn sign_in_user(&self, role: Role, username: &str, display_name: &str) -> (SignedIn, String) {
-        let id = UserId::new();
+        let id: UserId = self.app().new_id();
         let hash = self.app().password_hashing.hash(ROLE_PASSWORD).expect("hash");
         let mut tx = self.app().db.begin().await.expect("begin");
         users::insert(

@@ -483,8 +483,13 @@ impl ApplicationForm {
 pub(crate) mod tests {
     use super::*;
 
+    /// The `n`th attachment of a test.
+    pub(crate) fn attachment(n: u64) -> AttachmentId {
+        AttachmentId::from_parts(n, [0; 10])
+    }
+
     pub(crate) fn complete_form(policy: &PolicyDocument) -> ApplicationForm {
-        let photo = AttachmentId::new();
+        let photo = attachment(1);
         ApplicationForm {
             profile: Profile {
                 industry: policy.industries()[0].id().to_owned(),
@@ -515,10 +520,11 @@ pub(crate) mod tests {
             rule_documents: policy
                 .rule_documents()
                 .iter()
-                .map(|k| RuleDocument {
+                .zip(10..)
+                .map(|(k, n)| RuleDocument {
                     kind: k.id().to_owned(),
-                    document: Some(AttachmentId::new()),
-                    wall_photo: Some(AttachmentId::new()),
+                    document: Some(attachment(2 * n)),
+                    wall_photo: Some(attachment(2 * n + 1)),
                 })
                 .collect(),
             priority_claims: vec![],
@@ -530,7 +536,7 @@ pub(crate) mod tests {
                 description: String::new(),
             }],
             trainees: Trainees { own_staff: 300, students: 0, supply_chain: vec![] },
-            commitment_letter: Some(AttachmentId::new()),
+            commitment_letter: Some(attachment(2)),
         }
     }
 

@@ -10,8 +10,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use skillbase_app::subsidy::{ExpenseView, FundingView, LedgerView};
 use skillbase_domain::money::Money;
-use skillbase_domain::roles::Role;
-use skillbase_domain::subsidy::{ExpenseInput, FundingAction, Totals};
+use skillbase_domain::subsidy::{ExpenseInput, FundingAnswer, Totals};
 use utoipa::ToSchema;
 
 use crate::AppState;
@@ -175,8 +174,7 @@ pub async fn approve(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<FundingRequestOut>, ApiError> {
-    let action = if who.role == Role::Funding { FundingAction::Approve } else { FundingAction::Endorse };
-    state.app.decide_funding(&who, &id, action, &body.reason, &meta).await?;
+    state.app.decide_funding(&who, &id, FundingAnswer::Yes, &body.reason, &meta).await?;
     Ok(Json(funding_out(&state.app.funding_request(&who, &id).await?)))
 }
 
@@ -190,8 +188,7 @@ pub async fn reject(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<FundingRequestOut>, ApiError> {
-    let action = if who.role == Role::Funding { FundingAction::Reject } else { FundingAction::Return };
-    state.app.decide_funding(&who, &id, action, &body.reason, &meta).await?;
+    state.app.decide_funding(&who, &id, FundingAnswer::No, &body.reason, &meta).await?;
     Ok(Json(funding_out(&state.app.funding_request(&who, &id).await?)))
 }
 

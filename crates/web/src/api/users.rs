@@ -1,13 +1,12 @@
 //! Accounts for the system administrator (`/api/v1/users`), unlocking for the security
 //! administrator, and organisations' profiles within the reader's scope.
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::{Extension, Json};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use skillbase_app::admin::NewAccount;
-use skillbase_domain::access::Scope;
 use skillbase_domain::ids::{OrganizationId, UserId};
 use skillbase_domain::roles::Role;
 use skillbase_domain::security::SecuritySettings;
@@ -168,11 +167,10 @@ pub struct OrganizationView {
 pub async fn organization(
     State(state): State<AppState>,
     SignedIn(reader): SignedIn,
-    Extension(scope): Extension<Scope>,
     Path(id): Path<String>,
 ) -> Result<Json<OrganizationView>, ApiError> {
     let id: OrganizationId = id.parse().map_err(|_| ApiError::not_found())?;
-    let org = state.app.organization(&reader, scope, id).await?;
+    let org = state.app.organization(&reader, id).await?;
     Ok(Json(OrganizationView { id: org.id.to_string(), uscc: org.uscc, name: org.name, kind: org.kind }))
 }
 

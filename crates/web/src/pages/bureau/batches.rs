@@ -58,7 +58,7 @@ pub(super) async fn policy_labels(state: &AppState) -> Result<Vec<(String, Strin
 }
 
 pub(super) fn batch_form(input: &NewBatch, policies: Vec<(String, String)>) -> BatchForm {
-    let year = Input::number("year", "年度", (2023, 2100)).value(&input.year);
+    let year = Input::number("year", "年度", bounds(&skillbase_domain::batch::PROGRAMME_YEARS)).value(&input.year);
     let title = Input::text("title", "批次名称")
         .value(&input.title)
         .hint("例如：2024年度技能人才培育实训基地申报")
@@ -67,7 +67,7 @@ pub(super) fn batch_form(input: &NewBatch, policies: Vec<(String, String)>) -> B
         .value(&input.opens_on)
         .hint("自当日 0 时起接受提交（北京时间）");
     let closes = Input::new("closes_on", "截止日期", Control::Date).value(&input.closes_on).hint("至当日 24 时止");
-    let quota = Input::number("quota", "拟认定名额", (1, 100)).value(&input.quota);
+    let quota = Input::number("quota", "拟认定名额", bounds(&skillbase_domain::batch::QUOTAS)).value(&input.quota);
     let mut options = vec![(String::new(), "按开始日期自动选择当日生效的版本".to_owned())];
     options.extend(policies);
     let policy = Input::choose("policy_id", "政策版本", choices(options, &input.policy_id))

@@ -32,7 +32,7 @@ use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
 use super::application_view::*;
-use super::kit::{Choice, Control, Input, choices, or_error_page, stored_file};
+use super::kit::{Choice, Control, Input, bounds, choices, or_error_page, stored_file};
 use super::kit::{Errors, Reason, error_page, not_found, refusal};
 use super::kit::{PathId, SignedInPost, Who};
 use super::{Page, allowed, bureau_reader, respond};

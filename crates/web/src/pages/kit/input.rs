@@ -365,6 +365,11 @@ impl Reason {
     }
 }
 
+/// The bounds of a number input from a rule's range (the domain's `REVIEW_DAYS`, say).
+pub(crate) fn bounds<T: Copy + Into<i64>>(range: &std::ops::RangeInclusive<T>) -> (i64, i64) {
+    ((*range.start()).into(), (*range.end()).into())
+}
+
 /// The id of the input named `path`: `f-` and the path with `_`, `.` and `[` as `-`, `]` dropped.
 pub(crate) fn field_id(path: &str) -> String {
     let mut id = String::from("f-");

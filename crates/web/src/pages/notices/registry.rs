@@ -55,7 +55,7 @@ pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery
     let year_number = match year.as_str() {
         "" => None,
         text => match text.parse::<i64>() {
-            Ok(y) if (2023..=2100).contains(&y) => Some(y),
+            Ok(y) if skillbase_domain::batch::PROGRAMME_YEARS.contains(&y) => Some(y),
             _ => {
                 errors.fields.push(("year".into(), "请填写 2023 年以后的认定年度，例如 2024".into()));
                 None
@@ -75,7 +75,7 @@ pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery
     let mut filters = vec![
         Input::select("industry", "重点产业", industries).without_placeholder().value(&industry).optional(),
         Input::select("kind", "单位类型", kinds).without_placeholder().value(&kind).optional(),
-        Input::number("year", "认定年度", (2023, 2100)).value(&year).optional(),
+        Input::number("year", "认定年度", bounds(&skillbase_domain::batch::PROGRAMME_YEARS)).value(&year).optional(),
         Input::select("status", "状态", statuses).without_placeholder().value(&status).optional(),
     ];
     let invalid = !errors.fields.is_empty();

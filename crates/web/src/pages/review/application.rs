@@ -109,14 +109,14 @@ pub(super) fn start_inputs(experts: &str, days: &str, minimum: u32) -> Vec<Input
     let number = Input::number("experts", "抽取专家人数", (i64::from(minimum), i64::from(MAX_EXPERTS)))
         .value(experts)
         .hint("从专家库中该申报所属重点产业、且无利益冲突的在库专家中随机抽取。");
-    let due = Input::number("days", "评审期限（工作日）", (1, 30))
+    let due = Input::number("days", "评审期限（工作日）", bounds(&uc::REVIEW_DAYS))
         .value(days)
         .hint("自次日起按工作日计算，期限届满当日 24 时截止。");
     vec![number, due]
 }
 
 pub(super) fn more_inputs(days: &str) -> Vec<Input> {
-    let due = Input::number("more_days", "补抽专家的评审期限（工作日）", (1, 30))
+    let due = Input::number("more_days", "补抽专家的评审期限（工作日）", bounds(&uc::REVIEW_DAYS))
         .value(days)
         .hint("补抽一名无利益冲突的专家（例如撤换后无人可补时）。");
     vec![due]
@@ -316,11 +316,11 @@ pub(super) async fn draw_more(
     let days = fields.get("more_days").unwrap_or_default().trim().to_owned();
     let mut local = Errors::default();
     let outcome = match whole_number(&days, "more_days", "请填写评审期限（整数个工作日）", &mut local) {
-        Some(d) if (1..=30).contains(&d) => state.app.draw_more(&who, id, Some(d), &meta).await.map(|_| ()),
+        Some(d) if uc::REVIEW_DAYS.contains(&d) => state.app.draw_more(&who, id, Some(d), &meta).await.map(|_| ()),
         Some(_) => Err(AppError::Fields(vec![FieldError::new(
             "more_days",
             "days_out_of_range",
-            "评审期限应为 1 至 30 个工作日",
+            format!("评审期限应为 {} 至 {} 个工作日", uc::REVIEW_DAYS.start(), uc::REVIEW_DAYS.end()),
         )])),
         None => Err(AppError::Fields(
             local.fields.into_iter().map(|(f, m)| FieldError::new(f, "not_a_number", m)).collect(),

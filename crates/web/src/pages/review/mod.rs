@@ -31,7 +31,7 @@ use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
 use super::application_view::*;
-use super::kit::{Choice, Control, Input, Reason, or_error_page, stored_file};
+use super::kit::{Choice, Control, Input, Reason, bounds, or_error_page, stored_file};
 use super::kit::{Errors, error_page, not_found, refusal};
 use super::kit::{PathId, SignedInPost, Who, safe_next};
 use super::{Page, allowed, bureau_reader, respond};

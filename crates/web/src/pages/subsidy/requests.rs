@@ -284,15 +284,10 @@ pub(super) async fn decide(
     approve: bool,
 ) -> Response {
     let SignedInPost { page, who, fields } = post;
-    let action = match (who.role, approve) {
-        (Role::Funding, true) => FundingAction::Approve,
-        (Role::Funding, false) => FundingAction::Reject,
-        (_, true) => FundingAction::Endorse,
-        (_, false) => FundingAction::Return,
-    };
+    let answer = if approve { FundingAnswer::Yes } else { FundingAnswer::No };
     let text = fields.get("reason").unwrap_or_default().to_owned();
-    match state.app.decide_funding(&who, &id, action, &text, &meta).await {
-        Ok(_) => {
+    match state.app.decide_funding(&who, &id, answer, &text, &meta).await {
+        Ok((action, _)) => {
             let done = match action {
                 FundingAction::Endorse => "endorsed",
                 FundingAction::Return => "returned",
