@@ -113,6 +113,7 @@ pub struct Texts {
     pub bad_request_title: &'static str,
     pub bad_request: &'static str,
     pub body_too_large: &'static str,
+    pub totp_qr: &'static str,
     /// A file over the upload limit, beside its input; `{mb}` is the limit.
     pub file_too_large: &'static str,
     pub timeout: &'static str,
@@ -382,6 +383,7 @@ pub static ZH: Texts = Texts {
     bad_request_title: "请求有误",
     bad_request: "请求内容有误，请检查后重试。",
     body_too_large: "提交的内容过大，未能接收，请精简后重试。",
+    totp_qr: "用身份验证器应用扫描此二维码，或手动输入上面的密钥。",
     file_too_large: "文件过大：单个文件不能超过 {mb} MB，未能接收，请压缩或拆分后重新选择。其他已填写的内容已保留。",
     timeout: "处理超时，未能完成。请稍后重试；如多次出现，请凭请求编号联系管理员。",
     method_not_allowed: "该地址不支持此操作。",
@@ -648,6 +650,7 @@ pub static EN: Texts = Texts {
     bad_request_title: "Bad request",
     bad_request: "The request is not valid. Please check it and try again.",
     body_too_large: "What was sent is too large and was not received. Please shorten it and try again.",
+    totp_qr: "Scan this QR code with your authenticator app, or type the key above.",
     file_too_large: "The file is too large: a file may be at most {mb} MB. It was not received; please compress or split it and choose it again. What else you typed is kept.",
     timeout: "This took too long and was not completed. Please try again later; if it keeps happening, contact the administrator with the request id.",
     method_not_allowed: "This address does not support that method.",

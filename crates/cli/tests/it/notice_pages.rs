@@ -333,6 +333,8 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
         html.contains("<svg") && html.contains(&format!(r#"data-url="{}/verify/QPJD-2024-001""#, app.base)),
         "{html}"
     );
+    let scanned = crate::screens::read_qr(&html, "plaque-qr");
+    assert_eq!(scanned, format!("{}/verify/QPJD-2024-001", app.base), "the QR code reads as the verification address");
     let pdf = get(&app, &format!("{href}.pdf"), Some(&leader)).await;
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.content_type, "application/pdf");

@@ -456,6 +456,13 @@ async fn second_factor_through_the_pages(app: TestApp) {
     let shown = setup.html[start..].split('<').next().expect("secret");
     let secret = TotpSecret::from_base32(&shown.replace(' ', "")).expect("base32");
     assert!(setup.html.contains("otpauth://totp/"), "{}", setup.html);
+    // The QR code beside the key reads back, as a phone's camera would, as the key's address.
+    let link = setup.html.split(r#"<a href="otpauth://"#).nth(1).expect("the key's link");
+    let uri =
+        format!("otpauth://{}", link.split('"').next().expect("href")).replace("&#38;", "&").replace("&amp;", "&");
+    let scanned = read_qr(&setup.html, "totp-qr");
+    assert_eq!(scanned, uri);
+    assert!(scanned.contains(&format!("secret={}", shown.replace(' ', ""))), "{scanned}");
     assert!(setup.html.contains(r#"autocomplete="one-time-code""#) && setup.html.contains(r#"inputmode="numeric""#));
 
     let now = || app.app().now().timestamp();
@@ -517,4 +524,31 @@ async fn second_factor_through_the_pages(app: TestApp) {
     assert_eq!(changed.status, 200, "{}", changed.html);
     let account = get(&app, "/account", Cookie(Some(&admin))).await;
     assert!(account.html.contains("须先绑定动态口令"), "{}", account.html);
+}
+
+/// Reads the QR code drawn as the SVG `id` (white background, one black `<rect>` per run of dark
+/// modules): rasterised four pixels a module and decoded with an independent QR reader.
+pub(crate) fn read_qr(html: &str, id: &str) -> String {
+    let svg =
+        html.split(&format!(r#"<svg id="{id}""#)).nth(1).expect("the QR code").split("</svg>").next().expect("svg");
+    let size: usize =
+        svg.split("viewBox=\"0 0 ").nth(1).and_then(|v| v.split(' ').next()).expect("size").parse().expect("n");
+    let number = |rect: &str, name: &str| -> usize {
+        rect.split(&format!(r#" {name}=""#)).nth(1).and_then(|v| v.split('"').next()).expect(name).parse().expect(name)
+    };
+    let mut dark = vec![false; size * size];
+    for rect in svg.split("<rect").skip(2) {
+        let (x, y, w) = (number(rect, "x"), number(rect, "y"), number(rect, "width"));
+        for cell in &mut dark[y * size + x..y * size + x + w] {
+            *cell = true;
+        }
+    }
+    const SCALE: usize = 4;
+    let pixels = size * SCALE;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(pixels, pixels, |x, y| {
+        if dark[(y / SCALE) * size + x / SCALE] { 0 } else { 255 }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code found");
+    grids[0].decode().expect("the QR code decodes").1
 }

@@ -11,7 +11,9 @@ use skillbase_app::AppError;
 use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
-use super::kit::{Choice, Control, Form, FormPost, Group, Input, SignedInPost, Who, or_error_page, safe_next};
+use super::kit::{
+    Choice, Control, Form, FormPost, Group, Input, QrRun, SignedInPost, Who, or_error_page, qr_runs, safe_next,
+};
 use super::{Page, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
@@ -327,6 +329,8 @@ struct TotpSetupPage {
     /// The new key, grouped by four for typing (shown once, right after it is made).
     secret: Option<String>,
     otpauth_uri: Option<String>,
+    /// The key as a QR code for the authenticator app to scan: (size in modules, dark runs).
+    qr: Option<(usize, Vec<QrRun>)>,
     form: Form,
     done: bool,
 }
@@ -340,8 +344,15 @@ pub async fn totp_begin(State(state): State<AppState>, Meta(meta): Meta, post: S
             let grouped = secret.as_bytes().chunks(4).map(String::from_utf8_lossy).collect::<Vec<_>>().join(" ");
             let mut form = code_form(page.t);
             form.groups.iter_mut().flat_map(|g| g.fields.iter_mut()).for_each(|f| f.autofocus = true);
-            let template =
-                TotpSetupPage { secret: Some(grouped), otpauth_uri: Some(uri), form, done: false, page: page.clone() };
+            let qr = or_error_page!(qr_runs(&uri), page);
+            let template = TotpSetupPage {
+                secret: Some(grouped),
+                otpauth_uri: Some(uri),
+                qr: Some(qr),
+                form,
+                done: false,
+                page: page.clone(),
+            };
             no_store(respond(StatusCode::OK, &page, &template))
         }
         Err(error) => PageError::from_app(page, error).into_response(),
@@ -359,7 +370,8 @@ pub async fn totp_confirm(State(state): State<AppState>, Meta(meta): Meta, post:
     } else {
         match state.app.confirm_totp(&who, code, &meta).await {
             Ok(()) => {
-                let template = TotpSetupPage { secret: None, otpauth_uri: None, form, done: true, page: page.clone() };
+                let template =
+                    TotpSetupPage { secret: None, otpauth_uri: None, qr: None, form, done: true, page: page.clone() };
                 return respond(StatusCode::OK, &page, &template);
             }
             Err(AppError::Fields(errors)) => form.set_errors(t, errors),
@@ -367,7 +379,7 @@ pub async fn totp_confirm(State(state): State<AppState>, Meta(meta): Meta, post:
         }
     }
     form.focus_first_error();
-    let template = TotpSetupPage { secret: None, otpauth_uri: None, form, done: false, page: page.clone() };
+    let template = TotpSetupPage { secret: None, otpauth_uri: None, qr: None, form, done: false, page: page.clone() };
     respond(StatusCode::BAD_REQUEST, &page, &template)
 }
 

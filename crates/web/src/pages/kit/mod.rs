@@ -11,9 +11,11 @@
 
 pub(crate) mod input;
 pub(crate) mod post;
+pub(crate) mod qr;
 pub(crate) mod refusal;
 
 pub(crate) use crate::download::{XLSX, download, stored_file};
 pub(crate) use input::{Choice, Control, Form, Group, Input, Reason, bounds, choices, field_id};
 pub(crate) use post::{FormPost, MultipartPost, PathId, SignedInMultipart, SignedInPost, Who, safe_next, signed_in};
+pub(crate) use qr::{QrRun, qr_runs};
 pub(crate) use refusal::{Errors, error_page, not_found, or_error_page, refusal, refusal_with_code};

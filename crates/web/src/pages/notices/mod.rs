@@ -33,8 +33,8 @@ use skillbase_domain::review::ProposalStatus;
 
 use super::admin::local_time;
 use super::kit::{
-    Control, Errors, FormPost, Input, MultipartPost, Reason, SignedInPost, Who, bounds, download, error_page,
-    not_found, or_error_page, refusal_with_code as refusal,
+    Control, Errors, FormPost, Input, MultipartPost, QrRun, Reason, SignedInPost, Who, bounds, download, error_page,
+    not_found, or_error_page, qr_runs, refusal_with_code as refusal,
 };
 use super::{Page, allowed, bureau_reader, no_store, respond};
 use crate::error::PageError;
