@@ -258,6 +258,18 @@ async fn the_auditor_searches_verifies_and_exports(app: TestApp) {
     assert!(html.contains(r#"<th scope="col">序号</th>"#) && html.contains("<caption>"));
     assert!(html.contains(r#"href="/api/v1/audit/export.xlsx""#), "{html}");
     assert!(html.contains(r#"<form method="get" action="/audit/verify">"#));
+    // Read as people read it: the action in Chinese, the actor by name, the object with a link to
+    // its own history, and the raw record one click away.
+    assert!(html.contains("<td>登录成功</td>") && html.contains("<summary>原始记录</summary>"), "{html}");
+    let (status, me) = app.get_json_as(&auditor, "/api/v1/me").await;
+    assert_eq!(status, 200, "{me}");
+    let name = me["display_name"].as_str().expect("a name");
+    assert!(html.contains(name), "the actor by name: {html}");
+    assert!(
+        html.contains(r#"href="/audit?object_type=user&#38;object_id="#)
+            || html.contains("href=\"/audit?object_type=user&amp;object_id="),
+        "{html}"
+    );
     assert_csp_clean(html);
 
     let filtered = get(&app, "/audit?action=user.totp_enable&from=1", &auditor).await;

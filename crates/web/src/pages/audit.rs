@@ -30,14 +30,45 @@ const FILTERS: [&str; 4] = ["action", "actor", "object_type", "object_id"];
 struct AuditRow {
     seq: i64,
     at: String,
-    /// The account's username when it still exists, else its id; empty for the system.
+    /// The account's name and username when it still exists, else its id; 系统 for the system.
     actor: String,
     actor_id: Option<String>,
     role: String,
     ip: String,
+    /// What happened, in the catalogue's words (the code when it has none).
+    meaning: String,
+    /// The object in words (its kind, and the account's name for an account).
+    object_title: String,
+    /// The object's own audit history.
+    object_href: Option<String>,
+    /// The raw record, one click away.
     action: String,
     object: String,
     detail: String,
+}
+
+/// What kind of object an audit record names, in words.
+fn object_kind(object_type: &str) -> &str {
+    match object_type {
+        "application" => "申报",
+        "batch" => "申报批次",
+        "policy" => "政策版本",
+        "user" | "username" => "账户",
+        "organization" => "申报单位",
+        "api_token" => "API 令牌",
+        "expert" => "专家",
+        "assignment" => "评审任务",
+        "proposal" => "认定名单",
+        "notice" => "公示",
+        "objection" => "异议",
+        "base" => "基地",
+        "base_dossier" => "基地审计资料包",
+        "funding_request" => "资金申请",
+        "security_settings" => "安全设置",
+        "calendar_year" => "节假日数据",
+        "audit_log" => "审计日志",
+        other => other,
+    }
 }
 
 #[derive(Template)]
@@ -103,7 +134,10 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
         (Ok(records), Ok(users)) => (records, users),
         (Err(error), _) | (_, Err(error)) => return PageError::from_app(page, error).into_response(),
     };
-    let usernames: HashMap<String, String> = users.into_iter().map(|u| (u.id.to_string(), u.username)).collect();
+    let names: HashMap<String, String> =
+        users.into_iter().map(|u| (u.id.to_string(), format!("{}（{}）", u.display_name, u.username))).collect();
+    let meanings: HashMap<&str, &str> =
+        skillbase_app::events::catalogue().into_iter().map(|e| (e.action, e.meaning)).collect();
     let next_from = (records.len() as i64 == PAGE_SIZE).then(|| records.last().map(|r| r.record.seq + 1)).flatten();
     let rows = records
         .into_iter()
@@ -111,7 +145,7 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
             let r = stored.record;
             let at = chrono::DateTime::from_timestamp_millis(r.at).map(local_time).unwrap_or_default();
             let actor = match &r.actor {
-                Some(id) => usernames.get(id).cloned().unwrap_or_else(|| id.clone()),
+                Some(id) => names.get(id).cloned().unwrap_or_else(|| id.clone()),
                 None => t.audit_system.to_owned(),
             };
             let role = match r.actor_role.as_deref() {
@@ -124,6 +158,20 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
                 Some(id) => format!("{} {id}", r.object_type),
                 None => r.object_type.clone(),
             };
+            let kind = object_kind(&r.object_type);
+            let object_title = match (r.object_type.as_str(), &r.object_id) {
+                ("user", Some(id)) => names.get(id).map_or_else(|| kind.to_owned(), |name| format!("{kind} {name}")),
+                (_, Some(id)) if id.chars().count() > 12 => {
+                    format!("{kind} {}…", id.chars().take(8).collect::<String>())
+                }
+                (_, Some(id)) => format!("{kind} {id}"),
+                (_, None) => kind.to_owned(),
+            };
+            let object_href = r.object_id.as_ref().map(|id| {
+                let history = [("object_type", r.object_type.clone()), ("object_id", id.clone())];
+                with_query("/audit", &query(&history, None))
+            });
+            let meaning = meanings.get(r.action.as_str()).map_or_else(|| r.action.clone(), |m| (*m).to_owned());
             AuditRow {
                 seq: r.seq,
                 at,
@@ -131,6 +179,9 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
                 actor_id: r.actor,
                 role,
                 ip: r.client_ip.unwrap_or_default(),
+                meaning,
+                object_title,
+                object_href,
                 action: r.action,
                 object,
                 detail: r.detail,
