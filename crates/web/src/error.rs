@@ -206,6 +206,10 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if self.reauth && self.page.posted.is_some() {
+            // The password is asked for here, and what was posted is kept to be sent again.
+            return crate::pages::reauth_for_post(self.page);
+        }
         if self.reauth {
             // Back to where the person was once they have typed their password again.
             let back = self.page.back.clone().unwrap_or_else(|| "/".to_owned());

@@ -7,6 +7,7 @@ mod application_view;
 mod audit;
 mod bureau;
 mod identity;
+pub(crate) use identity::reauth_for_post;
 pub(crate) mod kit;
 mod notices;
 mod review;
@@ -44,6 +45,17 @@ pub struct Page {
     pub viewer: Option<Viewer>,
     /// The page this request came from (the `Referer`'s path on this site), to go back to.
     pub back: Option<String>,
+    /// The form this request posted (its action and fields, never the CSRF token), so that a
+    /// post refused for want of a recent sign-in can be sent again, as typed, once the
+    /// password is given (SEC-08).
+    pub posted: Option<Posted>,
+}
+
+/// A form post kept across re-authentication.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub action: String,
+    pub fields: Vec<(String, String)>,
 }
 
 /// The signed-in user as the page frame shows them: the name, and the CSRF token the sign-out
@@ -80,7 +92,7 @@ impl Viewer {
 impl Page {
     /// The frame in the default language, when the request is not at hand.
     pub fn plain() -> Page {
-        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None, back: None }
+        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None, back: None, posted: None }
     }
 }
 
@@ -93,7 +105,7 @@ impl FromRequestParts<AppState> for Page {
         // The API has no page frame: no session lookup for its 404s.
         let viewer = if is_api(&path) { None } else { kit::signed_in(parts, state).await.as_ref().map(Viewer::of) };
         let back = same_site_referer(&parts.headers);
-        Ok(Page { lang, t: lang.texts(), path, viewer, back })
+        Ok(Page { lang, t: lang.texts(), path, viewer, back, posted: None })
     }
 }
 

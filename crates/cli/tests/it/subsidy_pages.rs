@@ -16,7 +16,7 @@ use skillbase_domain::roles::Role;
 use crate::bureau_pages::text_of;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
-use crate::page_client::{Answer, FilePart, assert_redirect, form_body, get, post, post_multipart};
+use crate::page_client::{Answer, FilePart, assert_redirect, form_body, get, hidden, post, post_multipart};
 use crate::samples::PDF;
 use crate::subsidy::recognised_bases;
 
@@ -424,10 +424,11 @@ async fn a_drafter_made_a_leader_is_refused_on_the_page(app: TestApp) {
     // Another leader may; and the request is then the coordination group's.
     let endorsed = post(&app, &format!("{path}/approve"), &cast.leader, &[]).await;
     assert_redirect(&endorsed, &format!("{path}?done=endorsed"));
-    // SEC-08: six minutes after signing in, the coordination group's approval on the page sends
-    // it to type the password again, and back to the request; nothing is decided meanwhile.
+    // SEC-08: six minutes after signing in, the coordination group's approval on the page asks
+    // for the password again, keeping the comment typed; nothing is decided meanwhile. Once the
+    // password is given, the same approval is offered again as typed, and goes through.
     app.clock.advance(chrono::TimeDelta::minutes(6));
-    let body = form_body(&[("csrf_token", &cast.funding.csrf), ("reason", "")]);
+    let body = form_body(&[("csrf_token", &cast.funding.csrf), ("reason", "经协调小组审议同意")]);
     let response = app
         .client
         .post(app.url(&format!("{path}/approve")))
@@ -439,16 +440,46 @@ async fn a_drafter_made_a_leader_is_refused_on_the_page(app: TestApp) {
         .await
         .expect("send");
     let stale = Answer::read(response).await;
-    assert_eq!(stale.status, 303, "{}", stale.html);
-    assert!(stale.location.starts_with("/account/reauth?next="), "{}", stale.location);
-    assert!(stale.location.contains(&path.replace('/', "%2F")) || stale.location.contains(&path), "{}", stale.location);
+    assert_eq!(stale.status, 401, "{}", stale.html);
+    assert!(stale.html.contains(r#"action="/account/reauth""#), "{}", stale.html);
+    assert_eq!(hidden(&stale.html, "pending.reason"), "经协调小组审议同意", "what was typed is kept");
+    assert_eq!(hidden(&stale.html, "pending_action"), format!("{path}/approve"));
+    assert_eq!(hidden(&stale.html, "next"), path);
+    assert!(!stale.html.contains(r#"name="pending.csrf_token""#), "the token is not carried");
     assert_eq!(text_of(&get(&app, &path, &cast.funding).await.html, "request-status"), "已报协调小组");
-    let again =
-        post(&app, "/account/reauth", &cast.funding, &[("password", crate::helpers::ROLE_PASSWORD), ("next", &path)])
-            .await;
-    assert_redirect(&again, &path);
-    let approved = post(&app, &format!("{path}/approve"), &cast.funding, &[]).await;
+    let wrong = post(
+        &app,
+        "/account/reauth",
+        &cast.funding,
+        &[
+            ("password", "not-the-password"),
+            ("next", &path),
+            ("pending_action", &format!("{path}/approve")),
+            ("pending.reason", "经协调小组审议同意"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 400, "{}", wrong.html);
+    assert_eq!(hidden(&wrong.html, "pending.reason"), "经协调小组审议同意", "kept through a wrong password");
+    let again = post(
+        &app,
+        "/account/reauth",
+        &cast.funding,
+        &[
+            ("password", crate::helpers::ROLE_PASSWORD),
+            ("next", &path),
+            ("pending_action", &format!("{path}/approve")),
+            ("pending.reason", "经协调小组审议同意"),
+        ],
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.html);
+    assert!(again.html.contains(&format!(r#"action="{path}/approve""#)), "{}", again.html);
+    assert_eq!(hidden(&again.html, "reason"), "经协调小组审议同意");
+    let approved =
+        post(&app, &format!("{path}/approve"), &cast.funding, &[("reason", &hidden(&again.html, "reason"))]).await;
     assert_redirect(&approved, &format!("{path}?done=approved"));
+    assert!(get(&app, &path, &cast.funding).await.html.contains("经协调小组审议同意"), "the comment is recorded");
     // An unknown request is a 404 page, never an error.
     let missing = get(&app, "/funds/requests/nothing-here", &cast.staff).await;
     assert_eq!(missing.status, 404);

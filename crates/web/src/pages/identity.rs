@@ -14,7 +14,7 @@ use skillbase_domain::password::PasswordPolicy;
 use super::kit::{
     Choice, Control, Form, FormPost, Group, Input, QrRun, SignedInPost, Who, or_error_page, qr_runs, safe_next,
 };
-use super::{Page, no_store, respond};
+use super::{Page, Posted, no_store, respond};
 use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::{Lang, Texts};
@@ -615,6 +615,39 @@ struct ReauthPage {
     page: Page,
     next: String,
     error: Option<String>,
+    /// A form post waiting for the password: sent again, as typed, once it is given.
+    pending: Option<Posted>,
+}
+
+/// The password was given: the post that waited for it, to send again as typed.
+#[derive(Template)]
+#[template(path = "reauth_resume.html")]
+struct ResumePage {
+    page: Page,
+    pending: Posted,
+}
+
+/// The prefix of a waiting post's fields in the re-authentication form.
+const PENDING: &str = "pending.";
+
+/// A post refused for want of a recent sign-in: the password is asked for on this page (401),
+/// and what was posted travels with it as hidden fields.
+pub(crate) fn reauth_for_post(mut page: Page) -> Response {
+    let pending = page.posted.take();
+    let next = reauth_next(page.back.as_deref());
+    let template = ReauthPage { next, error: None, pending, page: page.clone() };
+    no_store(respond(StatusCode::UNAUTHORIZED, &page, &template))
+}
+
+/// The waiting post a re-authentication form carries, if any.
+fn pending_of(fields: &crate::Params) -> Option<Posted> {
+    let action = safe_next(fields.get("pending_action"))?.to_owned();
+    let fields = fields
+        .0
+        .iter()
+        .filter_map(|(name, value)| name.strip_prefix(PENDING).map(|name| (name.to_owned(), value.clone())))
+        .collect();
+    Some(Posted { action, fields })
 }
 
 fn reauth_next(next: Option<&str>) -> String {
@@ -625,7 +658,7 @@ fn reauth_next(next: Option<&str>) -> String {
 /// plaques.
 pub async fn reauth_form(page: Page, RawQuery(query): RawQuery) -> Response {
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
-    let template = ReauthPage { next: reauth_next(params.get("next")), error: None, page: page.clone() };
+    let template = ReauthPage { next: reauth_next(params.get("next")), error: None, pending: None, page: page.clone() };
     no_store(respond(StatusCode::OK, &page, &template))
 }
 
@@ -633,11 +666,15 @@ pub async fn reauth_form(page: Page, RawQuery(query): RawQuery) -> Response {
 pub async fn reauth(State(state): State<AppState>, Meta(meta): Meta, post: SignedInPost) -> Response {
     let SignedInPost { page, who, fields } = post;
     let next = reauth_next(fields.get("next"));
+    let pending = pending_of(&fields);
     match state.app.reauthenticate(&who, fields.get("password").unwrap_or_default(), &meta).await {
-        Ok(()) => Redirect::to(&next).into_response(),
+        Ok(()) => match pending {
+            Some(pending) => no_store(respond(StatusCode::OK, &page, &ResumePage { pending, page: page.clone() })),
+            None => Redirect::to(&next).into_response(),
+        },
         Err(AppError::Fields(errors)) => {
             let error = errors.into_iter().next().map(|e| e.message);
-            let template = ReauthPage { next, error, page: page.clone() };
+            let template = ReauthPage { next, error, pending, page: page.clone() };
             respond(StatusCode::BAD_REQUEST, &page, &template)
         }
         Err(error) => PageError::from_app(page, error).into_response(),

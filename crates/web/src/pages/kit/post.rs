@@ -177,6 +177,9 @@ impl FromRequest<AppState> for FormPost {
         if !is_form {
             return Err(refused(page, StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
+        let mut page = page;
+        let kept = fields.0.iter().filter(|(name, _)| name != CSRF_FIELD).cloned().collect();
+        page.posted = Some(crate::pages::Posted { action: parts.uri.path().to_owned(), fields: kept });
         Ok(FormPost { page, who, fields })
     }
 }
