@@ -36,6 +36,8 @@ pub struct FundingView {
     pub status: FundingStatus,
     /// Each item with its base.
     pub items: Vec<(store::FundingItem, BaseView)>,
+    /// Every decision on it so far, in order, each with its actor, time and comment.
+    pub decisions: Vec<store::FundingDecision>,
 }
 
 /// A base's ledger: its entries and what they add up to.
@@ -222,7 +224,8 @@ impl App {
             let base = self.base(who, &item.base_id).await?;
             items.push((item, base));
         }
-        Ok(FundingView { row, status, items })
+        let decisions = store::decisions(&self.db, &row.id).await?;
+        Ok(FundingView { row, status, items, decisions })
     }
 
     /// The leader endorses or returns a draft (never its drafter); the coordination group
@@ -278,6 +281,7 @@ impl App {
         {
             return Err(AppError::Conflict { constraint: "funding_requests_version".into() });
         }
+        store::insert_decision(&mut tx, id, action.as_str(), who.user.id, &reason, now).await?;
         if to == FundingStatus::Approved {
             for (item, base) in &request.items {
                 store::lock_base(&mut tx, &base.row.id).await?;

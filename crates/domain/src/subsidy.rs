@@ -94,6 +94,22 @@ impl FundingAction {
         }
     }
 
+    /// As stored with a decision: `endorse`, `return`, `approve`, `reject`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FundingAction::Endorse => "endorse",
+            FundingAction::Return => "return",
+            FundingAction::Approve => "approve",
+            FundingAction::Reject => "reject",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FundingAction> {
+        [FundingAction::Endorse, FundingAction::Return, FundingAction::Approve, FundingAction::Reject]
+            .into_iter()
+            .find(|a| a.as_str() == text)
+    }
+
     /// Must a reason be given?
     pub fn needs_reason(self) -> bool {
         matches!(self, FundingAction::Return | FundingAction::Reject)

@@ -144,6 +144,71 @@ pub async fn change_request(
     Ok(n == 1)
 }
 
+/// One decision on a funding request: who, when, what, and the comment given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingDecision {
+    pub seq: i64,
+    /// `endorse`, `return`, `approve` or `reject`.
+    pub action: String,
+    pub actor: UserId,
+    pub at: DateTime<Utc>,
+    pub comment: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DecisionRow {
+    seq: i64,
+    action: String,
+    actor: String,
+    at: i64,
+    comment: String,
+}
+
+/// Records a decision, after the request's others (in the transaction that changes its state).
+pub async fn insert_decision(
+    tx: &mut Tx,
+    request: &str,
+    action: &str,
+    actor: UserId,
+    comment: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO funding_decisions (request_id, seq, action, actor, at, comment)
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM funding_decisions WHERE request_id = $1"
+    )
+    .bind(request)
+    .bind(action)
+    .bind(actor.to_string())
+    .bind(millis(at))
+    .bind(comment)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// A request's decisions, in order.
+pub async fn decisions(db: &Db, request: &str) -> Result<Vec<FundingDecision>> {
+    let rows: Vec<DecisionRow> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT seq, action, actor, at, comment FROM funding_decisions WHERE request_id = $1 ORDER BY seq"
+    )
+    .bind(request)
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(FundingDecision {
+                seq: r.seq,
+                action: r.action,
+                actor: parse_id(&r.actor)?,
+                at: from_millis(r.at)?,
+                comment: r.comment,
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingItem {
     pub request_id: String,

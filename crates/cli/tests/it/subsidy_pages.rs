@@ -121,6 +121,32 @@ async fn the_subsidy_from_the_request_to_the_dossier_on_the_pages(app: TestApp) 
     assert_eq!(text_of(&page.html, "request-status"), "协调小组已批准");
     assert!(page.html.contains("协调小组已批准，各基地的资助资金已核定。"));
     assert!(!page.html.contains(r#"id="approve""#), "decided");
+    // Every decision keeps its actor, time and comment: the leader's endorsement comment is still
+    // there after the coordination group decided.
+    let history = text_of(&page.html, "history");
+    assert!(
+        history.contains("领导审核同意并报协调小组")
+            && history.contains("意见：同意")
+            && history.contains("协调小组批准"),
+        "{history}"
+    );
+    let (status, stored) = app
+        .get_json_as(&cast.funding, &format!("/api/v1/funding-requests/{}", id_after(&path, "/funds/requests/")))
+        .await;
+    assert_eq!(status, 200, "{stored}");
+    let decisions: Vec<(String, String)> = stored["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| {
+            (d["action"].as_str().unwrap_or_default().to_owned(), d["comment"].as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        decisions,
+        [("endorse".to_owned(), "同意".to_owned()), ("approve".to_owned(), String::new())],
+        "{stored}"
+    );
 
     // 4. Staff disburse; a voucher recorded once, a payment within the grant.
     let base_path = format!("/funds/bases/{first}");

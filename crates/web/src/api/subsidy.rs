@@ -54,6 +54,17 @@ pub struct FundingRequestOut {
     pub decided_at: Option<String>,
     pub reason: Option<String>,
     pub items: Vec<FundingItemOut>,
+    /// Every decision so far, in order, each with its actor, time and comment.
+    pub decisions: Vec<FundingDecisionOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundingDecisionOut {
+    /// endorse | return | approve | reject.
+    pub action: String,
+    pub actor: String,
+    pub at: String,
+    pub comment: String,
 }
 
 fn funding_out(f: &FundingView) -> FundingRequestOut {
@@ -80,6 +91,16 @@ fn funding_out(f: &FundingView) -> FundingRequestOut {
                 amount: yuan(item.amount),
                 amount_fen: item.amount,
                 policy_id: item.policy_id.clone(),
+            })
+            .collect(),
+        decisions: f
+            .decisions
+            .iter()
+            .map(|d| FundingDecisionOut {
+                action: d.action.clone(),
+                actor: d.actor.to_string(),
+                at: local(d.at),
+                comment: d.comment.clone(),
             })
             .collect(),
     }

@@ -157,6 +157,8 @@ pub(super) struct HistoryLine {
     pub(super) what: String,
     pub(super) who: String,
     pub(super) at: String,
+    /// The comment the decider gave, if any.
+    pub(super) comment: String,
 }
 
 #[derive(Template)]
@@ -208,21 +210,15 @@ pub(super) async fn request_page(
         what: "经办人拟定".to_owned(),
         who: name_of(&names, Some(f.row.drafted_by)),
         at: local_time(f.row.drafted_at),
+        comment: f.row.note.clone(),
     }];
-    if let Some(at) = f.row.endorsed_at {
-        history.push(HistoryLine {
-            what: "分管领导审核同意，报协调小组".to_owned(),
-            who: name_of(&names, f.row.endorsed_by),
-            at: local_time(at),
-        });
-    }
-    if let Some(at) = f.row.decided_at {
-        history.push(HistoryLine {
-            what: f.status.label().to_owned(),
-            who: name_of(&names, f.row.decided_by),
-            at: local_time(at),
-        });
-    }
+    // Every decision with its actor, time and comment (a later one never hides an earlier one).
+    history.extend(f.decisions.iter().map(|d| HistoryLine {
+        what: FundingAction::parse(&d.action).map_or_else(|| d.action.clone(), |a| a.label().to_owned()),
+        who: name_of(&names, Some(d.actor)),
+        at: local_time(d.at),
+        comment: d.comment.clone(),
+    }));
     let deciding = allowed(who, access::Action::DecideFunding);
     let template = RequestPage {
         page: page.clone(),
