@@ -905,7 +905,7 @@ static EN_FIELD_ERRORS: [(&str, &str); 25] = [
         "sod_administrator_role_switch",
         "The system, security and audit administrators must be different accounts: one administrator role cannot be changed into another",
     ),
-    ("days_out_of_range", "Enter a whole number of days from 1 to 365"),
+    ("days_out_of_range", "The number of days is outside the range allowed here"),
 ];
 
 impl Texts {

@@ -277,6 +277,15 @@ pub(super) struct ReturnForm {
 }
 
 impl ReturnForm {
+    /// The supplement deadlines staff may give, in working days (the domain's).
+    pub(super) fn min_days(&self) -> u32 {
+        *skillbase_domain::application::SUPPLEMENT_DAYS.start()
+    }
+
+    pub(super) fn max_days(&self) -> u32 {
+        *skillbase_domain::application::SUPPLEMENT_DAYS.end()
+    }
+
     pub(super) fn new(days: u32) -> ReturnForm {
         ReturnForm {
             rows: (0..RETURN_ROWS).map(|i| return_row(i, "", "", "")).collect(),
