@@ -57,7 +57,9 @@ pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery
         text => match text.parse::<i64>() {
             Ok(y) if skillbase_domain::batch::PROGRAMME_YEARS.contains(&y) => Some(y),
             _ => {
-                errors.fields.push(("year".into(), "请填写 2023 年以后的认定年度，例如 2024".into()));
+                let years = &skillbase_domain::batch::PROGRAMME_YEARS;
+                let message = format!("请填写 {} 至 {} 年之间的认定年度，例如 2024", years.start(), years.end());
+                errors.fields.push(("year".into(), message));
                 None
             }
         },
