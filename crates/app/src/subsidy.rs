@@ -204,9 +204,12 @@ impl App {
 
     pub async fn funding_requests(&self, who: &Authenticated) -> Result<Vec<FundingView>> {
         funds_reader(who)?;
+        // Every request's decisions in one read, not one per request.
+        let mut decisions = store::all_decisions(&self.db).await?;
         let mut out = Vec::new();
         for row in store::requests(&self.db).await? {
-            out.push(self.funding_view(who, row).await?);
+            let of_row = decisions.remove(&row.id).unwrap_or_default();
+            out.push(self.funding_view(who, row, of_row).await?);
         }
         Ok(out)
     }
@@ -214,17 +217,22 @@ impl App {
     pub async fn funding_request(&self, who: &Authenticated, id: &str) -> Result<FundingView> {
         funds_reader(who)?;
         let row = store::request(&self.db, id).await?.ok_or(AppError::NotFound("资金申请不存在"))?;
-        self.funding_view(who, row).await
+        let decisions = store::decisions(&self.db, &row.id).await?;
+        self.funding_view(who, row, decisions).await
     }
 
-    async fn funding_view(&self, who: &Authenticated, row: store::FundingRequest) -> Result<FundingView> {
+    async fn funding_view(
+        &self,
+        who: &Authenticated,
+        row: store::FundingRequest,
+        decisions: Vec<store::FundingDecision>,
+    ) -> Result<FundingView> {
         let status = FundingStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
         let mut items = Vec::new();
         for item in store::items(&self.db, &row.id).await? {
             let base = self.base(who, &item.base_id).await?;
             items.push((item, base));
         }
-        let decisions = store::decisions(&self.db, &row.id).await?;
         Ok(FundingView { row, status, items, decisions })
     }
 

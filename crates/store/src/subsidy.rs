@@ -157,6 +157,7 @@ pub struct FundingDecision {
 
 #[derive(sqlx::FromRow)]
 struct DecisionRow {
+    request_id: String,
     seq: i64,
     action: String,
     actor: String,
@@ -190,23 +191,44 @@ pub async fn insert_decision(
 
 /// A request's decisions, in order.
 pub async fn decisions(db: &Db, request: &str) -> Result<Vec<FundingDecision>> {
-    let rows: Vec<DecisionRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT seq, action, actor, at, comment FROM funding_decisions WHERE request_id = $1 ORDER BY seq"
+    let rows: Vec<DecisionRow> =
+        on_pool!(db, |c| {
+            sqlx::query_as(
+        "SELECT request_id, seq, action, actor, at, comment FROM funding_decisions WHERE request_id = $1 ORDER BY seq"
     )
     .bind(request)
     .fetch_all(c)
+    .await
+        })?;
+    rows.into_iter().map(FundingDecision::try_from).collect()
+}
+
+/// Every request's decisions, in order, by request: one read for a list of requests.
+pub async fn all_decisions(db: &Db) -> Result<std::collections::HashMap<String, Vec<FundingDecision>>> {
+    let rows: Vec<DecisionRow> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT request_id, seq, action, actor, at, comment FROM funding_decisions ORDER BY request_id, seq"
+    )
+    .fetch_all(c)
     .await)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(FundingDecision {
-                seq: r.seq,
-                action: r.action,
-                actor: parse_id(&r.actor)?,
-                at: from_millis(r.at)?,
-                comment: r.comment,
-            })
+    let mut by_request: std::collections::HashMap<String, Vec<FundingDecision>> = std::collections::HashMap::new();
+    for row in rows {
+        let request = row.request_id.clone();
+        by_request.entry(request).or_default().push(FundingDecision::try_from(row)?);
+    }
+    Ok(by_request)
+}
+
+impl TryFrom<DecisionRow> for FundingDecision {
+    type Error = StoreError;
+    fn try_from(r: DecisionRow) -> Result<Self> {
+        Ok(FundingDecision {
+            seq: r.seq,
+            action: r.action,
+            actor: parse_id(&r.actor)?,
+            at: from_millis(r.at)?,
+            comment: r.comment,
         })
-        .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

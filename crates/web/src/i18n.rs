@@ -56,15 +56,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let from_cookie = parts
-            .headers
+        Ok(Lang::of_headers(&parts.headers))
+    }
+}
+
+impl Lang {
+    /// The language a request asks for (its `lang` cookie), else the default.
+    pub fn of_headers(headers: &axum::http::HeaderMap) -> Lang {
+        let from_cookie = headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().strip_prefix("lang="))
             .find_map(Lang::parse);
-        Ok(from_cookie.unwrap_or_default())
+        from_cookie.unwrap_or_default()
     }
 }
 

@@ -62,7 +62,6 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState, config: &HttpConfig) -> Router {
     let metrics = state.metrics.clone();
     let hsts = state.secure_cookies;
-    let for_timeouts = state.clone();
     let mut routes = Router::new();
     for route in routes::table() {
         let guarded =
@@ -81,7 +80,7 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .layer(middleware::from_fn(move |request: Request, next: Next| read_body_first(request, next, limits)))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
-        .layer(middleware::from_fn_with_state(for_timeouts, said_timeout))
+        .layer(middleware::from_fn(said_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -155,13 +154,10 @@ async fn read_up_to(mut body: axum::body::Body, limit: usize) -> Result<axum::bo
 
 /// A request that ran out of time is told so: a problem document from the API, the error page
 /// (in the person's language, with the request id) everywhere else.
-async fn said_timeout(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let api = request.uri().path().starts_with("/api/");
-    let (method, uri, headers) = (request.method().clone(), request.uri().clone(), request.headers().clone());
+async fn said_timeout(request: Request, next: Next) -> Response {
+    // Only what the answer needs is kept (no session is read for it): the language and path.
+    let (lang, uri) = (i18n::Lang::of_headers(request.headers()), request.uri().clone());
+    let api = uri.path().starts_with("/api/");
     let response = next.run(request).await;
     if response.status() != StatusCode::REQUEST_TIMEOUT {
         return response;
@@ -169,13 +165,7 @@ async fn said_timeout(
     if api {
         return ApiError::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", "处理超时，请稍后重试").into_response();
     }
-    let mut again = Request::new(axum::body::Body::empty());
-    *again.method_mut() = method;
-    *again.uri_mut() = uri;
-    *again.headers_mut() = headers;
-    let (mut parts, _) = again.into_parts();
-    let Ok(page) =
-        <pages::Page as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await;
+    let page = pages::Page::signed_out(lang, uri.path());
     let t = page.t;
     error::error_response(&page, StatusCode::REQUEST_TIMEOUT, t.unavailable_title, t.timeout)
 }

@@ -92,7 +92,12 @@ impl Viewer {
 impl Page {
     /// The frame in the default language, when the request is not at hand.
     pub fn plain() -> Page {
-        Page { lang: Lang::Zh, t: Lang::Zh.texts(), path: "/".to_owned(), viewer: None, back: None, posted: None }
+        Page::signed_out(Lang::Zh, "/")
+    }
+
+    /// The frame in `lang` at `path`, shown as to the public (no session is read).
+    pub fn signed_out(lang: Lang, path: &str) -> Page {
+        Page { lang, t: lang.texts(), path: path.to_owned(), viewer: None, back: None, posted: None }
     }
 }
 
