@@ -191,15 +191,14 @@ pub async fn insert_decision(
 
 /// A request's decisions, in order.
 pub async fn decisions(db: &Db, request: &str) -> Result<Vec<FundingDecision>> {
-    let rows: Vec<DecisionRow> =
-        on_pool!(db, |c| {
-            sqlx::query_as(
+    let rows: Vec<DecisionRow> = on_pool!(db, |c| {
+        sqlx::query_as(
         "SELECT request_id, seq, action, actor, at, comment FROM funding_decisions WHERE request_id = $1 ORDER BY seq"
     )
     .bind(request)
     .fetch_all(c)
     .await
-        })?;
+    })?;
     rows.into_iter().map(FundingDecision::try_from).collect()
 }
 

@@ -12,13 +12,8 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 /// the `filename`; any other is `download` there, for clients that do not read `filename*`.
 pub fn download(bytes: Vec<u8>, mime: &'static str, name: &str) -> Response {
     let plain = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
-    let encoded: String = name
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    // RFC 5987: everything but unreserved characters percent-encoded (a slash too).
+    let encoded = crate::routes::url_escape(name).replace('/', "%2F");
     let fallback = if plain { name } else { "download" };
     let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
     let mut response = bytes.into_response();
@@ -58,6 +53,7 @@ mod tests {
             disposition("发票.pdf"),
             "attachment; filename=\"download\"; filename*=UTF-8''%E5%8F%91%E7%A5%A8.pdf"
         );
+        assert_eq!(disposition("a/b.pdf"), "attachment; filename=\"download\"; filename*=UTF-8''a%2Fb.pdf");
         assert_eq!(disposition("a\"b\r\n.pdf"), "attachment; filename=\"download\"; filename*=UTF-8''a%22b%0D%0A.pdf");
     }
 }
