@@ -107,6 +107,20 @@ typed_id! {
     DisbursementId;
     /// An expense recorded by a base (支出).
     ExpenseId;
+    /// A base's training project (培育项目).
+    ProjectId;
+    /// A class of a training project (培训班).
+    ClassId;
+    /// A person trained by a base (学员), once per base.
+    TraineeId;
+    /// A trainee's place in a class (报名).
+    EnrolmentId;
+    /// A master–apprentice pair (高师带徒).
+    PairId;
+    /// A skill competition (技能竞赛).
+    CompetitionId;
+    /// One upload of a roster workbook and its outcome (名册导入).
+    RosterImportId;
 }
 
 #[cfg(test)]

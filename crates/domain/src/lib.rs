@@ -12,6 +12,7 @@ pub mod audit;
 pub mod batch;
 pub mod calendar;
 pub mod clock;
+pub mod dictionary;
 pub mod eligibility;
 pub mod fields;
 pub mod ids;
@@ -28,6 +29,7 @@ pub mod seal;
 pub mod security;
 pub mod subsidy;
 pub mod totp;
+pub mod training;
 pub mod uscc;
 
 pub use calendar::{CalendarError, HolidayYear, WorkingCalendar};

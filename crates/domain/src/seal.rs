@@ -97,9 +97,40 @@ impl DataKey {
     }
 }
 
+impl DataKey {
+    /// A keyed SM3 digest of `value` for exact search without decrypting (a *blind index*):
+    /// `HMAC-SM3(SM3("skillbase blind index" ‖ key), purpose ‖ 0x00 ‖ value)`, hexadecimal. The
+    /// HMAC key is derived from the data key, so the index key is never the encryption key, and
+    /// `purpose` (e.g. `trainees.resident_id`) keeps one column's digests from matching another's.
+    pub fn blind_index(&self, purpose: &str, value: &str) -> String {
+        use hmac::{Mac, digest::Digest};
+        let mut derive = sm3::Sm3::new();
+        derive.update(b"skillbase blind index");
+        derive.update(self.key);
+        let index_key = derive.finalize();
+        let mut mac = <hmac::Hmac<sm3::Sm3> as hmac::digest::KeyInit>::new_from_slice(&index_key)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blind_index_is_keyed_and_purpose_bound() {
+        let key = DataKey::new(1, [7; 16]);
+        let a = key.blind_index("trainees.resident_id", "11010519491231002X");
+        assert_eq!(a, key.blind_index("trainees.resident_id", "11010519491231002X"));
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, key.blind_index("trainees.phone", "11010519491231002X"));
+        assert_ne!(a, key.blind_index("trainees.resident_id", "110105194912310021"));
+        assert_ne!(a, DataKey::new(1, [8; 16]).blind_index("trainees.resident_id", "11010519491231002X"));
+    }
 
     #[test]
     fn sm4_known_answer() {
