@@ -83,6 +83,8 @@ fn refusals(action: Action) -> (&'static str, Option<(&'static str, &'static str
         ReadFunds => ("资金申请不存在", None),
         ManageFunding => ("基地不存在", Some(("role_required", "仅经办人可以办理资金申请、拨付和支出审核"))),
         RecordExpense => ("基地不存在", Some(("role_required", "支出由基地登记和说明"))),
+        RecordTraining => ("基地不存在", Some(("role_required", "培训记录由基地登记"))),
+        ReadTraining => ("基地不存在", None),
         ReadPublic
         | RegisterOrganization
         | SignIn

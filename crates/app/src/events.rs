@@ -101,6 +101,16 @@ const FIXED: &[Event] = &[
     business("expense.approve", "支出审核通过"),
     business("expense.query", "对支出提出问题"),
     business("expense.answer", "基地说明支出"),
+    business("training.project_create", "基地登记培育项目"),
+    business("training.class_create", "基地登记培训班"),
+    business("training.trainee_create", "基地登记学员"),
+    security("training.trainee_reveal", "查看学员完整身份证号码（已重新验证身份）"),
+    business("training.enrolment_create", "学员报名培训班"),
+    business("training.enrolment_update", "登记出勤、结业和考核结果"),
+    business("training.pair_create", "登记高师带徒"),
+    business("training.competition_create", "登记技能竞赛"),
+    business("training.entry_create", "登记竞赛成绩"),
+    business("training.roster_import", "导入名册（全部导入或全部不导入）"),
 ];
 
 /// The whole catalogue: the fixed events and one `application.<action>` per transition of the

@@ -28,6 +28,7 @@ pub mod notices;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;
+pub mod training;
 
 pub use error::{AppError, FieldError};
 pub use ids::SystemClock;
@@ -80,6 +81,15 @@ impl App {
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+}
+
+impl App {
+    /// `value` sealed under the data key with a fresh nonce, bound to `context` (the table,
+    /// column and row it belongs to).
+    pub fn seal(&self, value: &[u8], context: &str) -> String {
+        let nonce: [u8; 12] = random_bytes(12).try_into().unwrap_or([0; 12]);
+        self.data_key.seal(nonce, value, context)
     }
 }
 

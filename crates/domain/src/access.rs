@@ -93,10 +93,15 @@ pub enum Action {
     /// See calls for applications still in draft, before they are published (staff and
     /// leaders; everyone else sees the published ones).
     ReadDraftBatches,
+    /// Record the base's training: projects, classes, trainees, enrolments, master–apprentice
+    /// pairs, competitions, roster imports (the base's own organisation).
+    RecordTraining,
+    /// Read a base's training records (the base's own organisation; staff and leaders all).
+    ReadTraining,
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 38] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -133,6 +138,8 @@ impl Action {
         Action::ReadFunds,
         Action::RecordExpense,
         Action::ReadDraftBatches,
+        Action::RecordTraining,
+        Action::ReadTraining,
     ];
 }
 
@@ -202,7 +209,12 @@ pub fn rule(action: Action) -> Rule {
         Action::ReadFunds => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All), (Role::Funding, Scope::All)])
         }
-        Action::RecordExpense => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
+        Action::RecordExpense | Action::RecordTraining => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
+        Action::ReadTraining => Rule::Roles(&[
+            (Role::Applicant, Scope::OwnOrganization),
+            (Role::Staff, Scope::All),
+            (Role::Leader, Scope::All),
+        ]),
         Action::ReadNotices | Action::ReadDraftBatches => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }

@@ -217,7 +217,13 @@ impl Checks {
     }
 
     /// A whole number in `range`.
-    pub fn count(&mut self, field: &str, value: &str, label: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+    pub fn count(
+        &mut self,
+        field: &str,
+        value: &str,
+        label: &str,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Option<u32> {
         let value = value.trim();
         if value.is_empty() {
             self.fail(field, "required", format!("请填写{label}"));
@@ -393,9 +399,8 @@ impl Phone {
         let text = text.trim();
         let digits: String = text.chars().filter(|c| *c != '-' && *c != ' ').collect();
         let mobile = digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
-        let landline = text.starts_with('0')
-            && (10..=12).contains(&digits.len())
-            && digits.bytes().all(|b| b.is_ascii_digit());
+        let landline =
+            text.starts_with('0') && (10..=12).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
         (mobile || landline).then_some(Phone(digits))
     }
 

@@ -47,6 +47,7 @@ pub mod retention;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;
+pub mod training;
 pub mod users;
 
 pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};

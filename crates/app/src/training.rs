@@ -1,0 +1,593 @@
+//! A recognised base records its training (PRODUCT.md §4; C2.2, C2.3, C3.1); staff and leaders
+//! read it. Another organisation finds nothing ("基地不存在"), experts are refused by the table.
+//!
+//! A trainee's resident ID number is checked (GB 11643), sealed under the data key bound to the
+//! trainee's row, found again through a keyed blind index (one person is one trainee of a base),
+//! and shown masked everywhere; the full number is handed out only after a recent
+//! re-authentication, and every such reveal is audited. No audit record, log line or error
+//! message carries the number.
+
+use serde_json::json;
+use skillbase_domain::access::{Action, Object};
+use skillbase_domain::attachment;
+use skillbase_domain::clock::shanghai_date;
+use skillbase_domain::ids::{BaseId, ClassId, CompetitionId, EnrolmentId, PairId, ProjectId, TraineeId};
+use skillbase_domain::notice::BaseStatus;
+use skillbase_domain::resident_id::ResidentId;
+use skillbase_domain::training::{
+    self, Category, ClassInput, CompetitionInput, EnrolmentInput, EntryInput, PairInput, ProjectInput, Relation,
+    TraineeInput,
+};
+use skillbase_store::Tx;
+use skillbase_store::training::{
+    self as store, ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord,
+    NewClass, NewEnrolment, Page, PageRequest, PairRecord, ProjectRecord, StoredFile, TraineeFilter, TraineeRecord,
+};
+
+use crate::access::authorize;
+use crate::auth::{Authenticated, RequestMeta};
+use crate::notices::BaseView;
+use crate::{App, AppError, FieldError, Result};
+
+/// The purpose of the resident-ID blind index (keeps its digests apart from any other's).
+pub const ID_INDEX: &str = "trainees.resident_id";
+
+fn id_context(trainee: TraineeId) -> String {
+    format!("trainees:{trainee}:resident_id")
+}
+
+fn phone_context(trainee: TraineeId) -> String {
+    format!("trainees:{trainee}:phone")
+}
+
+fn field(field: &str, code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::Fields(vec![FieldError::new(field, code, message)])
+}
+
+/// A base's training at a glance.
+#[derive(Debug, Clone)]
+pub struct TrainingOverview {
+    pub base: BaseView,
+    pub counts: Counts,
+    pub projects: Vec<ProjectRecord>,
+    /// May the reader record (the base's own organisation, while it is not revoked)?
+    pub may_record: bool,
+}
+
+/// How to find trainees.
+#[derive(Debug, Clone, Default)]
+pub struct TraineeQuery {
+    pub name: Option<String>,
+    /// An exact resident ID number (searched through the blind index, never stored).
+    pub resident_id: Option<String>,
+    pub category: Option<Category>,
+    pub relation: Option<Relation>,
+}
+
+impl App {
+    /// The base, for `action` on its training. Outside the reader's scope it does not exist;
+    /// a revoked base's records stay readable, but nothing new is recorded for it.
+    pub async fn training_base(&self, who: &Authenticated, base: BaseId, action: Action) -> Result<BaseView> {
+        let found = self.base(who, &base.to_string()).await.map_err(|_| AppError::NotFound("基地不存在"))?;
+        authorize(who, action, Object::OfOrganization(found.row.organization_id))?;
+        if action == Action::RecordTraining && found.status == BaseStatus::Revoked {
+            return Err(AppError::WrongState {
+                message: "基地已核销，不能再登记培训记录；已有记录仍可查阅".to_owned(),
+            });
+        }
+        Ok(found)
+    }
+
+    pub async fn training_overview(&self, who: &Authenticated, base: BaseId) -> Result<TrainingOverview> {
+        let found = self.training_base(who, base, Action::ReadTraining).await?;
+        let may_record = authorize(who, Action::RecordTraining, Object::OfOrganization(found.row.organization_id))
+            .is_ok()
+            && found.status != BaseStatus::Revoked;
+        Ok(TrainingOverview {
+            counts: store::counts(&self.db, base).await?,
+            projects: store::projects(&self.db, base).await?,
+            base: found,
+            may_record,
+        })
+    }
+
+    /// Writes `detail` as the audit record of `action` on `base`, in `tx`.
+    async fn audit_training(
+        &self,
+        tx: &mut Tx,
+        (who, meta): (&Authenticated, &RequestMeta),
+        action: &str,
+        base: BaseId,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.audit(tx, meta, Some((&who.user, who.role)), action, ("base", Some(&base.to_string())), detail).await
+    }
+
+    // ------------------------------------------------------------ projects
+
+    pub async fn create_project(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        input: &ProjectInput,
+        meta: &RequestMeta,
+    ) -> Result<ProjectId> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let project = training::check_project(input).map_err(AppError::Fields)?;
+        let record = ProjectRecord {
+            id: self.new_id(),
+            base_id: base,
+            project,
+            created_by: who.user.id,
+            created_at: self.now(),
+        };
+        let mut tx = self.db.begin().await?;
+        store::insert_project(&mut tx, &record).await?;
+        let detail = json!({
+            "project": record.id, "occupation": record.project.occupation.as_str(),
+            "levels": record.project.levels, "criteria": record.project.criteria,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.project_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(record.id)
+    }
+
+    pub async fn projects(&self, who: &Authenticated, base: BaseId) -> Result<Vec<ProjectRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::projects(&self.db, base).await?)
+    }
+
+    /// The base's project (another base's is "not found").
+    async fn project_of(&self, base: BaseId, id: &str, field_name: &str) -> Result<ProjectRecord> {
+        let found = match id.parse::<ProjectId>() {
+            Ok(id) => store::project(&self.db, id).await?,
+            Err(_) => None,
+        };
+        found
+            .filter(|p| p.base_id == base)
+            .ok_or_else(|| field(field_name, "unknown_project", "请选择本基地的培训项目"))
+    }
+
+    // ------------------------------------------------------------ classes
+
+    pub async fn create_class(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        project: &str,
+        input: &ClassInput,
+        meta: &RequestMeta,
+    ) -> Result<ClassId> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let project = self.project_of(base, project, "project").await;
+        let checked = training::check_class(input);
+        let (project, class) = match (project, checked) {
+            (Ok(project), Ok(class)) => (project, class),
+            (project, checked) => {
+                let mut errors = match project {
+                    Err(AppError::Fields(e)) => e,
+                    _ => Vec::new(),
+                };
+                errors.extend(checked.err().unwrap_or_default());
+                return Err(AppError::Fields(errors));
+            }
+        };
+        let id: ClassId = self.new_id();
+        let mut tx = self.db.begin().await?;
+        if store::class_named(&mut tx, base, &class.name).await?.is_some() {
+            return Err(field("name", "duplicate_class", "本基地已有同名的培训班，请换一个名称"));
+        }
+        let new = NewClass {
+            id,
+            base_id: base,
+            project_id: project.id,
+            class: &class,
+            created_by: who.user.id,
+            created_at: self.now(),
+        };
+        store::insert_class(&mut tx, &new).await?;
+        let detail = json!({
+            "class": id, "project": project.id, "name": class.name, "mode": class.mode,
+            "starts_on": class.starts_on, "ends_on": class.ends_on, "hours": class.hours,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.class_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn classes(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        filter: &ClassFilter,
+        page: &PageRequest,
+    ) -> Result<Page<ClassRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::classes(&self.db, base, filter, page).await?)
+    }
+
+    pub async fn class(&self, who: &Authenticated, base: BaseId, id: ClassId) -> Result<ClassRecord> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        store::class(&self.db, id).await?.filter(|k| k.base_id == base).ok_or(AppError::NotFound("培训班不存在"))
+    }
+
+    // ------------------------------------------------------------ trainees
+
+    /// The stored form of a checked trainee: the number and phone sealed to the row.
+    pub(crate) fn trainee_record(
+        &self,
+        (id, base): (TraineeId, BaseId),
+        trainee: &training::Trainee,
+        who: &Authenticated,
+    ) -> TraineeRecord {
+        TraineeRecord {
+            id,
+            base_id: base,
+            name: trainee.name.clone(),
+            resident_id_sealed: self.seal(trainee.resident_id.expose().as_bytes(), &id_context(id)),
+            resident_id_index: self.data_key.blind_index(ID_INDEX, trainee.resident_id.expose()),
+            resident_id_masked: trainee.resident_id.masked(),
+            phone_sealed: trainee.phone.as_ref().map(|p| self.seal(p.expose().as_bytes(), &phone_context(id))),
+            phone_masked: trainee.phone.as_ref().map(training::Phone::masked),
+            employer: trainee.employer.clone(),
+            employer_uscc: trainee.employer_uscc.as_ref().map(|u| u.as_str().to_owned()),
+            relation: trainee.relation,
+            category: trainee.category,
+            created_by: who.user.id,
+            created_at: self.now(),
+        }
+    }
+
+    pub async fn register_trainee(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        input: &TraineeInput,
+        meta: &RequestMeta,
+    ) -> Result<TraineeId> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let trainee = training::check_trainee(input, shanghai_date(self.now())).map_err(AppError::Fields)?;
+        let record = self.trainee_record((self.new_id(), base), &trainee, who);
+        let mut tx = self.db.begin().await?;
+        let existing = store::trainees_by_index(&mut tx, base, std::slice::from_ref(&record.resident_id_index)).await?;
+        if let Some(existing) = existing.first() {
+            return Err(field(
+                "resident_id",
+                "duplicate_trainee",
+                format!("该身份证号码已登记为本基地学员（{}），同一人只登记一次", existing.name),
+            ));
+        }
+        store::insert_trainee(&mut tx, &record).await?;
+        let detail = json!({
+            "trainee": record.id, "resident_id": record.resident_id_masked, "category": record.category,
+            "relation": record.relation,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.trainee_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(record.id)
+    }
+
+    pub async fn trainees(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        query: &TraineeQuery,
+        page: &PageRequest,
+    ) -> Result<Page<TraineeRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        let index = match query.resident_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(number) => match ResidentId::parse(number) {
+                Ok(id) => Some(self.data_key.blind_index(ID_INDEX, id.expose())),
+                Err(e) => return Err(field("resident_id", e.code(), e.to_string())),
+            },
+        };
+        let filter = TraineeFilter {
+            name: query.name.clone().filter(|n| !n.trim().is_empty()).map(|n| n.trim().to_owned()),
+            index,
+            category: query.category,
+            relation: query.relation,
+        };
+        Ok(store::trainees(&self.db, base, &filter, page).await?)
+    }
+
+    pub async fn trainee(&self, who: &Authenticated, base: BaseId, id: TraineeId) -> Result<TraineeRecord> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        store::trainee(&self.db, id).await?.filter(|t| t.base_id == base).ok_or(AppError::NotFound("学员不存在"))
+    }
+
+    /// The full resident ID number of a trainee, after a recent re-authentication; audited.
+    pub async fn reveal_resident_id(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        id: TraineeId,
+        meta: &RequestMeta,
+    ) -> Result<String> {
+        let trainee = self.trainee(who, base, id).await?;
+        self.require_recent_authentication(who)?;
+        let number = self
+            .data_key
+            .open(&trainee.resident_id_sealed, &id_context(id))
+            .map_err(AppError::internal)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(AppError::internal))?;
+        let mut tx = self.db.begin().await?;
+        let detail = json!({ "trainee": id, "resident_id": trainee.resident_id_masked });
+        self.audit_training(&mut tx, (who, meta), "training.trainee_reveal", base, detail).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    // ------------------------------------------------------------ enrolments
+
+    /// Enrols a trainee of the base in a class of the base.
+    pub async fn enrol(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        (class, trainee): (&str, &str),
+        input: &EnrolmentInput,
+        meta: &RequestMeta,
+    ) -> Result<EnrolmentId> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let class = match class.parse::<ClassId>() {
+            Ok(id) => store::class(&self.db, id).await?.filter(|k| k.base_id == base),
+            Err(_) => None,
+        }
+        .ok_or_else(|| field("class", "unknown_class", "请选择本基地的培训班"))?;
+        let trainee = match trainee.parse::<TraineeId>() {
+            Ok(id) => store::trainee(&self.db, id).await?.filter(|t| t.base_id == base),
+            Err(_) => None,
+        }
+        .ok_or_else(|| field("trainee", "unknown_trainee", "请选择本基地已登记的学员"))?;
+        let enrolment = training::check_enrolment(input, class.class.hours).map_err(AppError::Fields)?;
+        let id: EnrolmentId = self.new_id();
+        let mut tx = self.db.begin().await?;
+        if store::is_enrolled(&mut tx, class.id, trainee.id).await? {
+            return Err(field("trainee", "already_enrolled", format!("{} 已在该培训班中", trainee.name)));
+        }
+        let new = NewEnrolment {
+            id,
+            base_id: base,
+            class_id: class.id,
+            trainee_id: trainee.id,
+            enrolment,
+            created_by: who.user.id,
+            created_at: self.now(),
+        };
+        store::insert_enrolment(&mut tx, &new).await?;
+        let detail = json!({
+            "enrolment": id, "class": class.id, "trainee": trainee.id, "hours": enrolment.hours,
+            "completion": enrolment.completion, "outcome": enrolment.outcome,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.enrolment_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records attendance, completion and the result of an enrolment.
+    pub async fn update_enrolment(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        id: EnrolmentId,
+        input: &EnrolmentInput,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let found = store::enrolment(&self.db, id)
+            .await?
+            .filter(|e| e.base_id == base)
+            .ok_or(AppError::NotFound("报名记录不存在"))?;
+        let class = store::class(&self.db, found.class_id).await?.ok_or(AppError::NotFound("培训班不存在"))?;
+        let enrolment = training::check_enrolment(input, class.class.hours).map_err(AppError::Fields)?;
+        let mut tx = self.db.begin().await?;
+        if !store::update_enrolment(&mut tx, id, &enrolment, self.now()).await? {
+            return Err(AppError::NotFound("报名记录不存在"));
+        }
+        let detail = json!({
+            "enrolment": id, "hours": [found.enrolment.hours, enrolment.hours],
+            "completion": [found.enrolment.completion, enrolment.completion],
+            "outcome": [found.enrolment.outcome, enrolment.outcome],
+        });
+        self.audit_training(&mut tx, (who, meta), "training.enrolment_update", base, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn enrolments(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        filter: &EnrolmentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<EnrolmentRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::enrolments(&self.db, base, filter, page).await?)
+    }
+
+    // ------------------------------------------------------------ master–apprentice pairs
+
+    /// Records a master–apprentice pair with its signed agreement (PDF or image).
+    pub async fn create_pair(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        apprentice: &str,
+        input: &PairInput,
+        agreement: Option<(String, Vec<u8>)>,
+        meta: &RequestMeta,
+    ) -> Result<PairId> {
+        let found = self.training_base(who, base, Action::RecordTraining).await?;
+        let mut errors = Vec::new();
+        let apprentice = match apprentice.parse::<TraineeId>() {
+            Ok(id) => store::trainee(&self.db, id).await?.filter(|t| t.base_id == base),
+            Err(_) => None,
+        };
+        if apprentice.is_none() {
+            errors.push(FieldError::new("apprentice", "unknown_trainee", "请选择本基地已登记的学员作为徒弟"));
+        }
+        let pair = training::check_pair(input).map_err(|e| errors.extend(e)).ok();
+        let policy = self.policy(&found.row.policy_id).await?;
+        let upload = match &agreement {
+            Some((name, bytes)) if !bytes.is_empty() => {
+                attachment::check_upload(name, bytes, policy.max_attachment_bytes())
+                    .map_err(|e| errors.push(FieldError::new("agreement", e.code(), e.to_string())))
+                    .ok()
+            }
+            _ => {
+                errors.push(FieldError::new("agreement", "required", "请上传师带徒协议（PDF、JPEG 或 PNG）"));
+                None
+            }
+        };
+        let (Some(apprentice), Some(pair), Some(upload), true) = (apprentice, pair, upload, errors.is_empty()) else {
+            return Err(AppError::Fields(errors));
+        };
+        let (_, bytes) = agreement.unwrap_or_default();
+        let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
+        let record = PairRecord {
+            id: self.new_id(),
+            base_id: base,
+            apprentice_id: apprentice.id,
+            apprentice_name: apprentice.name.clone(),
+            pair,
+            agreement: StoredFile {
+                hash: hash.as_str().to_owned(),
+                kind: upload.kind.as_str().to_owned(),
+                name: upload.display_name,
+            },
+            created_by: who.user.id,
+            created_at: self.now(),
+        };
+        let mut tx = self.db.begin().await?;
+        store::insert_pair(&mut tx, &record).await?;
+        let detail = json!({
+            "pair": record.id, "apprentice": apprentice.id, "master": record.pair.master,
+            "occupation": record.pair.occupation.as_str(), "agreement": hash.as_str(),
+        });
+        self.audit_training(&mut tx, (who, meta), "training.pair_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(record.id)
+    }
+
+    pub async fn pairs(&self, who: &Authenticated, base: BaseId, page: &PageRequest) -> Result<Page<PairRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::pairs(&self.db, base, page).await?)
+    }
+
+    /// A pair's agreement file: (name, MIME type, bytes).
+    pub async fn pair_agreement(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        id: PairId,
+    ) -> Result<(String, String, Vec<u8>)> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        let pair = store::pair(&self.db, id)
+            .await?
+            .filter(|p| p.base_id == base)
+            .ok_or(AppError::NotFound("师带徒记录不存在"))?;
+        let hash = attachment::ContentHash::parse(&pair.agreement.hash).ok_or_else(|| AppError::internal(Corrupt))?;
+        let bytes = self.files.get(&hash).await.map_err(AppError::internal)?;
+        let mime = attachment::FileKind::parse(&pair.agreement.kind).map_or("application/octet-stream", |k| k.mime());
+        Ok((pair.agreement.name, mime.to_owned(), bytes))
+    }
+
+    // ------------------------------------------------------------ competitions
+
+    pub async fn create_competition(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        input: &CompetitionInput,
+        meta: &RequestMeta,
+    ) -> Result<CompetitionId> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let competition = training::check_competition(input, shanghai_date(self.now())).map_err(AppError::Fields)?;
+        let record = CompetitionRecord {
+            id: self.new_id(),
+            base_id: base,
+            competition,
+            participants: 0,
+            created_by: who.user.id,
+            created_at: self.now(),
+        };
+        let mut tx = self.db.begin().await?;
+        store::insert_competition(&mut tx, &record).await?;
+        let detail = json!({
+            "competition": record.id, "name": record.competition.name, "level": record.competition.level,
+            "held_on": record.competition.held_on,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.competition_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(record.id)
+    }
+
+    pub async fn competitions(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        page: &PageRequest,
+    ) -> Result<Page<CompetitionRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::competitions(&self.db, base, page).await?)
+    }
+
+    /// A competition of the base with its participants' results.
+    pub async fn competition(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        id: CompetitionId,
+    ) -> Result<(CompetitionRecord, Vec<EntryRecord>)> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        let competition = store::competition(&self.db, id)
+            .await?
+            .filter(|m| m.base_id == base)
+            .ok_or(AppError::NotFound("竞赛记录不存在"))?;
+        Ok((competition, store::entries(&self.db, id).await?))
+    }
+
+    /// Records a trainee's result in a competition of the base.
+    pub async fn add_entry(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        (competition, trainee): (CompetitionId, &str),
+        input: &EntryInput,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        store::competition(&self.db, competition)
+            .await?
+            .filter(|m| m.base_id == base)
+            .ok_or(AppError::NotFound("竞赛记录不存在"))?;
+        let trainee = match trainee.parse::<TraineeId>() {
+            Ok(id) => store::trainee(&self.db, id).await?.filter(|t| t.base_id == base),
+            Err(_) => None,
+        };
+        let entry = training::check_entry(input);
+        let (Some(trainee), Ok(entry)) = (&trainee, &entry) else {
+            let mut errors = entry.err().unwrap_or_default();
+            if trainee.is_none() {
+                errors.insert(0, FieldError::new("trainee", "unknown_trainee", "请选择本基地已登记的学员"));
+            }
+            return Err(AppError::Fields(errors));
+        };
+        let mut tx = self.db.begin().await?;
+        if !store::insert_entry(&mut tx, competition, trainee.id, entry, (who.user.id, self.now())).await? {
+            return Err(field("trainee", "already_entered", format!("已登记 {} 在本竞赛的成绩", trainee.name)));
+        }
+        let detail = json!({
+            "competition": competition, "trainee": trainee.id, "result": entry.result, "award": entry.award,
+        });
+        self.audit_training(&mut tx, (who, meta), "training.entry_create", base, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A stored value that does not read back.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt stored value")]
+struct Corrupt;
