@@ -19,9 +19,10 @@ use skillbase_domain::training::{
     TraineeInput,
 };
 use skillbase_store::Tx;
-use skillbase_store::training::{
-    self as store, ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord,
-    NewClass, NewEnrolment, Page, PageRequest, PairRecord, ProjectRecord, StoredFile, TraineeFilter, TraineeRecord,
+use skillbase_store::training::{self as store, NewClass, NewEnrolment, StoredFile, TraineeFilter};
+pub use skillbase_store::training::{
+    ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord, Page,
+    PageRequest, PairRecord, ProjectRecord, TraineeRecord,
 };
 
 use crate::access::authorize;
@@ -47,6 +48,7 @@ fn field(field: &str, code: &'static str, message: impl Into<String>) -> AppErro
 /// A base's training at a glance.
 #[derive(Debug, Clone)]
 pub struct TrainingOverview {
+    pub base_id: BaseId,
     pub base: BaseView,
     pub counts: Counts,
     pub projects: Vec<ProjectRecord>,
@@ -84,6 +86,7 @@ impl App {
             .is_ok()
             && found.status != BaseStatus::Revoked;
         Ok(TrainingOverview {
+            base_id: base,
             counts: store::counts(&self.db, base).await?,
             projects: store::projects(&self.db, base).await?,
             base: found,
@@ -406,6 +409,12 @@ impl App {
         Ok(store::enrolments(&self.db, base, filter, page).await?)
     }
 
+    /// One enrolment of the base.
+    pub async fn enrolment(&self, who: &Authenticated, base: BaseId, id: EnrolmentId) -> Result<EnrolmentRecord> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        store::enrolment(&self.db, id).await?.filter(|e| e.base_id == base).ok_or(AppError::NotFound("报名记录不存在"))
+    }
+
     // ------------------------------------------------------------ master–apprentice pairs
 
     /// Records a master–apprentice pair with its signed agreement (PDF or image).
@@ -475,7 +484,7 @@ impl App {
         Ok(store::pairs(&self.db, base, page).await?)
     }
 
-    /// A pair's agreement file: (name, MIME type, bytes).
+    /// A pair's agreement file: (name, sniffed kind, bytes).
     pub async fn pair_agreement(
         &self,
         who: &Authenticated,
@@ -489,8 +498,7 @@ impl App {
             .ok_or(AppError::NotFound("师带徒记录不存在"))?;
         let hash = attachment::ContentHash::parse(&pair.agreement.hash).ok_or_else(|| AppError::internal(Corrupt))?;
         let bytes = self.files.get(&hash).await.map_err(AppError::internal)?;
-        let mime = attachment::FileKind::parse(&pair.agreement.kind).map_or("application/octet-stream", |k| k.mime());
-        Ok((pair.agreement.name, mime.to_owned(), bytes))
+        Ok((pair.agreement.name, pair.agreement.kind, bytes))
     }
 
     // ------------------------------------------------------------ competitions

@@ -201,6 +201,20 @@ impl Params {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+
+    pub(crate) fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
+    /// Every name and value, in order.
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
+        self.0.clone()
+    }
+
+    /// Every value of `name`, in order (a group of checkboxes).
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
 }
 
 pub(crate) fn query_params(query: Option<&str>) -> Result<Params, ApiError> {

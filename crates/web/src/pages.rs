@@ -13,6 +13,7 @@ mod notices;
 mod review;
 mod subsidy;
 mod tokens;
+mod training;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -255,6 +256,7 @@ pub(crate) fn routes() -> Vec<Route> {
     table.extend(review::routes());
     table.extend(notices::routes());
     table.extend(subsidy::routes());
+    table.extend(training::routes());
     table
 }
 

@@ -41,3 +41,4 @@ mod subsidy;
 mod subsidy_pages;
 mod tab;
 mod tokens;
+mod training_pages;

@@ -1,0 +1,285 @@
+//! The training records on the pages, as a recognised base and staff use them without
+//! JavaScript, on both engines: a project, a class, trainees (a wrong ID number and a duplicate
+//! refused beside the field, nothing stored), the list paged by cursor with its total, found by
+//! exact ID number and by name, enrolments with their results, a master–apprentice pair with its
+//! agreement, a competition with a result; the ID number masked on every page and in the
+//! export, shown in full only after typing the password again, and that reveal audited; staff
+//! read without forms; another organisation finds nothing.
+
+use skillbase_app::audit::AuditFilter;
+use skillbase_domain::roles::Role;
+
+use crate::helpers::{SignedIn, TestApp};
+use crate::on_both_engines;
+use crate::page_client::{Answer, FilePart, assert_redirect, get, post, post_multipart};
+use crate::samples::PDF;
+use crate::subsidy::recognised_bases;
+
+const PEOPLE: [(&str, &str); 3] =
+    [("张三", "310118199001011231"), ("李四", "310118200002290020"), ("王五", "31011819851231108X")];
+
+fn trainee_fields<'a>(name: &'a str, number: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("resident_id", number),
+        ("phone", "13812345678"),
+        ("relation", "own"),
+        ("category", "own_employee"),
+    ]
+}
+
+/// The id after `prefix` in the page's first link that starts with it.
+fn first_link(html: &str, prefix: &str) -> String {
+    let at = html.find(&format!("href=\"{prefix}")).unwrap_or_else(|| panic!("no link to {prefix} in {html}"));
+    let rest = &html[at + 6 + prefix.len()..];
+    rest.split(['"', '?', '/']).next().expect("an id").to_owned()
+}
+
+fn assert_refused(answer: &Answer, status: u16, text: &str) {
+    assert_eq!(answer.status, status, "{}", answer.html);
+    assert!(answer.html.contains(text), "{text} not in {}", answer.html);
+}
+
+on_both_engines!(a_base_records_its_training_on_the_pages, staff_read_and_other_organisations_find_nothing);
+
+async fn a_base_records_its_training_on_the_pages(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let (base, org) = (cast.bases[0].0.clone(), cast.bases[0].1.clone());
+    let org = app.sign_in_again(&org).await;
+    let root = format!("/training/{base}");
+
+    let mine = get(&app, "/training", &org).await;
+    assert_eq!(mine.status, 200, "{}", mine.html);
+    assert!(mine.html.contains(&format!("href=\"{root}\"")), "{}", mine.html);
+
+    // A project needs at least one criterion of C2.2.
+    let refused = post(&app, &format!("{root}/projects"), &org, &[("occupation", "6-31-01-02"), ("levels", "4")]).await;
+    assert_refused(&refused, 400, "请至少选择一项符合的项目条件");
+    let done = post(
+        &app,
+        &format!("{root}/projects"),
+        &org,
+        &[("occupation", "6-31-01-02"), ("levels", "4"), ("levels", "3"), ("criteria", "large_demand")],
+    )
+    .await;
+    assert_redirect(&done, &format!("{root}?done=project"));
+    let overview = get(&app, &root, &org).await;
+    assert!(
+        overview.html.contains("机修钳工") && overview.html.contains("四级/中级工、三级/高级工"),
+        "{}",
+        overview.html
+    );
+    let project = first_link_in_rows(&overview.html, "projects-");
+
+    // A class of the project; a joint class must name its college.
+    let class_fields = |mode: &'static str, college: &'static str| {
+        vec![
+            ("project", project.clone()),
+            ("name", "机修钳工中级班".to_owned()),
+            ("mode", mode.to_owned()),
+            ("college", college.to_owned()),
+            ("starts_on", "2024-10-15".to_owned()),
+            ("ends_on", "2024-12-15".to_owned()),
+            ("hours", "40".to_owned()),
+            ("place", "实训楼 201".to_owned()),
+            ("teachers", "赵师傅".to_owned()),
+        ]
+    };
+    let as_refs = |v: &[(&'static str, String)]| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let fields = as_refs(&class_fields("joint_college", ""));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = post(&app, &format!("{root}/classes"), &org, &fields).await;
+    assert_refused(&refused, 400, "校企联合培训须写明合作的职业院校");
+    assert!(refused.html.contains("实训楼 201"), "what was typed is kept");
+    let fields = as_refs(&class_fields("joint_college", "上海市青浦区职业技术学校"));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_redirect(
+        &post(&app, &format!("{root}/classes"), &org, &fields).await,
+        &format!("{root}/classes?done=class"),
+    );
+    let classes = get(&app, &format!("{root}/classes"), &org).await;
+    let class = first_link(&classes.html, &format!("{root}/classes/"));
+
+    // Trainees: a wrong check character, then three people, then one of them again.
+    let refused = post(&app, &format!("{root}/trainees"), &org, &trainee_fields("张三", "110105194912310021")).await;
+    assert_refused(&refused, 400, "校验");
+    assert!(!refused.html.contains("110105194912310021"), "the refused number is not echoed back");
+    for (name, number) in PEOPLE {
+        let done = post(&app, &format!("{root}/trainees"), &org, &trainee_fields(name, number)).await;
+        assert_redirect(&done, &format!("{root}/trainees?done=trainee"));
+    }
+    let again = post(&app, &format!("{root}/trainees"), &org, &trainee_fields("张三丰", PEOPLE[0].1)).await;
+    assert_refused(&again, 400, "该身份证号码已登记为本基地学员（张三）");
+
+    // The list: masked numbers, a total, pages by cursor that lose and repeat nothing.
+    let first = get(&app, &format!("{root}/trainees?limit=2"), &org).await;
+    assert!(first.html.contains("共 3 条，本页 2 条"), "{}", first.html);
+    assert!(first.html.contains("3101**********1231") || first.html.contains("3101**********0020"));
+    for (_, number) in PEOPLE {
+        assert!(!first.html.contains(number), "a full number on the list");
+    }
+    let next =
+        first.html.split("id=\"next-page\"").next().and_then(|s| s.rsplit("href=\"").next()).expect("a next link");
+    let next = next.trim_end_matches("\" ").replace("&amp;", "&");
+    let second = get(&app, &next, &org).await;
+    assert!(second.html.contains("共 3 条，本页 1 条"), "{}", second.html);
+    assert!(!second.html.contains("id=\"next-page\""));
+    let names_on = |html: &str| PEOPLE.iter().filter(|(name, _)| html.contains(&format!(">{name}</a>"))).count();
+    assert_eq!(names_on(&first.html) + names_on(&second.html), 3);
+    // Found by the exact number (through the blind index) and by name.
+    let found = get(&app, &format!("{root}/trainees?resident_id={}", PEOPLE[2].1), &org).await;
+    assert!(found.html.contains("共 1 条") && found.html.contains(">王五</a>"), "{}", found.html);
+    assert!(!found.html.contains(PEOPLE[2].1), "the searched number is not written back");
+    let found = get(&app, &format!("{root}/trainees?name={}", "李"), &org).await;
+    assert!(found.html.contains("共 1 条") && found.html.contains(">李四</a>"), "{}", found.html);
+
+    // Enrolments by ID number; a result before completion is refused.
+    let enrol = |number: &'static str| {
+        let (app, org, root, class) = (&app, &org, &root, &class);
+        async move {
+            post(app, &format!("{root}/classes/{class}/enrolments"), org, &[("resident_id", number), ("hours", "8")])
+                .await
+        }
+    };
+    assert_redirect(&enrol(PEOPLE[0].1).await, &format!("{root}/classes/{class}?done=enrolled"));
+    assert_refused(&enrol(PEOPLE[0].1).await, 400, "已在该培训班中");
+    let class_page = get(&app, &format!("{root}/classes/{class}"), &org).await;
+    let enrolment = first_link(&class_page.html, &format!("{root}/enrolments/"));
+    let path = format!("{root}/enrolments/{enrolment}");
+    let refused = post(&app, &path, &org, &[("hours", "41"), ("completion", "enrolled"), ("outcome", "passed")]).await;
+    assert_refused(&refused, 400, "出勤课时须为 0 至 40 之间的整数");
+    assert!(refused.html.contains("结业后才能登记考核结果"));
+    let done = post(&app, &path, &org, &[("hours", "40"), ("completion", "completed"), ("outcome", "passed")]).await;
+    assert_redirect(&done, &format!("{path}?done=enrolment"));
+    assert!(get(&app, &path, &org).await.html.contains("<dd id=\"enrolment-outcome\">合格</dd>"));
+
+    // A master–apprentice pair with its agreement, which can be downloaded again.
+    let pair_fields = [
+        ("apprentice", PEOPLE[1].1),
+        ("master", "赵师傅"),
+        ("master_title", "高级技师"),
+        ("occupation", "6-31-01-02"),
+        ("starts_on", "2024-10-15"),
+        ("ends_on", "2025-10-14"),
+    ];
+    let agreement =
+        FilePart { field: "agreement", filename: "师带徒协议.pdf", content_type: "application/pdf", bytes: PDF };
+    let done = post_multipart(&app, &format!("{root}/apprenticeships"), &org, &pair_fields, agreement).await;
+    assert_redirect(&done, &format!("{root}/apprenticeships?done=pair"));
+    let pairs = get(&app, &format!("{root}/apprenticeships"), &org).await;
+    let pair = first_link(&pairs.html, &format!("{root}/apprenticeships/"));
+    let file = get(&app, &format!("{root}/apprenticeships/{pair}/agreement"), &org).await;
+    assert_eq!((file.status, file.bytes.as_slice()), (200, PDF));
+
+    // A competition and a participant's result.
+    let done = post(
+        &app,
+        &format!("{root}/competitions"),
+        &org,
+        &[("name", "青浦区机修钳工技能竞赛"), ("level", "district"), ("held_on", "2024-10-12")],
+    )
+    .await;
+    assert_redirect(&done, &format!("{root}/competitions?done=competition"));
+    let list = get(&app, &format!("{root}/competitions"), &org).await;
+    let competition = first_link(&list.html, &format!("{root}/competitions/"));
+    let path = format!("{root}/competitions/{competition}/entries");
+    let done =
+        post(&app, &path, &org, &[("resident_id", PEOPLE[0].1), ("result", "第 2 名"), ("award", "二等奖")]).await;
+    assert_redirect(&done, &format!("{root}/competitions/{competition}?done=entry"));
+    let page = get(&app, &format!("{root}/competitions/{competition}"), &org).await;
+    assert!(page.html.contains("二等奖") && page.html.contains(">张三</a>"), "{}", page.html);
+
+    // The counts on the overview.
+    let overview = get(&app, &root, &org).await;
+    for (id, n) in [("count-trainees", "3"), ("count-enrolments", "1"), ("count-completed", "1"), ("count-pairs", "1")]
+    {
+        assert!(overview.html.contains(&format!("<dd id=\"{id}\">{n}</dd>")), "{id}: {}", overview.html);
+    }
+
+    // The export: every trainee, numbers masked.
+    let export = get(&app, &format!("{root}/trainees.xlsx"), &org).await;
+    assert_eq!(export.status, 200);
+    let text = xlsx_text(export.bytes);
+    for (name, number) in PEOPLE {
+        assert!(text.contains(name) && !text.contains(number), "{text}");
+    }
+
+    // The full number: only after the password again, and audited.
+    let zhang = first_link(&found_page(&app, &org, &root, PEOPLE[0].1).await, &format!("{root}/trainees/"));
+    app.clock.advance(chrono::TimeDelta::minutes(6));
+    let stale = post(&app, &format!("{root}/trainees/{zhang}/reveal"), &org, &[]).await;
+    assert_eq!(stale.status, 401, "{}", stale.html);
+    assert!(!stale.html.contains(PEOPLE[0].1));
+    let fresh = app.sign_in_again(&cast.bases[0].1).await;
+    let shown = post(&app, &format!("{root}/trainees/{zhang}/reveal"), &fresh, &[]).await;
+    assert_eq!(shown.status, 200, "{}", shown.html);
+    assert!(shown.html.contains(&format!("<p class=\"reveal\" id=\"revealed-number\">{}</p>", PEOPLE[0].1)));
+    assert_eq!(shown.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
+    let reveals = app
+        .app()
+        .audit_entries(&AuditFilter {
+            from_seq: 1,
+            action: Some("training.trainee_reveal"),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(reveals.len(), 1, "one reveal, one record");
+    let trail =
+        app.app().audit_entries(&AuditFilter { from_seq: 1, limit: 500, ..Default::default() }).await.expect("audit");
+    assert!(
+        trail.iter().all(|r| PEOPLE.iter().all(|(_, number)| !r.record.detail.contains(number))),
+        "no number in the trail"
+    );
+}
+
+/// The trainee list searched by an exact number.
+async fn found_page(app: &TestApp, who: &SignedIn, root: &str, number: &str) -> String {
+    get(app, &format!("{root}/trainees?resident_id={number}"), who).await.html
+}
+
+/// The id of the first row of a table whose rows are `{prefix}{id}`.
+fn first_link_in_rows(html: &str, prefix: &str) -> String {
+    let at = html.find(&format!("id=\"{prefix}")).unwrap_or_else(|| panic!("no row {prefix} in {html}"));
+    html[at + 4 + prefix.len()..].split('"').next().expect("an id").to_owned()
+}
+
+fn xlsx_text(bytes: Vec<u8>) -> String {
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let range = workbook.worksheet_range_at(0).expect("a sheet").expect("readable");
+    range.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect::<Vec<_>>().join("|")
+}
+
+async fn staff_read_and_other_organisations_find_nothing(app: TestApp) {
+    let cast = recognised_bases(&app, 2).await;
+    let (first, second) = (cast.bases[0].0.clone(), cast.bases[1].0.clone());
+    let org = app.sign_in_again(&cast.bases[0].1).await;
+    let root = format!("/training/{first}");
+    assert_redirect(
+        &post(&app, &format!("{root}/trainees"), &org, &trainee_fields(PEOPLE[0].0, PEOPLE[0].1)).await,
+        &format!("{root}/trainees?done=trainee"),
+    );
+    // Staff and leaders read, and have no forms; their posts are refused.
+    for who in [&cast.staff, &cast.leader] {
+        let page = get(&app, &format!("{root}/trainees"), who).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        assert!(page.html.contains(">张三</a>") && !page.html.contains("id=\"new-trainee\""), "{}", page.html);
+        let refused = post(&app, &format!("{root}/trainees"), who, &trainee_fields("赵六", PEOPLE[1].1)).await;
+        assert_eq!(refused.status, 403, "{}", refused.html);
+    }
+    // The other base's organisation finds nothing of this base, and its own base is empty.
+    let other = app.sign_in_again(&cast.bases[1].1).await;
+    for path in [root.clone(), format!("{root}/trainees"), format!("{root}/classes"), format!("{root}/trainees.xlsx")] {
+        assert_eq!(get(&app, &path, &other).await.status, 404, "{path}");
+    }
+    let refused = post(&app, &format!("{root}/trainees"), &other, &trainee_fields("赵六", PEOPLE[1].1)).await;
+    assert_eq!(refused.status, 404, "{}", refused.html);
+    let own = get(&app, &format!("/training/{second}/trainees"), &other).await;
+    assert!(own.html.contains("共 0 条"), "{}", own.html);
+    // An expert is refused by the table; an unknown base is not found.
+    let expert = app.sign_in_as(Role::Expert).await;
+    assert_eq!(get(&app, &root, &expert).await.status, 403);
+    assert_eq!(get(&app, "/training/not-an-id", &org).await.status, 404);
+}
