@@ -1272,6 +1272,26 @@ mod tests {
         assert_eq!(mask_resident_id("31010119900101123X"), "3101**********123X");
         assert_eq!(mask_resident_id("3101011990"), "");
         assert_eq!(mask_resident_id(""), "");
+        // An ID number typed as a number: its digits, never an exponent (what a double lost is
+        // lost; the check digit then fails).
+        assert_eq!(number_text(110_105_194_912_310_021.0), "110105194912310016");
+        assert_eq!(
+            (number_text(40.0), number_text(1.5), number_text(f64::NAN)),
+            ("40".into(), "1.5".into(), "NaN".into())
+        );
+    }
+
+    #[test]
+    fn the_report_neutralises_formula_like_text_and_says_when_all_is_well() {
+        let kind = RosterKind::Trainees;
+        let upload =
+            workbook(&headers(kind), &[trainee_row("=HYPERLINK(\"http://x\")", ID, s(""), "本单位", "本单位职工")], 0);
+        let report = report_workbook(kind, &upload, &[]).unwrap();
+        let cells = sheet_text(&report);
+        assert_eq!(cells[1][0], "'=HYPERLINK(\"http://x\")");
+        assert!(!part(&report, "xl/worksheets/sheet1.xml").contains("<f>"));
+        assert!(part(&report, "xl/comments1.xml").contains("未发现问题"));
+        assert_eq!(report_workbook(kind, b"%PDF-1.7", &[]), Err(RosterError::NotXlsx));
     }
 
     fn cell_strategy() -> impl Strategy<Value = Cell> {
