@@ -26,6 +26,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod notices;
 pub mod review;
+pub mod roster;
 pub mod subsidy;
 pub mod tokens;
 pub mod training;

@@ -275,6 +275,18 @@ fn check_xlsx(bytes: &[u8], limits: ZipLimits) -> Result<(), UploadError> {
     Ok(())
 }
 
+/// Text that a spreadsheet cannot take for a formula (QUALITY.md SEC-23): text starting with
+/// `= + - @`, a tab or a carriage return is prefixed with an apostrophe, so a value such as
+/// `=HYPERLINK(…)` written into a workbook stays inert text even after being copied elsewhere.
+/// Every workbook the platform writes (exports, roster templates and reports) passes its text
+/// cells through this.
+pub fn neutralise(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
 /// Checks an upload: first its size (`max_bytes`), then its content, then that the file name's
 /// extension agrees with the content.
 ///
@@ -562,6 +574,16 @@ mod tests {
         assert_eq!(sniff(&workbook[..workbook.len() / 2]), Err(UploadError::TypeNotAllowed));
         assert_eq!(sniff(PNG_MAGIC), Err(UploadError::TypeNotAllowed));
         assert_eq!(sniff(b"GIF89a\x01\x00\x01\x00"), Err(UploadError::TypeNotAllowed));
+    }
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"http://x\",\"y\")"), "'=HYPERLINK(\"http://x\",\"y\")");
+        for risky in ["+1", "-1+2", "@SUM(A1)", "\tcmd", "\rx"] {
+            assert!(neutralise(risky).starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(neutralise("青浦区"), "青浦区");
+        assert_eq!(neutralise(""), "");
     }
 
     #[test]

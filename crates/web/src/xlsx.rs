@@ -1,17 +1,11 @@
 //! Excel exports. Every cell is written as text or number, never as a formula, and text that a
 //! spreadsheet could take for a formula (`= + - @`, tab, carriage return) is prefixed with an
 //! apostrophe (QUALITY.md SEC-23), so a value such as `=HYPERLINK(…)` stays inert text even
-//! after being copied elsewhere.
+//! after being copied elsewhere. The rule is the domain's ([`neutralise`]), shared with the
+//! roster workbooks.
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-
-/// Text that cannot be taken for a formula.
-pub fn neutralise(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
+use skillbase_domain::attachment::neutralise;
 
 /// A one-sheet workbook: a bold header row, then the rows, all cells as (neutralised) text.
 pub fn sheet(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
@@ -32,19 +26,4 @@ pub fn sheet(name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8
     }
     sheet.set_freeze_panes(1, 0)?;
     workbook.save_to_buffer()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::neutralise;
-
-    #[test]
-    fn formula_like_text_is_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"http://x\",\"y\")"), "'=HYPERLINK(\"http://x\",\"y\")");
-        for risky in ["+1", "-1+2", "@SUM(A1)", "\tcmd", "\rx"] {
-            assert!(neutralise(risky).starts_with('\''), "{risky:?}");
-        }
-        assert_eq!(neutralise("青浦区"), "青浦区");
-        assert_eq!(neutralise(""), "");
-    }
 }
