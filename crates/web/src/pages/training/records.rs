@@ -287,7 +287,6 @@ fn enrolment_inputs(v: &Values<'_>, with_person: bool) -> Vec<Input> {
     if with_person {
         inputs.push(
             Input::text("resident_id", "学员身份证号码")
-                
                 .hint("已在「学员」中登记的学员")
                 .maxlength(18)
                 .verbatim("characters")
@@ -503,7 +502,6 @@ fn trainee_inputs(v: &Values<'_>) -> Vec<Input> {
     vec![
         Input::text("name", "姓名").value(&v.get("name")).maxlength(50).autocomplete("off"),
         Input::text("resident_id", "居民身份证号码")
-            
             .hint("18 位，末位可为 X；加密保存，页面上只显示首 4 位和末 4 位；表单退回时须重新填写")
             .maxlength(18)
             .verbatim("characters")
@@ -806,7 +804,6 @@ pub(super) async fn reveal(
 fn pair_inputs(v: &Values<'_>) -> Vec<Input> {
     vec![
         Input::text("apprentice", "徒弟的身份证号码")
-            
             .hint("已在「学员」中登记的学员")
             .maxlength(18)
             .verbatim("characters")
@@ -1070,11 +1067,7 @@ async fn competition_page(
     if overview.may_record {
         let values = Values(refused.as_ref().map(|r| &r.fields));
         let inputs = vec![
-            Input::text("resident_id", "学员身份证号码")
-                
-                .maxlength(18)
-                .verbatim("characters")
-                .autocomplete("off"),
+            Input::text("resident_id", "学员身份证号码").maxlength(18).verbatim("characters").autocomplete("off"),
             Input::text("result", "成绩或名次").value(&values.get("result")).hint("例如 第 3 名、92 分").maxlength(100),
             Input::text("award", "所获奖项")
                 .value(&values.get("award"))
