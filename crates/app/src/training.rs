@@ -11,7 +11,9 @@ use serde_json::json;
 use skillbase_domain::access::{Action, Object};
 use skillbase_domain::attachment;
 use skillbase_domain::clock::shanghai_date;
-use skillbase_domain::ids::{BaseId, ClassId, CompetitionId, EnrolmentId, PairId, ProjectId, TraineeId};
+use skillbase_domain::ids::{
+    BaseId, ClassId, CompetitionId, EnrolmentId, PairId, ProjectId, RosterImportId, TraineeId,
+};
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::resident_id::ResidentId;
 use skillbase_domain::training::{
@@ -19,7 +21,9 @@ use skillbase_domain::training::{
     TraineeInput,
 };
 use skillbase_store::Tx;
-use skillbase_store::training::{self as store, NewClass, NewEnrolment, StoredFile, TraineeFilter};
+use skillbase_store::training::{
+    self as store, ImportRecord, ImportStatus, NewClass, NewEnrolment, StoredFile, TraineeFilter,
+};
 pub use skillbase_store::training::{
     ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord, Page,
     PageRequest, PairRecord, ProjectRecord, TraineeRecord,
@@ -28,6 +32,7 @@ pub use skillbase_store::training::{
 use crate::access::authorize;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::notices::BaseView;
+use crate::roster::{self, Problem, RosterKind};
 use crate::{App, AppError, FieldError, Result};
 
 /// The purpose of the resident-ID blind index (keeps its digests apart from any other's).
@@ -599,3 +604,116 @@ impl App {
 #[derive(Debug, thiserror::Error)]
 #[error("corrupt stored value")]
 struct Corrupt;
+
+// ---------------------------------------------------------------- roster imports
+
+/// How a roster import ended.
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    /// Every row stored.
+    Imported { id: RosterImportId, rows: usize },
+    /// Nothing stored: every problem of the file, by row and column.
+    Refused { id: RosterImportId, problems: Vec<Problem> },
+}
+
+fn import_context(id: RosterImportId) -> String {
+    format!("roster_imports:{id}:report")
+}
+
+impl App {
+    /// Imports a trainee roster, all rows or none: any problem of any row (the domain's checks,
+    /// a number twice in the file, a person already on file) refuses the whole file with the
+    /// report. The refused file's report workbook is kept sealed for its uploader.
+    pub async fn import_trainees(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        (file_name, bytes): (&str, &[u8]),
+        meta: &RequestMeta,
+    ) -> Result<ImportOutcome> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let kind = RosterKind::Trainees;
+        let roster = roster::read(kind, bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
+        let today = shanghai_date(self.now());
+        let mut problems = roster::check_rows(kind, &roster, today);
+        let mut records = Vec::new();
+        if problems.is_empty() {
+            for row in &roster.rows {
+                if let Ok(trainee) = training::check_trainee(&roster::trainee_input(row), today) {
+                    records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, who)));
+                }
+            }
+        }
+        let id: RosterImportId = self.new_id();
+        let mut tx = self.db.begin().await?;
+        if problems.is_empty() {
+            let indexes: Vec<String> = records.iter().map(|(_, r)| r.resident_id_index.clone()).collect();
+            let existing = store::trainees_by_index(&mut tx, base, &indexes).await?;
+            let header = roster::column_of_field(kind, "resident_id").unwrap_or_default();
+            for (line, record) in &records {
+                if let Some(on_file) = existing.iter().find(|e| e.resident_id_index == record.resident_id_index) {
+                    problems.push(Problem {
+                        line: *line,
+                        column: header.to_owned(),
+                        value: record.resident_id_masked.clone(),
+                        reason: format!("该身份证号码已登记为本基地学员（{}）", on_file.name),
+                    });
+                }
+            }
+        }
+        let refused = !problems.is_empty();
+        let report = serde_json::to_string(&problems).map_err(AppError::internal)?;
+        let sealed_report = if refused {
+            let workbook = roster::report_workbook(kind, bytes, &problems).map_err(AppError::internal)?;
+            Some(self.seal(&workbook, &import_context(id)))
+        } else {
+            for (_, record) in &records {
+                store::insert_trainee(&mut tx, record).await?;
+            }
+            None
+        };
+        let rows = i64::try_from(roster.rows.len()).unwrap_or(i64::MAX);
+        let now = self.now();
+        store::insert_import(
+            &mut tx,
+            &ImportRecord {
+                id,
+                base_id: base,
+                kind: kind.code().to_owned(),
+                status: if refused { ImportStatus::Refused } else { ImportStatus::Imported },
+                file_name: attachment::check_upload(file_name, bytes, u64::MAX)
+                    .map_or_else(|_| "名册.xlsx".to_owned(), |u| u.display_name),
+                sealed_file: sealed_report,
+                total_rows: rows,
+                done_rows: rows,
+                imported_rows: if refused { 0 } else { rows },
+                report,
+                created_by: who.user.id,
+                created_at: now,
+                finished_at: Some(now),
+            },
+        )
+        .await?;
+        let detail = json!({
+            "import": id, "kind": kind.code(), "rows": rows, "imported": !refused, "problems": problems.len(),
+        });
+        self.audit_training(&mut tx, (who, meta), "training.roster_import", base, detail).await?;
+        tx.commit().await?;
+        Ok(if refused {
+            ImportOutcome::Refused { id, problems }
+        } else {
+            ImportOutcome::Imported { id, rows: records.len() }
+        })
+    }
+
+    /// A refused import's report workbook (the uploaded rows with their problems), for the base.
+    pub async fn import_report(&self, who: &Authenticated, base: BaseId, id: RosterImportId) -> Result<Vec<u8>> {
+        self.training_base(who, base, Action::RecordTraining).await?;
+        let found = store::import(&self.db, id)
+            .await?
+            .filter(|i| i.base_id == base)
+            .ok_or(AppError::NotFound("导入记录不存在"))?;
+        let sealed = found.sealed_file.ok_or(AppError::NotFound("该次导入没有错误报告"))?;
+        self.data_key.open(&sealed, &import_context(id)).map_err(AppError::internal)
+    }
+}

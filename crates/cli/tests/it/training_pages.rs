@@ -40,7 +40,11 @@ fn assert_refused(answer: &Answer, status: u16, text: &str) {
     assert!(answer.html.contains(text), "{text} not in {}", answer.html);
 }
 
-on_both_engines!(a_base_records_its_training_on_the_pages, staff_read_and_other_organisations_find_nothing);
+on_both_engines!(
+    a_base_records_its_training_on_the_pages,
+    staff_read_and_other_organisations_find_nothing,
+    a_roster_is_imported_whole_or_not_at_all
+);
 
 async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     let cast = recognised_bases(&app, 1).await;
@@ -120,14 +124,14 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     }
     let next =
         first.html.split("id=\"next-page\"").next().and_then(|s| s.rsplit("href=\"").next()).expect("a next link");
-    let next = next.trim_end_matches("\" ").replace("&amp;", "&");
+    let next = next.trim_end_matches("\" ").replace("&#38;", "&").replace("&amp;", "&");
     let second = get(&app, &next, &org).await;
     assert!(second.html.contains("共 3 条，本页 1 条"), "{}", second.html);
     assert!(!second.html.contains("id=\"next-page\""));
     let names_on = |html: &str| PEOPLE.iter().filter(|(name, _)| html.contains(&format!(">{name}</a>"))).count();
     assert_eq!(names_on(&first.html) + names_on(&second.html), 3);
     // Found by the exact number (through the blind index) and by name.
-    let found = get(&app, &format!("{root}/trainees?resident_id={}", PEOPLE[2].1), &org).await;
+    let found = post(&app, &format!("{root}/trainees/search"), &org, &[("resident_id", PEOPLE[2].1)]).await;
     assert!(found.html.contains("共 1 条") && found.html.contains(">王五</a>"), "{}", found.html);
     assert!(!found.html.contains(PEOPLE[2].1), "the searched number is not written back");
     let found = get(&app, &format!("{root}/trainees?name={}", "李"), &org).await;
@@ -205,7 +209,7 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     }
 
     // The full number: only after the password again, and audited.
-    let zhang = first_link(&found_page(&app, &org, &root, PEOPLE[0].1).await, &format!("{root}/trainees/"));
+    let zhang = first_link_in_rows(&found_page(&app, &org, &root, PEOPLE[0].1).await, "trainees-");
     app.clock.advance(chrono::TimeDelta::minutes(6));
     let stale = post(&app, &format!("{root}/trainees/{zhang}/reveal"), &org, &[]).await;
     assert_eq!(stale.status, 401, "{}", stale.html);
@@ -236,7 +240,7 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
 
 /// The trainee list searched by an exact number.
 async fn found_page(app: &TestApp, who: &SignedIn, root: &str, number: &str) -> String {
-    get(app, &format!("{root}/trainees?resident_id={number}"), who).await.html
+    post(app, &format!("{root}/trainees/search"), who, &[("resident_id", number)]).await.html
 }
 
 /// The id of the first row of a table whose rows are `{prefix}{id}`.
@@ -282,4 +286,112 @@ async fn staff_read_and_other_organisations_find_nothing(app: TestApp) {
     let expert = app.sign_in_as(Role::Expert).await;
     assert_eq!(get(&app, &root, &expert).await.status, 403);
     assert_eq!(get(&app, "/training/not-an-id", &org).await.status, 404);
+}
+
+/// A trainee roster as a base fills in the template: the template's headers, then `rows`.
+fn roster(rows: &[[&str; 7]]) -> Vec<u8> {
+    use skillbase_app::roster::RosterKind;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("名册").expect("name");
+    for (column, c) in RosterKind::Trainees.columns().iter().enumerate() {
+        sheet.write_string(0, u16::try_from(column).expect("column"), c.header).expect("header");
+    }
+    for (line, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            let (line, column) = (u32::try_from(line + 1).expect("row"), u16::try_from(column).expect("column"));
+            sheet.write_string(line, column, *value).expect("cell");
+        }
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+async fn a_roster_is_imported_whole_or_not_at_all(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let base = cast.bases[0].0.clone();
+    let org = app.sign_in_again(&cast.bases[0].1).await;
+    let root = format!("/training/{base}");
+    assert_redirect(
+        &post(&app, &format!("{root}/trainees"), &org, &trainee_fields(PEOPLE[0].0, PEOPLE[0].1)).await,
+        &format!("{root}/trainees?done=trainee"),
+    );
+    // The template: the columns, the dropdowns and the instructions.
+    let template = get(&app, &format!("{root}/trainees/template.xlsx"), &org).await;
+    assert_eq!(template.status, 200);
+    let text = xlsx_text(template.bytes);
+    assert!(text.contains("居民身份证号码") && text.contains("人员类别"), "{text}");
+
+    // Five rows, three of them wrong and one already on file: nothing is stored.
+    let upload = |bytes: Vec<u8>| {
+        let (app, org, root) = (&app, &org, &root);
+        async move {
+            let file = FilePart {
+                field: "file",
+                filename: "学员名册.xlsx",
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes: &bytes,
+            };
+            post_multipart(app, &format!("{root}/trainees/import"), org, &[], file).await
+        }
+    };
+    let bad = roster(&[
+        ["李四", PEOPLE[1].1, "13812345678", "", "", "本单位", "本单位职工"],
+        ["", "310118199001011232", "", "", "", "本单位", "本单位职工"],
+        ["王五", PEOPLE[2].1, "", "上海某物流有限公司", "", "上游企业", "产业链上下游企业职工"],
+        ["赵六", PEOPLE[1].1, "", "", "", "本单位", "外星人"],
+        ["张三", PEOPLE[0].1, "", "", "", "本单位", "本单位职工"],
+    ]);
+    let refused = upload(bad).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    for reason in
+        ["请填写姓名", "校验", "上下游企业须填写统一社会信用代码", "与第 2 行的身份证号码重复", "人员类别须为以下之一"]
+    {
+        assert!(refused.html.contains(reason), "{reason}: {}", refused.html);
+    }
+    for (_, number) in PEOPLE {
+        assert!(!refused.html.contains(number), "a full number in the report");
+    }
+    let list = get(&app, &format!("{root}/trainees"), &org).await;
+    assert!(list.html.contains("共 1 条"), "nothing imported: {}", list.html);
+    // The workbook returned with its error column.
+    let report =
+        refused.html.split("/report.xlsx").next().and_then(|s| s.rsplit("href=\"").next()).expect("a report link");
+    let report = get(&app, &format!("{report}/report.xlsx"), &org).await;
+    assert_eq!(report.status, 200, "{}", report.html);
+    assert!(xlsx_text(report.bytes).contains("错误说明"));
+
+    // The row on file is refused too, by itself: still nothing stored.
+    let on_file = roster(&[
+        ["李四", PEOPLE[1].1, "", "", "", "本单位", "本单位职工"],
+        ["张三", PEOPLE[0].1, "", "", "", "本单位", "本单位职工"],
+    ]);
+    let refused = upload(on_file).await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("该身份证号码已登记为本基地学员（张三）"), "{}", refused.html);
+    assert!(get(&app, &format!("{root}/trainees"), &org).await.html.contains("共 1 条"));
+
+    // Not a workbook at all.
+    let refused = upload(PDF.to_vec()).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+
+    // Fixed: every row imported.
+    let good = roster(&[
+        ["李四", PEOPLE[1].1, "13812345678", "", "", "本单位", "本单位职工"],
+        ["王五", PEOPLE[2].1, "", "上海某物流有限公司", "91310118MA1G00011T", "上游企业", "产业链上下游企业职工"],
+    ]);
+    let done = upload(good).await;
+    assert_redirect(&done, &format!("{root}/trainees?done=imported"));
+    let list = get(&app, &format!("{root}/trainees"), &org).await;
+    assert!(list.html.contains("共 3 条") && list.html.contains(">王五</a>"), "{}", list.html);
+    let imports = app
+        .app()
+        .audit_entries(&AuditFilter {
+            from_seq: 1,
+            action: Some("training.roster_import"),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    assert_eq!(imports.len(), 3, "every roster read is audited, the refused ones too");
 }

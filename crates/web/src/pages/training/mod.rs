@@ -17,12 +17,13 @@ use axum::routing::{get, post};
 use skillbase_app::AppError;
 use skillbase_app::auth::Authenticated;
 use skillbase_app::notices::BaseFilter;
+use skillbase_app::roster::{self, Problem, RosterKind};
 use skillbase_app::training::{
-    ClassFilter, EnrolmentFilter, Page as ListPage, PageRequest, TraineeQuery, TrainingOverview,
+    ClassFilter, EnrolmentFilter, ImportOutcome, Page as ListPage, PageRequest, TraineeQuery, TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::dictionary::Dictionary;
-use skillbase_domain::ids::{BaseId, ClassId, CompetitionId, EnrolmentId, PairId, TraineeId};
+use skillbase_domain::ids::{BaseId, ClassId, CompetitionId, EnrolmentId, PairId, RosterImportId, TraineeId};
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::roles::Role;
 use skillbase_domain::training::{
@@ -57,7 +58,12 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::POST, "/training/{base}/enrolments/{enrolment}", RecordTraining, post(update_enrolment)),
         route(Method::GET, "/training/{base}/trainees", ReadTraining, get(trainees)),
         route(Method::POST, "/training/{base}/trainees", RecordTraining, post(register_trainee)),
+        route(Method::POST, "/training/{base}/trainees/search", ReadTraining, post(search_trainees)),
         route(Method::GET, "/training/{base}/trainees.xlsx", ReadTraining, get(trainees_xlsx)),
+        route(Method::GET, "/training/{base}/trainees/import", RecordTraining, get(import_form)),
+        route(Method::POST, "/training/{base}/trainees/import", RecordTraining, post(import)),
+        route(Method::GET, "/training/{base}/trainees/template.xlsx", ReadTraining, get(template)),
+        route(Method::GET, "/training/{base}/imports/{import}/report.xlsx", RecordTraining, get(import_report)),
         route(Method::GET, "/training/{base}/trainees/{trainee}", ReadTraining, get(trainee)),
         route(Method::POST, "/training/{base}/trainees/{trainee}/reveal", ReadTraining, post(reveal)),
         route(Method::GET, "/training/{base}/apprenticeships", ReadTraining, get(pairs)),
@@ -149,6 +155,7 @@ impl Table {
         (list, path, query): (ListPage<T>, &str, &Params),
         row: impl Fn(T) -> Row,
     ) -> Table {
+        let path = path.split('?').next().unwrap_or_default();
         let kept: Vec<(String, String)> = query.pairs().into_iter().filter(|(k, _)| k != "after").collect();
         let href = |after: Option<&str>| {
             let mut pairs = kept.clone();
@@ -203,6 +210,11 @@ pub(super) struct SectionPage {
 }
 
 impl SectionPage {
+    /// The page's path without its query (what the filters and pager link to).
+    pub(super) fn plain_path(&self) -> &str {
+        self.page.path.split('?').next().unwrap_or_default()
+    }
+
     fn new(page: Page, overview: &TrainingOverview, tab: &'static str, title: impl Into<String>) -> SectionPage {
         SectionPage {
             page,
@@ -289,6 +301,7 @@ fn done_notice(query: &Params) -> Option<&'static str> {
         "pair" => "已登记高师带徒。",
         "competition" => "已登记技能竞赛。",
         "entry" => "已登记竞赛成绩。",
+        "imported" => "名册已全部导入。",
         _ => return None,
     })
 }

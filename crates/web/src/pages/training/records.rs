@@ -564,33 +564,44 @@ async fn trainees_page(
     screen.lead = Some("同一人在本基地只登记一次（按身份证号码），可参加多个培训班。身份证号码可精确查找。");
     screen.notice = done_notice(query);
     let filter_values = Values(Some(query));
-    let mut filters = form(
+    screen.filters = Some(form(
         vec![
             Input::text("name", "姓名包含").value(&filter_values.get("name")).optional(),
-            Input::text("resident_id", "身份证号码（精确）")
-                .value(&filter_values.get("resident_id"))
-                .maxlength(18)
-                .verbatim("characters")
-                .autocomplete("off")
-                .optional(),
             pick::<Category>("category", "人员类别", &filter_values.get("category")).optional(),
             pick::<Relation>("relation", "与基地的关系", &filter_values.get("relation")).optional(),
+        ],
+        None,
+    ));
+    // The exact search by ID number is posted, so the number is in no address, history or
+    // referrer, and it is never written back into the page.
+    let mut search = form(
+        vec![
+            Input::text("resident_id", "身份证号码")
+                .hint("按完整的 18 位号码精确查找")
+                .maxlength(18)
+                .verbatim("characters")
+                .autocomplete("off"),
         ],
         None,
     );
     let list = match state.app.trainees(who, base, &trainee_query(query), &page_request(query)).await {
         Ok(list) => list,
         Err(AppError::Fields(errors)) => {
-            filters.set_errors(page.t, errors);
+            search.set_errors(page.t, errors);
+            search.focus_first_error();
             ListPage { items: Vec::new(), total: 0, next: None }
         }
         Err(error) => return error_page(page, error),
     };
-    // The searched number is never written back into the page.
-    for input in filters.fields_mut().filter(|i| i.name == "resident_id") {
-        input.value = String::new();
-    }
-    screen.filters = Some(filters);
+    screen.before.push(FormBlock {
+        id: "search-number",
+        title: "按身份证号码查找",
+        hint: None,
+        action: format!("/training/{raw}/trainees/search"),
+        multipart: false,
+        submit: "查找",
+        form: search,
+    });
     let mut table = Table::of(
         ("trainees", "学员", "没有符合条件的学员。"),
         vec!["姓名", "身份证号码", "人员类别", "与基地的关系", "工作单位或学校", "联系电话"],
@@ -608,6 +619,9 @@ async fn trainees_page(
         },
     );
     table.downloads = vec![("导出学员名册（xlsx，身份证号码已遮蔽）", format!("/training/{raw}/trainees.xlsx"))];
+    if overview.may_record {
+        table.downloads.push(("从 Excel 名册导入", format!("/training/{raw}/trainees/import")));
+    }
     screen.table = Some(table);
     if overview.may_record {
         let values = Values(refused.as_ref().map(|r| &r.fields));
@@ -638,6 +652,17 @@ pub(super) async fn trainees(
     RawQuery(query): RawQuery,
 ) -> Response {
     no_store(trainees_page(&state, page, &who, (&raw, &parse_query(query.as_deref())), None, StatusCode::OK).await)
+}
+
+/// `POST /training/{base}/trainees/search` (resident_id): the trainee with this exact number.
+pub(super) async fn search_trainees(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    post: SignedInPost,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let query = Params::from_pairs(fields.pairs().into_iter().filter(|(k, _)| k == "resident_id").collect());
+    no_store(trainees_page(&state, page, &who, (&raw, &query), None, StatusCode::OK).await)
 }
 
 /// `POST /training/{base}/trainees`
@@ -1125,4 +1150,151 @@ pub(super) async fn add_entry(
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// 学员名册导入
+
+async fn import_page(
+    state: &AppState,
+    page: Page,
+    who: &Authenticated,
+    raw: &str,
+    refused: Option<(Option<RosterImportId>, Vec<Problem>, Refused)>,
+    status: StatusCode,
+) -> Response {
+    let overview = or_error_page!(open(state, who, raw).await, page);
+    let mut screen = SectionPage::new(page.clone(), &overview, "trainees", "导入学员名册");
+    screen.crumbs = vec![("学员".to_owned(), format!("/training/{raw}/trainees"))];
+    screen.lead = Some(
+        "下载模板，按「填写说明」逐行填写后上传。整份名册全部通过检查才导入；有任何一行不合格，则一行也不导入，并逐行说明原因。",
+    );
+    screen.facts = vec![("名册模板", "学员名册模板.xlsx（含下拉选项和填写说明）".to_owned(), "template")];
+    let (report, problems, form_refusal) = match refused {
+        Some((id, problems, refusal)) => (id, problems, Some(refusal)),
+        None => (None, Vec::new(), None),
+    };
+    if !problems.is_empty() || report.is_some() {
+        screen.errors = vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", problems.len())];
+        let total = i64::try_from(problems.len()).unwrap_or(i64::MAX);
+        let mut table = Table::of(
+            ("problems", "名册中的问题（行号为 Excel 中的行号）", "没有问题。"),
+            vec!["行", "列", "填写的内容", "原因"],
+            (ListPage { items: problems, total, next: None }, &page.path, &Params::default()),
+            |p| Row {
+                id: format!("{}-{}", p.line, p.column),
+                cells: vec![
+                    cell(p.line.to_string()),
+                    cell(p.column.clone()),
+                    cell(p.value.clone()),
+                    cell(p.reason.clone()),
+                ],
+            },
+        );
+        if let Some(id) = report {
+            table.downloads =
+                vec![("下载标注了错误的名册（xlsx）", format!("/training/{raw}/imports/{id}/report.xlsx"))];
+        }
+        screen.table = Some(table);
+    }
+    if overview.may_record {
+        let mut table_links = vec![("下载学员名册模板（xlsx）", format!("/training/{raw}/trainees/template.xlsx"))];
+        if let Some(table) = &mut screen.table {
+            table.downloads.append(&mut table_links);
+        } else {
+            screen.facts = vec![("名册模板", format!("/training/{raw}/trainees/template.xlsx"), "template")];
+        }
+        screen.before.push(FormBlock {
+            id: "upload-roster",
+            title: "上传名册",
+            hint: Some("只接受 .xlsx 文件，最多 100,000 行；不接受公式。"),
+            action: format!("/training/{raw}/trainees/import"),
+            multipart: true,
+            submit: "上传并检查",
+            form: form(
+                vec![Input::new("file", "学员名册（xlsx）", Control::File { accept: Some(ROSTER_TYPES) })],
+                form_refusal,
+            ),
+        });
+    }
+    no_store(respond(status, &page, &screen))
+}
+
+const ROSTER_TYPES: &str = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `GET /training/{base}/trainees/import`
+pub(super) async fn import_form(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    import_page(&state, page, &who, &raw, None, StatusCode::OK).await
+}
+
+/// `POST /training/{base}/trainees/import` (multipart, the file `file`)
+pub(super) async fn import(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(raw): Path<String>,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
+) -> Response {
+    let too_large = post.too_large_refusal(&state, "file").await;
+    let file = post.take_file("file");
+    let outcome = async {
+        if let Some(error) = too_large {
+            return Err(error);
+        }
+        let (name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
+            AppError::Fields(vec![skillbase_app::FieldError::new("file", "required", "请选择要上传的名册文件（xlsx）")])
+        })?;
+        state.app.import_trainees(&who, base_id(&raw)?, (&name, &bytes), &meta).await
+    };
+    match outcome.await {
+        Ok(ImportOutcome::Imported { rows, .. }) => {
+            Redirect::to(&format!("/training/{raw}/trainees?done=imported&rows={rows}")).into_response()
+        }
+        Ok(ImportOutcome::Refused { id, problems }) => {
+            let refusal = Refused { fields: Params::default(), errors: Errors::default() };
+            import_page(&state, page, &who, &raw, Some((Some(id), problems, refusal)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(error) => match refusal(error) {
+            Ok((status, errors)) => {
+                let refusal = Refused { fields: Params::default(), errors };
+                import_page(&state, page, &who, &raw, Some((None, Vec::new(), refusal)), status).await
+            }
+            Err(error) => error_page(page, error),
+        },
+    }
+}
+
+/// `GET /training/{base}/trainees/template.xlsx`
+pub(super) async fn template(
+    page: Page,
+    State(state): State<AppState>,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    let reached = async { state.app.training_base(&who, base_id(&raw)?, Action::ReadTraining).await };
+    or_error_page!(reached.await, page);
+    match roster::template(RosterKind::Trainees) {
+        Ok(bytes) => download(bytes, XLSX, "学员名册模板.xlsx"),
+        Err(error) => error_page(page, AppError::internal(error)),
+    }
+}
+
+/// `GET /training/{base}/imports/{import}/report.xlsx`: the refused roster with its problems.
+pub(super) async fn import_report(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path((raw, id_raw)): Path<(String, String)>,
+) -> Response {
+    let loaded = async {
+        let id = parse_id::<RosterImportId>(&id_raw, "导入记录不存在")?;
+        state.app.import_report(&who, base_id(&raw)?, id).await
+    };
+    let bytes = or_error_page!(loaded.await, page);
+    no_store(download(bytes, XLSX, "学员名册（错误说明）.xlsx"))
 }
