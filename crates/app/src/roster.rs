@@ -401,7 +401,8 @@ pub struct RosterRow {
 }
 
 impl RosterRow {
-    fn get(&self, kind: RosterKind, field: &str) -> String {
+    /// The cell of `field` in this row (empty if the kind has no such column).
+    pub fn get(&self, kind: RosterKind, field: &str) -> String {
         kind.index_of(field).and_then(|i| self.cells.get(i)).cloned().unwrap_or_default()
     }
 }

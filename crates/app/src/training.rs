@@ -620,59 +620,103 @@ fn import_context(id: RosterImportId) -> String {
     format!("roster_imports:{id}:report")
 }
 
+/// What an accepted roster stores.
+enum Rows {
+    Trainees(Vec<TraineeRecord>),
+    Classes(Vec<(ClassId, ProjectId, training::Class)>),
+    Enrolments(Vec<NewEnrolment>),
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Trainees(rows) => rows.len(),
+            Rows::Classes(rows) => rows.len(),
+            Rows::Enrolments(rows) => rows.len(),
+        }
+    }
+}
+
+/// A problem of `line` in the column of `field`.
+fn problem(kind: RosterKind, line: u32, field: &str, (value, reason): (String, String)) -> Problem {
+    Problem { line, column: roster::column_of_field(kind, field).unwrap_or_default().to_owned(), value, reason }
+}
+
 impl App {
-    /// Imports a trainee roster, all rows or none: any problem of any row (the domain's checks,
-    /// a number twice in the file, a person already on file) refuses the whole file with the
-    /// report. The refused file's report workbook is kept sealed for its uploader.
+    /// Imports a trainee roster (see [`App::import_roster`]).
     pub async fn import_trainees(
         &self,
         who: &Authenticated,
         base: BaseId,
+        file: (&str, &[u8]),
+        meta: &RequestMeta,
+    ) -> Result<ImportOutcome> {
+        self.import_roster(who, base, RosterKind::Trainees, file, meta).await
+    }
+
+    /// Imports a roster of trainees, classes or enrolments, all rows or none: any problem of
+    /// any row — the domain's checks, a person or class twice in the file, one already on file,
+    /// a class or trainee the base does not have — refuses the whole file with the report, and
+    /// the refused file's report workbook is kept sealed for its uploader. Checked and written
+    /// in one transaction, so what was on file when checking is what the rows are stored
+    /// against.
+    pub async fn import_roster(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        kind: RosterKind,
         (file_name, bytes): (&str, &[u8]),
         meta: &RequestMeta,
     ) -> Result<ImportOutcome> {
         self.training_base(who, base, Action::RecordTraining).await?;
-        let kind = RosterKind::Trainees;
-        let roster = roster::read(kind, bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
+        let parsed = roster::read(kind, bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
         let today = shanghai_date(self.now());
-        let mut problems = roster::check_rows(kind, &roster, today);
-        let mut records = Vec::new();
-        if problems.is_empty() {
-            for row in &roster.rows {
-                if let Ok(trainee) = training::check_trainee(&roster::trainee_input(row), today) {
-                    records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, who)));
-                }
-            }
-        }
+        let mut problems = roster::check_rows(kind, &parsed, today);
         let id: RosterImportId = self.new_id();
         let mut tx = self.db.begin().await?;
-        if problems.is_empty() {
-            let indexes: Vec<String> = records.iter().map(|(_, r)| r.resident_id_index.clone()).collect();
-            let existing = store::trainees_by_index(&mut tx, base, &indexes).await?;
-            let header = roster::column_of_field(kind, "resident_id").unwrap_or_default();
-            for (line, record) in &records {
-                if let Some(on_file) = existing.iter().find(|e| e.resident_id_index == record.resident_id_index) {
-                    problems.push(Problem {
-                        line: *line,
-                        column: header.to_owned(),
-                        value: record.resident_id_masked.clone(),
-                        reason: format!("该身份证号码已登记为本基地学员（{}）", on_file.name),
-                    });
-                }
-            }
-        }
+        let rows = if problems.is_empty() {
+            self.roster_rows(&mut tx, (who, base, kind), &parsed, &mut problems).await?
+        } else {
+            Rows::Trainees(Vec::new())
+        };
         let refused = !problems.is_empty();
         let report = serde_json::to_string(&problems).map_err(AppError::internal)?;
         let sealed_report = if refused {
             let workbook = roster::report_workbook(kind, bytes, &problems).map_err(AppError::internal)?;
             Some(self.seal(&workbook, &import_context(id)))
         } else {
-            for (_, record) in &records {
-                store::insert_trainee(&mut tx, record).await?;
-            }
             None
         };
-        let rows = i64::try_from(roster.rows.len()).unwrap_or(i64::MAX);
+        let stored = if refused { 0 } else { rows.len() };
+        if !refused {
+            match &rows {
+                Rows::Trainees(records) => {
+                    for record in records {
+                        store::insert_trainee(&mut tx, record).await?;
+                    }
+                }
+                Rows::Classes(classes) => {
+                    let now = self.now();
+                    for (class_id, project_id, class) in classes {
+                        let new = NewClass {
+                            id: *class_id,
+                            base_id: base,
+                            project_id: *project_id,
+                            class,
+                            created_by: who.user.id,
+                            created_at: now,
+                        };
+                        store::insert_class(&mut tx, &new).await?;
+                    }
+                }
+                Rows::Enrolments(enrolments) => {
+                    for new in enrolments {
+                        store::insert_enrolment(&mut tx, new).await?;
+                    }
+                }
+            }
+        }
+        let total = i64::try_from(parsed.rows.len()).unwrap_or(i64::MAX);
         let now = self.now();
         store::insert_import(
             &mut tx,
@@ -682,11 +726,11 @@ impl App {
                 kind: kind.code().to_owned(),
                 status: if refused { ImportStatus::Refused } else { ImportStatus::Imported },
                 file_name: attachment::check_upload(file_name, bytes, u64::MAX)
-                    .map_or_else(|_| "名册.xlsx".to_owned(), |u| u.display_name),
+                    .map_or_else(|_| format!("{}.xlsx", kind.label()), |u| u.display_name),
                 sealed_file: sealed_report,
-                total_rows: rows,
-                done_rows: rows,
-                imported_rows: if refused { 0 } else { rows },
+                total_rows: total,
+                done_rows: total,
+                imported_rows: i64::try_from(stored).unwrap_or(i64::MAX),
                 report,
                 created_by: who.user.id,
                 created_at: now,
@@ -695,15 +739,122 @@ impl App {
         )
         .await?;
         let detail = json!({
-            "import": id, "kind": kind.code(), "rows": rows, "imported": !refused, "problems": problems.len(),
+            "import": id, "kind": kind.code(), "rows": total, "imported": !refused, "problems": problems.len(),
         });
         self.audit_training(&mut tx, (who, meta), "training.roster_import", base, detail).await?;
         tx.commit().await?;
-        Ok(if refused {
-            ImportOutcome::Refused { id, problems }
-        } else {
-            ImportOutcome::Imported { id, rows: records.len() }
-        })
+        Ok(if refused { ImportOutcome::Refused { id, problems } } else { ImportOutcome::Imported { id, rows: stored } })
+    }
+
+    /// The rows of a roster whose every row passed the domain's checks, checked against what
+    /// the base has on file (in `tx`); what does not fit is added to `problems`.
+    async fn roster_rows(
+        &self,
+        tx: &mut Tx,
+        (who, base, kind): (&Authenticated, BaseId, RosterKind),
+        parsed: &roster::Roster,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Rows> {
+        let today = shanghai_date(self.now());
+        match kind {
+            RosterKind::Trainees => {
+                let mut records = Vec::new();
+                for row in &parsed.rows {
+                    if let Ok(trainee) = training::check_trainee(&roster::trainee_input(row), today) {
+                        records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, who)));
+                    }
+                }
+                let indexes: Vec<String> = records.iter().map(|(_, r)| r.resident_id_index.clone()).collect();
+                let existing = store::trainees_by_index(tx, base, &indexes).await?;
+                for (line, record) in &records {
+                    if let Some(on_file) = existing.iter().find(|e| e.resident_id_index == record.resident_id_index) {
+                        let reason = format!("该身份证号码已登记为本基地学员（{}）", on_file.name);
+                        problems.push(problem(kind, *line, "resident_id", (record.resident_id_masked.clone(), reason)));
+                    }
+                }
+                Ok(Rows::Trainees(records.into_iter().map(|(_, r)| r).collect()))
+            }
+            RosterKind::Classes => {
+                let projects = store::projects(&self.db, base).await?;
+                let mut classes = Vec::new();
+                for row in &parsed.rows {
+                    let (occupation, input) = roster::class_input(row);
+                    let Ok(class) = training::check_class(&input) else { continue };
+                    let project = projects.iter().find(|p| p.project.occupation.as_str() == occupation.trim());
+                    let Some(project) = project else {
+                        let reason = "本基地没有该职业（工种）的培育项目，请先登记培育项目".to_owned();
+                        problems.push(problem(kind, row.line, "project", (occupation.clone(), reason)));
+                        continue;
+                    };
+                    if store::class_named(tx, base, &class.name).await?.is_some() {
+                        let reason = "本基地已有同名的培训班".to_owned();
+                        problems.push(problem(kind, row.line, "name", (class.name.clone(), reason)));
+                        continue;
+                    }
+                    classes.push((self.new_id(), project.id, class));
+                }
+                Ok(Rows::Classes(classes))
+            }
+            RosterKind::Enrolments => {
+                let mut wanted = Vec::new();
+                for row in &parsed.rows {
+                    let (class, number, input) = roster::enrolment_input(row);
+                    if let Ok(id) = ResidentId::parse(&number) {
+                        wanted.push((row.line, class, self.data_key.blind_index(ID_INDEX, id.expose()), id, input));
+                    }
+                }
+                let indexes: Vec<String> = wanted.iter().map(|w| w.2.clone()).collect();
+                let people = store::trainees_by_index(tx, base, &indexes).await?;
+                let mut classes: std::collections::HashMap<String, Option<ClassRecord>> = Default::default();
+                let mut enrolments = Vec::new();
+                for (line, class_name, index, number, input) in wanted {
+                    let class = match classes.get(&class_name) {
+                        Some(found) => found.clone(),
+                        None => {
+                            let found = store::class_named(tx, base, class_name.trim()).await?;
+                            classes.insert(class_name.clone(), found.clone());
+                            found
+                        }
+                    };
+                    let Some(class) = class else {
+                        let reason = "本基地没有该名称的培训班".to_owned();
+                        problems.push(problem(kind, line, "class", (class_name, reason)));
+                        continue;
+                    };
+                    let Some(person) = people.iter().find(|p| p.resident_id_index == index) else {
+                        let reason = "本基地没有该身份证号码的学员，请先导入或登记学员".to_owned();
+                        problems.push(problem(kind, line, "resident_id", (number.masked(), reason)));
+                        continue;
+                    };
+                    let enrolment = match training::check_enrolment(&input, class.class.hours) {
+                        Ok(enrolment) => enrolment,
+                        Err(errors) => {
+                            for e in errors {
+                                let value = roster_value(parsed, line, kind, &e.field);
+                                problems.push(problem(kind, line, &e.field, (value, e.message)));
+                            }
+                            continue;
+                        }
+                    };
+                    if store::is_enrolled(tx, class.id, person.id).await? {
+                        let reason = format!("{} 已在该培训班中", person.name);
+                        problems.push(problem(kind, line, "resident_id", (number.masked(), reason)));
+                        continue;
+                    }
+                    enrolments.push(NewEnrolment {
+                        id: self.new_id(),
+                        base_id: base,
+                        class_id: class.id,
+                        trainee_id: person.id,
+                        enrolment,
+                        created_by: who.user.id,
+                        created_at: self.now(),
+                    });
+                }
+                problems.sort_by_key(|p| p.line);
+                Ok(Rows::Enrolments(enrolments))
+            }
+        }
     }
 
     /// A refused import's report workbook (the uploaded rows with their problems), for the base.
@@ -716,4 +867,9 @@ impl App {
         let sealed = found.sealed_file.ok_or(AppError::NotFound("该次导入没有错误报告"))?;
         self.data_key.open(&sealed, &import_context(id)).map_err(AppError::internal)
     }
+}
+
+/// What `line` of the roster says in the column of `field`.
+fn roster_value(parsed: &roster::Roster, line: u32, kind: RosterKind, field: &str) -> String {
+    parsed.rows.iter().find(|r| r.line == line).map(|r| r.get(kind, field)).unwrap_or_default()
 }

@@ -28,6 +28,16 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
     ("retention.purge", "retention.rs: the daily maintenance job"),
     ("funding.refused_own", "subsidy.rs: a_drafter_never_decides_their_own_request"),
+    ("training.project_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.class_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.trainee_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.trainee_reveal", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.enrolment_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.enrolment_update", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.pair_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.competition_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.entry_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
+    ("training.roster_import", "training_pages.rs: a_roster_is_imported_whole_or_not_at_all"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.

@@ -55,6 +55,7 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     let mine = get(&app, "/training", &org).await;
     assert_eq!(mine.status, 200, "{}", mine.html);
     assert!(mine.html.contains(&format!("href=\"{root}\"")), "{}", mine.html);
+    assert!(mine.html.contains(r#"<li class="nav-console"><a href="/training""#), "培训记录 in the navigation");
 
     // A project needs at least one criterion of C2.2.
     let refused = post(&app, &format!("{root}/projects"), &org, &[("occupation", "6-31-01-02"), ("levels", "4")]).await;
@@ -316,7 +317,7 @@ async fn a_roster_is_imported_whole_or_not_at_all(app: TestApp) {
         &format!("{root}/trainees?done=trainee"),
     );
     // The template: the columns, the dropdowns and the instructions.
-    let template = get(&app, &format!("{root}/trainees/template.xlsx"), &org).await;
+    let template = get(&app, &format!("{root}/import/trainees/template.xlsx"), &org).await;
     assert_eq!(template.status, 200);
     let text = xlsx_text(template.bytes);
     assert!(text.contains("居民身份证号码") && text.contains("人员类别"), "{text}");
@@ -331,7 +332,7 @@ async fn a_roster_is_imported_whole_or_not_at_all(app: TestApp) {
                 content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 bytes: &bytes,
             };
-            post_multipart(app, &format!("{root}/trainees/import"), org, &[], file).await
+            post_multipart(app, &format!("{root}/import/trainees"), org, &[], file).await
         }
     };
     let bad = roster(&[

@@ -58,6 +58,7 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/expert", Action::ScoreAssignment, t.nav_my_reviews),
         ("/funds/requests", Action::ReadFunds, t.nav_funds),
         ("/funds/bases", Action::RecordExpense, t.nav_my_bases),
+        ("/training", Action::ReadTraining, t.nav_training),
     ]
     .into_iter()
     .filter(|(href, action, _)| match decide(Some(role), *action) {

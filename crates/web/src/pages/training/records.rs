@@ -216,7 +216,7 @@ async fn classes_page(
         ],
         None,
     ));
-    screen.table = Some(Table::of(
+    let mut table = Table::of(
         ("classes", "培训班", "没有符合条件的培训班。"),
         vec!["班级名称", "职业（工种）", "培训方式", "起止日期", "课时", "学员"],
         (list, &page.path, query),
@@ -231,7 +231,14 @@ async fn classes_page(
                 cell(k.enrolled.to_string()),
             ],
         },
-    ));
+    );
+    if overview.may_record {
+        table.downloads = vec![
+            ("从 Excel 名册导入培训班", format!("/training/{raw}/import/classes")),
+            ("从 Excel 名册导入报名", format!("/training/{raw}/import/enrolments")),
+        ];
+    }
+    screen.table = Some(table);
     if overview.may_record {
         let values = Values(refused.as_ref().map(|r| &r.fields));
         screen.after.push(FormBlock {
@@ -620,7 +627,7 @@ async fn trainees_page(
     );
     table.downloads = vec![("导出学员名册（xlsx，身份证号码已遮蔽）", format!("/training/{raw}/trainees.xlsx"))];
     if overview.may_record {
-        table.downloads.push(("从 Excel 名册导入", format!("/training/{raw}/trainees/import")));
+        table.downloads.push(("从 Excel 名册导入学员", format!("/training/{raw}/import/trainees")));
     }
     screen.table = Some(table);
     if overview.may_record {
@@ -1153,66 +1160,80 @@ pub(super) async fn add_entry(
 }
 
 // ---------------------------------------------------------------------------------------------
-// 学员名册导入
+// 名册导入: trainees, classes, enrolments from Excel
+
+/// The roster kind of a path segment (`trainees`, `classes`, `enrolments`).
+fn roster_kind(raw: &str) -> Result<RosterKind, AppError> {
+    RosterKind::parse(raw).ok_or(AppError::NotFound("没有这种名册"))
+}
+
+/// The section a roster's rows end up in (its tab and list).
+fn section_of(kind: RosterKind) -> (&'static str, &'static str) {
+    match kind {
+        RosterKind::Trainees => ("trainees", "学员"),
+        RosterKind::Classes | RosterKind::Enrolments => ("classes", "培训班"),
+    }
+}
 
 async fn import_page(
     state: &AppState,
     page: Page,
     who: &Authenticated,
-    raw: &str,
+    (raw, kind): (&str, RosterKind),
     refused: Option<(Option<RosterImportId>, Vec<Problem>, Refused)>,
     status: StatusCode,
 ) -> Response {
     let overview = or_error_page!(open(state, who, raw).await, page);
-    let mut screen = SectionPage::new(page.clone(), &overview, "trainees", "导入学员名册");
-    screen.crumbs = vec![("学员".to_owned(), format!("/training/{raw}/trainees"))];
+    let (tab, section) = section_of(kind);
+    let mut screen = SectionPage::new(page.clone(), &overview, tab, format!("导入{}", kind.label()));
+    screen.crumbs = vec![(section.to_owned(), format!("/training/{raw}/{tab}"))];
     screen.lead = Some(
         "下载模板，按「填写说明」逐行填写后上传。整份名册全部通过检查才导入；有任何一行不合格，则一行也不导入，并逐行说明原因。",
     );
-    screen.facts = vec![("名册模板", "学员名册模板.xlsx（含下拉选项和填写说明）".to_owned(), "template")];
+    let label = match kind {
+        RosterKind::Trainees => "下载学员名册模板（xlsx）",
+        RosterKind::Classes => "下载培训班名册模板（xlsx）",
+        RosterKind::Enrolments => "下载报名名册模板（xlsx）",
+    };
+    let template = (label, format!("/training/{raw}/import/{}/template.xlsx", kind.code()));
     let (report, problems, form_refusal) = match refused {
         Some((id, problems, refusal)) => (id, problems, Some(refusal)),
         None => (None, Vec::new(), None),
     };
-    if !problems.is_empty() || report.is_some() {
-        screen.errors = vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", problems.len())];
-        let total = i64::try_from(problems.len()).unwrap_or(i64::MAX);
-        let mut table = Table::of(
-            ("problems", "名册中的问题（行号为 Excel 中的行号）", "没有问题。"),
-            vec!["行", "列", "填写的内容", "原因"],
-            (ListPage { items: problems, total, next: None }, &page.path, &Params::default()),
-            |p| Row {
-                id: format!("{}-{}", p.line, p.column),
-                cells: vec![
-                    cell(p.line.to_string()),
-                    cell(p.column.clone()),
-                    cell(p.value.clone()),
-                    cell(p.reason.clone()),
-                ],
-            },
-        );
-        if let Some(id) = report {
-            table.downloads =
-                vec![("下载标注了错误的名册（xlsx）", format!("/training/{raw}/imports/{id}/report.xlsx"))];
-        }
-        screen.table = Some(table);
+    let mut downloads = vec![template];
+    if let Some(id) = report {
+        downloads.insert(0, ("下载标注了错误的名册（xlsx）", format!("/training/{raw}/imports/{id}/report.xlsx")));
     }
+    if report.is_some() {
+        screen.errors = vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", problems.len())];
+    }
+    let total = i64::try_from(problems.len()).unwrap_or(i64::MAX);
+    let mut table = Table::of(
+        ("problems", "名册中的问题（行号为 Excel 中的行号）", "上传后在此列出每一处问题。"),
+        vec!["行", "列", "填写的内容", "原因"],
+        (ListPage { items: problems, total, next: None }, &page.path, &Params::default()),
+        |p| Row {
+            id: format!("{}-{}", p.line, p.column),
+            cells: vec![
+                cell(p.line.to_string()),
+                cell(p.column.clone()),
+                cell(p.value.clone()),
+                cell(p.reason.clone()),
+            ],
+        },
+    );
+    table.downloads = downloads;
+    screen.table = Some(table);
     if overview.may_record {
-        let mut table_links = vec![("下载学员名册模板（xlsx）", format!("/training/{raw}/trainees/template.xlsx"))];
-        if let Some(table) = &mut screen.table {
-            table.downloads.append(&mut table_links);
-        } else {
-            screen.facts = vec![("名册模板", format!("/training/{raw}/trainees/template.xlsx"), "template")];
-        }
         screen.before.push(FormBlock {
             id: "upload-roster",
             title: "上传名册",
             hint: Some("只接受 .xlsx 文件，最多 100,000 行；不接受公式。"),
-            action: format!("/training/{raw}/trainees/import"),
+            action: format!("/training/{raw}/import/{}", kind.code()),
             multipart: true,
             submit: "上传并检查",
             form: form(
-                vec![Input::new("file", "学员名册（xlsx）", Control::File { accept: Some(ROSTER_TYPES) })],
+                vec![Input::new("file", kind.label(), Control::File { accept: Some(ROSTER_TYPES) })],
                 form_refusal,
             ),
         });
@@ -1222,23 +1243,25 @@ async fn import_page(
 
 const ROSTER_TYPES: &str = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// `GET /training/{base}/trainees/import`
+/// `GET /training/{base}/import/{kind}`
 pub(super) async fn import_form(
     State(state): State<AppState>,
     page: Page,
     Who(who): Who,
-    Path(raw): Path<String>,
+    Path((raw, kind)): Path<(String, String)>,
 ) -> Response {
-    import_page(&state, page, &who, &raw, None, StatusCode::OK).await
+    let kind = or_error_page!(roster_kind(&kind), page);
+    import_page(&state, page, &who, (&raw, kind), None, StatusCode::OK).await
 }
 
-/// `POST /training/{base}/trainees/import` (multipart, the file `file`)
+/// `POST /training/{base}/import/{kind}` (multipart, the file `file`)
 pub(super) async fn import(
     State(state): State<AppState>,
     Meta(meta): Meta,
-    Path(raw): Path<String>,
+    Path((raw, kind)): Path<(String, String)>,
     SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
+    let kind = or_error_page!(roster_kind(&kind), page);
     let too_large = post.too_large_refusal(&state, "file").await;
     let file = post.take_file("file");
     let outcome = async {
@@ -1248,40 +1271,42 @@ pub(super) async fn import(
         let (name, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
             AppError::Fields(vec![skillbase_app::FieldError::new("file", "required", "请选择要上传的名册文件（xlsx）")])
         })?;
-        state.app.import_trainees(&who, base_id(&raw)?, (&name, &bytes), &meta).await
+        state.app.import_roster(&who, base_id(&raw)?, kind, (&name, &bytes), &meta).await
     };
     match outcome.await {
         Ok(ImportOutcome::Imported { rows, .. }) => {
-            Redirect::to(&format!("/training/{raw}/trainees?done=imported&rows={rows}")).into_response()
+            let (tab, _) = section_of(kind);
+            Redirect::to(&format!("/training/{raw}/{tab}?done=imported&rows={rows}")).into_response()
         }
         Ok(ImportOutcome::Refused { id, problems }) => {
             let refusal = Refused { fields: Params::default(), errors: Errors::default() };
-            import_page(&state, page, &who, &raw, Some((Some(id), problems, refusal)), StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            let refused = Some((Some(id), problems, refusal));
+            import_page(&state, page, &who, (&raw, kind), refused, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => match refusal(error) {
             Ok((status, errors)) => {
-                let refusal = Refused { fields: Params::default(), errors };
-                import_page(&state, page, &who, &raw, Some((None, Vec::new(), refusal)), status).await
+                let refused = Some((None, Vec::new(), Refused { fields: Params::default(), errors }));
+                import_page(&state, page, &who, (&raw, kind), refused, status).await
             }
             Err(error) => error_page(page, error),
         },
     }
 }
 
-/// `GET /training/{base}/trainees/template.xlsx`
+/// `GET /training/{base}/import/{kind}/template.xlsx`
 pub(super) async fn template(
     page: Page,
     State(state): State<AppState>,
     Who(who): Who,
-    Path(raw): Path<String>,
+    Path((raw, kind)): Path<(String, String)>,
 ) -> Response {
-    let reached = async { state.app.training_base(&who, base_id(&raw)?, Action::ReadTraining).await };
-    or_error_page!(reached.await, page);
-    match roster::template(RosterKind::Trainees) {
-        Ok(bytes) => download(bytes, XLSX, "学员名册模板.xlsx"),
-        Err(error) => error_page(page, AppError::internal(error)),
-    }
+    let reached = async {
+        let kind = roster_kind(&kind)?;
+        state.app.training_base(&who, base_id(&raw)?, Action::ReadTraining).await?;
+        roster::template(kind).map(|bytes| (kind, bytes)).map_err(AppError::internal)
+    };
+    let (kind, bytes) = or_error_page!(reached.await, page);
+    download(bytes, XLSX, &format!("{}模板.xlsx", kind.label()))
 }
 
 /// `GET /training/{base}/imports/{import}/report.xlsx`: the refused roster with its problems.
@@ -1296,5 +1321,5 @@ pub(super) async fn import_report(
         state.app.import_report(&who, base_id(&raw)?, id).await
     };
     let bytes = or_error_page!(loaded.await, page);
-    no_store(download(bytes, XLSX, "学员名册（错误说明）.xlsx"))
+    no_store(download(bytes, XLSX, "名册（错误说明）.xlsx"))
 }
