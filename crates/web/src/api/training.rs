@@ -891,6 +891,26 @@ pub async fn apprenticeships(
     Ok(paged(&format!("/api/v1/bases/{base}/apprenticeships"), &params, found, pair_out, ApprenticeshipPage::json))
 }
 
+/// `POST …/apprenticeships` as `multipart/form-data`.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "documents the form for OpenAPI; the handler reads the parts itself")]
+pub struct ApprenticeshipForm {
+    /// A trainee id of the base.
+    apprentice: String,
+    master: String,
+    master_title: Option<String>,
+    /// The occupation code.
+    occupation: String,
+    /// YYYY-MM-DD.
+    starts_on: String,
+    ends_on: String,
+    /// ongoing (when absent) | completed | ended.
+    outcome: Option<String>,
+    /// The signed agreement: PDF, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    agreement: Vec<u8>,
+}
+
 /// The fields of an apprenticeship form and its agreement file.
 struct PairForm {
     apprentice: String,
@@ -955,7 +975,7 @@ async fn pair_form(multipart: Result<Multipart, MultipartRejection>) -> Result<P
 /// Record a master–apprentice pair (`multipart/form-data`: `apprentice` (a trainee id),
 /// `master`, `master_title`, `occupation`, `starts_on`, `ends_on`, `outcome` and the signed
 /// agreement as the file `agreement`, PDF, JPEG or PNG). Honours `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/bases/{id}/apprenticeships", tag = "training", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), responses((status = 201, body = ApprenticeshipOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/bases/{id}/apprenticeships", tag = "training", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body(content = ApprenticeshipForm, content_type = "multipart/form-data"), responses((status = 201, body = ApprenticeshipOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_apprenticeship(
     State(state): State<AppState>,
     Meta(meta): Meta,
