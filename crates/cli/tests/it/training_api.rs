@@ -167,6 +167,10 @@ async fn the_whole_story_through_the_api(app: TestApp) {
     let (status, headers, again) = post_keyed(&app, &us, &path("projects"), "project-1", &project_body()).await;
     assert_eq!((status, &again["id"]), (201, &project["id"]), "{again}");
     assert_eq!(headers["idempotency-replayed"], "true");
+    let mut other = project_body();
+    other["description"] = json!("另一个项目");
+    let (status, _, refused) = post_keyed(&app, &us, &path("projects"), "project-1", &other).await;
+    assert_eq!((status, refused["code"].as_str()), (422, Some("idempotency_key_reused")), "{refused}");
     let (_, projects) = app.get_json_as(&us, &path("projects")).await;
     assert_eq!(projects.as_array().map(Vec::len), Some(1), "{projects}");
     let project = id_of(&project);
