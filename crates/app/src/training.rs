@@ -489,6 +489,12 @@ impl App {
         Ok(store::pairs(&self.db, base, page).await?)
     }
 
+    /// One master–apprentice pair of the base.
+    pub async fn pair(&self, who: &Authenticated, base: BaseId, id: PairId) -> Result<PairRecord> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        store::pair(&self.db, id).await?.filter(|p| p.base_id == base).ok_or(AppError::NotFound("师带徒记录不存在"))
+    }
+
     /// A pair's agreement file: (name, sniffed kind, bytes).
     pub async fn pair_agreement(
         &self,

@@ -41,4 +41,5 @@ mod subsidy;
 mod subsidy_pages;
 mod tab;
 mod tokens;
+mod training_api;
 mod training_pages;

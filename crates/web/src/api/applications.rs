@@ -763,7 +763,7 @@ pub async fn read_notifications(
 /// are also safe to repeat (one live application per organisation and call; a second submit is
 /// refused by the state machine), so an answer lost between commit and keeping it cannot
 /// double anything.
-async fn idempotent<F, Fut>(
+pub(crate) async fn idempotent<F, Fut>(
     state: &AppState,
     who: &Authenticated,
     headers: &HeaderMap,

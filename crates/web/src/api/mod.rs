@@ -8,4 +8,5 @@ pub mod notices;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;
+pub mod training;
 pub mod users;
