@@ -312,7 +312,7 @@ impl App {
     ) -> Result<()> {
         authorize(who, access::Action::ManageExperts, Object::Any)?;
         let account = skillbase_store::users::find_by_id(&self.db, user).await?;
-        if account.as_ref().is_none_or(|a| a.role != Role::Expert.as_str()) {
+        if account.as_ref().is_none_or(|a| a.role != Role::Expert) {
             return Err(AppError::Fields(vec![FieldError::new("user", "not_an_expert", "该账户不是评审专家账户")]));
         }
         let policy = self.policy_in_force(shanghai_date(self.now())).await?.1;
