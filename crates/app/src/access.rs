@@ -125,7 +125,7 @@ mod tests {
                 id,
                 username: format!("u{user}"),
                 display_name: String::new(),
-                role: role.as_str().to_owned(),
+                role,
                 password_hash: String::new(),
                 must_change_password: false,
                 disabled: false,

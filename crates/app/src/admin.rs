@@ -133,7 +133,7 @@ impl App {
         if target.id == actor.user.id {
             return Err(AppError::Forbidden { code: "own_account", message: "不能更改自己的角色".to_owned() });
         }
-        let from: Role = target.role.parse().map_err(AppError::internal)?;
+        let from = target.role;
         if from == Role::Applicant || role == Role::Applicant {
             return Err(AppError::Fields(vec![FieldError::new(
                 "role",

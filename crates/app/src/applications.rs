@@ -27,12 +27,7 @@ use crate::{App, AppError, FieldError, Result};
 pub const LAPSE_JOB: &str = "application.lapse";
 
 /// An application as its reader may see it.
-#[derive(Debug, Clone)]
-pub struct ApplicationView {
-    pub row: store::Application,
-    pub status: Status,
-    pub form: ApplicationForm,
-}
+pub type ApplicationView = store::Application;
 
 /// One return item: which part of the form (a field path such as `sites[0].photos`, or a
 /// section such as `sites`), optionally which material within it, and what to fix.
@@ -65,7 +60,7 @@ impl App {
         if scope == Scope::All && row.submitted_at.is_none() {
             return Err(AppError::NotFound("申报不存在"));
         }
-        view(row)
+        Ok(row)
     }
 
     /// Applications `who` may see: an applicant its organisation's; the bureau every submitted one.
@@ -84,7 +79,7 @@ impl App {
             _ => return Ok(vec![]),
         };
         let filter = store::ApplicationFilter { batch_id: batch, status: status.map(Status::as_str), ..filter };
-        store::applications(&self.db, &filter).await?.into_iter().map(view).collect()
+        Ok(store::applications(&self.db, &filter).await?)
     }
 
     pub async fn timeline(&self, who: &Authenticated, id: ApplicationId) -> Result<Vec<store::Event>> {
@@ -215,7 +210,7 @@ impl App {
                 message: format!("申报当前为「{}」，不能修改", current.status.applicant_label()),
             });
         }
-        let policy = self.policy_for(&current.row).await?;
+        let policy = self.policy_for(&current).await?;
         let mut errors = form.malformed(&policy);
         let mine = store::attachments(&self.db, id).await?;
         for (field, attachment) in form.attachments() {
@@ -232,7 +227,7 @@ impl App {
             &mut tx,
             id,
             current.status.as_str(),
-            version.unwrap_or(current.row.version),
+            version.unwrap_or(current.version),
             &text,
             self.now(),
         )
@@ -271,7 +266,7 @@ impl App {
                 message: format!("申报当前为「{}」，不能上传附件", current.status.applicant_label()),
             });
         }
-        let policy = self.policy_for(&current.row).await?;
+        let policy = self.policy_for(&current).await?;
         let upload = attachment::check_upload(filename, &bytes, policy.max_attachment_bytes())
             .map_err(|e| AppError::Fields(vec![FieldError::new("file", e.code(), e.to_string())]))?;
         // The bytes are stored (and synced) before the row that points at them commits.
@@ -322,24 +317,22 @@ impl App {
         let policy_id = match action {
             // The version in force on the day of the first submission judges it, for good.
             Action::Submit => self.policy_in_force(shanghai_date(now)).await?.0,
-            _ => current
-                .row
-                .policy_id
-                .clone()
-                .ok_or_else(|| AppError::internal(StoreError::Corrupt("no policy".into())))?,
+            _ => {
+                current.policy_id.clone().ok_or_else(|| AppError::internal(StoreError::Corrupt("no policy".into())))?
+            }
         };
         let policy = self.policy(&policy_id).await?;
         let mut errors = current.form.incomplete(&policy);
         errors.extend(current.form.malformed(&policy));
         match action {
             Action::Submit => {
-                let batch = self.batch(current.row.batch_id).await?;
+                let batch = self.batch(current.batch_id).await?;
                 if let Err(refusal) = skillbase_domain::batch::accepting(batch.status, &batch.window, now) {
                     errors.insert(0, refusal);
                 }
             }
             _ => {
-                if current.row.supplement_due_at.is_some_and(|due| now > due) {
+                if current.supplement_due_at.is_some_and(|due| now > due) {
                     errors.insert(0, FieldError::new("batch", "supplement_overdue", "补正期限已过，不能再提交"));
                 }
             }
@@ -347,7 +340,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
         }
-        let revision = current.row.revisions + 1;
+        let revision = current.revisions + 1;
         let mut tx = self.db.begin().await?;
         self.change(
             &mut tx,
@@ -369,7 +362,7 @@ impl App {
             id,
             &store::Revision {
                 number: revision,
-                form: current.row.form.clone(),
+                form: serde_json::to_string(&current.form).map_err(AppError::internal)?,
                 submitted_by: who.user.id,
                 submitted_at: now,
             },
@@ -405,8 +398,8 @@ impl App {
         authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Accept, who)?;
-        let (policy_id, policy) = self.judging_policy(&current.row).await?;
-        let facts = organization_facts(&current.row)?;
+        let (policy_id, policy) = self.judging_policy(&current).await?;
+        let facts = organization_facts(&current)?;
         let results = eligibility::assess(&facts, &current.form, &policy);
         let now = self.now();
         let items: Vec<store::EligibilityItem> = results
@@ -458,7 +451,7 @@ impl App {
         authorize(who, access::Action::DecideAcceptance, Object::Any)?;
         let current = self.application(who, id).await?;
         let to = transition(current.status, Action::Return, who)?;
-        let (_, policy) = self.judging_policy(&current.row).await?;
+        let (_, policy) = self.judging_policy(&current).await?;
         let mut errors = Vec::new();
         if items.is_empty() {
             errors.push(FieldError::new("items", "required", "请至少列出一项需补正的内容"));
@@ -519,8 +512,8 @@ impl App {
             meta,
         )
         .await?;
-        let payload = json!({ "application": id.to_string(), "version": current.row.version + 1 }).to_string();
-        let dedupe = format!("{LAPSE_JOB}:{id}:{}", current.row.version + 1);
+        let payload = json!({ "application": id.to_string(), "version": current.version + 1 }).to_string();
+        let dedupe = format!("{LAPSE_JOB}:{id}:{}", current.version + 1);
         self.enqueue(
             &mut tx,
             &NewJob {
@@ -610,7 +603,7 @@ impl App {
             items.iter().filter(|i| i.decided.as_deref() == Some("fail")).map(|i| i.clause.as_str()).collect();
         let action = if failing.is_empty() { Action::ConfirmEligible } else { Action::ConfirmIneligible };
         let to = transition(current.status, action, who)?;
-        let (policy_id, policy) = self.judging_policy(&current.row).await?;
+        let (policy_id, policy) = self.judging_policy(&current).await?;
         let note = failing
             .iter()
             .map(|c| match policy.clause(c) {
@@ -628,9 +621,9 @@ impl App {
     /// alone.
     pub async fn lapse_application(&self, tx: &mut Tx, id: ApplicationId, version: i64) -> Result<bool> {
         let Some(row) = store::application_in(tx, id).await? else { return Ok(false) };
-        let current = view(row)?;
-        let due = current.row.supplement_due_at;
-        if current.status != Status::Returned || current.row.version != version || due.is_none_or(|d| self.now() <= d) {
+        let current = row;
+        let due = current.supplement_due_at;
+        if current.status != Status::Returned || current.version != version || due.is_none_or(|d| self.now() <= d) {
             return Ok(false);
         }
         let to = application::transition(current.status, Action::Lapse, Actor::System).map_err(transition_error)?;
@@ -641,7 +634,10 @@ impl App {
                 who: None,
                 action: Action::Lapse,
                 to,
-                note: format!("补正期限 {} 已届满", current.row.supplement_due_on.clone().unwrap_or_default()),
+                note: format!(
+                    "补正期限 {} 已届满",
+                    current.supplement_due_on.map(|d| d.to_string()).unwrap_or_default()
+                ),
                 detail: json!({}),
                 submission: None,
                 supplement_due: None,
@@ -678,7 +674,7 @@ impl App {
 
     /// May `who` draft this application (its own organisation's)? The organisation, if so.
     fn may_draft(&self, who: &Authenticated, current: &ApplicationView) -> Result<OrganizationId> {
-        let organization = current.row.organization_id;
+        let organization = current.organization_id;
         authorize(who, access::Action::DraftApplication, Object::OfOrganization(organization))?;
         Ok(organization)
     }
@@ -700,7 +696,7 @@ impl App {
     /// The one place an application's status changes: compare-and-set, timeline, audit and
     /// notification, all in `tx`.
     pub(crate) async fn change(&self, tx: &mut Tx, c: Change<'_>, meta: &RequestMeta) -> Result<()> {
-        let id = c.current.row.id;
+        let id = c.current.id;
         let now = self.now();
         let changed = store::change_status(
             tx,
@@ -708,7 +704,7 @@ impl App {
                 id,
                 from: c.current.status.as_str(),
                 to: c.to.as_str(),
-                version: c.current.row.version,
+                version: c.current.version,
                 at: now,
                 submission: c.submission,
                 supplement_due: c.supplement_due,
@@ -752,7 +748,7 @@ impl App {
         .await?;
         if c.action.notifies_applicant() {
             let mut body =
-                format!("您单位在「{}」的申报状态变为「{}」。", c.current.row.batch_title, c.to.applicant_label());
+                format!("您单位在「{}」的申报状态变为「{}」。", c.current.batch_title, c.to.applicant_label());
             if !c.note.is_empty() {
                 body.push_str(&c.note);
             }
@@ -763,7 +759,7 @@ impl App {
                 tx,
                 &store::Notification {
                     id: self.new_id::<NotificationId>(),
-                    organization_id: c.current.row.organization_id,
+                    organization_id: c.current.organization_id,
                     application_id: Some(id),
                     at: now,
                     title: format!("申报{}", c.to.applicant_label()),
@@ -821,13 +817,6 @@ impl<'a> Change<'a> {
     ) -> Change<'a> {
         Change { current, who, action, to, note, detail, submission: None, supplement_due: None }
     }
-}
-
-pub(crate) fn view(row: store::Application) -> Result<ApplicationView> {
-    let status =
-        Status::parse(&row.status).ok_or_else(|| AppError::internal(StoreError::Corrupt(row.status.clone())))?;
-    let form = serde_json::from_str(&row.form).map_err(AppError::internal)?;
-    Ok(ApplicationView { row, status, form })
 }
 
 pub(crate) fn transition(from: Status, action: Action, who: &Authenticated) -> Result<Status> {
@@ -902,7 +891,7 @@ pub struct TraceItem {
 impl App {
     /// What must still be filled in before the application can be submitted.
     pub async fn missing_parts(&self, a: &ApplicationView) -> Result<Vec<FieldError>> {
-        let policy = self.policy_for(&a.row).await?;
+        let policy = self.policy_for(a).await?;
         Ok(a.form.incomplete(&policy))
     }
 

@@ -126,10 +126,6 @@ async fn verify_off_thread(password: &str, hash: &str) -> bool {
     tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
 }
 
-fn role_of(user: &User) -> Result<Role> {
-    user.role.parse().map_err(AppError::internal)
-}
-
 impl App {
     pub(crate) async fn audit(
         &self,
@@ -189,7 +185,7 @@ impl App {
                 false
             }
         };
-        let known = user.as_ref().map(|u| role_of(u).map(|r| (u, r))).transpose()?;
+        let known = user.as_ref().map(|u| (u, u.role));
 
         let mut tx = self.db.begin().await?;
         if lock_expired {
@@ -282,7 +278,7 @@ impl App {
         let Some(user) = users::find_by_id(&self.db, session.user_id).await?.filter(|u| !u.disabled) else {
             return Err(AppError::Unauthenticated { code: "no_pending_login", message: "请重新登录".to_owned() });
         };
-        let role = role_of(&user)?;
+        let role = user.role;
         let (_, locked_until) = identity::throttle(&self.db, &user.username).await?;
         if let Some(until) = locked_until.filter(|until| *until > now) {
             return Err(locked(until, now));
@@ -507,7 +503,7 @@ impl App {
         if now - session.last_seen_at >= TimeDelta::minutes(1) {
             identity::touch_session(&self.db, &session_hash, now).await?;
         }
-        let role = role_of(&user)?;
+        let role = user.role;
         Ok(Some(Authenticated { user, role, session, session_hash, via_token: None }))
     }
 

@@ -14,13 +14,8 @@ use crate::access::{allows, authorize};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::{App, AppError, FieldError, Result};
 
-/// A call for applications, with its parsed status and window.
-#[derive(Debug, Clone)]
-pub struct BatchView {
-    pub row: store::Batch,
-    pub status: BatchStatus,
-    pub window: Window,
-}
+/// A call for applications, with its status and window.
+pub type BatchView = store::Batch;
 
 /// What staff type to open a call.
 #[derive(Debug, Clone, Default)]
@@ -121,19 +116,13 @@ impl App {
     // ------------------------------------------------------------ calls for applications
 
     pub async fn batch(&self, id: BatchId) -> Result<BatchView> {
-        let row = store::batch(&self.db, id).await?.ok_or(AppError::NotFound("申报批次不存在"))?;
-        batch_view(row)
+        store::batch(&self.db, id).await?.ok_or(AppError::NotFound("申报批次不存在"))
     }
 
     /// The calls `viewer` may see: the bureau every one, everyone else the published ones.
     pub async fn batches(&self, viewer: Option<&Authenticated>) -> Result<Vec<BatchView>> {
         let bureau = viewer.is_some_and(|w| allows(w, Action::ReadDraftBatches));
-        store::batches(&self.db)
-            .await?
-            .into_iter()
-            .map(batch_view)
-            .filter(|b| b.as_ref().map_or(true, |b| bureau || b.status != BatchStatus::Draft))
-            .collect()
+        Ok(store::batches(&self.db).await?.into_iter().filter(|b| bureau || b.status != BatchStatus::Draft).collect())
     }
 
     /// Staff open a call (as a draft; publishing makes it visible and accepting).
@@ -202,11 +191,10 @@ impl App {
                 id,
                 year,
                 title: title.to_owned(),
-                opens_on: window.opens_on().to_string(),
-                closes_on: window.closes_on().to_string(),
+                window,
                 quota,
                 policy_id: policy_id.clone(),
-                status: BatchStatus::Draft.as_str().to_owned(),
+                status: BatchStatus::Draft,
                 created_by: who.user.id,
                 created_at: self.now(),
             },
@@ -285,14 +273,6 @@ fn stored(policy: &PolicyDocument, loaded_by: Option<String>, at: chrono::DateTi
 /// A stored version was valid when it was loaded; failing to parse now means the row changed.
 fn parse_stored(row: &StoredPolicy) -> Result<PolicyDocument> {
     PolicyDocument::parse(&row.source).map_err(|e| AppError::internal(StoreError::Corrupt(e.to_string())))
-}
-
-fn batch_view(row: store::Batch) -> Result<BatchView> {
-    let corrupt = |what: &str| AppError::internal(StoreError::Corrupt(what.to_owned()));
-    let status = BatchStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt(s));
-    let window = Window::new(date(&row.opens_on)?, date(&row.closes_on)?).map_err(|_| corrupt("window"))?;
-    Ok(BatchView { row, status, window })
 }
 
 fn policy_error(e: PolicyError) -> AppError {

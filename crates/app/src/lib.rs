@@ -9,6 +9,20 @@ use skillbase_domain::audit::AuditKey;
 use skillbase_domain::seal::DataKey;
 use skillbase_store::Db;
 
+/// A view that adds what a use case works out to a stored record reads as the record too:
+/// `view.title` is the record's title, and a field of the view's own (a status that follows the
+/// clock, say) is read before the record's.
+macro_rules! reads_as_record {
+    ($view:ty, $field:ident: $record:ty) => {
+        impl std::ops::Deref for $view {
+            type Target = $record;
+            fn deref(&self) -> &$record {
+                &self.$field
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod accounts;
 pub mod admin;
@@ -35,6 +49,11 @@ pub use error::{AppError, FieldError};
 pub use ids::SystemClock;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The id a caller gives as text; text that is no id at all names nothing, so it is `missing`.
+pub(crate) fn named<T: std::str::FromStr>(text: &str, missing: &'static str) -> Result<T> {
+    text.parse().map_err(|_| AppError::NotFound(missing))
+}
 
 /// The keys kept outside the database.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use skillbase_domain::batch::BatchStatus;
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::ids::{BaseId, NoticeId, ObjectionId, ProposalId};
 use skillbase_domain::notice::{
-    self, BaseStatus, NoticePeriod, NoticeStatus, ObjectionInput, ObjectionStatus, Phase, PlaqueStatement, Verdict,
+    self, BaseStatus, NoticeStatus, ObjectionInput, ObjectionStatus, Phase, PlaqueStatement, Verdict,
 };
 use skillbase_domain::review::{Outcome, ProposalStatus};
 use skillbase_store::applications as app_store;
@@ -26,9 +26,9 @@ use skillbase_store::notices as store;
 use skillbase_store::{StoreError, Tx};
 
 use crate::access::{allows, authorize};
-use crate::applications::{Change, bounded_text, stale, transition_error, view};
+use crate::applications::{Change, bounded_text, stale, transition_error};
 use crate::auth::{Authenticated, RequestMeta};
-use crate::{App, AppError, FieldError, Result};
+use crate::{App, AppError, FieldError, Result, named};
 
 pub use skillbase_store::notices::BaseFilter;
 
@@ -39,25 +39,33 @@ pub const ISSUER: &str = "上海市青浦区人力资源和社会保障局";
 /// What the plaque says the base is (C4.3).
 pub const PLAQUE_TITLE: &str = "青浦区技能人才培育实训基地";
 
-/// A notice with its period and entries.
+/// A notice with its entries, read as the notice itself.
 #[derive(Debug, Clone)]
 pub struct NoticeView {
-    pub row: store::Notice,
-    /// The stored state, with "open" and "closed" following the clock to the second.
+    notice: store::Notice,
+    /// The stored state, with "open" and "closed" following the clock to the second (read
+    /// before the record's own).
     pub status: NoticeStatus,
-    pub period: NoticePeriod,
     pub entries: Vec<store::Entry>,
+}
+reads_as_record!(NoticeView, notice: store::Notice);
+
+impl NoticeView {
+    /// The state as stored, which a change compares against.
+    pub fn stored_status(&self) -> NoticeStatus {
+        self.notice.status
+    }
 }
 
 /// An objection as the bureau reads it: the name opened, the contact masked.
 #[derive(Debug, Clone)]
 pub struct ObjectionView {
-    pub row: store::Objection,
-    pub status: ObjectionStatus,
+    objection: store::Objection,
     pub name: String,
     /// The base concerned, by the organisation's name.
     pub concerning: String,
 }
+reads_as_record!(ObjectionView, objection: store::Objection);
 
 /// What the objector may look up with the receipt and their contact.
 #[derive(Debug, Clone)]
@@ -70,11 +78,7 @@ pub struct ObjectionOutcome {
 }
 
 /// A recognised base.
-#[derive(Debug, Clone)]
-pub struct BaseView {
-    pub row: store::Base,
-    pub status: BaseStatus,
-}
+pub type BaseView = store::Base;
 
 /// A plaque: the base, the statement its signature covers, the signature, and the key to check
 /// it with.
@@ -90,10 +94,6 @@ fn corrupt(what: &str) -> AppError {
     AppError::internal(StoreError::Corrupt(what.to_owned()))
 }
 
-fn parse_day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt("date"))
-}
-
 fn effective(stored: NoticeStatus, phase: Phase) -> NoticeStatus {
     match (stored, phase) {
         (NoticeStatus::Scheduled | NoticeStatus::Open, Phase::NotYetOpen) => NoticeStatus::Scheduled,
@@ -103,27 +103,14 @@ fn effective(stored: NoticeStatus, phase: Phase) -> NoticeStatus {
     }
 }
 
-fn base_view(row: store::Base) -> Result<BaseView> {
-    let status = BaseStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-    Ok(BaseView { row, status })
-}
-
-fn seal_context(id: &str, field: &str) -> String {
+fn seal_context(id: ObjectionId, field: &str) -> String {
     format!("objections:{id}:{field}")
 }
 
 impl App {
-    fn notice_view(&self, row: store::Notice, entries: Vec<store::Entry>) -> Result<NoticeView> {
-        let stored = NoticeStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-        let period = NoticePeriod {
-            publish_on: parse_day(&row.publish_on)?,
-            first_day: parse_day(&row.first_day)?,
-            last_day: parse_day(&row.last_day)?,
-            opens_at: row.opens_at,
-            ends_at: row.ends_at,
-        };
-        let status = effective(stored, period.phase(self.now()));
-        Ok(NoticeView { row, status, period, entries })
+    fn notice_view(&self, notice: store::Notice, entries: Vec<store::Entry>) -> NoticeView {
+        let status = effective(notice.status, notice.period.phase(self.now()));
+        NoticeView { notice, status, entries }
     }
 
     // ------------------------------------------------------------ publishing
@@ -162,29 +149,25 @@ impl App {
                 )]));
             }
         };
-        let policy = self.policy(&found.row.policy_id).await?;
+        let policy = self.policy(&found.policy_id).await?;
         let calendar = self.working_calendar().await?;
         let period = notice::period(&calendar, publish_on, policy.notice_working_days())?;
-        let batch = self.batch(found.row.batch_id).await?;
-        let id = self.new_id::<NoticeId>().to_string();
+        let batch = self.batch(found.batch_id).await?;
+        let id = self.new_id::<NoticeId>();
         let now = self.now();
-        let title = format!("关于{}拟认定{}的公示", batch.row.title, PLAQUE_TITLE);
+        let title = format!("关于{}拟认定{}的公示", batch.title, PLAQUE_TITLE);
         let mut tx = self.db.begin().await?;
         let inserted = store::insert_notice(
             &mut tx,
             &store::Notice {
-                id: id.clone(),
-                batch_id: found.row.batch_id,
+                id,
+                batch_id: found.batch_id,
                 proposal_id: proposal,
-                status: NoticeStatus::Scheduled.as_str().to_owned(),
+                status: NoticeStatus::Scheduled,
                 title: title.clone(),
-                publish_on: publish_on.format("%Y-%m-%d").to_string(),
-                first_day: period.first_day.format("%Y-%m-%d").to_string(),
-                last_day: period.last_day.format("%Y-%m-%d").to_string(),
+                period,
                 working_days: i64::from(policy.notice_working_days()),
-                opens_at: period.opens_at,
-                ends_at: period.ends_at,
-                policy_id: found.row.policy_id.clone(),
+                policy_id: found.policy_id.clone(),
                 published_by: who.user.id,
                 published_at: now,
                 closed_at: None,
@@ -203,7 +186,7 @@ impl App {
         let mut position = 0;
         for line in found.lines.iter().filter(|l| l.outcome == Outcome::Proposed) {
             let row = app_store::application_in(&mut tx, line.application_id).await?.ok_or_else(stale)?;
-            let current = view(row)?;
+            let current = row;
             // One withdrawn before approval is not on the notice.
             if current.status != Status::Approved {
                 continue;
@@ -229,14 +212,14 @@ impl App {
             store::insert_entry(
                 &mut tx,
                 &store::Entry {
-                    notice_id: id.clone(),
-                    application_id: current.row.id,
+                    notice_id: id,
+                    application_id: current.id,
                     position,
-                    organization_name: current.row.organization_name.clone(),
-                    uscc: current.row.organization_uscc.clone(),
+                    organization_name: current.organization_name.clone(),
+                    uscc: current.organization_uscc.clone(),
                     kind: policy
-                        .kind(&current.row.organization_kind)
-                        .map_or(current.row.organization_kind.clone(), |k| k.name().to_owned()),
+                        .kind(&current.organization_kind)
+                        .map_or(current.organization_kind.clone(), |k| k.name().to_owned()),
                     industry: line.industry.clone(),
                     projects: serde_json::to_string(&projects).map_err(AppError::internal)?,
                     priority,
@@ -247,7 +230,13 @@ impl App {
             let note = format!("公示期 {} 至 {}", period.first_day, period.last_day);
             self.change(
                 &mut tx,
-                Change::plain(&current, Some(who), (Action::PublishNotice, to), note, json!({ "notice": id })),
+                Change::plain(
+                    &current,
+                    Some(who),
+                    (Action::PublishNotice, to),
+                    note,
+                    json!({ "notice": id.to_string() }),
+                ),
                 meta,
             )
             .await?;
@@ -262,13 +251,13 @@ impl App {
         if batch.status == BatchStatus::Reviewing {
             app_store::set_batch_status(
                 &mut tx,
-                batch.row.id,
+                batch.id,
                 BatchStatus::Reviewing.as_str(),
                 BatchStatus::Noticed.as_str(),
             )
             .await?;
         }
-        let payload = json!({ "notice": id }).to_string();
+        let payload = json!({ "notice": id.to_string() }).to_string();
         let dedupe = format!("{CLOSE_JOB}:{id}");
         self.enqueue(
             &mut tx,
@@ -286,16 +275,16 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "notice.publish",
-            ("notice", Some(&id)),
+            ("notice", Some(&id.to_string())),
             json!({
                 "proposal": proposal.to_string(), "publish_on": period.publish_on, "first_day": period.first_day,
                 "last_day": period.last_day, "working_days": policy.notice_working_days(), "entries": position,
-                "policy": found.row.policy_id,
+                "policy": found.policy_id,
             }),
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(id.to_string())
     }
 
     // ------------------------------------------------------------ reading
@@ -305,26 +294,28 @@ impl App {
         let bureau_reader = who.is_some_and(|w| allows(w, access::Action::ReadNotices));
         let public_at = (!bureau_reader).then(|| self.now());
         let rows = store::notices(&self.db, public_at).await?;
-        let mut entries: std::collections::HashMap<String, Vec<store::Entry>> = std::collections::HashMap::new();
+        let mut entries: std::collections::HashMap<NoticeId, Vec<store::Entry>> = std::collections::HashMap::new();
         for entry in store::all_entries(&self.db, public_at).await? {
-            entries.entry(entry.notice_id.clone()).or_default().push(entry);
+            entries.entry(entry.notice_id).or_default().push(entry);
         }
-        rows.into_iter()
+        Ok(rows
+            .into_iter()
             .map(|row| {
                 let mine = entries.remove(&row.id).unwrap_or_default();
                 self.notice_view(row, mine)
             })
-            .collect()
+            .collect())
     }
 
     pub async fn notice(&self, who: Option<&Authenticated>, id: &str) -> Result<NoticeView> {
+        let id: NoticeId = named(id, "公示不存在")?;
         let row = store::notice(&self.db, id).await?.ok_or(AppError::NotFound("公示不存在"))?;
         let bureau_reader = who.is_some_and(|w| allows(w, access::Action::ReadNotices));
-        if !bureau_reader && row.opens_at > self.now() {
+        if !bureau_reader && row.period.opens_at > self.now() {
             return Err(AppError::NotFound("公示不存在"));
         }
         let entries = store::entries(&self.db, id).await?;
-        self.notice_view(row, entries)
+        Ok(self.notice_view(row, entries))
     }
 
     // ------------------------------------------------------------ objections
@@ -355,7 +346,7 @@ impl App {
         }
         let entries: Vec<String> = notice.entries.iter().map(|e| e.application_id.to_string()).collect();
         let checked = notice::check_objection(input, &entries).map_err(AppError::Fields)?;
-        let policy = self.policy(&notice.row.policy_id).await?;
+        let policy = self.policy(&notice.policy_id).await?;
         let stored_file = match file {
             Some((name, bytes)) if !bytes.is_empty() => {
                 let upload = attachment::check_upload(&name, &bytes, policy.max_attachment_bytes())
@@ -365,21 +356,21 @@ impl App {
             }
             _ => None,
         };
-        let id = self.new_id::<ObjectionId>().to_string();
+        let id = self.new_id::<ObjectionId>();
         let random: [u8; 5] = crate::random_bytes(5).try_into().map_err(|_| corrupt("random"))?;
         let receipt = notice::receipt_number(notice.period.publish_on.year(), random);
         let nonce = || -> [u8; 12] { crate::random_bytes(12).try_into().unwrap_or([0; 12]) };
         let row = store::Objection {
-            id: id.clone(),
-            notice_id: notice_id.to_owned(),
+            id,
+            notice_id: notice.id,
             application_id: checked.concerning.parse().map_err(|_| corrupt("entry id"))?,
             receipt: receipt.clone(),
-            status: ObjectionStatus::Received.as_str().to_owned(),
-            name_sealed: self.data_key.seal(nonce(), checked.name.as_bytes(), &seal_context(&id, "name")),
+            status: ObjectionStatus::Received,
+            name_sealed: self.data_key.seal(nonce(), checked.name.as_bytes(), &seal_context(id, "name")),
             contact_sealed: self.data_key.seal(
                 nonce(),
                 checked.contact.as_str().as_bytes(),
-                &seal_context(&id, "contact"),
+                &seal_context(id, "contact"),
             ),
             contact_masked: checked.contact.masked(),
             organization: checked.organization.clone(),
@@ -398,7 +389,7 @@ impl App {
             meta,
             None,
             "objection.file",
-            ("objection", Some(&id)),
+            ("objection", Some(&id.to_string())),
             json!({
                 "notice": notice_id, "concerning": checked.concerning, "receipt": receipt,
                 "contact": row.contact_masked, "organization": checked.organization,
@@ -418,12 +409,12 @@ impl App {
             store::objection_by_receipt(&self.db, receipt.trim().to_uppercase().as_str()).await?.ok_or(unknown)?;
         let given = notice::Contact::parse(contact).map(|c| c.as_str().to_owned()).unwrap_or_default();
         let stored =
-            self.data_key.open(&row.contact_sealed, &seal_context(&row.id, "contact")).map_err(AppError::internal)?;
+            self.data_key.open(&row.contact_sealed, &seal_context(row.id, "contact")).map_err(AppError::internal)?;
         if given.is_empty() || given.as_bytes() != stored.as_slice() {
             return Err(AppError::NotFound("未查到该回执，请核对回执编号和联系方式"));
         }
-        let status = ObjectionStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-        let concerning = store::entries(&self.db, &row.notice_id)
+        let status = row.status;
+        let concerning = store::entries(&self.db, row.notice_id)
             .await?
             .into_iter()
             .find(|e| e.application_id == row.application_id)
@@ -442,24 +433,27 @@ impl App {
     pub async fn objections(&self, who: &Authenticated, notice_id: &str) -> Result<Vec<ObjectionView>> {
         authorize(who, access::Action::ReadNotices, Object::Any)?;
         let notice = self.notice(Some(who), notice_id).await?;
-        store::objections(&self.db, notice_id).await?.into_iter().map(|row| self.objection_view(row, &notice)).collect()
+        store::objections(&self.db, notice.id).await?.into_iter().map(|row| self.objection_view(row, &notice)).collect()
     }
 
-    fn objection_view(&self, row: store::Objection, notice: &NoticeView) -> Result<ObjectionView> {
-        let status = ObjectionStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-        let name = self.data_key.open(&row.name_sealed, &seal_context(&row.id, "name")).map_err(AppError::internal)?;
+    fn objection_view(&self, objection: store::Objection, notice: &NoticeView) -> Result<ObjectionView> {
+        let name = self
+            .data_key
+            .open(&objection.name_sealed, &seal_context(objection.id, "name"))
+            .map_err(AppError::internal)?;
         let concerning = notice
             .entries
             .iter()
-            .find(|e| e.application_id == row.application_id)
+            .find(|e| e.application_id == objection.application_id)
             .map(|e| e.organization_name.clone())
             .unwrap_or_default();
-        Ok(ObjectionView { status, name: String::from_utf8_lossy(&name).into_owned(), concerning, row })
+        Ok(ObjectionView { name: String::from_utf8_lossy(&name).into_owned(), concerning, objection })
     }
 
     /// The objection's file, for the bureau.
     pub async fn objection_file(&self, who: &Authenticated, id: &str) -> Result<(String, String, Vec<u8>)> {
         authorize(who, access::Action::ReadNotices, Object::Any)?;
+        let id: ObjectionId = named(id, "异议不存在")?;
         let row = store::objection(&self.db, id).await?.ok_or(AppError::NotFound("异议不存在"))?;
         let (hash, kind, name) = row.attachment.ok_or(AppError::NotFound("附件不存在"))?;
         let content = ContentHash::parse(&hash).ok_or_else(|| corrupt(&hash))?;
@@ -477,12 +471,13 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<ObjectionStatus> {
         authorize(who, access::Action::HandleObjections, Object::Any)?;
+        let id: ObjectionId = named(id, "异议不存在")?;
         let row = store::objection(&self.db, id).await?.ok_or(AppError::NotFound("异议不存在"))?;
-        let notice = self.notice(Some(who), &row.notice_id).await?;
+        let notice = self.notice(Some(who), &row.notice_id.to_string()).await?;
         if notice.status == NoticeStatus::Concluded {
             return Err(AppError::WrongState { message: "该公示已办结，不能再处理异议".into() });
         }
-        let current = ObjectionStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
+        let current = row.status;
         let (to, findings) = match decision {
             None => (current.investigate(), None),
             Some(sustained) => (current.resolve(sustained), Some(bounded_text("findings", findings, 2000, true)?)),
@@ -494,7 +489,7 @@ impl App {
         if !store::change_objection(
             &mut tx,
             id,
-            (current.as_str(), to.as_str(), row.version),
+            (current, to, row.version),
             findings.as_deref(),
             who.user.id,
             self.now(),
@@ -509,8 +504,8 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             event,
-            ("objection", Some(id)),
-            json!({ "notice": row.notice_id, "receipt": row.receipt, "from": current.as_str(), "to": to.as_str(), "findings": findings }),
+            ("objection", Some(&id.to_string())),
+            json!({ "notice": row.notice_id.to_string(), "receipt": row.receipt, "from": current.as_str(), "to": to.as_str(), "findings": findings }),
         )
         .await?;
         tx.commit().await?;
@@ -539,9 +534,9 @@ impl App {
         who: Option<&Authenticated>,
         meta: &RequestMeta,
     ) -> Result<bool> {
-        let row = store::notice_in(tx, id).await?.ok_or(AppError::NotFound("公示不存在"))?;
-        let notice = self.notice_view(row, Vec::new())?;
-        let stored = NoticeStatus::parse(&notice.row.status).ok_or_else(|| corrupt("status"))?;
+        let id: NoticeId = named(id, "公示不存在")?;
+        let notice = store::notice_in(tx, id).await?.ok_or(AppError::NotFound("公示不存在"))?;
+        let stored = notice.status;
         if notice.period.phase(self.now()) != Phase::Over {
             if who.is_some() {
                 return Err(AppError::WrongState {
@@ -553,14 +548,8 @@ impl App {
         if !matches!(stored, NoticeStatus::Scheduled | NoticeStatus::Open) {
             return Ok(false);
         }
-        let changed = store::change_notice(
-            tx,
-            id,
-            (stored.as_str(), NoticeStatus::Closed.as_str(), notice.row.version),
-            None,
-            self.now(),
-        )
-        .await?;
+        let changed =
+            store::change_notice(tx, id, (stored, NoticeStatus::Closed, notice.version), None, self.now()).await?;
         if !changed {
             return Ok(false);
         }
@@ -570,7 +559,7 @@ impl App {
             meta,
             who.map(|w| (&w.user, w.role)),
             "notice.close",
-            ("notice", Some(id)),
+            ("notice", Some(&id.to_string())),
             json!({ "last_day": notice.period.last_day, "objections": objections }),
         )
         .await?;
@@ -594,12 +583,9 @@ impl App {
                 });
             }
         }
-        let objections = store::objections(&self.db, id).await?;
-        let open: Vec<&str> = objections
-            .iter()
-            .filter(|o| ObjectionStatus::parse(&o.status).is_none_or(|s| !s.is_resolved()))
-            .map(|o| o.receipt.as_str())
-            .collect();
+        let objections = store::objections(&self.db, notice.id).await?;
+        let open: Vec<&str> =
+            objections.iter().filter(|o| !o.status.is_resolved()).map(|o| o.receipt.as_str()).collect();
         if !open.is_empty() {
             return Err(AppError::Invalid {
                 code: "objections_unresolved",
@@ -612,11 +598,11 @@ impl App {
         let mut tx = self.db.begin().await?;
         // The job may not have run yet: close it first, in the same transaction.
         self.close_notice_in(&mut tx, id, None, meta).await?;
-        let row = store::notice_in(&mut tx, id).await?.ok_or_else(stale)?;
+        let row = store::notice_in(&mut tx, notice.id).await?.ok_or_else(stale)?;
         if !store::change_notice(
             &mut tx,
-            id,
-            ("closed", NoticeStatus::Concluded.as_str(), row.version),
+            notice.id,
+            (NoticeStatus::Closed, NoticeStatus::Concluded, row.version),
             Some(who.user.id),
             self.now(),
         )
@@ -627,13 +613,13 @@ impl App {
         let mut bases = Vec::new();
         for entry in &notice.entries {
             let row = app_store::application_in(&mut tx, entry.application_id).await?.ok_or_else(stale)?;
-            let current = view(row)?;
+            let current = row;
             if current.status != Status::InNotice {
                 continue;
             }
             let sustained: Vec<&store::Objection> = objections
                 .iter()
-                .filter(|o| o.application_id == entry.application_id && o.status == ObjectionStatus::Sustained.as_str())
+                .filter(|o| o.application_id == entry.application_id && o.status == ObjectionStatus::Sustained)
                 .collect();
             if !sustained.is_empty() {
                 let note = sustained
@@ -649,31 +635,31 @@ impl App {
             let number = notice::plaque_number(today.year(), u32::try_from(sequence).unwrap_or(u32::MAX));
             let statement = PlaqueStatement {
                 number: number.clone(),
-                base_name: current.row.organization_name.clone(),
-                uscc: current.row.organization_uscc.clone(),
+                base_name: current.organization_name.clone(),
+                uscc: current.organization_uscc.clone(),
                 recognised_on: today,
                 issuer: ISSUER.to_owned(),
                 title: PLAQUE_TITLE.to_owned(),
             };
-            let base_id = self.new_id::<BaseId>().to_string();
+            let base_id = self.new_id::<BaseId>();
             store::insert_base(
                 &mut tx,
                 &store::Base {
-                    id: base_id.clone(),
-                    application_id: current.row.id,
-                    organization_id: current.row.organization_id,
-                    batch_id: current.row.batch_id,
-                    notice_id: id.to_owned(),
+                    id: base_id,
+                    application_id: current.id,
+                    organization_id: current.organization_id,
+                    batch_id: current.batch_id,
+                    notice_id: notice.id,
                     number: number.clone(),
                     year,
                     sequence,
-                    name: current.row.organization_name.clone(),
-                    uscc: current.row.organization_uscc.clone(),
-                    kind: current.row.organization_kind.clone(),
+                    name: current.organization_name.clone(),
+                    uscc: current.organization_uscc.clone(),
+                    kind: current.organization_kind.clone(),
                     industry: current.form.profile.industry.clone(),
-                    recognised_on: today.format("%Y-%m-%d").to_string(),
-                    status: BaseStatus::Active.as_str().to_owned(),
-                    policy_id: notice.row.policy_id.clone(),
+                    recognised_on: today,
+                    status: BaseStatus::Active,
+                    policy_id: notice.policy_id.clone(),
                     statement: serde_json::to_string(&statement).map_err(AppError::internal)?,
                     signature: key.sign_text(&statement.message()),
                     key_id: key_id.clone(),
@@ -697,15 +683,15 @@ impl App {
                 meta,
                 Some((&who.user, who.role)),
                 "base.recognise",
-                ("base", Some(&base_id)),
-                json!({ "number": number, "application": current.row.id.to_string(), "notice": id, "key": key_id }),
+                ("base", Some(&base_id.to_string())),
+                json!({ "number": number, "application": current.id.to_string(), "notice": id, "key": key_id }),
             )
             .await?;
-            bases.push(base_id);
+            bases.push(base_id.to_string());
         }
         app_store::set_batch_status(
             &mut tx,
-            notice.row.batch_id,
+            notice.batch_id,
             BatchStatus::Noticed.as_str(),
             BatchStatus::Done.as_str(),
         )
@@ -740,14 +726,14 @@ impl App {
 
     /// The public registry: every recognised base, revoked ones shown as revoked.
     pub async fn registry(&self, filter: &store::BaseFilter<'_>) -> Result<Vec<BaseView>> {
-        store::bases(&self.db, filter).await?.into_iter().map(base_view).collect()
+        Ok(store::bases(&self.db, filter).await?)
     }
 
     /// A base, for the bureau or its own organisation.
     pub async fn base(&self, who: &Authenticated, id: &str) -> Result<BaseView> {
-        let row = store::base(&self.db, id).await?.ok_or(AppError::NotFound("基地不存在"))?;
-        authorize(who, access::Action::ReadBase, Object::OfOrganization(row.organization_id))?;
-        base_view(row)
+        let base = store::base(&self.db, named(id, "基地不存在")?).await?.ok_or(AppError::NotFound("基地不存在"))?;
+        authorize(who, access::Action::ReadBase, Object::OfOrganization(base.organization_id))?;
+        Ok(base)
     }
 
     /// The plaque of a base: its signed statement, the signature and the public key.
@@ -757,13 +743,8 @@ impl App {
     }
 
     async fn plaque_of(&self, base: BaseView) -> Result<Plaque> {
-        let statement: PlaqueStatement = serde_json::from_str(&base.row.statement).map_err(AppError::internal)?;
-        Ok(Plaque {
-            signature: base.row.signature.clone(),
-            public_key: self.bureau_public_key().await?,
-            statement,
-            base,
-        })
+        let statement: PlaqueStatement = serde_json::from_str(&base.statement).map_err(AppError::internal)?;
+        Ok(Plaque { signature: base.signature.clone(), public_key: self.bureau_public_key().await?, statement, base })
     }
 
     /// Verification by plaque number, for anyone: the standing, and for a known plaque its
@@ -773,8 +754,7 @@ impl App {
         let found = if number.len() <= 20 { store::base_by_number(&self.db, &number).await? } else { None };
         match found {
             None => Ok((Verdict::Unknown, None)),
-            Some(row) => {
-                let base = base_view(row)?;
+            Some(base) => {
                 let verdict = Verdict::of(Some(base.status));
                 Ok((verdict, Some(self.plaque_of(base).await?)))
             }

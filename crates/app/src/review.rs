@@ -29,7 +29,7 @@ use skillbase_store::review as store;
 use skillbase_store::{StoreError, Tx};
 
 use crate::access::{allows, authorize, ensure_not_drafter};
-use crate::applications::{ApplicationView, Change, bounded_text, end_of_day, stale, transition_error, view};
+use crate::applications::{ApplicationView, Change, bounded_text, end_of_day, stale, transition_error};
 use crate::auth::{Authenticated, RequestMeta};
 use crate::batches::BatchView;
 use crate::{App, AppError, FieldError, Result};
@@ -76,29 +76,31 @@ pub struct ExpertInput {
     pub version: Option<i64>,
 }
 
-/// An expert as the bureau reads the pool.
+/// An expert as the bureau reads the pool, read as the stored profile with its lists opened
+/// (read before the stored text).
 #[derive(Debug, Clone)]
 pub struct ExpertView {
-    pub row: store::Expert,
+    expert: store::Expert,
     pub industries: Vec<String>,
     pub past_employers: Vec<PastEmployerEntry>,
     pub declared_ties: Vec<TieEntry>,
 }
+reads_as_record!(ExpertView, expert: store::Expert);
 
-fn expert_view(row: store::Expert) -> Result<ExpertView> {
-    let industries = serde_json::from_str(&row.industries).map_err(AppError::internal)?;
-    let past_employers = serde_json::from_str(&row.past_employers).map_err(AppError::internal)?;
-    let declared_ties = serde_json::from_str(&row.declared_ties).map_err(AppError::internal)?;
-    Ok(ExpertView { row, industries, past_employers, declared_ties })
+fn expert_view(expert: store::Expert) -> Result<ExpertView> {
+    let industries = serde_json::from_str(&expert.industries).map_err(AppError::internal)?;
+    let past_employers = serde_json::from_str(&expert.past_employers).map_err(AppError::internal)?;
+    let declared_ties = serde_json::from_str(&expert.declared_ties).map_err(AppError::internal)?;
+    Ok(ExpertView { expert, industries, past_employers, declared_ties })
 }
 
 /// The profile the conflict rules read.
 fn profile(e: &ExpertView) -> Result<ExpertProfile> {
     let uscc = |s: &str| Uscc::parse(s).map_err(AppError::internal);
     Ok(ExpertProfile {
-        id: e.row.user_id.to_string(),
+        id: e.user_id.to_string(),
         industries: e.industries.clone(),
-        employer: e.row.employer_uscc.as_deref().map(uscc).transpose()?,
+        employer: e.employer_uscc.as_deref().map(uscc).transpose()?,
         past_employers: e
             .past_employers
             .iter()
@@ -124,11 +126,10 @@ fn corrupt(what: &str) -> AppError {
 // ---------------------------------------------------------------------------------------------
 // Assignments and progress
 
-/// An assignment with its parsed status and score sheet.
+/// An assignment with its score sheet, read as the assignment itself.
 #[derive(Debug, Clone)]
 pub struct AssignmentView {
-    pub row: store::Assignment,
-    pub status: AssignmentStatus,
+    assignment: store::Assignment,
     pub sheet: Vec<ScoreItem>,
     /// Past its deadline without a score.
     pub overdue: bool,
@@ -138,14 +139,16 @@ pub struct AssignmentView {
     pub dropped: bool,
 }
 
-fn assignment_view(row: store::Assignment, now: DateTime<Utc>) -> Result<AssignmentView> {
-    let status = AssignmentStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-    let sheet = match &row.scores {
+reads_as_record!(AssignmentView, assignment: store::Assignment);
+
+fn assignment_view(assignment: store::Assignment, now: DateTime<Utc>) -> Result<AssignmentView> {
+    let sheet = match &assignment.scores {
         Some(text) => serde_json::from_str(text).map_err(AppError::internal)?,
         None => Vec::new(),
     };
-    let overdue = matches!(status, AssignmentStatus::Assigned | AssignmentStatus::Accepted) && now > row.due_at;
-    Ok(AssignmentView { row, status, sheet, overdue, outlier: false, dropped: false })
+    let overdue =
+        matches!(assignment.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted) && now > assignment.due_at;
+    Ok(AssignmentView { assignment, sheet, overdue, outlier: false, dropped: false })
 }
 
 /// One application's review as staff follow it.
@@ -163,12 +166,11 @@ pub struct ReviewProgress {
 /// Scores aggregate over the submitted sheets of active experts, in submission order; marks
 /// each view's outlier and dropped flags.
 fn aggregate_into(views: &mut [AssignmentView], outlier_points: u32) -> Option<Aggregate> {
-    let mut counted: Vec<usize> = (0..views.len())
-        .filter(|&i| views[i].status == AssignmentStatus::Scored && views[i].row.total.is_some())
-        .collect();
-    counted.sort_by_key(|&i| (views[i].row.submitted_at, views[i].row.id));
+    let mut counted: Vec<usize> =
+        (0..views.len()).filter(|&i| views[i].status == AssignmentStatus::Scored && views[i].total.is_some()).collect();
+    counted.sort_by_key(|&i| (views[i].submitted_at, views[i].id));
     let totals: Vec<u32> =
-        counted.iter().map(|&i| u32::try_from(views[i].row.total.unwrap_or_default()).unwrap_or_default()).collect();
+        counted.iter().map(|&i| u32::try_from(views[i].total.unwrap_or_default()).unwrap_or_default()).collect();
     let aggregate = review::aggregate(&totals, outlier_points)?;
     for &position in &aggregate.outliers {
         views[counted[position]].outlier = true;
@@ -232,18 +234,17 @@ impl Ranking {
     }
 }
 
-/// A proposal as read.
+/// A proposal with its ranking lines opened, read as the proposal itself.
 #[derive(Debug, Clone)]
 pub struct ProposalView {
-    pub row: store::Proposal,
-    pub status: ProposalStatus,
+    proposal: store::Proposal,
     pub lines: Vec<RankLine>,
 }
+reads_as_record!(ProposalView, proposal: store::Proposal);
 
-fn proposal_view(row: store::Proposal) -> Result<ProposalView> {
-    let status = ProposalStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-    let lines = serde_json::from_str(&row.ranking).map_err(AppError::internal)?;
-    Ok(ProposalView { row, status, lines })
+fn proposal_view(proposal: store::Proposal) -> Result<ProposalView> {
+    let lines = serde_json::from_str(&proposal.ranking).map_err(AppError::internal)?;
+    Ok(ProposalView { proposal, lines })
 }
 
 /// Points in hundredths as people read them: 8033 → "80.33".
@@ -311,7 +312,7 @@ impl App {
     ) -> Result<()> {
         authorize(who, access::Action::ManageExperts, Object::Any)?;
         let account = skillbase_store::users::find_by_id(&self.db, user).await?;
-        if account.as_ref().is_none_or(|a| a.role != Role::Expert.as_str()) {
+        if account.as_ref().is_none_or(|a| a.role != Role::Expert) {
             return Err(AppError::Fields(vec![FieldError::new("user", "not_an_expert", "该账户不是评审专家账户")]));
         }
         let policy = self.policy_in_force(shanghai_date(self.now())).await?.1;
@@ -452,7 +453,7 @@ impl App {
         organizer(who)?;
         let current = self.application(who, id).await?;
         let to = crate::applications::transition(current.status, Action::StartReview, who)?;
-        let (policy_id, policy) = self.judging_policy(&current.row).await?;
+        let (policy_id, policy) = self.judging_policy(&current).await?;
         let minimum = policy.min_experts();
         let wanted = experts.unwrap_or(policy.experts_per_application());
         let days = days.unwrap_or(DEFAULT_REVIEW_DAYS);
@@ -478,7 +479,7 @@ impl App {
                 &current,
                 (wanted as usize, minimum as usize),
                 ("initial", Some(who)),
-                (&due.0, due.1),
+                due,
                 (&policy_id, meta),
             )
             .await?;
@@ -514,26 +515,25 @@ impl App {
                 message: format!("申报当前为「{}」，不能补抽评审专家", current.status.staff_label()),
             });
         }
-        let (policy_id, _) = self.judging_policy(&current.row).await?;
+        let (policy_id, _) = self.judging_policy(&current).await?;
         let days = days.unwrap_or(DEFAULT_REVIEW_DAYS);
         if !REVIEW_DAYS.contains(&days) {
             return Err(AppError::Fields(vec![review_days_out_of_range()]));
         }
         let due = self.review_due(days).await?;
         let mut tx = self.db.begin().await?;
-        let drawn = self
-            .draw_experts(&mut tx, &current, (1, 1), ("replacement", Some(who)), (&due.0, due.1), (&policy_id, meta))
-            .await?;
+        let drawn =
+            self.draw_experts(&mut tx, &current, (1, 1), ("replacement", Some(who)), due, (&policy_id, meta)).await?;
         self.settle(&mut tx, id, Some(who), meta).await?;
         tx.commit().await?;
         Ok(drawn)
     }
 
     /// The deadline `days` working days from tomorrow: (date, its last second).
-    async fn review_due(&self, days: u32) -> Result<(String, DateTime<Utc>)> {
+    async fn review_due(&self, days: u32) -> Result<(NaiveDate, DateTime<Utc>)> {
         let tomorrow = shanghai_date(self.now()).succ_opt().ok_or_else(|| corrupt("date"))?;
         let due_on = self.add_working_days(tomorrow, days).await?;
-        Ok((due_on.format("%Y-%m-%d").to_string(), end_of_day(due_on)))
+        Ok((due_on, end_of_day(due_on)))
     }
 
     /// The draw itself, in `tx`: the pool's active experts, minus everyone already drawn for
@@ -545,10 +545,10 @@ impl App {
         current: &ApplicationView,
         (wanted, minimum): (usize, usize),
         (reason, who): (&str, Option<&Authenticated>),
-        (due_on, due_at): (&str, DateTime<Utc>),
+        (due_on, due_at): (NaiveDate, DateTime<Utc>),
         (policy_id, meta): (&str, &RequestMeta),
     ) -> Result<Vec<AssignmentId>> {
-        let id = current.row.id;
+        let id = current.id;
         let pool: Vec<ExpertProfile> = store::experts_in(tx)
             .await?
             .into_iter()
@@ -559,7 +559,7 @@ impl App {
         let excluded: Vec<String> =
             store::assignments_in(tx, id).await?.iter().map(|a| a.expert_id.to_string()).collect();
         let applicant = review::Applicant {
-            uscc: Uscc::parse(&current.row.organization_uscc).map_err(AppError::internal)?,
+            uscc: Uscc::parse(&current.organization_uscc).map_err(AppError::internal)?,
             industry: current.form.profile.industry.clone(),
             supply_chain: current.form.trainees.supply_chain.iter().map(|c| c.uscc.clone()).collect(),
         };
@@ -614,15 +614,14 @@ impl App {
                     title: "新的评审任务".into(),
                     body: format!(
                         "您被抽取为「{}」的评审专家，请先声明是否存在利益冲突，并于 {due_on} 24 时前提交评分。",
-                        current.row.batch_title
+                        current.batch_title
                     ),
                     link: format!("/expert/assignments/{assignment}"),
                     read_at: None,
                 },
             )
             .await?;
-            let due_day = parse_date(due_on).ok_or_else(|| corrupt("due date"))?;
-            for (stage, run_at) in [("due", morning_of(due_day)), ("overdue", due_at + chrono::TimeDelta::seconds(1))] {
+            for (stage, run_at) in [("due", morning_of(due_on)), ("overdue", due_at + chrono::TimeDelta::seconds(1))] {
                 if run_at <= now {
                     continue;
                 }
@@ -690,29 +689,29 @@ impl App {
     /// One assignment as its expert works on it.
     pub async fn expert_assignment(&self, who: &Authenticated, id: AssignmentId) -> Result<ExpertAssignment> {
         let assignment = self.scored_assignment(who, id).await?;
-        let row = app_store::application(&self.db, assignment.row.application_id)
+        let row = app_store::application(&self.db, assignment.application_id)
             .await?
             .ok_or(AppError::NotFound("评审任务不存在"))?;
-        let current = view(row)?;
-        let policy = self.policy_for(&current.row).await?;
+        let current = row;
+        let policy = self.policy_for(&current).await?;
         let opened = matches!(assignment.status, AssignmentStatus::Accepted | AssignmentStatus::Scored);
         let others = if assignment.status == AssignmentStatus::Scored {
             store::assignments(
                 &self.db,
-                &store::AssignmentFilter { application_id: Some(current.row.id), ..Default::default() },
+                &store::AssignmentFilter { application_id: Some(current.id), ..Default::default() },
             )
             .await?
             .into_iter()
-            .filter(|a| a.id != id && a.status == AssignmentStatus::Scored.as_str())
+            .filter(|a| a.id != id && a.status == AssignmentStatus::Scored)
             .filter_map(|a| a.total.and_then(|t| u32::try_from(t).ok()))
             .collect()
         } else {
             Vec::new()
         };
-        let attachments = if opened { app_store::attachments(&self.db, current.row.id).await? } else { Vec::new() };
+        let attachments = if opened { app_store::attachments(&self.db, current.id).await? } else { Vec::new() };
         Ok(ExpertAssignment {
-            batch_title: current.row.batch_title.clone(),
-            organization_name: current.row.organization_name.clone(),
+            batch_title: current.batch_title.clone(),
+            organization_name: current.organization_name.clone(),
             application: opened.then_some(current),
             attachments,
             others,
@@ -741,7 +740,7 @@ impl App {
     pub async fn review_progress(&self, who: &Authenticated, id: ApplicationId) -> Result<ReviewProgress> {
         review_reader(who)?;
         let application = self.application(who, id).await?;
-        let policy = self.policy_for(&application.row).await?;
+        let policy = self.policy_for(&application).await?;
         let mut assignments = self.assignments(who, Some(id), None).await?;
         let aggregate = aggregate_into(&mut assignments, policy.outlier_points());
         Ok(ReviewProgress {
@@ -776,7 +775,7 @@ impl App {
         let action = if conflict { AssignmentAction::DeclareConflict } else { AssignmentAction::DeclareNoConflict };
         let to = review::assignment_transition(current.status, action, who.role).map_err(assignment_error)?;
         let reason = bounded_text("reason", reason, 500, conflict)?;
-        let application = self.reviewed_application(current.row.application_id).await?;
+        let application = self.reviewed_application(current.application_id).await?;
         let mut tx = self.db.begin().await?;
         let change = store::AssignmentChange {
             declared: true,
@@ -793,13 +792,13 @@ impl App {
             "review.declare",
             ("assignment", Some(&assignment)),
             json!({
-                "application": application.row.id.to_string(), "conflict": conflict, "reason": reason,
+                "application": application.id.to_string(), "conflict": conflict, "reason": reason,
                 "replacement": replacement.map(|r| r.to_string()),
             }),
         )
         .await?;
         if conflict {
-            self.settle(&mut tx, application.row.id, None, meta).await?;
+            self.settle(&mut tx, application.id, None, meta).await?;
         }
         tx.commit().await?;
         Ok(replacement)
@@ -816,12 +815,12 @@ impl App {
         let current = self.scored_assignment(who, id).await?;
         let to = review::assignment_transition(current.status, AssignmentAction::SubmitScore, who.role)
             .map_err(assignment_error)?;
-        let application = self.reviewed_application(current.row.application_id).await?;
-        let (policy_id, policy) = self.judging_policy(&application.row).await?;
+        let application = self.reviewed_application(current.application_id).await?;
+        let (policy_id, policy) = self.judging_policy(&application).await?;
         let (sheet, total) = review::check_score_sheet(items, policy.rubric()).map_err(AppError::Fields)?;
         let text = serde_json::to_string(&sheet).map_err(AppError::internal)?;
         let mut tx = self.db.begin().await?;
-        store::lock_application(&mut tx, application.row.id).await?;
+        store::lock_application(&mut tx, application.id).await?;
         let change = store::AssignmentChange { scores: Some((&text, i64::from(total))), ..Default::default() };
         self.change_assignment(&mut tx, &current, to, &change).await?;
         let assignment = id.to_string();
@@ -831,10 +830,10 @@ impl App {
             Some((&who.user, who.role)),
             "review.score",
             ("assignment", Some(&assignment)),
-            json!({ "application": application.row.id.to_string(), "total": total, "sheet": sheet, "policy": policy_id }),
+            json!({ "application": application.id.to_string(), "total": total, "sheet": sheet, "policy": policy_id }),
         )
         .await?;
-        self.settle(&mut tx, application.row.id, None, meta).await?;
+        self.settle(&mut tx, application.id, None, meta).await?;
         tx.commit().await?;
         Ok(total)
     }
@@ -854,9 +853,9 @@ impl App {
         let to = review::assignment_transition(current.status, AssignmentAction::Reopen, who.role)
             .map_err(assignment_error)?;
         let reason = bounded_text("reason", reason, 500, true)?;
-        let application = self.reviewed_application(current.row.application_id).await?;
+        let application = self.reviewed_application(current.application_id).await?;
         let mut tx = self.db.begin().await?;
-        store::lock_application(&mut tx, application.row.id).await?;
+        store::lock_application(&mut tx, application.id).await?;
         let change = store::AssignmentChange { reopened_reason: Some(&reason), ..Default::default() };
         self.change_assignment(&mut tx, &current, to, &change).await?;
         self.notify_expert(
@@ -873,10 +872,10 @@ impl App {
             Some((&who.user, who.role)),
             "review.reopen",
             ("assignment", Some(&assignment)),
-            json!({ "application": application.row.id.to_string(), "reason": reason, "total": current.row.total }),
+            json!({ "application": application.id.to_string(), "reason": reason, "total": current.total }),
         )
         .await?;
-        self.settle(&mut tx, application.row.id, Some(who), meta).await?;
+        self.settle(&mut tx, application.id, Some(who), meta).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -895,9 +894,9 @@ impl App {
         let to = review::assignment_transition(current.status, AssignmentAction::WithdrawForConflict, who.role)
             .map_err(assignment_error)?;
         let reason = bounded_text("reason", reason, 500, true)?;
-        let application = self.reviewed_application(current.row.application_id).await?;
+        let application = self.reviewed_application(current.application_id).await?;
         let mut tx = self.db.begin().await?;
-        store::lock_application(&mut tx, application.row.id).await?;
+        store::lock_application(&mut tx, application.id).await?;
         let change = store::AssignmentChange { conflict_reason: Some(&reason), ..Default::default() };
         self.change_assignment(&mut tx, &current, to, &change).await?;
         self.notify_expert(&mut tx, &current, "评审任务已撤回", &format!("因利益冲突，您已被撤换。理由：{reason}"))
@@ -911,12 +910,12 @@ impl App {
             "review.withdraw_expert",
             ("assignment", Some(&assignment)),
             json!({
-                "application": application.row.id.to_string(), "reason": reason,
-                "score_discarded": current.row.total, "replacement": replacement.map(|r| r.to_string()),
+                "application": application.id.to_string(), "reason": reason,
+                "score_discarded": current.total, "replacement": replacement.map(|r| r.to_string()),
             }),
         )
         .await?;
-        self.settle(&mut tx, application.row.id, Some(who), meta).await?;
+        self.settle(&mut tx, application.id, Some(who), meta).await?;
         tx.commit().await?;
         Ok(replacement)
     }
@@ -931,13 +930,8 @@ impl App {
             });
         }
         let mut tx = self.db.begin().await?;
-        self.notify_expert(
-            &mut tx,
-            &current,
-            "评审催办",
-            &format!("请于 {} 24 时前完成评审任务。", current.row.due_on),
-        )
-        .await?;
+        self.notify_expert(&mut tx, &current, "评审催办", &format!("请于 {} 24 时前完成评审任务。", current.due_on))
+            .await?;
         store::mark_reminded(&mut tx, id, self.now()).await?;
         let assignment = id.to_string();
         self.audit(
@@ -946,7 +940,7 @@ impl App {
             Some((&who.user, who.role)),
             "review.remind",
             ("assignment", Some(&assignment)),
-            json!({ "due_on": current.row.due_on, "overdue": current.overdue }),
+            json!({ "due_on": current.due_on, "overdue": current.overdue }),
         )
         .await?;
         tx.commit().await?;
@@ -962,10 +956,8 @@ impl App {
             return Ok(false);
         }
         let (title, body) = match stage {
-            "overdue" => {
-                ("评审已逾期", format!("评审期限 {} 已过，请尽快完成评审，或联系经办人。", current.row.due_on))
-            }
-            _ => ("评审今日到期", format!("您的评审任务今日（{}）24 时到期。", current.row.due_on)),
+            "overdue" => ("评审已逾期", format!("评审期限 {} 已过，请尽快完成评审，或联系经办人。", current.due_on)),
+            _ => ("评审今日到期", format!("您的评审任务今日（{}）24 时到期。", current.due_on)),
         };
         self.notify_expert(tx, &current, title, &body).await?;
         store::mark_reminded(tx, id, self.now()).await?;
@@ -976,7 +968,7 @@ impl App {
             None,
             "review.remind",
             ("assignment", Some(&assignment)),
-            json!({ "due_on": current.row.due_on, "stage": stage }),
+            json!({ "due_on": current.due_on, "stage": stage }),
         )
         .await?;
         Ok(true)
@@ -989,10 +981,10 @@ impl App {
     pub async fn ranking(&self, who: &Authenticated, batch: BatchId) -> Result<Ranking> {
         review_reader(who)?;
         let found = self.batch(batch).await?;
-        let policy_id = found.row.policy_id.clone();
+        let policy_id = found.policy_id.clone();
         let policy = self.policy(&policy_id).await?;
         let threshold = policy.score_threshold();
-        let quota = usize::try_from(found.row.quota).unwrap_or_default();
+        let quota = usize::try_from(found.quota).unwrap_or_default();
         let applications = self.applications(who, Some(batch), None).await?;
         let assignments = self.assignments(who, None, Some(batch)).await?;
         let mut entries = Vec::new();
@@ -1007,31 +999,31 @@ impl App {
                 | Status::Accepted
                 | Status::Eligible
                 | Status::InReview => {
-                    unfinished.push((a.row.id, a.row.organization_name.clone(), a.status));
+                    unfinished.push((a.id, a.organization_name.clone(), a.status));
                     continue;
                 }
                 Status::Ineligible => false,
                 _ => true,
             };
             let mut mine: Vec<AssignmentView> =
-                assignments.iter().filter(|s| s.row.application_id == a.row.id).cloned().collect();
+                assignments.iter().filter(|s| s.application_id == a.id).cloned().collect();
             let aggregate = aggregate_into(&mut mine, policy.outlier_points());
             // Priority (C2.1.P) is a claim staff verified: "passing" the clause without a
             // claim only means nothing was claimed.
             let priority_verified = !a.form.priority_claims.is_empty()
-                && app_store::eligibility(&self.db, a.row.id)
+                && app_store::eligibility(&self.db, a.id)
                     .await?
                     .iter()
                     .any(|i| i.clause == "C2.1.P" && i.decided.as_deref() == Some("pass"));
             let mean = aggregate.as_ref().map(|g| g.mean_hundredths);
             entries.push(RankEntry {
-                id: a.row.id.to_string(),
+                id: a.id.to_string(),
                 eligible: eligible && mean.is_some(),
                 mean_hundredths: mean.unwrap_or_default(),
                 priority_verified,
-                submitted_at_ms: a.row.submitted_at.map_or(i64::MAX, |t| t.timestamp_millis()),
+                submitted_at_ms: a.submitted_at.map_or(i64::MAX, |t| t.timestamp_millis()),
             });
-            facts.insert(a.row.id.to_string(), (a, mean, aggregate.map_or(0, |g| g.counted), priority_verified));
+            facts.insert(a.id.to_string(), (a, mean, aggregate.map_or(0, |g| g.counted), priority_verified));
         }
         let mut lines = Vec::new();
         for ranked in review::rank(&entries, threshold, quota) {
@@ -1051,9 +1043,9 @@ impl App {
                 Outcome::Ineligible => "资格审查不通过，不参加排名（C2.1.0）".to_owned(),
             };
             lines.push(RankLine {
-                application_id: a.row.id,
-                organization_name: a.row.organization_name.clone(),
-                organization_uscc: a.row.organization_uscc.clone(),
+                application_id: a.id,
+                organization_name: a.organization_name.clone(),
+                organization_uscc: a.organization_uscc.clone(),
                 industry: policy
                     .industry(&a.form.profile.industry)
                     .map_or(a.form.profile.industry.clone(), |t| t.name().to_owned()),
@@ -1111,7 +1103,7 @@ impl App {
                 id,
                 batch_id: batch,
                 batch_title: String::new(),
-                status: ProposalStatus::Pending.as_str().to_owned(),
+                status: ProposalStatus::Pending,
                 ranking: serde_json::to_string(&ranking.lines).map_err(AppError::internal)?,
                 policy_id: ranking.policy_id.clone(),
                 note: note.clone(),
@@ -1184,7 +1176,7 @@ impl App {
         if !store::decide_proposal(
             &mut tx,
             id,
-            (ProposalStatus::Approved.as_str(), proposal.row.version),
+            (ProposalStatus::Approved, proposal.version),
             who.user.id,
             &note,
             self.now(),
@@ -1197,7 +1189,7 @@ impl App {
             let action = if line.outcome == Outcome::Proposed { Action::Approve } else { Action::NotSelect };
             let found = app_store::application_in(&mut tx, line.application_id).await?.ok_or_else(stale)?;
             // Ineligible (never in the running) and withdrawn applications stay as they are.
-            if Status::parse(&found.status).is_none_or(Status::is_final) {
+            if found.status.is_final() {
                 continue;
             }
             self.move_application(&mut tx, line.application_id, (action, Some(who)), &line.reason, meta).await?;
@@ -1209,7 +1201,7 @@ impl App {
             Some((&who.user, who.role)),
             "proposal.approve",
             ("proposal", Some(&proposal_id)),
-            json!({ "batch": proposal.row.batch_id.to_string(), "drafted_by": proposal.row.drafted_by.to_string(), "note": note }),
+            json!({ "batch": proposal.batch_id.to_string(), "drafted_by": proposal.drafted_by.to_string(), "note": note }),
         )
         .await?;
         tx.commit().await?;
@@ -1230,7 +1222,7 @@ impl App {
         if !store::decide_proposal(
             &mut tx,
             id,
-            (ProposalStatus::SentBack.as_str(), proposal.row.version),
+            (ProposalStatus::SentBack, proposal.version),
             who.user.id,
             &reason,
             self.now(),
@@ -1242,7 +1234,7 @@ impl App {
         for line in proposal.lines.iter().filter(|l| l.outcome == Outcome::Proposed) {
             let found = app_store::application_in(&mut tx, line.application_id).await?.ok_or_else(stale)?;
             // One withdrawn meanwhile stays withdrawn.
-            if found.status != Status::Proposed.as_str() {
+            if found.status != Status::Proposed {
                 continue;
             }
             self.move_application(&mut tx, line.application_id, (Action::SendBack, Some(who)), &reason, meta).await?;
@@ -1254,7 +1246,7 @@ impl App {
             Some((&who.user, who.role)),
             "proposal.send_back",
             ("proposal", Some(&proposal_id)),
-            json!({ "batch": proposal.row.batch_id.to_string(), "reason": reason }),
+            json!({ "batch": proposal.batch_id.to_string(), "reason": reason }),
         )
         .await?;
         tx.commit().await?;
@@ -1274,7 +1266,7 @@ impl App {
     ) -> Result<ProposalView> {
         authorize(who, access::Action::ApproveProposal, Object::Any)?;
         let proposal = self.proposal(who, id).await?;
-        if let Err(conflict) = ensure_not_drafter(proposal.row.drafted_by, who) {
+        if let Err(conflict) = ensure_not_drafter(proposal.drafted_by, who) {
             let mut tx = self.db.begin().await?;
             let proposal_id = id.to_string();
             self.audit(
@@ -1300,14 +1292,14 @@ impl App {
     /// An assignment its own expert works on (declares, scores); anyone else finds nothing.
     async fn scored_assignment(&self, who: &Authenticated, id: AssignmentId) -> Result<AssignmentView> {
         let assignment = self.assignment(who, id).await?;
-        authorize(who, access::Action::ScoreAssignment, Object::AssignedTo(assignment.row.expert_id))?;
+        authorize(who, access::Action::ScoreAssignment, Object::AssignedTo(assignment.expert_id))?;
         Ok(assignment)
     }
 
     /// An application whose review is under way (its experts may still act on it).
     async fn reviewed_application(&self, id: ApplicationId) -> Result<ApplicationView> {
         let row = app_store::application(&self.db, id).await?.ok_or(AppError::NotFound("申报不存在"))?;
-        let current = view(row)?;
+        let current = row;
         if !matches!(current.status, Status::InReview | Status::Scored) {
             return Err(AppError::WrongState {
                 message: format!("申报当前为「{}」，评审已结束", current.status.staff_label()),
@@ -1323,14 +1315,8 @@ impl App {
         to: AssignmentStatus,
         change: &store::AssignmentChange<'_>,
     ) -> Result<()> {
-        let changed = store::change_assignment(
-            tx,
-            current.row.id,
-            (current.status.as_str(), to.as_str(), current.row.version),
-            change,
-            self.now(),
-        )
-        .await?;
+        let changed =
+            store::change_assignment(tx, current.id, (current.status, to, current.version), change, self.now()).await?;
         if changed { Ok(()) } else { Err(AppError::Conflict { constraint: "assignments_version".into() }) }
     }
 
@@ -1339,11 +1325,11 @@ impl App {
             tx,
             &store::UserNotification {
                 id: self.new_id::<NotificationId>(),
-                user_id: a.row.expert_id,
+                user_id: a.expert_id,
                 at: self.now(),
                 title: title.to_owned(),
                 body: body.to_owned(),
-                link: format!("/expert/assignments/{}", a.row.id),
+                link: format!("/expert/assignments/{}", a.id),
                 read_at: None,
             },
         )
@@ -1360,14 +1346,11 @@ impl App {
         who: Option<&Authenticated>,
         meta: &RequestMeta,
     ) -> Result<Option<AssignmentId>> {
-        let (policy_id, _) = self.judging_policy(&application.row).await?;
+        let (policy_id, _) = self.judging_policy(application).await?;
         let due = self.review_due(DEFAULT_REVIEW_DAYS).await?;
         // Staff withdrawing an expert draw the replacement; when an expert steps aside, the system.
         let drawer = who.filter(|w| allows(w, access::Action::OrganizeReview));
-        match self
-            .draw_experts(tx, application, (1, 1), ("replacement", drawer), (&due.0, due.1), (&policy_id, meta))
-            .await
-        {
+        match self.draw_experts(tx, application, (1, 1), ("replacement", drawer), due, (&policy_id, meta)).await {
             Ok(drawn) => Ok(drawn.first().copied()),
             Err(AppError::Invalid { code: "not_enough_experts", .. }) => Ok(None),
             Err(other) => Err(other),
@@ -1384,13 +1367,9 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<()> {
         let row = app_store::application_in(tx, id).await?.ok_or_else(stale)?;
-        let current = view(row)?;
-        let minimum = self.judging_policy(&current.row).await?.1.min_experts() as usize;
-        let statuses: Vec<AssignmentStatus> = store::assignments_in(tx, id)
-            .await?
-            .iter()
-            .map(|a| AssignmentStatus::parse(&a.status).ok_or_else(|| corrupt(&a.status)))
-            .collect::<Result<_>>()?;
+        let current = row;
+        let minimum = self.judging_policy(&current).await?.1.min_experts() as usize;
+        let statuses: Vec<AssignmentStatus> = store::assignments_in(tx, id).await?.iter().map(|a| a.status).collect();
         let complete = review::scoring_complete(&statuses, minimum);
         let step = match (current.status, complete) {
             (Status::InReview, true) => Some((Action::CompleteScoring, None)),
@@ -1412,7 +1391,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<()> {
         let row = app_store::application_in(tx, id).await?.ok_or_else(stale)?;
-        let current = view(row)?;
+        let current = row;
         let actor = who.map_or(Actor::System, |w| Actor::Person(w.role));
         let to = application::transition(current.status, action, actor).map_err(transition_error)?;
         self.change(tx, Change::plain(&current, who, (action, to), note.to_owned(), json!({})), meta).await

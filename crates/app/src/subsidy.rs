@@ -11,7 +11,7 @@ use serde_json::json;
 use skillbase_domain::access::{Action, Object};
 use skillbase_domain::attachment::{self, ContentHash};
 use skillbase_domain::clock::shanghai_date;
-use skillbase_domain::ids::{DisbursementId, ExpenseId, FundingRequestId, NotificationId};
+use skillbase_domain::ids::{BaseId, DisbursementId, ExpenseId, FundingRequestId, NotificationId};
 use skillbase_domain::money::Money;
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::subsidy::{
@@ -27,18 +27,18 @@ use crate::access::{authorize, ensure_not_drafter};
 use crate::applications::bounded_text;
 use crate::auth::{Authenticated, RequestMeta};
 use crate::notices::BaseView;
-use crate::{App, AppError, FieldError, Result};
+use crate::{App, AppError, FieldError, Result, named};
 
-/// A funding request with its bases.
+/// A funding request with its bases, read as the request itself.
 #[derive(Debug, Clone)]
 pub struct FundingView {
-    pub row: store::FundingRequest,
-    pub status: FundingStatus,
+    request: store::FundingRequest,
     /// Each item with its base.
     pub items: Vec<(store::FundingItem, BaseView)>,
     /// Every decision on it so far, in order, each with its actor, time and comment.
     pub decisions: Vec<store::FundingDecision>,
 }
+reads_as_record!(FundingView, request: store::FundingRequest);
 
 /// A base's ledger: its entries and what they add up to.
 #[derive(Debug, Clone)]
@@ -50,34 +50,15 @@ pub struct LedgerView {
     pub expenses: Vec<ExpenseView>,
 }
 
-#[derive(Debug, Clone)]
-pub struct ExpenseView {
-    pub row: store::Expense,
-    pub status: ExpenseStatus,
-}
+/// An expense of a base.
+pub type ExpenseView = store::Expense;
 
 fn corrupt(what: &str) -> AppError {
     AppError::internal(StoreError::Corrupt(what.to_owned()))
 }
 
-fn domain_entry(row: &store::LedgerRow) -> Result<Entry> {
-    Ok(Entry {
-        seq: row.seq,
-        kind: EntryKind::parse(&row.kind).ok_or_else(|| corrupt(&row.kind))?,
-        debit: row.debit.clone(),
-        credit: row.credit.clone(),
-        amount: Money::from_fen(row.amount),
-        reverses: row.reverses,
-    })
-}
-
-fn domain_entries(rows: &[store::LedgerRow]) -> Result<Vec<Entry>> {
-    rows.iter().map(domain_entry).collect()
-}
-
-fn expense_view(row: store::Expense) -> Result<ExpenseView> {
-    let status = ExpenseStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
-    Ok(ExpenseView { row, status })
+fn domain_entries(rows: &[store::LedgerRow]) -> Vec<Entry> {
+    rows.iter().map(store::LedgerRow::entry).collect()
 }
 
 fn ledger_error(e: subsidy::LedgerError, field: &'static str) -> AppError {
@@ -96,7 +77,7 @@ fn funds_reader(who: &Authenticated) -> Result<()> {
 
 /// The base's own organisation records its expenses and answers for them.
 fn base_itself(who: &Authenticated, base: &BaseView) -> Result<()> {
-    authorize(who, Action::RecordExpense, Object::OfOrganization(base.row.organization_id)).map(drop)
+    authorize(who, Action::RecordExpense, Object::OfOrganization(base.organization_id)).map(drop)
 }
 
 impl App {
@@ -105,12 +86,12 @@ impl App {
     /// Recognised, active bases no request holds yet and without a grant.
     pub async fn funding_candidates(&self, who: &Authenticated) -> Result<Vec<BaseView>> {
         funds_reader(who)?;
-        let held: Vec<String> = store::holders(&self.db).await?.into_iter().map(|(base, _, _)| base).collect();
+        let held: Vec<BaseId> = store::holders(&self.db).await?.into_iter().map(|(base, _, _)| base).collect();
         Ok(self
             .registry(&bases_store::BaseFilter { status: Some(BaseStatus::Active.as_str()), ..Default::default() })
             .await?
             .into_iter()
-            .filter(|b| !held.contains(&b.row.id))
+            .filter(|b| !held.contains(&b.id))
             .collect())
     }
 
@@ -138,34 +119,34 @@ impl App {
                 return Err(AppError::Fields(vec![FieldError::new(
                     format!("bases[{i}]"),
                     "base_not_active",
-                    format!("「{}」当前为「{}」，不能申请资助", base.row.name, base.status.label()),
+                    format!("「{}」当前为「{}」，不能申请资助", base.name, base.status.label()),
                 )]));
             }
-            let amount = self.policy(&base.row.policy_id).await?.subsidy();
+            let amount = self.policy(&base.policy_id).await?.subsidy();
             total = total.checked_add(amount).ok_or_else(|| corrupt("total"))?;
             items.push((base, amount));
         }
-        let id = self.new_id::<FundingRequestId>().to_string();
+        let id = self.new_id::<FundingRequestId>();
         let now = self.now();
         let mut tx = self.db.begin().await?;
         let held = store::held_bases(&mut tx).await?;
         for (i, (base, _)) in items.iter().enumerate() {
-            if held.contains(&base.row.id) {
+            if held.contains(&base.id) {
                 return Err(AppError::Fields(vec![FieldError::new(
                     format!("bases[{i}]"),
                     "already_requested",
-                    format!("「{}」已在其他资金申请中，不能重复申请", base.row.name),
+                    format!("「{}」已在其他资金申请中，不能重复申请", base.name),
                 )]));
             }
         }
         store::insert_request(
             &mut tx,
             &store::FundingRequest {
-                id: id.clone(),
-                status: FundingStatus::Draft.as_str().to_owned(),
+                id,
+                status: FundingStatus::Draft,
                 title: format!("关于申请{}资助资金的请示", crate::notices::PLAQUE_TITLE),
                 note: note.clone(),
-                total: total.fen(),
+                total,
                 drafted_by: who.user.id,
                 drafted_at: now,
                 endorsed_by: None,
@@ -181,10 +162,10 @@ impl App {
             store::insert_item(
                 &mut tx,
                 &store::FundingItem {
-                    request_id: id.clone(),
-                    base_id: base.row.id.clone(),
-                    amount: amount.fen(),
-                    policy_id: base.row.policy_id.clone(),
+                    request_id: id,
+                    base_id: base.id,
+                    amount: *amount,
+                    policy_id: base.policy_id.clone(),
                 },
             )
             .await?;
@@ -194,12 +175,12 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "funding.draft",
-            ("funding_request", Some(&id)),
+            ("funding_request", Some(&id.to_string())),
             json!({ "bases": bases, "total_fen": total.fen(), "note": note, "clause": "C6" }),
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(id.to_string())
     }
 
     pub async fn funding_requests(&self, who: &Authenticated) -> Result<Vec<FundingView>> {
@@ -216,24 +197,24 @@ impl App {
 
     pub async fn funding_request(&self, who: &Authenticated, id: &str) -> Result<FundingView> {
         funds_reader(who)?;
+        let id = named(id, "资金申请不存在")?;
         let row = store::request(&self.db, id).await?.ok_or(AppError::NotFound("资金申请不存在"))?;
-        let decisions = store::decisions(&self.db, &row.id).await?;
+        let decisions = store::decisions(&self.db, row.id).await?;
         self.funding_view(who, row, decisions).await
     }
 
     async fn funding_view(
         &self,
         who: &Authenticated,
-        row: store::FundingRequest,
+        request: store::FundingRequest,
         decisions: Vec<store::FundingDecision>,
     ) -> Result<FundingView> {
-        let status = FundingStatus::parse(&row.status).ok_or_else(|| corrupt(&row.status))?;
         let mut items = Vec::new();
-        for item in store::items(&self.db, &row.id).await? {
-            let base = self.base(who, &item.base_id).await?;
+        for item in store::items(&self.db, request.id).await? {
+            let base = self.base(who, &item.base_id.to_string()).await?;
             items.push((item, base));
         }
-        Ok(FundingView { row, status, items, decisions })
+        Ok(FundingView { request, items, decisions })
     }
 
     /// The leader endorses or returns a draft (never its drafter); the coordination group
@@ -255,7 +236,7 @@ impl App {
                 AppError::Forbidden { code: "forbidden_transition", message: e.to_string() }
             }
         })?;
-        if let Err(conflict) = ensure_not_drafter(request.row.drafted_by, who) {
+        if let Err(conflict) = ensure_not_drafter(request.drafted_by, who) {
             // Separation of duties (SEC-13): refused, and the attempt is on the record.
             let mut tx = self.db.begin().await?;
             self.audit(
@@ -279,8 +260,8 @@ impl App {
         let mut tx = self.db.begin().await?;
         if !store::change_request(
             &mut tx,
-            id,
-            (request.status.as_str(), to.as_str(), request.row.version),
+            request.id,
+            (request.status, to, request.version),
             who.user.id,
             (!reason.is_empty()).then_some(reason.as_str()),
             now,
@@ -289,29 +270,29 @@ impl App {
         {
             return Err(AppError::Conflict { constraint: "funding_requests_version".into() });
         }
-        store::insert_decision(&mut tx, id, action.as_str(), who.user.id, &reason, now).await?;
+        store::insert_decision(&mut tx, request.id, action, who.user.id, &reason, now).await?;
         if to == FundingStatus::Approved {
             for (item, base) in &request.items {
-                store::lock_base(&mut tx, &base.row.id).await?;
-                let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
-                subsidy::check_grant(&entries, Money::from_fen(item.amount)).map_err(|e| ledger_error(e, "bases"))?;
-                if !store::insert_grant(&mut tx, &base.row.id, id, item.amount, now).await? {
+                store::lock_base(&mut tx, base.id).await?;
+                let entries = domain_entries(&store::entries_in(&mut tx, base.id).await?);
+                subsidy::check_grant(&entries, item.amount).map_err(|e| ledger_error(e, "bases"))?;
+                if !store::insert_grant(&mut tx, base.id, request.id, item.amount, now).await? {
                     return Err(ledger_error(subsidy::LedgerError::AlreadyGranted, "bases"));
                 }
                 let seq = next_seq(&entries);
                 store::insert_entry(
                     &mut tx,
                     &store::LedgerRow {
-                        base_id: base.row.id.clone(),
+                        base_id: base.id,
                         seq,
-                        kind: EntryKind::Grant.as_str().to_owned(),
+                        kind: EntryKind::Grant,
                         debit: GRANT.to_owned(),
                         credit: POOL.to_owned(),
                         amount: item.amount,
                         reverses: None,
                         ref_type: "funding_request".to_owned(),
                         ref_id: id.to_owned(),
-                        memo: format!("区企业职工职业培训工作协调小组批准（{}）", request.row.title),
+                        memo: format!("区企业职工职业培训工作协调小组批准（{}）", request.title),
                         at: now,
                         recorded_by: Some(who.user.id),
                     },
@@ -322,17 +303,12 @@ impl App {
                     meta,
                     Some((&who.user, who.role)),
                     "ledger.grant",
-                    ("base", Some(&base.row.id)),
+                    ("base", Some(&base.id.to_string())),
                     json!({ "request": id, "amount_fen": item.amount, "seq": seq, "policy": item.policy_id, "clause": "C5" }),
                 )
                 .await?;
-                self.notify_base(
-                    &mut tx,
-                    base,
-                    "资助资金已获批",
-                    &format!("协调小组已批准资助 {} 元。", Money::from_fen(item.amount)),
-                )
-                .await?;
+                self.notify_base(&mut tx, base, "资助资金已获批", &format!("协调小组已批准资助 {} 元。", item.amount))
+                    .await?;
             }
         }
         let event = match action {
@@ -347,7 +323,7 @@ impl App {
             Some((&who.user, who.role)),
             event,
             ("funding_request", Some(id)),
-            json!({ "from": request.status.as_str(), "to": to.as_str(), "reason": reason, "total_fen": request.row.total }),
+            json!({ "from": request.status.as_str(), "to": to.as_str(), "reason": reason, "total_fen": request.total }),
         )
         .await?;
         tx.commit().await?;
@@ -359,15 +335,11 @@ impl App {
     /// A base's ledger (the bureau, or the base's own organisation).
     pub async fn ledger(&self, who: &Authenticated, base: &str) -> Result<LedgerView> {
         let base = self.base(who, base).await?;
-        let entries = store::entries(&self.db, &base.row.id).await?;
-        let totals = Totals::of(&domain_entries(&entries)?);
+        let entries = store::entries(&self.db, base.id).await?;
+        let totals = Totals::of(&domain_entries(&entries));
         Ok(LedgerView {
-            disbursements: store::disbursements(&self.db, &base.row.id).await?,
-            expenses: store::expenses(&self.db, Some(&base.row.id))
-                .await?
-                .into_iter()
-                .map(expense_view)
-                .collect::<Result<_>>()?,
+            disbursements: store::disbursements(&self.db, base.id).await?,
+            expenses: store::expenses(&self.db, Some(base.id)).await?,
             base,
             entries,
             totals,
@@ -380,8 +352,8 @@ impl App {
         let all = store::all_entries(&self.db).await?;
         let mut out = Vec::new();
         for base in self.registry(&bases_store::BaseFilter::default()).await? {
-            let mine: Vec<store::LedgerRow> = all.iter().filter(|e| e.base_id == base.row.id).cloned().collect();
-            let totals = Totals::of(&domain_entries(&mine)?);
+            let mine: Vec<Entry> = all.iter().filter(|e| e.base_id == base.id).map(store::LedgerRow::entry).collect();
+            let totals = Totals::of(&mine);
             out.push((base, totals));
         }
         Ok(out)
@@ -428,19 +400,19 @@ impl App {
         }
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        store::lock_base(&mut tx, &base.row.id).await?;
-        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+        store::lock_base(&mut tx, base.id).await?;
+        let entries = domain_entries(&store::entries_in(&mut tx, base.id).await?);
         subsidy::check_disbursement(&entries, amount).map_err(|e| ledger_error(e, "amount"))?;
         let seq = next_seq(&entries);
-        let id = self.new_id::<DisbursementId>().to_string();
+        let id = self.new_id::<DisbursementId>();
         let inserted = store::insert_disbursement(
             &mut tx,
             &store::Disbursement {
-                id: id.clone(),
-                base_id: base.row.id.clone(),
+                id,
+                base_id: base.id,
                 seq,
-                paid_on: paid_on.format("%Y-%m-%d").to_string(),
-                amount: amount.fen(),
+                paid_on,
+                amount,
                 voucher: voucher.to_owned(),
                 recorded_by: who.user.id,
                 recorded_at: now,
@@ -456,15 +428,15 @@ impl App {
         store::insert_entry(
             &mut tx,
             &store::LedgerRow {
-                base_id: base.row.id.clone(),
+                base_id: base.id,
                 seq,
-                kind: EntryKind::Disbursement.as_str().to_owned(),
+                kind: EntryKind::Disbursement,
                 debit: CASH.to_owned(),
                 credit: GRANT.to_owned(),
-                amount: amount.fen(),
+                amount,
                 reverses: None,
                 ref_type: "disbursement".to_owned(),
-                ref_id: id.clone(),
+                ref_id: id.to_string(),
                 memo: format!("拨付，凭证号 {voucher}"),
                 at: now,
                 recorded_by: Some(who.user.id),
@@ -476,8 +448,8 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "ledger.disburse",
-            ("base", Some(&base.row.id)),
-            json!({ "disbursement": id, "amount_fen": amount.fen(), "paid_on": paid_on, "voucher": voucher, "seq": seq }),
+            ("base", Some(&base.id.to_string())),
+            json!({ "disbursement": id.to_string(), "amount_fen": amount.fen(), "paid_on": paid_on, "voucher": voucher, "seq": seq }),
         )
         .await?;
         self.notify_base(&mut tx, &base, "资助资金已拨付", &format!("已拨付 {amount} 元（凭证号 {voucher}）。"))
@@ -497,18 +469,14 @@ impl App {
     ) -> Result<String> {
         let base = self.base(who, base).await?;
         base_itself(who, &base)?;
-        let policy = self.policy(&base.row.policy_id).await?;
+        let policy = self.policy(&base.policy_id).await?;
         let categories: Vec<&str> = policy.expense_categories().iter().map(|c| c.id()).collect();
-        let recognised_on =
-            NaiveDate::parse_from_str(&base.row.recognised_on, "%Y-%m-%d").map_err(|_| corrupt("recognised_on"))?;
         let today = shanghai_date(self.now());
         let mut tx = self.db.begin().await?;
-        store::lock_base(&mut tx, &base.row.id).await?;
-        let revoked_on = store::revoked_on(&mut tx, &base.row.id)
-            .await?
-            .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
-        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
-        let checked = subsidy::check_expense_input(input, &categories, (recognised_on, today, revoked_on));
+        store::lock_base(&mut tx, base.id).await?;
+        let revoked_on = store::revoked_on(&mut tx, base.id).await?;
+        let entries = domain_entries(&store::entries_in(&mut tx, base.id).await?);
+        let checked = subsidy::check_expense_input(input, &categories, (base.recognised_on, today, revoked_on));
         let mut problems: Vec<FieldError> = match &checked {
             Ok(_) => Vec::new(),
             Err(errors) => errors.clone(),
@@ -532,21 +500,21 @@ impl App {
             .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
         let seq = next_seq(&entries);
-        let id = self.new_id::<ExpenseId>().to_string();
+        let id = self.new_id::<ExpenseId>();
         let now = self.now();
         store::insert_expense(
             &mut tx,
             &store::Expense {
-                id: id.clone(),
-                base_id: base.row.id.clone(),
+                id,
+                base_id: base.id,
                 seq,
                 category: expense.category.clone(),
-                amount: expense.amount.fen(),
-                spent_on: expense.spent_on.format("%Y-%m-%d").to_string(),
+                amount: expense.amount,
+                spent_on: expense.spent_on,
                 payee: expense.payee.clone(),
                 description: expense.description.clone(),
                 receipt: (hash.as_str().to_owned(), upload.kind.as_str().to_owned(), upload.display_name),
-                status: ExpenseStatus::Recorded.as_str().to_owned(),
+                status: ExpenseStatus::Recorded,
                 question: None,
                 answer: None,
                 reviewed_by: None,
@@ -561,15 +529,15 @@ impl App {
         store::insert_entry(
             &mut tx,
             &store::LedgerRow {
-                base_id: base.row.id.clone(),
+                base_id: base.id,
                 seq,
-                kind: EntryKind::Expense.as_str().to_owned(),
+                kind: EntryKind::Expense,
                 debit: subsidy::expense_account(&expense.category),
                 credit: CASH.to_owned(),
-                amount: expense.amount.fen(),
+                amount: expense.amount,
                 reverses: None,
                 ref_type: "expense".to_owned(),
-                ref_id: id.clone(),
+                ref_id: id.to_string(),
                 memo: expense.description.clone(),
                 at: now,
                 recorded_by: Some(who.user.id),
@@ -581,28 +549,29 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "ledger.expense",
-            ("base", Some(&base.row.id)),
+            ("base", Some(&base.id.to_string())),
             json!({
-                "expense": id, "category": expense.category, "amount_fen": expense.amount.fen(),
+                "expense": id.to_string(), "category": expense.category, "amount_fen": expense.amount.fen(),
                 "spent_on": expense.spent_on, "payee": expense.payee, "seq": seq, "receipt": hash.as_str(),
             }),
         )
         .await?;
         tx.commit().await?;
-        Ok(id)
+        Ok(id.to_string())
     }
 
     async fn expense_of(&self, who: &Authenticated, id: &str) -> Result<(ExpenseView, BaseView)> {
-        let row = store::expense(&self.db, id).await?.ok_or(AppError::NotFound("支出不存在"))?;
-        let base = self.base(who, &row.base_id).await.map_err(|_| AppError::NotFound("支出不存在"))?;
-        Ok((expense_view(row)?, base))
+        let expense =
+            store::expense(&self.db, named(id, "支出不存在")?).await?.ok_or(AppError::NotFound("支出不存在"))?;
+        let base = self.base(who, &expense.base_id.to_string()).await.map_err(|_| AppError::NotFound("支出不存在"))?;
+        Ok((expense, base))
     }
 
     /// One expense of `base` (the bureau, or the base's own organisation); another base's
     /// expense is "not found".
     pub async fn expense(&self, who: &Authenticated, base: &str, id: &str) -> Result<ExpenseView> {
         let (expense, owner) = self.expense_of(who, id).await?;
-        if owner.row.id != base {
+        if owner.id.to_string() != base {
             return Err(AppError::NotFound("支出不存在"));
         }
         Ok(expense)
@@ -611,7 +580,7 @@ impl App {
     /// An expense's receipt (the bureau, or the base's own organisation).
     pub async fn expense_receipt(&self, who: &Authenticated, id: &str) -> Result<(String, String, Vec<u8>)> {
         let (expense, _) = self.expense_of(who, id).await?;
-        let (hash, kind, name) = expense.row.receipt;
+        let (hash, kind, name) = expense.receipt;
         let content = ContentHash::parse(&hash).ok_or_else(|| corrupt(&hash))?;
         let bytes = self.files.get(&content).await.map_err(AppError::internal)?;
         Ok((kind, name, bytes))
@@ -649,8 +618,8 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             if approve { "expense.approve" } else { "expense.query" },
-            ("base", Some(&base.row.id)),
-            json!({ "expense": id, "question": question, "amount_fen": expense.row.amount }),
+            ("base", Some(&base.id.to_string())),
+            json!({ "expense": id, "question": question, "amount_fen": expense.amount }),
         )
         .await?;
         if !approve {
@@ -681,7 +650,7 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "expense.answer",
-            ("base", Some(&base.row.id)),
+            ("base", Some(&base.id.to_string())),
             json!({ "expense": id, "answer": answer }),
         )
         .await?;
@@ -703,20 +672,19 @@ impl App {
             expense.status.reverse().ok_or_else(|| AppError::WrongState { message: "该支出已冲销".into() })?;
         let reason = bounded_text("reason", reason, 500, true)?;
         let mut tx = self.db.begin().await?;
-        store::lock_base(&mut tx, &base.row.id).await?;
-        let entries = domain_entries(&store::entries_in(&mut tx, &base.row.id).await?)?;
+        store::lock_base(&mut tx, base.id).await?;
+        let entries = domain_entries(&store::entries_in(&mut tx, base.id).await?);
         let seq = next_seq(&entries);
-        let reversal =
-            subsidy::check_reversal(&entries, expense.row.seq, seq).map_err(|e| ledger_error(e, "expense"))?;
+        let reversal = subsidy::check_reversal(&entries, expense.seq, seq).map_err(|e| ledger_error(e, "expense"))?;
         store::insert_entry(
             &mut tx,
             &store::LedgerRow {
-                base_id: base.row.id.clone(),
+                base_id: base.id,
                 seq,
-                kind: EntryKind::Reversal.as_str().to_owned(),
+                kind: EntryKind::Reversal,
                 debit: reversal.debit.clone(),
                 credit: reversal.credit.clone(),
-                amount: reversal.amount.fen(),
+                amount: reversal.amount,
                 reverses: reversal.reverses,
                 ref_type: "expense".to_owned(),
                 ref_id: id.to_owned(),
@@ -738,17 +706,12 @@ impl App {
             meta,
             Some((&who.user, who.role)),
             "ledger.reverse",
-            ("base", Some(&base.row.id)),
-            json!({ "expense": id, "reverses": expense.row.seq, "seq": seq, "amount_fen": expense.row.amount, "reason": reason }),
+            ("base", Some(&base.id.to_string())),
+            json!({ "expense": id, "reverses": expense.seq, "seq": seq, "amount_fen": expense.amount, "reason": reason }),
         )
         .await?;
-        self.notify_base(
-            &mut tx,
-            &base,
-            "支出已冲销",
-            &format!("一笔 {} 元的支出已冲销：{reason}", Money::from_fen(expense.row.amount)),
-        )
-        .await?;
+        self.notify_base(&mut tx, &base, "支出已冲销", &format!("一笔 {} 元的支出已冲销：{reason}", expense.amount))
+            .await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -760,14 +723,8 @@ impl App {
         to: ExpenseStatus,
         change: &store::ExpenseChange<'_>,
     ) -> Result<()> {
-        let changed = store::change_expense(
-            tx,
-            &expense.row.id,
-            (expense.status.as_str(), to.as_str(), expense.row.version),
-            change,
-            self.now(),
-        )
-        .await?;
+        let changed =
+            store::change_expense(tx, expense.id, (expense.status, to, expense.version), change, self.now()).await?;
         if changed { Ok(()) } else { Err(AppError::Conflict { constraint: "expenses_version".into() }) }
     }
 
@@ -777,8 +734,8 @@ impl App {
             tx,
             &app_store::Notification {
                 id: self.new_id::<NotificationId>(),
-                organization_id: base.row.organization_id,
-                application_id: Some(base.row.application_id),
+                organization_id: base.organization_id,
+                application_id: Some(base.application_id),
                 at: self.now(),
                 title: title.to_owned(),
                 body: body.to_owned(),

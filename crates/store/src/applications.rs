@@ -5,14 +5,12 @@
 //! based on a stale read changes nothing and the caller answers 409, so two staff members acting
 //! on one application at once cannot both succeed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use skillbase_domain::application::{ApplicationForm, Status};
+use skillbase_domain::batch::{BatchStatus, Window};
 use skillbase_domain::ids::{ApplicationId, AttachmentId, BatchId, NotificationId, OrganizationId, UserId};
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
-
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
-}
+use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
 // ---------------------------------------------------------------- policy versions
 
@@ -85,11 +83,11 @@ pub struct Batch {
     pub id: BatchId,
     pub year: i64,
     pub title: String,
-    pub opens_on: String,
-    pub closes_on: String,
+    /// From its first day to its closing day.
+    pub window: Window,
     pub quota: i64,
     pub policy_id: String,
-    pub status: String,
+    pub status: BatchStatus,
     pub created_by: UserId,
     pub created_at: DateTime<Utc>,
 }
@@ -102,11 +100,11 @@ pub async fn insert_batch(tx: &mut Tx, b: &Batch) -> Result<()> {
     .bind(b.id.to_string())
     .bind(b.year)
     .bind(&b.title)
-    .bind(&b.opens_on)
-    .bind(&b.closes_on)
+    .bind(day(b.window.opens_on()))
+    .bind(day(b.window.closes_on()))
     .bind(b.quota)
     .bind(&b.policy_id)
-    .bind(&b.status)
+    .bind(b.status.as_str())
     .bind(b.created_by.to_string())
     .bind(millis(b.created_at))
     .execute(c)
@@ -132,11 +130,11 @@ fn batch_from(row: BatchRow) -> Result<Batch> {
         id: parse_id(&id)?,
         year,
         title,
-        opens_on,
-        closes_on,
+        window: Window::new(parse_day(&opens_on)?, parse_day(&closes_on)?)
+            .map_err(|_| StoreError::Corrupt(format!("window {opens_on} to {closes_on}")))?,
         quota,
         policy_id,
-        status,
+        status: parse_as(&status, BatchStatus::parse)?,
         created_by: parse_id(&created_by)?,
         created_at: from_millis(at)?,
     })
@@ -178,12 +176,12 @@ pub struct Application {
     pub organization_kind: String,
     pub batch_id: BatchId,
     pub batch_title: String,
-    pub status: String,
-    pub form: String,
+    pub status: Status,
+    pub form: ApplicationForm,
     pub policy_id: Option<String>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub revisions: i64,
-    pub supplement_due_on: Option<String>,
+    pub supplement_due_on: Option<NaiveDate>,
     pub supplement_due_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -222,12 +220,12 @@ impl TryFrom<ApplicationRow> for Application {
             organization_kind: r.organization_kind,
             batch_id: parse_id(&r.batch_id)?,
             batch_title: r.batch_title,
-            status: r.status,
-            form: r.form,
+            status: parse_as(&r.status, Status::parse)?,
+            form: serde_json::from_str(&r.form).map_err(|e| StoreError::Corrupt(format!("form: {e}")))?,
             policy_id: r.policy_id,
             submitted_at: r.submitted_at.map(from_millis).transpose()?,
             revisions: r.revisions,
-            supplement_due_on: r.supplement_due_on,
+            supplement_due_on: r.supplement_due_on.as_deref().map(parse_day).transpose()?,
             supplement_due_at: r.supplement_due_at.map(from_millis).transpose()?,
             version: r.version,
             created_at: from_millis(r.created_at)?,

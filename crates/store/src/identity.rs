@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use skillbase_domain::ids::{OrganizationId, UserId};
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+use crate::{Db, Result, Tx, from_millis, millis, parse_id};
 
 #[derive(Debug, Clone)]
 pub struct NewOrganization<'a> {
@@ -58,7 +58,7 @@ pub async fn organizations(db: &Db) -> Result<Vec<(Organization, i64)>> {
     .await)?;
     rows.into_iter()
         .map(|(id, uscc, name, kind, accounts)| {
-            let id = id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}")))?;
+            let id = parse_id(&id)?;
             Ok((Organization { id, uscc, name, kind }, accounts))
         })
         .collect()
@@ -70,15 +70,7 @@ pub async fn organization(db: &Db, id: OrganizationId) -> Result<Option<Organiza
             .bind(id.to_string())
             .fetch_optional(c)
             .await)?;
-    row.map(|(id, uscc, name, kind)| {
-        Ok(Organization {
-            id: id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}")))?,
-            uscc,
-            name,
-            kind,
-        })
-    })
-    .transpose()
+    row.map(|(id, uscc, name, kind)| Ok(Organization { id: parse_id(&id)?, uscc, name, kind })).transpose()
 }
 
 /// A stored session, found by the hash of its cookie value.
@@ -148,7 +140,7 @@ pub async fn session(db: &Db, id_hash: &str) -> Result<Option<Session>> {
     })?;
     row.map(|(user_id, csrf_token, created, seen, expires, pending_second_factor, reauthenticated)| {
         Ok(Session {
-            user_id: user_id.parse().map_err(|_| StoreError::Corrupt(format!("session user {user_id}")))?,
+            user_id: parse_id(&user_id)?,
             pending_second_factor,
             csrf_token,
             created_at: from_millis(created)?,
@@ -259,10 +251,7 @@ pub async fn open_invitation(db: &Db, code_hash: &str) -> Result<Option<(String,
     .bind(code_hash)
     .fetch_optional(c)
     .await)?;
-    row.map(|(id, org, expires)| {
-        Ok((id, org.parse().map_err(|_| StoreError::Corrupt(format!("organization id {org}")))?, from_millis(expires)?))
-    })
-    .transpose()
+    row.map(|(id, org, expires)| Ok((id, parse_id(&org)?, from_millis(expires)?))).transpose()
 }
 
 #[allow(clippy::too_many_arguments)]

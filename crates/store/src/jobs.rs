@@ -14,7 +14,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use skillbase_domain::ids::JobId;
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+use crate::{Db, Result, Tx, from_millis, millis, parse_id};
 
 #[derive(Debug, Clone)]
 pub struct NewJob<'a> {
@@ -101,7 +101,7 @@ pub async fn claim(db: &Db, owner: &str, now: DateTime<Utc>, lease: TimeDelta) -
     .await)?;
     row.map(|row| {
         Ok(ClaimedJob {
-            id: row.id.parse().map_err(|_| StoreError::Corrupt(format!("job id {}", row.id)))?,
+            id: parse_id(&row.id)?,
             kind: row.kind,
             payload: row.payload,
             attempts: row.attempts,

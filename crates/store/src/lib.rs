@@ -127,3 +127,23 @@ pub(crate) fn millis(at: chrono::DateTime<chrono::Utc>) -> i64 {
 pub(crate) fn from_millis(ms: i64) -> Result<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt(format!("instant {ms} out of range")))
 }
+
+/// A stored id read back into its type.
+pub(crate) fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+}
+
+/// A stored day (`YYYY-MM-DD`) read back.
+pub(crate) fn parse_day(s: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("bad day {s:?}")))
+}
+
+/// How a day is stored.
+pub(crate) fn day(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// A stored status (or other enumerated text) read back with its type's `parse`.
+pub(crate) fn parse_as<T>(s: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown value {s:?}")))
+}

@@ -3,30 +3,27 @@
 //! Status changes are compare-and-set on (status, version): of two instances closing one notice
 //! at once, one changes it and the other changes nothing.
 
-use chrono::{DateTime, Utc};
-use skillbase_domain::ids::{ApplicationId, BatchId, OrganizationId, ProposalId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use skillbase_domain::ids::{
+    ApplicationId, BaseId, BatchId, NoticeId, ObjectionId, OrganizationId, ProposalId, UserId,
+};
+use skillbase_domain::notice::{BaseStatus, NoticePeriod, NoticeStatus, ObjectionStatus};
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
-
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
-}
+use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
 // ---------------------------------------------------------------- notices
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    pub id: String,
+    pub id: NoticeId,
     pub batch_id: BatchId,
     pub proposal_id: ProposalId,
-    pub status: String,
+    /// As stored: "open" and "closed" follow the clock only as `app` reads them.
+    pub status: NoticeStatus,
     pub title: String,
-    pub publish_on: String,
-    pub first_day: String,
-    pub last_day: String,
+    /// The publish date, first and last days, and the window judged to the second.
+    pub period: NoticePeriod,
     pub working_days: i64,
-    pub opens_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
     pub policy_id: String,
     pub published_by: UserId,
     pub published_at: DateTime<Utc>,
@@ -62,17 +59,19 @@ impl TryFrom<NoticeRow> for Notice {
     type Error = StoreError;
     fn try_from(r: NoticeRow) -> Result<Self> {
         Ok(Notice {
-            id: r.id,
+            id: parse_id(&r.id)?,
             batch_id: parse_id(&r.batch_id)?,
             proposal_id: parse_id(&r.proposal_id)?,
-            status: r.status,
+            status: parse_as(&r.status, NoticeStatus::parse)?,
             title: r.title,
-            publish_on: r.publish_on,
-            first_day: r.first_day,
-            last_day: r.last_day,
+            period: NoticePeriod {
+                publish_on: parse_day(&r.publish_on)?,
+                first_day: parse_day(&r.first_day)?,
+                last_day: parse_day(&r.last_day)?,
+                opens_at: from_millis(r.opens_at)?,
+                ends_at: from_millis(r.ends_at)?,
+            },
             working_days: r.working_days,
-            opens_at: from_millis(r.opens_at)?,
-            ends_at: from_millis(r.ends_at)?,
             policy_id: r.policy_id,
             published_by: parse_id(&r.published_by)?,
             published_at: from_millis(r.published_at)?,
@@ -101,17 +100,17 @@ pub async fn insert_notice(tx: &mut Tx, n: &Notice) -> Result<()> {
                               opens_at, ends_at, policy_id, published_by, published_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
     )
-    .bind(&n.id)
+    .bind(n.id.to_string())
     .bind(n.batch_id.to_string())
     .bind(n.proposal_id.to_string())
-    .bind(&n.status)
+    .bind(n.status.as_str())
     .bind(&n.title)
-    .bind(&n.publish_on)
-    .bind(&n.first_day)
-    .bind(&n.last_day)
+    .bind(day(n.period.publish_on))
+    .bind(day(n.period.first_day))
+    .bind(day(n.period.last_day))
     .bind(n.working_days)
-    .bind(millis(n.opens_at))
-    .bind(millis(n.ends_at))
+    .bind(millis(n.period.opens_at))
+    .bind(millis(n.period.ends_at))
     .bind(&n.policy_id)
     .bind(n.published_by.to_string())
     .bind(millis(n.published_at))
@@ -121,15 +120,15 @@ pub async fn insert_notice(tx: &mut Tx, n: &Notice) -> Result<()> {
     Ok(())
 }
 
-pub async fn notice(db: &Db, id: &str) -> Result<Option<Notice>> {
+pub async fn notice(db: &Db, id: NoticeId) -> Result<Option<Notice>> {
     let row: Option<NoticeRow> =
-        on_pool!(db, |c| sqlx::query_as(notice_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+        on_pool!(db, |c| sqlx::query_as(notice_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
     row.map(Notice::try_from).transpose()
 }
 
-pub async fn notice_in(tx: &mut Tx, id: &str) -> Result<Option<Notice>> {
+pub async fn notice_in(tx: &mut Tx, id: NoticeId) -> Result<Option<Notice>> {
     let row: Option<NoticeRow> =
-        on_tx!(tx, |c| sqlx::query_as(notice_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+        on_tx!(tx, |c| sqlx::query_as(notice_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
     row.map(Notice::try_from).transpose()
 }
 
@@ -148,8 +147,8 @@ pub async fn notices(db: &Db, public_at: Option<DateTime<Utc>>) -> Result<Vec<No
 /// concluded it (for `concluded`).
 pub async fn change_notice(
     tx: &mut Tx,
-    id: &str,
-    (from, to, version): (&str, &str, i64),
+    id: NoticeId,
+    (from, to, version): (NoticeStatus, NoticeStatus, i64),
     by: Option<UserId>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
@@ -160,9 +159,9 @@ pub async fn change_notice(
                 concluded_by = CASE WHEN $3 = 'concluded' THEN $6 ELSE concluded_by END
          WHERE id = $1 AND status = $2 AND version = $4"
     )
-    .bind(id)
-    .bind(from)
-    .bind(to)
+    .bind(id.to_string())
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(version)
     .bind(millis(at))
     .bind(by.map(|u| u.to_string()))
@@ -174,7 +173,7 @@ pub async fn change_notice(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub notice_id: String,
+    pub notice_id: NoticeId,
     pub application_id: ApplicationId,
     pub position: i64,
     pub organization_name: String,
@@ -192,7 +191,7 @@ pub async fn insert_entry(tx: &mut Tx, e: &Entry) -> Result<()> {
                                      projects, priority)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
-    .bind(&e.notice_id)
+    .bind(e.notice_id.to_string())
     .bind(e.application_id.to_string())
     .bind(e.position)
     .bind(&e.organization_name)
@@ -225,21 +224,21 @@ pub async fn all_entries(db: &Db, public_at: Option<DateTime<Utc>>) -> Result<Ve
     rows.into_iter().map(entry_from).collect()
 }
 
-pub async fn entries(db: &Db, notice: &str) -> Result<Vec<Entry>> {
+pub async fn entries(db: &Db, notice: NoticeId) -> Result<Vec<Entry>> {
     let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT notice_id, application_id, position, organization_name, uscc, kind, industry, projects, priority
          FROM notice_entries WHERE notice_id = $1 ORDER BY position"
     )
-    .bind(notice)
+    .bind(notice.to_string())
     .fetch_all(c)
     .await)?;
     rows.into_iter().map(entry_from).collect()
 }
 
 fn entry_from(row: EntryRow) -> Result<Entry> {
-    let (notice_id, app, position, organization_name, uscc, kind, industry, projects, priority) = row;
+    let (notice, app, position, organization_name, uscc, kind, industry, projects, priority) = row;
     Ok(Entry {
-        notice_id,
+        notice_id: parse_id(&notice)?,
         application_id: parse_id(&app)?,
         position,
         organization_name,
@@ -255,11 +254,11 @@ fn entry_from(row: EntryRow) -> Result<Entry> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Objection {
-    pub id: String,
-    pub notice_id: String,
+    pub id: ObjectionId,
+    pub notice_id: NoticeId,
     pub application_id: ApplicationId,
     pub receipt: String,
-    pub status: String,
+    pub status: ObjectionStatus,
     pub name_sealed: String,
     pub contact_sealed: String,
     pub contact_masked: String,
@@ -304,11 +303,11 @@ impl TryFrom<ObjectionRow> for Objection {
             _ => None,
         };
         Ok(Objection {
-            id: r.id,
-            notice_id: r.notice_id,
+            id: parse_id(&r.id)?,
+            notice_id: parse_id(&r.notice_id)?,
             application_id: parse_id(&r.application_id)?,
             receipt: r.receipt,
-            status: r.status,
+            status: parse_as(&r.status, ObjectionStatus::parse)?,
             name_sealed: r.name_sealed,
             contact_sealed: r.contact_sealed,
             contact_masked: r.contact_masked,
@@ -347,11 +346,11 @@ pub async fn insert_objection(tx: &mut Tx, o: &Objection) -> Result<()> {
                                  attachment_name, received_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
     )
-    .bind(&o.id)
-    .bind(&o.notice_id)
+    .bind(o.id.to_string())
+    .bind(o.notice_id.to_string())
     .bind(o.application_id.to_string())
     .bind(&o.receipt)
-    .bind(&o.status)
+    .bind(o.status.as_str())
     .bind(&o.name_sealed)
     .bind(&o.contact_sealed)
     .bind(&o.contact_masked)
@@ -367,9 +366,11 @@ pub async fn insert_objection(tx: &mut Tx, o: &Objection) -> Result<()> {
     Ok(())
 }
 
-pub async fn objection(db: &Db, id: &str) -> Result<Option<Objection>> {
-    let row: Option<ObjectionRow> =
-        on_pool!(db, |c| sqlx::query_as(objection_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+pub async fn objection(db: &Db, id: ObjectionId) -> Result<Option<Objection>> {
+    let row: Option<ObjectionRow> = on_pool!(db, |c| sqlx::query_as(objection_select!("WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(Objection::try_from).transpose()
 }
 
@@ -382,19 +383,19 @@ pub async fn objection_by_receipt(db: &Db, receipt: &str) -> Result<Option<Objec
 }
 
 /// A notice's objections, the first received first.
-pub async fn objections(db: &Db, notice: &str) -> Result<Vec<Objection>> {
+pub async fn objections(db: &Db, notice: NoticeId) -> Result<Vec<Objection>> {
     let rows: Vec<ObjectionRow> =
         on_pool!(db, |c| sqlx::query_as(objection_select!("WHERE notice_id = $1 ORDER BY received_at, id"))
-            .bind(notice)
+            .bind(notice.to_string())
             .fetch_all(c)
             .await)?;
     rows.into_iter().map(Objection::try_from).collect()
 }
 
-pub async fn objections_in(tx: &mut Tx, notice: &str) -> Result<Vec<Objection>> {
+pub async fn objections_in(tx: &mut Tx, notice: NoticeId) -> Result<Vec<Objection>> {
     let rows: Vec<ObjectionRow> =
         on_tx!(tx, |c| sqlx::query_as(objection_select!("WHERE notice_id = $1 ORDER BY received_at, id"))
-            .bind(notice)
+            .bind(notice.to_string())
             .fetch_all(c)
             .await)?;
     rows.into_iter().map(Objection::try_from).collect()
@@ -403,8 +404,8 @@ pub async fn objections_in(tx: &mut Tx, notice: &str) -> Result<Vec<Objection>> 
 /// Compare-and-set of an objection's status, with the findings and who decided when resolved.
 pub async fn change_objection(
     tx: &mut Tx,
-    id: &str,
-    (from, to, version): (&str, &str, i64),
+    id: ObjectionId,
+    (from, to, version): (ObjectionStatus, ObjectionStatus, i64),
     findings: Option<&str>,
     by: UserId,
     at: DateTime<Utc>,
@@ -416,9 +417,9 @@ pub async fn change_objection(
                 resolved_at = CASE WHEN $5 IS NULL THEN resolved_at ELSE $7 END
          WHERE id = $1 AND status = $2 AND version = $4"
     )
-    .bind(id)
-    .bind(from)
-    .bind(to)
+    .bind(id.to_string())
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(version)
     .bind(findings)
     .bind(by.to_string())
@@ -433,11 +434,11 @@ pub async fn change_objection(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Base {
-    pub id: String,
+    pub id: BaseId,
     pub application_id: ApplicationId,
     pub organization_id: OrganizationId,
     pub batch_id: BatchId,
-    pub notice_id: String,
+    pub notice_id: NoticeId,
     pub number: String,
     pub year: i64,
     pub sequence: i64,
@@ -445,8 +446,8 @@ pub struct Base {
     pub uscc: String,
     pub kind: String,
     pub industry: String,
-    pub recognised_on: String,
-    pub status: String,
+    pub recognised_on: NaiveDate,
+    pub status: BaseStatus,
     pub policy_id: String,
     pub statement: String,
     pub signature: String,
@@ -485,11 +486,11 @@ impl TryFrom<BaseRow> for Base {
     type Error = StoreError;
     fn try_from(r: BaseRow) -> Result<Self> {
         Ok(Base {
-            id: r.id,
+            id: parse_id(&r.id)?,
             application_id: parse_id(&r.application_id)?,
             organization_id: parse_id(&r.organization_id)?,
             batch_id: parse_id(&r.batch_id)?,
-            notice_id: r.notice_id,
+            notice_id: parse_id(&r.notice_id)?,
             number: r.number,
             year: r.year,
             sequence: r.sequence,
@@ -497,8 +498,8 @@ impl TryFrom<BaseRow> for Base {
             uscc: r.uscc,
             kind: r.kind,
             industry: r.industry,
-            recognised_on: r.recognised_on,
-            status: r.status,
+            recognised_on: parse_day(&r.recognised_on)?,
+            status: parse_as(&r.status, BaseStatus::parse)?,
             policy_id: r.policy_id,
             statement: r.statement,
             signature: r.signature,
@@ -542,11 +543,11 @@ pub async fn insert_base(tx: &mut Tx, b: &Base) -> Result<()> {
                             recognised_by, created_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1)"
     )
-    .bind(&b.id)
+    .bind(b.id.to_string())
     .bind(b.application_id.to_string())
     .bind(b.organization_id.to_string())
     .bind(b.batch_id.to_string())
-    .bind(&b.notice_id)
+    .bind(b.notice_id.to_string())
     .bind(&b.number)
     .bind(b.year)
     .bind(b.sequence)
@@ -554,8 +555,8 @@ pub async fn insert_base(tx: &mut Tx, b: &Base) -> Result<()> {
     .bind(&b.uscc)
     .bind(&b.kind)
     .bind(&b.industry)
-    .bind(&b.recognised_on)
-    .bind(&b.status)
+    .bind(day(b.recognised_on))
+    .bind(b.status.as_str())
     .bind(&b.policy_id)
     .bind(&b.statement)
     .bind(&b.signature)
@@ -569,9 +570,9 @@ pub async fn insert_base(tx: &mut Tx, b: &Base) -> Result<()> {
     Ok(())
 }
 
-pub async fn base(db: &Db, id: &str) -> Result<Option<Base>> {
+pub async fn base(db: &Db, id: BaseId) -> Result<Option<Base>> {
     let row: Option<BaseRow> =
-        on_pool!(db, |c| sqlx::query_as(base_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+        on_pool!(db, |c| sqlx::query_as(base_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
     row.map(Base::try_from).transpose()
 }
 

@@ -4,14 +4,11 @@
 //! Assignment and proposal changes are compare-and-set on (status, version), like applications:
 //! a write based on a stale read changes nothing and the caller answers 409.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use skillbase_domain::ids::{ApplicationId, AssignmentId, BatchId, DrawId, NotificationId, ProposalId, UserId};
+use skillbase_domain::review::{AssignmentStatus, ProposalStatus};
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
-
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
-}
+use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
 // ---------------------------------------------------------------- the expert pool
 
@@ -234,8 +231,8 @@ pub struct Assignment {
     pub expert_id: UserId,
     pub expert_name: String,
     pub draw_id: DrawId,
-    pub status: String,
-    pub due_on: String,
+    pub status: AssignmentStatus,
+    pub due_on: NaiveDate,
     pub due_at: DateTime<Utc>,
     pub declared_at: Option<DateTime<Utc>>,
     pub conflict_reason: Option<String>,
@@ -281,8 +278,8 @@ impl TryFrom<AssignmentRow> for Assignment {
             expert_id: parse_id(&r.expert_id)?,
             expert_name: r.expert_name,
             draw_id: parse_id(&r.draw_id)?,
-            status: r.status,
-            due_on: r.due_on,
+            status: parse_as(&r.status, AssignmentStatus::parse)?,
+            due_on: parse_day(&r.due_on)?,
             due_at: from_millis(r.due_at)?,
             declared_at: r.declared_at.map(from_millis).transpose()?,
             conflict_reason: r.conflict_reason,
@@ -313,17 +310,17 @@ macro_rules! assignment_select {
 }
 
 #[derive(Debug, Clone)]
-pub struct NewAssignment<'a> {
+pub struct NewAssignment {
     pub id: AssignmentId,
     pub application_id: ApplicationId,
     pub expert_id: UserId,
     pub draw_id: DrawId,
-    pub due_on: &'a str,
+    pub due_on: NaiveDate,
     pub due_at: DateTime<Utc>,
     pub at: DateTime<Utc>,
 }
 
-pub async fn insert_assignment(tx: &mut Tx, a: &NewAssignment<'_>) -> Result<()> {
+pub async fn insert_assignment(tx: &mut Tx, a: &NewAssignment) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO assignments (id, application_id, expert_id, draw_id, status, due_on, due_at, version,
                                   created_at, updated_at)
@@ -333,7 +330,7 @@ pub async fn insert_assignment(tx: &mut Tx, a: &NewAssignment<'_>) -> Result<()>
     .bind(a.application_id.to_string())
     .bind(a.expert_id.to_string())
     .bind(a.draw_id.to_string())
-    .bind(a.due_on)
+    .bind(day(a.due_on))
     .bind(millis(a.due_at))
     .bind(millis(a.at))
     .execute(c)
@@ -408,7 +405,7 @@ pub struct AssignmentChange<'a> {
 pub async fn change_assignment(
     tx: &mut Tx,
     id: AssignmentId,
-    (from, to, version): (&str, &str, i64),
+    (from, to, version): (AssignmentStatus, AssignmentStatus, i64),
     change: &AssignmentChange<'_>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
@@ -425,8 +422,8 @@ pub async fn change_assignment(
          WHERE id = $1 AND status = $2 AND version = $4"
     )
     .bind(id.to_string())
-    .bind(from)
-    .bind(to)
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(version)
     .bind(millis(at))
     .bind(change.declared)
@@ -469,7 +466,7 @@ pub struct Proposal {
     pub id: ProposalId,
     pub batch_id: BatchId,
     pub batch_title: String,
-    pub status: String,
+    pub status: ProposalStatus,
     /// JSON of the ranking lines.
     pub ranking: String,
     pub policy_id: String,
@@ -508,7 +505,7 @@ impl TryFrom<ProposalRow> for Proposal {
             id: parse_id(&r.id)?,
             batch_id: parse_id(&r.batch_id)?,
             batch_title: r.batch_title,
-            status: r.status,
+            status: parse_as(&r.status, ProposalStatus::parse)?,
             ranking: r.ranking,
             policy_id: r.policy_id,
             note: r.note,
@@ -544,7 +541,7 @@ pub async fn insert_proposal(tx: &mut Tx, p: &Proposal) -> Result<()> {
     )
     .bind(p.id.to_string())
     .bind(p.batch_id.to_string())
-    .bind(&p.status)
+    .bind(p.status.as_str())
     .bind(&p.ranking)
     .bind(&p.policy_id)
     .bind(&p.note)
@@ -579,7 +576,7 @@ pub async fn proposals(db: &Db, batch: Option<BatchId>) -> Result<Vec<Proposal>>
 pub async fn decide_proposal(
     tx: &mut Tx,
     id: ProposalId,
-    (to, version): (&str, i64),
+    (to, version): (ProposalStatus, i64),
     by: UserId,
     note: &str,
     at: DateTime<Utc>,
@@ -590,7 +587,7 @@ pub async fn decide_proposal(
          WHERE id = $1 AND status = 'pending' AND version = $3"
     )
     .bind(id.to_string())
-    .bind(to)
+    .bind(to.as_str())
     .bind(version)
     .bind(by.to_string())
     .bind(millis(at))

@@ -4,24 +4,24 @@
 //! take the base's row lock first ([`lock_base`]), so two expenses at once are decided one after
 //! the other against the same balance.
 
-use chrono::{DateTime, Utc};
-use skillbase_domain::ids::UserId;
+use std::collections::HashMap;
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+use chrono::{DateTime, NaiveDate, Utc};
+use skillbase_domain::ids::{BaseId, DisbursementId, ExpenseId, FundingRequestId, UserId};
+use skillbase_domain::money::Money;
+use skillbase_domain::subsidy::{Entry, EntryKind, ExpenseStatus, FundingAction, FundingStatus};
 
-fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
-}
+use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
 // ---------------------------------------------------------------- funding requests
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingRequest {
-    pub id: String,
-    pub status: String,
+    pub id: FundingRequestId,
+    pub status: FundingStatus,
     pub title: String,
     pub note: String,
-    pub total: i64,
+    pub total: Money,
     pub drafted_by: UserId,
     pub drafted_at: DateTime<Utc>,
     pub endorsed_by: Option<UserId>,
@@ -53,11 +53,11 @@ impl TryFrom<FundingRow> for FundingRequest {
     type Error = StoreError;
     fn try_from(r: FundingRow) -> Result<Self> {
         Ok(FundingRequest {
-            id: r.id,
-            status: r.status,
+            id: parse_id(&r.id)?,
+            status: parse_as(&r.status, FundingStatus::parse)?,
             title: r.title,
             note: r.note,
-            total: r.total,
+            total: Money::from_fen(r.total),
             drafted_by: parse_id(&r.drafted_by)?,
             drafted_at: from_millis(r.drafted_at)?,
             endorsed_by: r.endorsed_by.as_deref().map(parse_id).transpose()?,
@@ -86,11 +86,11 @@ pub async fn insert_request(tx: &mut Tx, r: &FundingRequest) -> Result<()> {
         "INSERT INTO funding_requests (id, status, title, note, total, drafted_by, drafted_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1)"
     )
-    .bind(&r.id)
-    .bind(&r.status)
+    .bind(r.id.to_string())
+    .bind(r.status.as_str())
     .bind(&r.title)
     .bind(&r.note)
-    .bind(r.total)
+    .bind(r.total.fen())
     .bind(r.drafted_by.to_string())
     .bind(millis(r.drafted_at))
     .execute(c)
@@ -99,9 +99,11 @@ pub async fn insert_request(tx: &mut Tx, r: &FundingRequest) -> Result<()> {
     Ok(())
 }
 
-pub async fn request(db: &Db, id: &str) -> Result<Option<FundingRequest>> {
-    let row: Option<FundingRow> =
-        on_pool!(db, |c| sqlx::query_as(funding_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+pub async fn request(db: &Db, id: FundingRequestId) -> Result<Option<FundingRequest>> {
+    let row: Option<FundingRow> = on_pool!(db, |c| sqlx::query_as(funding_select!("WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(FundingRequest::try_from).transpose()
 }
 
@@ -116,8 +118,8 @@ pub async fn requests(db: &Db) -> Result<Vec<FundingRequest>> {
 /// Compare-and-set of a request's status, recording who endorsed (`submitted`) or decided.
 pub async fn change_request(
     tx: &mut Tx,
-    id: &str,
-    (from, to, version): (&str, &str, i64),
+    id: FundingRequestId,
+    (from, to, version): (FundingStatus, FundingStatus, i64),
     by: UserId,
     reason: Option<&str>,
     at: DateTime<Utc>,
@@ -131,9 +133,9 @@ pub async fn change_request(
                 reason = COALESCE($7, reason)
          WHERE id = $1 AND status = $2 AND version = $4"
     )
-    .bind(id)
-    .bind(from)
-    .bind(to)
+    .bind(id.to_string())
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(version)
     .bind(by.to_string())
     .bind(millis(at))
@@ -148,8 +150,7 @@ pub async fn change_request(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingDecision {
     pub seq: i64,
-    /// `endorse`, `return`, `approve` or `reject`.
-    pub action: String,
+    pub action: FundingAction,
     pub actor: UserId,
     pub at: DateTime<Utc>,
     pub comment: String,
@@ -168,8 +169,8 @@ struct DecisionRow {
 /// Records a decision, after the request's others (in the transaction that changes its state).
 pub async fn insert_decision(
     tx: &mut Tx,
-    request: &str,
-    action: &str,
+    request: FundingRequestId,
+    action: FundingAction,
     actor: UserId,
     comment: &str,
     at: DateTime<Utc>,
@@ -178,8 +179,8 @@ pub async fn insert_decision(
         "INSERT INTO funding_decisions (request_id, seq, action, actor, at, comment)
          SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM funding_decisions WHERE request_id = $1"
     )
-    .bind(request)
-    .bind(action)
+    .bind(request.to_string())
+    .bind(action.as_str())
     .bind(actor.to_string())
     .bind(millis(at))
     .bind(comment)
@@ -189,29 +190,29 @@ pub async fn insert_decision(
     Ok(())
 }
 
+macro_rules! decision_select {
+    ($tail:literal) => {
+        concat!("SELECT request_id, seq, action, actor, at, comment FROM funding_decisions ", $tail)
+    };
+}
+
 /// A request's decisions, in order.
-pub async fn decisions(db: &Db, request: &str) -> Result<Vec<FundingDecision>> {
-    let rows: Vec<DecisionRow> = on_pool!(db, |c| {
-        sqlx::query_as(
-        "SELECT request_id, seq, action, actor, at, comment FROM funding_decisions WHERE request_id = $1 ORDER BY seq"
-    )
-    .bind(request)
-    .fetch_all(c)
-    .await
-    })?;
+pub async fn decisions(db: &Db, request: FundingRequestId) -> Result<Vec<FundingDecision>> {
+    let rows: Vec<DecisionRow> =
+        on_pool!(db, |c| sqlx::query_as(decision_select!("WHERE request_id = $1 ORDER BY seq"))
+            .bind(request.to_string())
+            .fetch_all(c)
+            .await)?;
     rows.into_iter().map(FundingDecision::try_from).collect()
 }
 
 /// Every request's decisions, in order, by request: one read for a list of requests.
-pub async fn all_decisions(db: &Db) -> Result<std::collections::HashMap<String, Vec<FundingDecision>>> {
-    let rows: Vec<DecisionRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT request_id, seq, action, actor, at, comment FROM funding_decisions ORDER BY request_id, seq"
-    )
-    .fetch_all(c)
-    .await)?;
-    let mut by_request: std::collections::HashMap<String, Vec<FundingDecision>> = std::collections::HashMap::new();
+pub async fn all_decisions(db: &Db) -> Result<HashMap<FundingRequestId, Vec<FundingDecision>>> {
+    let rows: Vec<DecisionRow> =
+        on_pool!(db, |c| sqlx::query_as(decision_select!("ORDER BY request_id, seq")).fetch_all(c).await)?;
+    let mut by_request: HashMap<FundingRequestId, Vec<FundingDecision>> = HashMap::new();
     for row in rows {
-        let request = row.request_id.clone();
+        let request = parse_id(&row.request_id)?;
         by_request.entry(request).or_default().push(FundingDecision::try_from(row)?);
     }
     Ok(by_request)
@@ -222,7 +223,7 @@ impl TryFrom<DecisionRow> for FundingDecision {
     fn try_from(r: DecisionRow) -> Result<Self> {
         Ok(FundingDecision {
             seq: r.seq,
-            action: r.action,
+            action: parse_as(&r.action, FundingAction::parse)?,
             actor: parse_id(&r.actor)?,
             at: from_millis(r.at)?,
             comment: r.comment,
@@ -232,9 +233,9 @@ impl TryFrom<DecisionRow> for FundingDecision {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingItem {
-    pub request_id: String,
-    pub base_id: String,
-    pub amount: i64,
+    pub request_id: FundingRequestId,
+    pub base_id: BaseId,
+    pub amount: Money,
     pub policy_id: String,
 }
 
@@ -242,9 +243,9 @@ pub async fn insert_item(tx: &mut Tx, i: &FundingItem) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO funding_items (request_id, base_id, amount, policy_id) VALUES ($1, $2, $3, $4)"
     )
-    .bind(&i.request_id)
-    .bind(&i.base_id)
-    .bind(i.amount)
+    .bind(i.request_id.to_string())
+    .bind(i.base_id.to_string())
+    .bind(i.amount.fen())
     .bind(&i.policy_id)
     .execute(c)
     .await
@@ -252,51 +253,67 @@ pub async fn insert_item(tx: &mut Tx, i: &FundingItem) -> Result<()> {
     Ok(())
 }
 
-pub async fn items(db: &Db, request: &str) -> Result<Vec<FundingItem>> {
+pub async fn items(db: &Db, request: FundingRequestId) -> Result<Vec<FundingItem>> {
     let rows: Vec<(String, String, i64, String)> = on_pool!(db, |c| sqlx::query_as(
         "SELECT request_id, base_id, amount, policy_id FROM funding_items WHERE request_id = $1 ORDER BY base_id"
     )
-    .bind(request)
+    .bind(request.to_string())
     .fetch_all(c)
     .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(request_id, base_id, amount, policy_id)| FundingItem { request_id, base_id, amount, policy_id })
-        .collect())
+    rows.into_iter()
+        .map(|(request, base, amount, policy_id)| {
+            Ok(FundingItem {
+                request_id: parse_id(&request)?,
+                base_id: parse_id(&base)?,
+                amount: Money::from_fen(amount),
+                policy_id,
+            })
+        })
+        .collect()
 }
 
 /// The bases already held by a request that is neither rejected nor returned (inside the
 /// drafting transaction).
-pub async fn held_bases(tx: &mut Tx) -> Result<Vec<String>> {
+pub async fn held_bases(tx: &mut Tx) -> Result<Vec<BaseId>> {
     let rows: Vec<(String,)> = on_tx!(tx, |c| sqlx::query_as(
         "SELECT i.base_id FROM funding_items i JOIN funding_requests r ON r.id = i.request_id
          WHERE r.status IN ('draft', 'submitted', 'approved')"
     )
     .fetch_all(c)
     .await)?;
-    Ok(rows.into_iter().map(|(b,)| b).collect())
+    rows.iter().map(|(b,)| parse_id(b)).collect()
 }
 
 /// The request (and its status) holding each base, for the bureau's list.
-pub async fn holders(db: &Db) -> Result<Vec<(String, String, String)>> {
+pub async fn holders(db: &Db) -> Result<Vec<(BaseId, FundingRequestId, FundingStatus)>> {
     let rows: Vec<(String, String, String)> = on_pool!(db, |c| sqlx::query_as(
         "SELECT i.base_id, r.id, r.status FROM funding_items i JOIN funding_requests r ON r.id = i.request_id
          WHERE r.status IN ('draft', 'submitted', 'approved')"
     )
     .fetch_all(c)
     .await)?;
-    Ok(rows)
+    rows.iter()
+        .map(|(base, request, status)| {
+            Ok((parse_id(base)?, parse_id(request)?, parse_as(status, FundingStatus::parse)?))
+        })
+        .collect()
 }
 
 /// Records the one grant of a base; `false` if it already has one.
-pub async fn insert_grant(tx: &mut Tx, base: &str, request: &str, amount: i64, at: DateTime<Utc>) -> Result<bool> {
+pub async fn insert_grant(
+    tx: &mut Tx,
+    base: BaseId,
+    request: FundingRequestId,
+    amount: Money,
+    at: DateTime<Utc>,
+) -> Result<bool> {
     let n = on_tx!(tx, |c| sqlx::query(
         "INSERT INTO grants (base_id, request_id, amount, granted_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (base_id) DO NOTHING"
     )
-    .bind(base)
-    .bind(request)
-    .bind(amount)
+    .bind(base.to_string())
+    .bind(request.to_string())
+    .bind(amount.fen())
     .bind(millis(at))
     .execute(c)
     .await
@@ -308,9 +325,9 @@ pub async fn insert_grant(tx: &mut Tx, base: &str, request: &str, amount: i64, a
 
 /// Takes the base's row lock for the rest of the transaction (PostgreSQL; SQLite's writers are
 /// serial already).
-pub async fn lock_base(tx: &mut Tx, base: &str) -> Result<()> {
+pub async fn lock_base(tx: &mut Tx, base: BaseId) -> Result<()> {
     on_tx!(tx, |c| sqlx::query("UPDATE bases SET version = version WHERE id = $1")
-        .bind(base)
+        .bind(base.to_string())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -319,12 +336,12 @@ pub async fn lock_base(tx: &mut Tx, base: &str) -> Result<()> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerRow {
-    pub base_id: String,
+    pub base_id: BaseId,
     pub seq: i64,
-    pub kind: String,
+    pub kind: EntryKind,
     pub debit: String,
     pub credit: String,
-    pub amount: i64,
+    pub amount: Money,
     pub reverses: Option<i64>,
     pub ref_type: String,
     pub ref_id: String,
@@ -335,15 +352,29 @@ pub struct LedgerRow {
 
 type EntryRow = (String, i64, String, String, String, i64, Option<i64>, String, String, String, i64, Option<String>);
 
+impl LedgerRow {
+    /// The entry as the ledger's rules read it.
+    pub fn entry(&self) -> Entry {
+        Entry {
+            seq: self.seq,
+            kind: self.kind,
+            debit: self.debit.clone(),
+            credit: self.credit.clone(),
+            amount: self.amount,
+            reverses: self.reverses,
+        }
+    }
+}
+
 fn entry_from(row: EntryRow) -> Result<LedgerRow> {
-    let (base_id, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, by) = row;
+    let (base, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, by) = row;
     Ok(LedgerRow {
-        base_id,
+        base_id: parse_id(&base)?,
         seq,
-        kind,
+        kind: parse_as(&kind, EntryKind::parse)?,
         debit,
         credit,
-        amount,
+        amount: Money::from_fen(amount),
         reverses,
         ref_type,
         ref_id,
@@ -359,12 +390,12 @@ pub async fn insert_entry(tx: &mut Tx, e: &LedgerRow) -> Result<()> {
                                      recorded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
-    .bind(&e.base_id)
+    .bind(e.base_id.to_string())
     .bind(e.seq)
-    .bind(&e.kind)
+    .bind(e.kind.as_str())
     .bind(&e.debit)
     .bind(&e.credit)
-    .bind(e.amount)
+    .bind(e.amount.fen())
     .bind(e.reverses)
     .bind(&e.ref_type)
     .bind(&e.ref_id)
@@ -377,37 +408,37 @@ pub async fn insert_entry(tx: &mut Tx, e: &LedgerRow) -> Result<()> {
     Ok(())
 }
 
+macro_rules! entry_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT base_id, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, recorded_by
+             FROM ledger_entries ",
+            $tail
+        )
+    };
+}
+
 /// A base's entries in order (inside the writing transaction, after [`lock_base`]).
-pub async fn entries_in(tx: &mut Tx, base: &str) -> Result<Vec<LedgerRow>> {
-    let rows: Vec<EntryRow> = on_tx!(tx, |c| sqlx::query_as(
-        "SELECT base_id, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, recorded_by
-         FROM ledger_entries WHERE base_id = $1 ORDER BY seq"
-    )
-    .bind(base)
-    .fetch_all(c)
-    .await)?;
+pub async fn entries_in(tx: &mut Tx, base: BaseId) -> Result<Vec<LedgerRow>> {
+    let rows: Vec<EntryRow> = on_tx!(tx, |c| sqlx::query_as(entry_select!("WHERE base_id = $1 ORDER BY seq"))
+        .bind(base.to_string())
+        .fetch_all(c)
+        .await)?;
     rows.into_iter().map(entry_from).collect()
 }
 
-pub async fn entries(db: &Db, base: &str) -> Result<Vec<LedgerRow>> {
-    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT base_id, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, recorded_by
-         FROM ledger_entries WHERE base_id = $1 ORDER BY seq"
-    )
-    .bind(base)
-    .fetch_all(c)
-    .await)?;
+pub async fn entries(db: &Db, base: BaseId) -> Result<Vec<LedgerRow>> {
+    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(entry_select!("WHERE base_id = $1 ORDER BY seq"))
+        .bind(base.to_string())
+        .fetch_all(c)
+        .await)?;
     rows.into_iter().map(entry_from).collect()
 }
 
 /// Every base's entries (for reports across bases), by base and sequence.
 pub async fn all_entries(db: &Db) -> Result<Vec<LedgerRow>> {
-    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT base_id, seq, kind, debit, credit, amount, reverses, ref_type, ref_id, memo, at, recorded_by
-         FROM ledger_entries ORDER BY base_id, seq LIMIT 200000"
-    )
-    .fetch_all(c)
-    .await)?;
+    let rows: Vec<EntryRow> =
+        on_pool!(db, |c| sqlx::query_as(entry_select!("ORDER BY base_id, seq LIMIT 200000")).fetch_all(c).await)?;
     rows.into_iter().map(entry_from).collect()
 }
 
@@ -415,11 +446,11 @@ pub async fn all_entries(db: &Db) -> Result<Vec<LedgerRow>> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disbursement {
-    pub id: String,
-    pub base_id: String,
+    pub id: DisbursementId,
+    pub base_id: BaseId,
     pub seq: i64,
-    pub paid_on: String,
-    pub amount: i64,
+    pub paid_on: NaiveDate,
+    pub amount: Money,
     pub voucher: String,
     pub recorded_by: UserId,
     pub recorded_at: DateTime<Utc>,
@@ -430,11 +461,11 @@ pub async fn insert_disbursement(tx: &mut Tx, d: &Disbursement) -> Result<()> {
         "INSERT INTO disbursements (id, base_id, seq, paid_on, amount, voucher, recorded_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     )
-    .bind(&d.id)
-    .bind(&d.base_id)
+    .bind(d.id.to_string())
+    .bind(d.base_id.to_string())
     .bind(d.seq)
-    .bind(&d.paid_on)
-    .bind(d.amount)
+    .bind(day(d.paid_on))
+    .bind(d.amount.fen())
     .bind(&d.voucher)
     .bind(d.recorded_by.to_string())
     .bind(millis(d.recorded_at))
@@ -446,22 +477,22 @@ pub async fn insert_disbursement(tx: &mut Tx, d: &Disbursement) -> Result<()> {
 
 type DisbursementRow = (String, String, i64, String, i64, String, String, i64);
 
-pub async fn disbursements(db: &Db, base: &str) -> Result<Vec<Disbursement>> {
+pub async fn disbursements(db: &Db, base: BaseId) -> Result<Vec<Disbursement>> {
     let rows: Vec<DisbursementRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT id, base_id, seq, paid_on, amount, voucher, recorded_by, recorded_at FROM disbursements
          WHERE base_id = $1 ORDER BY seq"
     )
-    .bind(base)
+    .bind(base.to_string())
     .fetch_all(c)
     .await)?;
     rows.into_iter()
-        .map(|(id, base_id, seq, paid_on, amount, voucher, by, at)| {
+        .map(|(id, base, seq, paid_on, amount, voucher, by, at)| {
             Ok(Disbursement {
-                id,
-                base_id,
+                id: parse_id(&id)?,
+                base_id: parse_id(&base)?,
                 seq,
-                paid_on,
-                amount,
+                paid_on: parse_day(&paid_on)?,
+                amount: Money::from_fen(amount),
                 voucher,
                 recorded_by: parse_id(&by)?,
                 recorded_at: from_millis(at)?,
@@ -474,17 +505,17 @@ pub async fn disbursements(db: &Db, base: &str) -> Result<Vec<Disbursement>> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expense {
-    pub id: String,
-    pub base_id: String,
+    pub id: ExpenseId,
+    pub base_id: BaseId,
     pub seq: i64,
     pub category: String,
-    pub amount: i64,
-    pub spent_on: String,
+    pub amount: Money,
+    pub spent_on: NaiveDate,
     pub payee: String,
     pub description: String,
     /// (SM3 content hash, kind, display name) of the receipt.
     pub receipt: (String, String, String),
-    pub status: String,
+    pub status: ExpenseStatus,
     pub question: Option<String>,
     pub answer: Option<String>,
     pub reviewed_by: Option<UserId>,
@@ -523,16 +554,16 @@ impl TryFrom<ExpenseRow> for Expense {
     type Error = StoreError;
     fn try_from(r: ExpenseRow) -> Result<Self> {
         Ok(Expense {
-            id: r.id,
-            base_id: r.base_id,
+            id: parse_id(&r.id)?,
+            base_id: parse_id(&r.base_id)?,
             seq: r.seq,
             category: r.category,
-            amount: r.amount,
-            spent_on: r.spent_on,
+            amount: Money::from_fen(r.amount),
+            spent_on: parse_day(&r.spent_on)?,
             payee: r.payee,
             description: r.description,
             receipt: (r.receipt_hash, r.receipt_kind, r.receipt_name),
-            status: r.status,
+            status: parse_as(&r.status, ExpenseStatus::parse)?,
             question: r.question,
             answer: r.answer,
             reviewed_by: r.reviewed_by.as_deref().map(parse_id).transpose()?,
@@ -563,18 +594,18 @@ pub async fn insert_expense(tx: &mut Tx, e: &Expense) -> Result<()> {
                                receipt_kind, receipt_name, status, recorded_by, recorded_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
     )
-    .bind(&e.id)
-    .bind(&e.base_id)
+    .bind(e.id.to_string())
+    .bind(e.base_id.to_string())
     .bind(e.seq)
     .bind(&e.category)
-    .bind(e.amount)
-    .bind(&e.spent_on)
+    .bind(e.amount.fen())
+    .bind(day(e.spent_on))
     .bind(&e.payee)
     .bind(&e.description)
     .bind(&e.receipt.0)
     .bind(&e.receipt.1)
     .bind(&e.receipt.2)
-    .bind(&e.status)
+    .bind(e.status.as_str())
     .bind(e.recorded_by.to_string())
     .bind(millis(e.recorded_at))
     .execute(c)
@@ -583,17 +614,19 @@ pub async fn insert_expense(tx: &mut Tx, e: &Expense) -> Result<()> {
     Ok(())
 }
 
-pub async fn expense(db: &Db, id: &str) -> Result<Option<Expense>> {
-    let row: Option<ExpenseRow> =
-        on_pool!(db, |c| sqlx::query_as(expense_select!("WHERE id = $1")).bind(id).fetch_optional(c).await)?;
+pub async fn expense(db: &Db, id: ExpenseId) -> Result<Option<Expense>> {
+    let row: Option<ExpenseRow> = on_pool!(db, |c| sqlx::query_as(expense_select!("WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(Expense::try_from).transpose()
 }
 
-pub async fn expenses(db: &Db, base: Option<&str>) -> Result<Vec<Expense>> {
+pub async fn expenses(db: &Db, base: Option<BaseId>) -> Result<Vec<Expense>> {
     let rows: Vec<ExpenseRow> = on_pool!(db, |c| sqlx::query_as(expense_select!(
         "WHERE ($1 IS NULL OR base_id = $1) ORDER BY base_id, seq LIMIT 20000"
     ))
-    .bind(base)
+    .bind(base.map(|b| b.to_string()))
     .fetch_all(c)
     .await)?;
     rows.into_iter().map(Expense::try_from).collect()
@@ -611,8 +644,8 @@ pub struct ExpenseChange<'a> {
 /// Compare-and-set of an expense's status.
 pub async fn change_expense(
     tx: &mut Tx,
-    id: &str,
-    (from, to, version): (&str, &str, i64),
+    id: ExpenseId,
+    (from, to, version): (ExpenseStatus, ExpenseStatus, i64),
     change: &ExpenseChange<'_>,
     at: DateTime<Utc>,
 ) -> Result<bool> {
@@ -625,9 +658,9 @@ pub async fn change_expense(
                 reversal_seq = COALESCE($9, reversal_seq)
          WHERE id = $1 AND status = $2 AND version = $4"
     )
-    .bind(id)
-    .bind(from)
-    .bind(to)
+    .bind(id.to_string())
+    .bind(from.as_str())
+    .bind(to.as_str())
     .bind(version)
     .bind(change.question)
     .bind(change.answer)
@@ -641,10 +674,10 @@ pub async fn change_expense(
 }
 
 /// The day the base was revoked, if it was.
-pub async fn revoked_on(tx: &mut Tx, base: &str) -> Result<Option<String>> {
+pub async fn revoked_on(tx: &mut Tx, base: BaseId) -> Result<Option<NaiveDate>> {
     let row: Option<(Option<String>,)> = on_tx!(tx, |c| sqlx::query_as("SELECT revoked_on FROM bases WHERE id = $1")
-        .bind(base)
+        .bind(base.to_string())
         .fetch_optional(c)
         .await)?;
-    Ok(row.and_then(|(d,)| d))
+    row.and_then(|(d,)| d).as_deref().map(parse_day).transpose()
 }

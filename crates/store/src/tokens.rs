@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use skillbase_domain::ids::UserId;
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+use crate::{Db, Result, Tx, from_millis, millis, parse_id};
 
 #[derive(Debug, Clone)]
 pub struct ApiToken {
@@ -21,7 +21,7 @@ type Row = (String, String, String, i64, i64, Option<i64>, Option<i64>);
 fn from_row((id, user_id, name, created, expires, revoked, used): Row) -> Result<ApiToken> {
     Ok(ApiToken {
         id,
-        user_id: user_id.parse().map_err(|_| StoreError::Corrupt(format!("token user {user_id}")))?,
+        user_id: parse_id(&user_id)?,
         name,
         created_at: from_millis(created)?,
         expires_at: from_millis(expires)?,

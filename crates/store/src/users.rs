@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use skillbase_domain::ids::{OrganizationId, UserId};
+use skillbase_domain::roles::Role;
 
-use crate::{Db, Result, StoreError, Tx, from_millis, millis};
+use crate::{Db, Result, StoreError, Tx, from_millis, millis, parse_id};
 
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -22,7 +23,7 @@ pub struct User {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub must_change_password: bool,
     pub disabled: bool,
@@ -56,17 +57,14 @@ impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(row: UserRow) -> Result<User> {
         Ok(User {
-            id: row.id.parse().map_err(|_| StoreError::Corrupt(format!("user id {}", row.id)))?,
+            id: parse_id(&row.id)?,
             username: row.username,
             display_name: row.display_name,
-            role: row.role,
+            role: row.role.parse().map_err(|_| StoreError::Corrupt(format!("role {:?}", row.role)))?,
             password_hash: row.password_hash,
             must_change_password: row.must_change_password,
             disabled: row.disabled,
-            organization_id: row
-                .organization_id
-                .map(|id| id.parse().map_err(|_| StoreError::Corrupt(format!("organization id {id}"))))
-                .transpose()?,
+            organization_id: row.organization_id.as_deref().map(parse_id).transpose()?,
             password_changed_at: from_millis(row.password_changed_at.unwrap_or(row.created_at))?,
             totp_secret: row.totp_secret,
             totp_enabled: row.totp_enabled,

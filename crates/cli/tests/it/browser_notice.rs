@@ -132,8 +132,9 @@ async fn an_objection_and_a_plaque_in_the_browser(app: TestApp) {
     Runner::business(app.app().clone(), RunnerConfig::default()).run_once().await.expect("the jobs run");
     let (_, closed) = app.get_json(&format!("/api/v1/public/notices/{id}")).await;
     assert_eq!(closed["status"], "closed", "{closed}");
-    let row = skillbase_store::notices::notice(&app.app().db, &id).await.expect("read").expect("notice");
-    assert_eq!(row.status, "closed", "the job stored it closed");
+    let row =
+        skillbase_store::notices::notice(&app.app().db, id.parse().expect("id")).await.expect("read").expect("notice");
+    assert_eq!(row.status.as_str(), "closed", "the job stored it closed");
 
     // 4. The leader concludes on the page and opens the plaque.
     let leader_session = app.sign_in_user(Role::Leader, "bn-leader", "分管领导").await.0;

@@ -177,7 +177,7 @@ async fn the_sysadmin_creates_an_account_whose_one_time_password_signs_in(app: T
     let changed = post(&app, &format!("/admin/users/{id}/role"), &sysadmin, &[("role", "leader")]).await;
     assert_eq!(changed.status, 200, "{}", changed.html);
     let users = app.app().accounts().await.expect("accounts");
-    assert_eq!(users.iter().find(|u| u.username == "zhang.san").expect("account").role, "leader");
+    assert_eq!(users.iter().find(|u| u.username == "zhang.san").expect("account").role.as_str(), "leader");
     assert_eq!(post(&app, &format!("/admin/users/{id}/reset-totp"), &sysadmin, &[]).await.status, 200);
     // 结束全部会话: the account's open session stops working.
     let session = app.login("zhang.san", &new_password, None).await.expect("signs in");
@@ -195,7 +195,7 @@ async fn separation_of_duties_is_said_on_the_page(app: TestApp) {
     assert!(refused.html.contains("不得由审计管理员改为安全管理员"), "{}", refused.html);
     assert!(refused.html.contains(r#"role="alert""#) && refused.html.contains("<caption>全部账户</caption>"));
     let users = app.app().accounts().await.expect("accounts");
-    assert_eq!(users.iter().find(|u| u.username == "test-auditor").expect("account").role, "auditor");
+    assert_eq!(users.iter().find(|u| u.username == "test-auditor").expect("account").role.as_str(), "auditor");
 
     // Nor can the administrator disable their own account (refused by the use case).
     let own = user_id(&app, "test-sysadmin").await;

@@ -13,7 +13,7 @@ async fn first_start_creates_the_administrator_once(engine: Engine) {
     };
     let app = TestApp::start(storage).await;
     let admin = users::find_by_username(&app.app().db, "admin").await.expect("query").expect("admin exists");
-    assert_eq!(admin.role, "sysadmin");
+    assert_eq!(admin.role.as_str(), "sysadmin");
     assert!(admin.must_change_password, "a password someone else chose must be changed");
     assert!(skillbase_app::accounts::verify_password(ADMIN_PASSWORD, &admin.password_hash));
     assert!(!admin.password_hash.contains(ADMIN_PASSWORD));

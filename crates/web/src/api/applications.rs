@@ -116,13 +116,13 @@ pub struct BatchOut {
 
 fn batch_out(b: &BatchView, now: DateTime<Utc>) -> BatchOut {
     BatchOut {
-        id: b.row.id.to_string(),
-        year: b.row.year,
-        title: b.row.title.clone(),
-        opens_on: b.row.opens_on.clone(),
-        closes_on: b.row.closes_on.clone(),
-        quota: b.row.quota,
-        policy_id: b.row.policy_id.clone(),
+        id: b.id.to_string(),
+        year: b.year,
+        title: b.title.clone(),
+        opens_on: b.window.opens_on().to_string(),
+        closes_on: b.window.closes_on().to_string(),
+        quota: b.quota,
+        policy_id: b.policy_id.clone(),
         status: b.status.as_str().to_owned(),
         status_label: b.status.label().to_owned(),
         accepting: skillbase_domain::batch::accepting(b.status, &b.window, now).is_ok(),
@@ -274,7 +274,7 @@ pub(crate) async fn application_out(
     } else {
         Vec::new()
     };
-    let r = &a.row;
+    let r = &a;
     Ok(ApplicationOut {
         id: r.id.to_string(),
         organization: OrganizationRef {
@@ -292,7 +292,7 @@ pub(crate) async fn application_out(
         revisions: r.revisions,
         policy_id: r.policy_id.clone(),
         submitted_at: r.submitted_at.map(local),
-        supplement_due_on: r.supplement_due_on.clone(),
+        supplement_due_on: r.supplement_due_on.map(|d| d.to_string()),
         missing,
     })
 }

@@ -58,16 +58,16 @@ pub struct NoticeOut {
 
 fn notice_out(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> NoticeOut {
     NoticeOut {
-        id: n.row.id.clone(),
-        title: n.row.title.clone(),
+        id: n.id.to_string(),
+        title: n.title.clone(),
         status: n.status.as_str().to_owned(),
         status_label: n.status.label().to_owned(),
-        publish_on: n.row.publish_on.clone(),
-        first_day: n.row.first_day.clone(),
-        last_day: n.row.last_day.clone(),
-        working_days: n.row.working_days,
-        opens_at: local(n.row.opens_at),
-        ends_at: local(n.row.ends_at),
+        publish_on: n.period.publish_on.to_string(),
+        first_day: n.period.first_day.to_string(),
+        last_day: n.period.last_day.to_string(),
+        working_days: n.working_days,
+        opens_at: local(n.period.opens_at),
+        ends_at: local(n.period.ends_at),
         accepting_objections: n.period.phase(now) == skillbase_domain::notice::Phase::Open,
         entries: n
             .entries
@@ -283,20 +283,20 @@ pub struct ObjectionOut {
 
 fn objection_out(o: &ObjectionView) -> ObjectionOut {
     ObjectionOut {
-        id: o.row.id.clone(),
-        receipt: o.row.receipt.clone(),
-        concerning_application: o.row.application_id.to_string(),
+        id: o.id.to_string(),
+        receipt: o.receipt.clone(),
+        concerning_application: o.application_id.to_string(),
         concerning: o.concerning.clone(),
         status: o.status.as_str().to_owned(),
         status_label: o.status.label().to_owned(),
         name: o.name.clone(),
-        contact: o.row.contact_masked.clone(),
-        organization: o.row.organization.clone(),
-        facts: o.row.facts.clone(),
-        attachment: o.row.attachment.as_ref().map(|(_, _, name)| name.clone()),
-        received_at: local(o.row.received_at),
-        findings: o.row.findings.clone(),
-        resolved_at: o.row.resolved_at.map(local),
+        contact: o.contact_masked.clone(),
+        organization: o.organization.clone(),
+        facts: o.facts.clone(),
+        attachment: o.attachment.as_ref().map(|(_, _, name)| name.clone()),
+        received_at: local(o.received_at),
+        findings: o.findings.clone(),
+        resolved_at: o.resolved_at.map(local),
     }
 }
 
@@ -369,14 +369,14 @@ pub struct BaseOut {
 
 fn base_out(b: &BaseView) -> BaseOut {
     BaseOut {
-        id: b.row.id.clone(),
-        number: b.row.number.clone(),
-        name: b.row.name.clone(),
-        uscc: b.row.uscc.clone(),
-        kind: b.row.kind.clone(),
-        industry: b.row.industry.clone(),
-        year: b.row.year,
-        recognised_on: b.row.recognised_on.clone(),
+        id: b.id.to_string(),
+        number: b.number.clone(),
+        name: b.name.clone(),
+        uscc: b.uscc.clone(),
+        kind: b.kind.clone(),
+        industry: b.industry.clone(),
+        year: b.year,
+        recognised_on: b.recognised_on.to_string(),
         status: b.status.as_str().to_owned(),
         status_label: b.status.label().to_owned(),
     }
@@ -432,7 +432,7 @@ fn plaque_out(p: &Plaque) -> PlaqueOut {
         signed_text: p.statement.message(),
         signature: p.signature.clone(),
         public_key: p.public_key.clone(),
-        verify_path: format!("/verify/{}", p.base.row.number),
+        verify_path: format!("/verify/{}", p.base.number),
     }
 }
 

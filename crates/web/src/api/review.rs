@@ -74,12 +74,15 @@ pub struct ExpertOut {
 
 fn expert_out(e: ExpertView) -> ExpertOut {
     ExpertOut {
-        id: e.row.user_id.to_string(),
-        username: e.row.username,
-        name: e.row.name,
-        title: e.row.title,
-        employer_name: e.row.employer_name,
-        employer_uscc: e.row.employer_uscc,
+        id: e.user_id.to_string(),
+        username: e.username.clone(),
+        name: e.name.clone(),
+        title: e.title.clone(),
+        employer_name: e.employer_name.clone(),
+        employer_uscc: e.employer_uscc.clone(),
+        active: e.active,
+        account_disabled: e.disabled,
+        version: e.version,
         industries: e.industries,
         past_employers: e
             .past_employers
@@ -91,9 +94,6 @@ fn expert_out(e: ExpertView) -> ExpertOut {
             .into_iter()
             .map(|t| TieOut { uscc: t.uscc, name: t.name, reason: t.reason })
             .collect(),
-        active: e.row.active,
-        account_disabled: e.row.disabled,
-        version: e.row.version,
     }
 }
 
@@ -201,18 +201,18 @@ pub struct AssignmentOut {
 
 fn assignment_out(a: &AssignmentView) -> AssignmentOut {
     AssignmentOut {
-        id: a.row.id.to_string(),
-        application_id: a.row.application_id.to_string(),
-        expert_id: a.row.expert_id.to_string(),
-        expert_name: a.row.expert_name.clone(),
+        id: a.id.to_string(),
+        application_id: a.application_id.to_string(),
+        expert_id: a.expert_id.to_string(),
+        expert_name: a.expert_name.clone(),
         status: a.status.as_str().to_owned(),
         status_label: a.status.label().to_owned(),
-        due_on: a.row.due_on.clone(),
+        due_on: a.due_on.to_string(),
         overdue: a.overdue,
-        conflict_reason: a.row.conflict_reason.clone(),
-        total: a.row.total,
-        submitted_at: a.row.submitted_at.map(local),
-        reopened_reason: a.row.reopened_reason.clone(),
+        conflict_reason: a.conflict_reason.clone(),
+        total: a.total,
+        submitted_at: a.submitted_at.map(local),
+        reopened_reason: a.reopened_reason.clone(),
         outlier: a.outlier,
         dropped: a.dropped,
     }
@@ -529,7 +529,7 @@ pub async fn review(
 ) -> Result<Json<ReviewOut>, ApiError> {
     let progress = state.app.review_progress(&who, id(&application)?).await?;
     Ok(Json(ReviewOut {
-        application_id: progress.application.row.id.to_string(),
+        application_id: progress.application.id.to_string(),
         status: progress.application.status.as_str().to_owned(),
         status_label: progress.application.status.staff_label().to_owned(),
         minimum_experts: progress.minimum,
@@ -624,7 +624,7 @@ pub async fn ranking(
 ) -> Result<Json<RankingOut>, ApiError> {
     let ranking = state.app.ranking(&who, id(&batch)?).await?;
     Ok(Json(RankingOut {
-        batch_id: ranking.batch.row.id.to_string(),
+        batch_id: ranking.batch.id.to_string(),
         policy_id: ranking.policy_id.clone(),
         threshold: ranking.threshold,
         quota: ranking.quota,
@@ -663,19 +663,19 @@ pub struct ProposalOut {
 
 fn proposal_out(p: &ProposalView) -> ProposalOut {
     ProposalOut {
-        id: p.row.id.to_string(),
-        batch_id: p.row.batch_id.to_string(),
-        batch_title: p.row.batch_title.clone(),
+        id: p.id.to_string(),
+        batch_id: p.batch_id.to_string(),
+        batch_title: p.batch_title.clone(),
         status: p.status.as_str().to_owned(),
         status_label: p.status.label().to_owned(),
-        policy_id: p.row.policy_id.clone(),
-        note: p.row.note.clone(),
-        drafted_by: p.row.drafted_by.to_string(),
-        drafted_by_name: p.row.drafted_by_name.clone(),
-        drafted_at: local(p.row.drafted_at),
-        decided_by: p.row.decided_by.map(|u| u.to_string()),
-        decided_at: p.row.decided_at.map(local),
-        decision_note: p.row.decision_note.clone(),
+        policy_id: p.policy_id.clone(),
+        note: p.note.clone(),
+        drafted_by: p.drafted_by.to_string(),
+        drafted_by_name: p.drafted_by_name.clone(),
+        drafted_at: local(p.drafted_at),
+        decided_by: p.decided_by.map(|u| u.to_string()),
+        decided_at: p.decided_at.map(local),
+        decision_note: p.decision_note.clone(),
         lines: p.lines.iter().map(line_out).collect(),
     }
 }

@@ -69,27 +69,27 @@ pub struct FundingDecisionOut {
 
 fn funding_out(f: &FundingView) -> FundingRequestOut {
     FundingRequestOut {
-        id: f.row.id.clone(),
-        title: f.row.title.clone(),
+        id: f.id.to_string(),
+        title: f.title.clone(),
         status: f.status.as_str().to_owned(),
         status_label: f.status.label().to_owned(),
-        note: f.row.note.clone(),
-        total: yuan(f.row.total),
-        total_fen: f.row.total,
-        drafted_by: f.row.drafted_by.to_string(),
-        drafted_at: local(f.row.drafted_at),
-        endorsed_at: f.row.endorsed_at.map(local),
-        decided_at: f.row.decided_at.map(local),
-        reason: f.row.reason.clone(),
+        note: f.note.clone(),
+        total: yuan(f.total.fen()),
+        total_fen: f.total.fen(),
+        drafted_by: f.drafted_by.to_string(),
+        drafted_at: local(f.drafted_at),
+        endorsed_at: f.endorsed_at.map(local),
+        decided_at: f.decided_at.map(local),
+        reason: f.reason.clone(),
         items: f
             .items
             .iter()
             .map(|(item, base)| FundingItemOut {
-                base_id: base.row.id.clone(),
-                base_name: base.row.name.clone(),
-                number: base.row.number.clone(),
-                amount: yuan(item.amount),
-                amount_fen: item.amount,
+                base_id: base.id.to_string(),
+                base_name: base.name.clone(),
+                number: base.number.clone(),
+                amount: yuan(item.amount.fen()),
+                amount_fen: item.amount.fen(),
                 policy_id: item.policy_id.clone(),
             })
             .collect(),
@@ -97,7 +97,7 @@ fn funding_out(f: &FundingView) -> FundingRequestOut {
             .decisions
             .iter()
             .map(|d| FundingDecisionOut {
-                action: d.action.clone(),
+                action: d.action.as_str().to_owned(),
                 actor: d.actor.to_string(),
                 at: local(d.at),
                 comment: d.comment.clone(),
@@ -136,10 +136,10 @@ pub async fn candidates(
             .await?
             .into_iter()
             .map(|b| CandidateOut {
-                base_id: b.row.id,
-                name: b.row.name,
-                number: b.row.number,
-                recognised_on: b.row.recognised_on,
+                base_id: b.id.to_string(),
+                name: b.name,
+                number: b.number,
+                recognised_on: b.recognised_on.to_string(),
             })
             .collect(),
     ))
@@ -288,20 +288,20 @@ pub struct ExpenseOut {
 
 fn expense_out(e: &ExpenseView) -> ExpenseOut {
     ExpenseOut {
-        id: e.row.id.clone(),
-        seq: e.row.seq,
-        category: e.row.category.clone(),
-        amount: yuan(e.row.amount),
-        amount_fen: e.row.amount,
-        spent_on: e.row.spent_on.clone(),
-        payee: e.row.payee.clone(),
-        description: e.row.description.clone(),
-        receipt_name: e.row.receipt.2.clone(),
+        id: e.id.to_string(),
+        seq: e.seq,
+        category: e.category.clone(),
+        amount: yuan(e.amount.fen()),
+        amount_fen: e.amount.fen(),
+        spent_on: e.spent_on.to_string(),
+        payee: e.payee.clone(),
+        description: e.description.clone(),
+        receipt_name: e.receipt.2.clone(),
         status: e.status.as_str().to_owned(),
         status_label: e.status.label().to_owned(),
-        question: e.row.question.clone(),
-        answer: e.row.answer.clone(),
-        reversal_seq: e.row.reversal_seq,
+        question: e.question.clone(),
+        answer: e.answer.clone(),
+        reversal_seq: e.reversal_seq,
     }
 }
 
@@ -328,20 +328,20 @@ pub struct LedgerOut {
 
 fn ledger_out(l: &LedgerView) -> LedgerOut {
     LedgerOut {
-        base_id: l.base.row.id.clone(),
-        base_name: l.base.row.name.clone(),
-        number: l.base.row.number.clone(),
+        base_id: l.base.id.to_string(),
+        base_name: l.base.name.clone(),
+        number: l.base.number.clone(),
         totals: totals_out(&l.totals),
         entries: l
             .entries
             .iter()
             .map(|e| EntryOut {
                 seq: e.seq,
-                kind: e.kind.clone(),
+                kind: e.kind.as_str().to_owned(),
                 debit: e.debit.clone(),
                 credit: e.credit.clone(),
-                amount: yuan(e.amount),
-                amount_fen: e.amount,
+                amount: yuan(e.amount.fen()),
+                amount_fen: e.amount.fen(),
                 reverses: e.reverses,
                 ref_type: e.ref_type.clone(),
                 ref_id: e.ref_id.clone(),
@@ -353,11 +353,11 @@ fn ledger_out(l: &LedgerView) -> LedgerOut {
             .disbursements
             .iter()
             .map(|d| DisbursementOut {
-                id: d.id.clone(),
+                id: d.id.to_string(),
                 seq: d.seq,
-                paid_on: d.paid_on.clone(),
-                amount: yuan(d.amount),
-                amount_fen: d.amount,
+                paid_on: d.paid_on.to_string(),
+                amount: yuan(d.amount.fen()),
+                amount_fen: d.amount.fen(),
                 voucher: d.voucher.clone(),
             })
             .collect(),
@@ -421,7 +421,7 @@ pub async fn record_expense(
     let (input, receipt) = expense_form(multipart).await?;
     let expense = state.app.record_expense(&who, &id, &input, receipt, &meta).await?;
     let ledger = state.app.ledger(&who, &id).await?;
-    let created = ledger.expenses.iter().find(|e| e.row.id == expense).ok_or_else(ApiError::not_found)?;
+    let created = ledger.expenses.iter().find(|e| e.id.to_string() == expense).ok_or_else(ApiError::not_found)?;
     Ok((StatusCode::CREATED, Json(expense_out(created))))
 }
 
@@ -558,9 +558,9 @@ pub async fn report(State(state): State<AppState>, SignedIn(who): SignedIn) -> R
         bases: overview
             .iter()
             .map(|(b, t)| BaseFundsOut {
-                base_id: b.row.id.clone(),
-                name: b.row.name.clone(),
-                number: b.row.number.clone(),
+                base_id: b.id.to_string(),
+                name: b.name.clone(),
+                number: b.number.clone(),
                 totals: totals_out(t),
             })
             .collect(),

@@ -46,10 +46,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<AccountView>
     let accounts = state.app.accounts().await?;
     let views = accounts
         .iter()
-        .filter_map(|user| {
-            let role: Role = user.role.parse().ok()?;
-            Some(AccountView { user: UserView::new(user, role), disabled: user.disabled })
-        })
+        .map(|user| AccountView { user: UserView::new(user, user.role), disabled: user.disabled })
         .collect();
     Ok(Json(views))
 }

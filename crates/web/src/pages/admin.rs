@@ -172,7 +172,7 @@ async fn users_page(
     let accounts = users
         .iter()
         .map(|user| {
-            let role = user.role.parse::<Role>().ok();
+            let role = Some(user.role);
             AccountRow {
                 id: user.id.to_string(),
                 username: user.username.clone(),

@@ -68,15 +68,15 @@ pub(super) async fn calls_page(
             };
             let existing = live
                 .iter()
-                .find(|a| a.row.batch_id == b.row.id)
-                .map(|a| Existing { id: a.row.id.to_string(), status: a.status.applicant_label() });
+                .find(|a| a.batch_id == b.id)
+                .map(|a| Existing { id: a.id.to_string(), status: a.status.applicant_label() });
             CallRow {
-                id: b.row.id.to_string(),
-                title: b.row.title.clone(),
-                year: b.row.year,
+                id: b.id.to_string(),
+                title: b.title.clone(),
+                year: b.year,
                 opens: cn_date(b.window.opens_on()),
                 closes: cn_date(b.window.closes_on()),
-                quota: b.row.quota,
+                quota: b.quota,
                 state,
                 accepting: b.status == BatchStatus::Open && window == WindowState::Open,
                 can_apply: applicant.is_some()

@@ -365,7 +365,7 @@ pub(super) async fn step_page(
     messages: StepMessages,
     status: StatusCode,
 ) -> Response {
-    let id = ctx.view.row.id;
+    let id = ctx.view.id;
     let missing = or_error_page!(state.app.missing_parts(&ctx.view).await, page);
     let nav = Step::ALL
         .into_iter()
@@ -397,7 +397,7 @@ pub(super) async fn step_page(
         step_title: step.title().to_owned(),
         basis: clause.map(|c| format!("{}《{}》", c.citation(), c.title())),
         basis_text: clause.map(|c| c.text().to_owned()),
-        version: ctx.view.row.version,
+        version: ctx.view.version,
         blocks,
         adds,
         summary,

@@ -30,12 +30,12 @@ pub(super) async fn list(State(state): State<AppState>, page: Page, Who(who): Wh
     let rows = all
         .iter()
         .map(|a| ApplicationRow {
-            id: a.row.id.to_string(),
-            batch_title: a.row.batch_title.clone(),
+            id: a.id.to_string(),
+            batch_title: a.batch_title.clone(),
             status: status_label(&who, a.status),
-            updated: local_time(a.row.updated_at),
+            updated: local_time(a.updated_at),
             due: (a.status == Status::Returned)
-                .then(|| a.row.supplement_due_on.as_deref().map(|d| format!("{} 24 时", cn_date_text(d))))
+                .then(|| a.supplement_due_on.map(|d| format!("{} 24 时", cn_date(d))))
                 .flatten(),
             editable: a.status.is_editable(),
         })

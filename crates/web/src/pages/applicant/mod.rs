@@ -138,7 +138,7 @@ struct Ctx {
 
 async fn context(state: &AppState, who: &Authenticated, id: ApplicationId) -> Result<Ctx, AppError> {
     let view = state.app.application(who, id).await?;
-    let policy = state.app.policy_for(&view.row).await?;
+    let policy = state.app.policy_for(&view).await?;
     let files = state.app.attachments(who, id).await?;
     Ok(Ctx { view, policy, files })
 }
@@ -204,7 +204,7 @@ struct Summary {
 }
 
 fn summary_of(who: &Authenticated, view: &ApplicationView) -> Summary {
-    let row = &view.row;
+    let row = &view;
     Summary {
         id: row.id.to_string(),
         batch_title: row.batch_title.clone(),
@@ -213,7 +213,7 @@ fn summary_of(who: &Authenticated, view: &ApplicationView) -> Summary {
         status_key: view.status.as_str(),
         submitted: row.submitted_at.map(local_time),
         due: (view.status == Status::Returned)
-            .then(|| row.supplement_due_on.as_deref().map(|d| format!("{} 24 时", cn_date_text(d))))
+            .then(|| row.supplement_due_on.map(|d| format!("{} 24 时", cn_date(d))))
             .flatten(),
     }
 }

@@ -108,7 +108,7 @@ pub(super) async fn overview_page(
     extra: Extra,
     status: StatusCode,
 ) -> Response {
-    let id = ctx.view.row.id;
+    let id = ctx.view.id;
     let applicant = who.role == Role::Applicant;
     let editable = ctx.view.status.is_editable();
     let missing = if editable { or_error_page!(state.app.missing_parts(&ctx.view).await, page) } else { Vec::new() };

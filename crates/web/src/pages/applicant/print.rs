@@ -61,7 +61,7 @@ pub(super) fn print_page(
     batch_year: Option<i64>,
     now: DateTime<Utc>,
 ) -> PrintPage {
-    let row = &ctx.view.row;
+    let row = &ctx.view;
     let form = &ctx.view.form;
     let policy = &ctx.policy;
     let file_name = |id: &AttachmentId| {
@@ -253,7 +253,7 @@ pub(super) async fn print(
     PathId(id): PathId<ApplicationId>,
 ) -> Response {
     let ctx = or_error_page!(context(&state, &who, id).await, page);
-    let year = state.app.batch(ctx.view.row.batch_id).await.ok().map(|b| b.row.year);
+    let year = state.app.batch(ctx.view.batch_id).await.ok().map(|b| b.year);
     let template = print_page(page, &who, &ctx, year, state.app.now());
     respond(StatusCode::OK, &template.page.clone(), &template)
 }

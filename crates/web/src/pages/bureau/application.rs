@@ -384,12 +384,12 @@ pub(super) async fn application_page(
         let attachments = state.app.attachments(who, id).await?;
         let events = state.app.timeline(who, id).await?;
         let trace = state.app.eligibility_trace(who, id).await?;
-        let policy = state.app.policy_for(&a.row).await?;
+        let policy = state.app.policy_for(&a).await?;
         Ok::<_, AppError>((a, attachments, events, trace, policy))
     };
     let (a, attachments, events, trace, policy) = or_error_page!(loaded.await, page);
     let files = Files::new(id, &attachments);
-    let r = &a.row;
+    let r = &a;
     let kind = policy.kind(&r.organization_kind).map_or_else(|| r.organization_kind.clone(), |k| k.name().to_owned());
     let overview = vec![
         fact("申报单位", r.organization_name.clone()),
@@ -413,7 +413,7 @@ pub(super) async fn application_page(
         id: id.to_string(),
         overview,
         status: a.status.staff_label(),
-        supplement_due_on: r.supplement_due_on.clone().filter(|_| a.status == Status::Returned),
+        supplement_due_on: r.supplement_due_on.map(|d| d.to_string()).filter(|_| a.status == Status::Returned),
         notice,
         errors,
         form: form_view(&a.form, &policy, &|id| files.link(id)),

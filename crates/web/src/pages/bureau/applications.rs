@@ -70,7 +70,7 @@ pub(super) async fn applications(
         },
     };
     let calls = or_error_page!(state.app.batches(Some(&who)).await, page);
-    if batch.is_some_and(|id| !calls.iter().any(|b| b.row.id == id)) {
+    if batch.is_some_and(|id| !calls.iter().any(|b| b.id == id)) {
         batch_error = Some("申报批次不存在".to_owned());
     }
     let invalid = batch_error.is_some() || status_error.is_some();
@@ -80,25 +80,25 @@ pub(super) async fn applications(
     // store gives them, most recently changed first.
     found.sort_by(|a, b| {
         waiting(b.status).cmp(&waiting(a.status)).then_with(|| {
-            if waiting(a.status) { a.row.submitted_at.cmp(&b.row.submitted_at) } else { std::cmp::Ordering::Equal }
+            if waiting(a.status) { a.submitted_at.cmp(&b.submitted_at) } else { std::cmp::Ordering::Equal }
         })
     });
     let rows = found
         .iter()
         .map(|a| ApplicationRow {
-            id: a.row.id.to_string(),
-            organization: a.row.organization_name.clone(),
-            uscc: a.row.organization_uscc.clone(),
-            batch: a.row.batch_title.clone(),
+            id: a.id.to_string(),
+            organization: a.organization_name.clone(),
+            uscc: a.organization_uscc.clone(),
+            batch: a.batch_title.clone(),
             status: a.status.staff_label(),
             waiting: waiting(a.status),
-            submitted_at: a.row.submitted_at.map(local_time).unwrap_or_default(),
-            supplement_due_on: a.row.supplement_due_on.clone().filter(|_| a.status == Status::Returned),
-            revisions: a.row.revisions,
+            submitted_at: a.submitted_at.map(local_time).unwrap_or_default(),
+            supplement_due_on: a.supplement_due_on.map(|d| d.to_string()).filter(|_| a.status == Status::Returned),
+            revisions: a.revisions,
         })
         .collect();
     let mut batch_options = vec![(String::new(), "全部批次".to_owned())];
-    batch_options.extend(calls.iter().map(|b| (b.row.id.to_string(), b.row.title.clone())));
+    batch_options.extend(calls.iter().map(|b| (b.id.to_string(), b.title.clone())));
     let mut status_options = vec![(String::new(), "全部状态".to_owned())];
     status_options.extend(
         Status::ALL

@@ -93,7 +93,7 @@ pub(super) async fn batches_page(
     let (calls, received, policies) = or_error_page!(loaded.await, page);
     let mut counts: HashMap<BatchId, Vec<(Status, usize)>> = HashMap::new();
     for a in &received {
-        let per = counts.entry(a.row.batch_id).or_default();
+        let per = counts.entry(a.batch_id).or_default();
         match per.iter_mut().find(|(s, _)| *s == a.status) {
             Some((_, n)) => *n += 1,
             None => per.push((a.status, 1)),
@@ -103,17 +103,17 @@ pub(super) async fn batches_page(
     let rows = calls
         .iter()
         .map(|b| {
-            let mut per = counts.remove(&b.row.id).unwrap_or_default();
+            let mut per = counts.remove(&b.id).unwrap_or_default();
             per.sort_by_key(|(s, _)| Status::ALL.iter().position(|x| x == s));
             let counts = per.iter().map(|(s, n)| format!("{} {n}", s.staff_label())).collect::<Vec<_>>().join("、");
             BatchRow {
-                id: b.row.id.to_string(),
-                title: b.row.title.clone(),
-                year: b.row.year,
-                opens_on: b.row.opens_on.clone(),
-                closes_on: b.row.closes_on.clone(),
-                quota: b.row.quota,
-                policy: policy_names.get(b.row.policy_id.as_str()).map_or(b.row.policy_id.clone(), |l| (*l).to_owned()),
+                id: b.id.to_string(),
+                title: b.title.clone(),
+                year: b.year,
+                opens_on: b.window.opens_on().to_string(),
+                closes_on: b.window.closes_on().to_string(),
+                quota: b.quota,
+                policy: policy_names.get(b.policy_id.as_str()).map_or(b.policy_id.clone(), |l| (*l).to_owned()),
                 status: b.status.label(),
                 counts: if counts.is_empty() { "—".to_owned() } else { counts },
                 may_publish: b.status.publish().is_some(),

@@ -98,11 +98,7 @@ pub(super) async fn revisions(
     }
     // Newest first: what staff compare is usually the last resubmission.
     views.reverse();
-    let template = RevisionsPage {
-        page: page.clone(),
-        id: id.to_string(),
-        organization: a.row.organization_name,
-        revisions: views,
-    };
+    let template =
+        RevisionsPage { page: page.clone(), id: id.to_string(), organization: a.organization_name, revisions: views };
     respond(StatusCode::OK, &page, &template)
 }

@@ -36,16 +36,16 @@ pub(super) async fn publish_form(
     proposal: &str,
     publish_on: &str,
 ) -> Result<PublishForm, AppError> {
-    let noticed: Vec<ProposalId> = notices.iter().map(|n| n.row.proposal_id).collect();
+    let noticed: Vec<ProposalId> = notices.iter().map(|n| n.proposal_id).collect();
     let open: Vec<(String, String)> = state
         .app
         .proposals(who, None)
         .await?
         .into_iter()
-        .filter(|p| p.status == ProposalStatus::Approved && !noticed.contains(&p.row.id))
+        .filter(|p| p.status == ProposalStatus::Approved && !noticed.contains(&p.id))
         .map(|p| {
             let proposed = p.lines.iter().filter(|l| l.outcome == skillbase_domain::review::Outcome::Proposed).count();
-            (p.row.id.to_string(), format!("{}（拟认定 {proposed} 家）", p.row.batch_title))
+            (p.id.to_string(), format!("{}（拟认定 {proposed} 家）", p.batch_title))
         })
         .collect();
     let available = !open.is_empty();
@@ -220,25 +220,25 @@ pub(super) async fn bureau_notice_page(
         .iter()
         .map(|o: &ObjectionView| {
             let mut row = ObjectionRow {
-                id: o.row.id.clone(),
-                receipt: o.row.receipt.clone(),
+                id: o.id.to_string(),
+                receipt: o.receipt.clone(),
                 concerning: o.concerning.clone(),
                 name: o.name.clone(),
-                contact: o.row.contact_masked.clone(),
-                organization: o.row.organization.clone().unwrap_or_default(),
-                facts: o.row.facts.clone(),
-                file: o.row.attachment.as_ref().map(|(_, _, name)| name.clone()),
-                received_at: local_time(o.row.received_at),
+                contact: o.contact_masked.clone(),
+                organization: o.organization.clone().unwrap_or_default(),
+                facts: o.facts.clone(),
+                file: o.attachment.as_ref().map(|(_, _, name)| name.clone()),
+                received_at: local_time(o.received_at),
                 status: o.status.label(),
                 resolved: o.status.is_resolved(),
-                findings: o.row.findings.clone().unwrap_or_default(),
+                findings: o.findings.clone().unwrap_or_default(),
                 may_investigate: handles && o.status == ObjectionStatus::Received,
                 may_resolve: handles && !o.status.is_resolved(),
                 decision: String::new(),
                 decision_error: None,
                 findings_input: Reason::default(),
             };
-            if let Some(t) = as_posted.as_mut().filter(|t| t.objection == o.row.id) {
+            if let Some(t) = as_posted.as_mut().filter(|t| t.objection == o.id.to_string()) {
                 row.decision = t.decision.clone();
                 row.decision_error = t.errors.take("decision");
                 row.findings_input = Reason::new(t.findings.clone(), t.errors.take("findings"));
@@ -250,7 +250,7 @@ pub(super) async fn bureau_notice_page(
         errors.extend(t.errors.rest());
     }
     let unresolved = objections.iter().any(|o| !o.status.is_resolved());
-    let stored_open = matches!(NoticeStatus::parse(&n.row.status), Some(NoticeStatus::Scheduled | NoticeStatus::Open));
+    let stored_open = matches!(Some(n.stored_status()), Some(NoticeStatus::Scheduled | NoticeStatus::Open));
     let over = n.period.phase(state.app.now()) == Phase::Over;
     let leader = allowed(who, access::Action::ConcludeNotice);
     let conclude_blocked = if !leader || concluded {
@@ -266,12 +266,8 @@ pub(super) async fn bureau_notice_page(
         match state.app.registry(&BaseFilter::default()).await {
             Ok(bases) => bases
                 .into_iter()
-                .filter(|b| b.row.notice_id == n.row.id)
-                .map(|b| PlaqueLink {
-                    href: format!("/bureau/bases/{}/plaque", b.row.id),
-                    name: b.row.name,
-                    number: b.row.number,
-                })
+                .filter(|b| b.notice_id == n.id)
+                .map(|b| PlaqueLink { href: format!("/bureau/bases/{}/plaque", b.id), name: b.name, number: b.number })
                 .collect(),
             Err(error) => return error_page(page, error),
         }
@@ -357,7 +353,7 @@ pub(super) async fn belongs(
     id: &str,
     objection: &str,
 ) -> Result<bool, AppError> {
-    Ok(state.app.objections(who, id).await?.iter().any(|o| o.row.id == objection))
+    Ok(state.app.objections(who, id).await?.iter().any(|o| o.id.to_string() == objection))
 }
 
 /// `POST /bureau/notices/{id}/objections/{objection}/investigate`: 受理调查.

@@ -109,21 +109,13 @@ fn chinese_date(date: NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
-}
-
-fn chinese_day(text: &str) -> String {
-    parse_date(text).map_or_else(|| text.to_owned(), chinese_date)
-}
-
 /// 公示期：2024年9月30日至2024年10月11日（5个工作日）.
 fn period_text(n: &NoticeView) -> String {
     format!(
         "公示期：{}至{}（{}个工作日）",
         chinese_date(n.period.first_day),
         chinese_date(n.period.last_day),
-        n.row.working_days
+        n.working_days
     )
 }
 

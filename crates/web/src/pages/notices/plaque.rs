@@ -46,15 +46,15 @@ pub(super) async fn plaque(
     Path(id): Path<String>,
 ) -> Response {
     let p = or_error_page!(state.app.plaque(&who, &id).await, page);
-    let url = verify_url(&state, &headers, &p.base.row.number);
+    let url = verify_url(&state, &headers, &p.base.number);
     let (qr_size, qr) = or_error_page!(qr_runs(&url), page);
     let template = PlaquePage {
         page: page.clone(),
         id,
         issuer: ISSUER,
         title: PLAQUE_TITLE,
-        name: p.base.row.name.clone(),
-        number: p.base.row.number.clone(),
+        name: p.base.name.clone(),
+        number: p.base.number.clone(),
         date: chinese_date(p.statement.recognised_on),
         status: p.base.status.label(),
         active: p.base.status == BaseStatus::Active,
@@ -76,18 +76,18 @@ pub(super) async fn plaque_pdf(
     Path(id): Path<String>,
 ) -> Response {
     let p = or_error_page!(state.app.plaque(&who, &id).await, page);
-    let url = verify_url(&state, &headers, &p.base.row.number);
+    let url = verify_url(&state, &headers, &p.base.number);
     let (size, runs) = or_error_page!(qr_runs(&url), page);
     let sheet = PdfPlaque {
         issuer: ISSUER,
         title: PLAQUE_TITLE,
-        name: &p.base.row.name,
-        number: &p.base.row.number,
+        name: &p.base.name,
+        number: &p.base.number,
         date: &chinese_date(p.statement.recognised_on),
         url: &url,
         signature: &p.signature,
         qr: (size, &runs),
     };
     let bytes = sheet.render();
-    download(bytes, "application/pdf", &format!("{}.pdf", p.base.row.number))
+    download(bytes, "application/pdf", &format!("{}.pdf", p.base.number))
 }

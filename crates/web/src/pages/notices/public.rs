@@ -18,8 +18,8 @@ pub(super) struct NoticeRow {
 
 pub(super) fn notice_row(n: &NoticeView) -> NoticeRow {
     NoticeRow {
-        id: n.row.id.clone(),
-        title: n.row.title.clone(),
+        id: n.id.to_string(),
+        title: n.title.clone(),
         period: period_text(n),
         status: n.status.label(),
         open: n.status == NoticeStatus::Open,
@@ -89,8 +89,8 @@ pub(super) struct NoticeDoc {
 
 pub(super) fn notice_doc(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> NoticeDoc {
     NoticeDoc {
-        id: n.row.id.clone(),
-        title: n.row.title.clone(),
+        id: n.id.to_string(),
+        title: n.title.clone(),
         status: n.status.label(),
         period: period_text(n),
         dated: chinese_date(n.period.publish_on),
@@ -222,7 +222,7 @@ pub(super) async fn file_objection(
     let (status, errors, code) = match outcome {
         Ok(receipt) => {
             let title = match state.app.notice(None, &id).await {
-                Ok(n) => n.row.title,
+                Ok(n) => n.title.clone(),
                 Err(error) => return error_page(page, error),
             };
             let template = ReceiptPage { page: page.clone(), receipt, notice_id: id, notice_title: title };

@@ -18,11 +18,11 @@ pub(super) struct BaseRow {
 
 pub(super) fn base_row(b: &BaseView, words: &Words) -> BaseRow {
     BaseRow {
-        number: b.row.number.clone(),
-        name: b.row.name.clone(),
-        kind: words.name(&b.row.kind),
-        industry: words.name(&b.row.industry),
-        recognised_on: chinese_day(&b.row.recognised_on),
+        number: b.number.clone(),
+        name: b.name.clone(),
+        kind: words.name(&b.kind),
+        industry: words.name(&b.industry),
+        recognised_on: chinese_date(b.recognised_on),
         status: b.status.label(),
         revoked: b.status == BaseStatus::Revoked,
     }
@@ -159,8 +159,8 @@ pub(super) struct PlaqueFacts {
 
 pub(super) fn plaque_facts(p: &Plaque) -> PlaqueFacts {
     PlaqueFacts {
-        name: p.base.row.name.clone(),
-        number: p.base.row.number.clone(),
+        name: p.base.name.clone(),
+        number: p.base.number.clone(),
         recognised_on: chinese_date(p.statement.recognised_on),
         status: p.base.status.label(),
         signed_text: p.statement.message(),

@@ -133,7 +133,7 @@ pub(super) async fn review_page(
     page.path = format!("/bureau/applications/{id}/review");
     let loaded = async {
         let progress = state.app.review_progress(who, id).await?;
-        let policy = state.app.policy_for(&progress.application.row).await?;
+        let policy = state.app.policy_for(&progress.application).await?;
         let pool = state.app.experts().await?;
         let accounts = state.app.accounts().await?;
         Ok::<_, AppError>((progress, policy, pool, accounts))
@@ -142,7 +142,7 @@ pub(super) async fn review_page(
     let a: &ApplicationView = &progress.application;
     let organizing = allowed(who, access::Action::OrganizeReview);
     let reviewing = under_review(a.status);
-    let names: HashMap<String, String> = pool.iter().map(|e| (e.row.user_id.to_string(), e.row.name.clone())).collect();
+    let names: HashMap<String, String> = pool.iter().map(|e| (e.user_id.to_string(), e.name.clone())).collect();
     let people: HashMap<UserId, String> = accounts.into_iter().map(|u| (u.id, u.display_name)).collect();
     let name_of = |id: &String| names.get(id).cloned().unwrap_or_else(|| id.clone());
     let list = |json: &str| -> Vec<String> {
@@ -158,10 +158,10 @@ pub(super) async fn review_page(
     let template = ReviewPage {
         page: page.clone(),
         id: id.to_string(),
-        batch_id: a.row.batch_id.to_string(),
-        organization: a.row.organization_name.clone(),
-        uscc: a.row.organization_uscc.clone(),
-        batch: a.row.batch_title.clone(),
+        batch_id: a.batch_id.to_string(),
+        organization: a.organization_name.clone(),
+        uscc: a.organization_uscc.clone(),
+        batch: a.batch_title.clone(),
         status: a.status.staff_label(),
         notice,
         errors,
@@ -175,27 +175,27 @@ pub(super) async fn review_page(
             .assignments
             .iter()
             .map(|x| AssignmentRow {
-                id: x.row.id.to_string(),
-                expert: x.row.expert_name.clone(),
+                id: x.id.to_string(),
+                expert: x.expert_name.clone(),
                 status: x.status.label(),
-                due_on: x.row.due_on.clone(),
+                due_on: x.due_on.to_string(),
                 overdue: x.overdue,
-                total: x.row.total.filter(|_| x.status == AssignmentStatus::Scored),
+                total: x.total.filter(|_| x.status == AssignmentStatus::Scored),
                 outlier: x.outlier,
                 dropped: x.dropped,
-                declared_at: x.row.declared_at.map(local_time).unwrap_or_default(),
-                submitted_at: x.row.submitted_at.map(local_time).unwrap_or_default(),
-                reminded_at: x.row.reminded_at.map(local_time).unwrap_or_default(),
-                conflict_reason: x.row.conflict_reason.clone().filter(|r| !r.is_empty()),
-                reopened_reason: x.row.reopened_reason.clone().filter(|r| !r.is_empty()),
+                declared_at: x.declared_at.map(local_time).unwrap_or_default(),
+                submitted_at: x.submitted_at.map(local_time).unwrap_or_default(),
+                reminded_at: x.reminded_at.map(local_time).unwrap_or_default(),
+                conflict_reason: x.conflict_reason.clone().filter(|r| !r.is_empty()),
+                reopened_reason: x.reopened_reason.clone().filter(|r| !r.is_empty()),
                 sheet: if x.status == AssignmentStatus::Scored { sheet_rows(&x.sheet, &policy) } else { Vec::new() },
                 may_reopen: organizing && reviewing && x.status == AssignmentStatus::Scored,
                 may_withdraw: organizing && reviewing && x.status.is_active(),
                 may_remind: organizing
                     && reviewing
                     && matches!(x.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted),
-                reopen: typed_reason(x.row.id, "reopen"),
-                withdraw: typed_reason(x.row.id, "withdraw"),
+                reopen: typed_reason(x.id, "reopen"),
+                withdraw: typed_reason(x.id, "withdraw"),
             })
             .collect(),
         draws: progress
@@ -289,7 +289,7 @@ pub(super) async fn start_review(
         Ok(()) => review_done(id, "drawn", "#assignments"),
         Err(error) => {
             let minimum = match state.app.application(&who, id).await {
-                Ok(a) => match state.app.policy_for(&a.row).await {
+                Ok(a) => match state.app.policy_for(&a).await {
                     Ok(policy) => policy.min_experts(),
                     Err(error) => return error_page(page, error),
                 },
@@ -364,7 +364,7 @@ pub(super) async fn on_assignment(
     let SignedInPost { page, who, fields } = post;
     let Ok(id) = id.parse::<AssignmentId>() else { return not_found(page) };
     let current = or_error_page!(state.app.assignment(&who, id).await, page);
-    let application = current.row.application_id;
+    let application = current.application_id;
     let reason = fields.get("reason").unwrap_or_default().to_owned();
     let outcome = match step {
         Step::Reopen => state.app.reopen_score(&who, id, &reason, &meta).await,
@@ -381,7 +381,7 @@ pub(super) async fn on_assignment(
             };
             if from_console {
                 return match state.app.application(&who, application).await {
-                    Ok(a) => Redirect::to(&format!("/bureau/review?batch={}&done={what}#overdue", a.row.batch_id))
+                    Ok(a) => Redirect::to(&format!("/bureau/review?batch={}&done={what}#overdue", a.batch_id))
                         .into_response(),
                     Err(error) => error_page(page, error),
                 };
@@ -391,7 +391,7 @@ pub(super) async fn on_assignment(
         Err(error) if from_console => match refusal(error) {
             Ok((status, errors)) => {
                 let batch = match state.app.application(&who, application).await {
-                    Ok(a) => a.row.batch_id,
+                    Ok(a) => a.batch_id,
                     Err(error) => return error_page(page, error),
                 };
                 let as_posted = ConsoleAsPosted { errors: errors.rest(), ..ConsoleAsPosted::default() };

@@ -82,13 +82,13 @@ pub(super) struct ProposalRow {
 
 pub(super) fn proposal_row(p: &uc::ProposalView) -> ProposalRow {
     ProposalRow {
-        id: p.row.id.to_string(),
-        batch: p.row.batch_title.clone(),
+        id: p.id.to_string(),
+        batch: p.batch_title.clone(),
         status: p.status.label(),
         pending: p.status == ProposalStatus::Pending,
-        drafted_by: p.row.drafted_by_name.clone(),
-        drafted_at: local_time(p.row.drafted_at),
-        decided_at: p.row.decided_at.map(local_time).unwrap_or_default(),
+        drafted_by: p.drafted_by_name.clone(),
+        drafted_at: local_time(p.drafted_at),
+        decided_at: p.decided_at.map(local_time).unwrap_or_default(),
         proposed: p.lines.iter().filter(|l| l.outcome == skillbase_domain::review::Outcome::Proposed).count(),
         lines: p.lines.len(),
     }
@@ -143,7 +143,7 @@ pub(super) async fn console_page(
     let calls = or_error_page!(state.app.batches(Some(who)).await, page);
     // Without a choice: the latest call that was published.
     let chosen = match batch {
-        Some(id) => match calls.iter().find(|b| b.row.id == id) {
+        Some(id) => match calls.iter().find(|b| b.id == id) {
             Some(b) => Some(b),
             None => return not_found(page),
         },
@@ -152,9 +152,9 @@ pub(super) async fn console_page(
     let choices = calls
         .iter()
         .map(|b| Choice {
-            value: b.row.id.to_string(),
-            label: format!("{}（{}）", b.row.title, b.status.label()),
-            selected: chosen.is_some_and(|c| c.row.id == b.row.id),
+            value: b.id.to_string(),
+            label: format!("{}（{}）", b.title, b.status.label()),
+            selected: chosen.is_some_and(|c| c.id == b.id),
         })
         .collect();
     let organizing = allowed(who, access::Action::OrganizeReview);
@@ -175,36 +175,36 @@ pub(super) async fn console_page(
         errors,
     };
     if let Some(call) = chosen {
-        page.path = format!("/bureau/review?batch={}", call.row.id);
+        page.path = format!("/bureau/review?batch={}", call.id);
         template.page.path.clone_from(&page.path);
         let loaded = async {
-            let received = state.app.applications(who, Some(call.row.id), None).await?;
+            let received = state.app.applications(who, Some(call.id), None).await?;
             let mut progress = Vec::new();
             for a in received.iter().filter(|a| a.status != Status::Draft) {
-                progress.push(state.app.review_progress(who, a.row.id).await?);
+                progress.push(state.app.review_progress(who, a.id).await?);
             }
-            let ranking = state.app.ranking(who, call.row.id).await?;
-            let proposals = state.app.proposals(who, Some(call.row.id)).await?;
+            let ranking = state.app.ranking(who, call.id).await?;
+            let proposals = state.app.proposals(who, Some(call.id)).await?;
             Ok::<_, AppError>((progress, ranking, proposals))
         };
         let (progress, ranking, proposals) = or_error_page!(loaded.await, page);
         template.call = Some(CallSummary {
-            id: call.row.id.to_string(),
-            title: call.row.title.clone(),
+            id: call.id.to_string(),
+            title: call.title.clone(),
             status: call.status.label(),
-            window: format!("{} 至 {}", call.row.opens_on, call.row.closes_on),
-            quota: call.row.quota,
+            window: format!("{} 至 {}", call.window.opens_on(), call.window.closes_on()),
+            quota: call.quota,
             threshold: ranking.threshold,
         });
         for p in &progress {
             let a = &p.application;
             let count = |f: &dyn Fn(&AssignmentView) -> bool| p.assignments.iter().filter(|x| f(x)).count();
             template.rows.push(ConsoleRow {
-                id: a.row.id.to_string(),
-                organization: a.row.organization_name.clone(),
+                id: a.id.to_string(),
+                organization: a.organization_name.clone(),
                 status: a.status.staff_label(),
                 drawn: p.assignments.len(),
-                declared: count(&|x| x.row.declared_at.is_some()),
+                declared: count(&|x| x.declared_at.is_some()),
                 scored: count(&|x| x.status == AssignmentStatus::Scored),
                 overdue: count(&|x| x.overdue),
                 mean: mean_text(p.aggregate.as_ref().map(|g| g.mean_hundredths)),
@@ -212,13 +212,13 @@ pub(super) async fn console_page(
             });
             for x in p.assignments.iter().filter(|x| x.overdue) {
                 template.overdue.push(OverdueRow {
-                    id: x.row.id.to_string(),
-                    application_id: a.row.id.to_string(),
-                    expert: x.row.expert_name.clone(),
-                    organization: a.row.organization_name.clone(),
+                    id: x.id.to_string(),
+                    application_id: a.id.to_string(),
+                    expert: x.expert_name.clone(),
+                    organization: a.organization_name.clone(),
                     status: x.status.label(),
-                    due_on: x.row.due_on.clone(),
-                    reminded_at: x.row.reminded_at.map(local_time).unwrap_or_default(),
+                    due_on: x.due_on.to_string(),
+                    reminded_at: x.reminded_at.map(local_time).unwrap_or_default(),
                 });
             }
         }

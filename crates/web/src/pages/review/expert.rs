@@ -47,22 +47,22 @@ pub(super) async fn expert_home(
         let mine = state.app.assignments(&who, None, None).await?;
         let mut work = Vec::new();
         for a in &mine {
-            work.push(state.app.expert_assignment(&who, a.row.id).await?);
+            work.push(state.app.expert_assignment(&who, a.id).await?);
         }
         Ok::<_, AppError>((work, state.app.user_notifications(&who).await?))
     };
     let (mut work, notes) = or_error_page!(loaded.await, page);
     let open =
         |w: &ExpertAssignment| matches!(w.assignment.status, AssignmentStatus::Assigned | AssignmentStatus::Accepted);
-    work.sort_by(|a, b| open(b).cmp(&open(a)).then_with(|| a.assignment.row.due_on.cmp(&b.assignment.row.due_on)));
+    work.sort_by(|a, b| open(b).cmp(&open(a)).then_with(|| a.assignment.due_on.cmp(&b.assignment.due_on)));
     let rows = work
         .iter()
         .map(|w| MyRow {
-            id: w.assignment.row.id.to_string(),
+            id: w.assignment.id.to_string(),
             batch: w.batch_title.clone(),
             organization: w.organization_name.clone(),
             status: w.assignment.status.label(),
-            due_on: w.assignment.row.due_on.clone(),
+            due_on: w.assignment.due_on.to_string(),
             overdue: w.assignment.overdue,
             open: open(w),
         })
@@ -98,14 +98,13 @@ pub(super) struct ReadApplication {
 pub(super) fn read_application(work: &ExpertAssignment, a: &ApplicationView) -> ReadApplication {
     let policy = &work.policy;
     let names: HashMap<AttachmentId, &str> = work.attachments.iter().map(|f| (f.id, f.display_name.as_str())).collect();
-    let base = format!("/expert/assignments/{}/attachments", work.assignment.row.id);
+    let base = format!("/expert/assignments/{}/attachments", work.assignment.id);
     let link = |id: AttachmentId| FileLink {
         name: names.get(&id).map_or_else(|| "（附件不存在）".to_owned(), |n| (*n).to_owned()),
         href: format!("{base}/{id}"),
     };
     let view = form_view(&a.form, policy, &link);
-    let kind =
-        policy.kind(&a.row.organization_kind).map_or_else(|| a.row.organization_kind.clone(), |k| k.name().to_owned());
+    let kind = policy.kind(&a.organization_kind).map_or_else(|| a.organization_kind.clone(), |k| k.name().to_owned());
     let joined = |parts: Vec<String>| parts.join("；");
     let experts =
         joined(view.experts.iter().map(|e| format!("{}（{}，{}）", e.name, e.title, e.qualification)).collect());
@@ -237,7 +236,7 @@ pub(super) async fn assignment_page(
         batch: work.batch_title.clone(),
         organization: work.organization_name.clone(),
         status: x.status.label(),
-        due_on: x.row.due_on.clone(),
+        due_on: x.due_on.to_string(),
         overdue: x.overdue,
         notice,
         errors,
@@ -247,14 +246,10 @@ pub(super) async fn assignment_page(
             .then(|| score.unwrap_or_else(|| score_rows(&work.policy, &x.sheet))),
         submitted: (x.status == AssignmentStatus::Scored).then(|| Submitted {
             rows: sheet_rows(&x.sheet, &work.policy),
-            total: x.row.total.unwrap_or_default(),
+            total: x.total.unwrap_or_default(),
             others: work.others.clone(),
         }),
-        reopened_reason: x
-            .row
-            .reopened_reason
-            .clone()
-            .filter(|r| !r.is_empty() && x.status == AssignmentStatus::Accepted),
+        reopened_reason: x.reopened_reason.clone().filter(|r| !r.is_empty() && x.status == AssignmentStatus::Accepted),
         declined: x.status == AssignmentStatus::DeclinedConflict,
         max_comment: MAX_COMMENT_CHARS,
     };

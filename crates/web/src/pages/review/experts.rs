@@ -202,22 +202,22 @@ pub(super) async fn experts_page(
     let rows = pool
         .iter()
         .map(|e| ExpertRow {
-            user_id: e.row.user_id.to_string(),
-            name: e.row.name.clone(),
-            username: e.row.username.clone(),
-            title: e.row.title.clone(),
-            employer: match (&e.row.employer_name, &e.row.employer_uscc) {
+            user_id: e.user_id.to_string(),
+            name: e.name.clone(),
+            username: e.username.clone(),
+            title: e.title.clone(),
+            employer: match (&e.employer_name, &e.employer_uscc) {
                 (name, Some(uscc)) if !name.is_empty() => format!("{name}（{uscc}）"),
                 (_, Some(uscc)) => uscc.clone(),
                 (name, None) if !name.is_empty() => name.clone(),
                 _ => "—".to_owned(),
             },
             industries: industry_names(&e.industries),
-            active: e.row.active,
-            disabled: e.row.disabled,
+            active: e.active,
+            disabled: e.disabled,
         })
         .collect();
-    let in_pool: HashMap<UserId, &str> = pool.iter().map(|e| (e.row.user_id, e.row.name.as_str())).collect();
+    let in_pool: HashMap<UserId, &str> = pool.iter().map(|e| (e.user_id, e.name.as_str())).collect();
     let label = |id: &UserId, username: &str, display: &str| match in_pool.get(id) {
         Some(_) => format!("{display}（{username}）"),
         None => format!("{display}（{username}，未建档）"),
@@ -233,17 +233,17 @@ pub(super) async fn experts_page(
         (None, Some(user)) => match accounts.iter().find(|(id, _, _)| *id == user) {
             None => return not_found(page),
             Some((id, username, display)) => {
-                let input = match pool.iter().find(|e| e.row.user_id == user) {
+                let input = match pool.iter().find(|e| e.user_id == user) {
                     Some(e) => ExpertInput {
-                        name: e.row.name.clone(),
-                        title: e.row.title.clone(),
-                        employer_name: e.row.employer_name.clone(),
-                        employer_uscc: e.row.employer_uscc.clone().unwrap_or_default(),
+                        name: e.name.clone(),
+                        title: e.title.clone(),
+                        employer_name: e.employer_name.clone(),
+                        employer_uscc: e.employer_uscc.clone().unwrap_or_default(),
                         industries: e.industries.clone(),
                         past_employers: e.past_employers.clone(),
                         declared_ties: e.declared_ties.clone(),
-                        active: e.row.active,
-                        version: Some(e.row.version),
+                        active: e.active,
+                        version: Some(e.version),
                     },
                     None => ExpertInput { name: display.clone(), active: true, ..ExpertInput::default() },
                 };

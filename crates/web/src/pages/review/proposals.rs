@@ -67,19 +67,18 @@ pub(super) async fn proposal_page(
     let loaded = async { Ok::<_, AppError>((state.app.proposal(who, id).await?, state.app.accounts().await?)) };
     let (p, accounts) = or_error_page!(loaded.await, page);
     let decided_by = p
-        .row
         .decided_by
         .and_then(|u| accounts.iter().find(|a| a.id == u).map(|a| a.display_name.clone()))
         .unwrap_or_default();
     let template = ProposalPage {
         page: page.clone(),
         id: id.to_string(),
-        batch_id: p.row.batch_id.to_string(),
+        batch_id: p.batch_id.to_string(),
         summary: proposal_row(&p),
-        note: p.row.note.clone(),
-        decision_note: p.row.decision_note.clone().unwrap_or_default(),
+        note: p.note.clone(),
+        decision_note: p.decision_note.clone().unwrap_or_default(),
         decided_by,
-        policy: p.row.policy_id.clone(),
+        policy: p.policy_id.clone(),
         lines: p.lines.iter().map(rank_row).collect(),
         deciding: allowed(who, access::Action::ApproveProposal) && p.status == ProposalStatus::Pending,
         approve: as_posted.approve,

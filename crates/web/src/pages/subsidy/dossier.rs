@@ -129,10 +129,10 @@ pub(super) fn ledger_sheet(ledger: &LedgerView) -> Vec<Vec<String>> {
             vec![
                 e.seq.to_string(),
                 local_time(e.at),
-                EntryKind::parse(&e.kind).map_or_else(|| e.kind.clone(), |k| k.label().to_owned()),
+                e.kind.label().to_owned(),
                 e.debit.clone(),
                 e.credit.clone(),
-                yuan(e.amount),
+                yuan(e.amount.fen()),
                 e.reverses.map(|s| s.to_string()).unwrap_or_default(),
                 e.ref_type.clone(),
                 e.ref_id.clone(),
@@ -148,20 +148,18 @@ pub(super) fn expense_sheet(ledger: &LedgerView, policy: &PolicyDocument) -> Vec
         .iter()
         .map(|e| {
             vec![
-                e.row.seq.to_string(),
-                policy
-                    .expense_category(&e.row.category)
-                    .map_or_else(|| e.row.category.clone(), |c| c.name().to_owned()),
-                yuan(e.row.amount),
-                e.row.spent_on.clone(),
-                e.row.payee.clone(),
-                e.row.description.clone(),
-                format!("receipts/{}-{}", e.row.seq, zip_name(&e.row.receipt.2)),
+                e.seq.to_string(),
+                policy.expense_category(&e.category).map_or_else(|| e.category.clone(), |c| c.name().to_owned()),
+                yuan(e.amount.fen()),
+                e.spent_on.to_string(),
+                e.payee.clone(),
+                e.description.clone(),
+                format!("receipts/{}-{}", e.seq, zip_name(&e.receipt.2)),
                 e.status.label().to_owned(),
-                e.row.question.clone().unwrap_or_default(),
-                e.row.answer.clone().unwrap_or_default(),
-                e.row.reversal_seq.map(|s| s.to_string()).unwrap_or_default(),
-                local_time(e.row.recorded_at),
+                e.question.clone().unwrap_or_default(),
+                e.answer.clone().unwrap_or_default(),
+                e.reversal_seq.map(|s| s.to_string()).unwrap_or_default(),
+                local_time(e.recorded_at),
             ]
         })
         .collect()
@@ -174,7 +172,7 @@ pub(super) async fn dossier_files(
     id: &str,
 ) -> Result<Vec<(String, Vec<u8>)>, AppError> {
     let ledger = state.app.ledger(who, id).await?;
-    let policy = state.app.policy(&ledger.base.row.policy_id).await?;
+    let policy = state.app.policy(&ledger.base.policy_id).await?;
     let names = names(state).await?;
     let mut files = Vec::new();
     let ledger_xlsx =
@@ -184,42 +182,42 @@ pub(super) async fn dossier_files(
         .map_err(AppError::internal)?;
     files.push(("expenses.xlsx".to_owned(), expenses_xlsx));
     for e in &ledger.expenses {
-        let (_, name, bytes) = state.app.expense_receipt(who, &e.row.id).await?;
-        files.push((format!("receipts/{}-{}", e.row.seq, zip_name(&name)), bytes));
+        let (_, name, bytes) = state.app.expense_receipt(who, &e.id.to_string()).await?;
+        files.push((format!("receipts/{}-{}", e.seq, zip_name(&name)), bytes));
     }
     let mut approvals = Vec::new();
     for f in state.app.funding_requests(who).await? {
-        let Some((mine, _)) = f.items.iter().find(|(_, b)| b.row.id == id) else { continue };
+        let Some((mine, _)) = f.items.iter().find(|(_, b)| b.id.to_string() == id) else { continue };
         approvals.push(ApprovalOut {
-            id: f.row.id.clone(),
-            title: f.row.title.clone(),
+            id: f.id.to_string(),
+            title: f.title.clone(),
             status: f.status.as_str(),
             status_label: f.status.label(),
-            note: f.row.note.clone(),
-            total: yuan(f.row.total),
-            total_fen: f.row.total,
-            total_capital: capital_amount(f.row.total),
-            amount: yuan(mine.amount),
-            amount_fen: mine.amount,
+            note: f.note.clone(),
+            total: yuan(f.total.fen()),
+            total_fen: f.total.fen(),
+            total_capital: capital_amount(f.total.fen()),
+            amount: yuan(mine.amount.fen()),
+            amount_fen: mine.amount.fen(),
             policy_id: mine.policy_id.clone(),
-            drafted_by: name_of(&names, Some(f.row.drafted_by)),
-            drafted_at: rfc3339(f.row.drafted_at),
-            endorsed_by: f.row.endorsed_by.map(|u| name_of(&names, Some(u))),
-            endorsed_at: f.row.endorsed_at.map(rfc3339),
-            decided_by: f.row.decided_by.map(|u| name_of(&names, Some(u))),
-            decided_at: f.row.decided_at.map(rfc3339),
-            reason: f.row.reason.clone(),
+            drafted_by: name_of(&names, Some(f.drafted_by)),
+            drafted_at: rfc3339(f.drafted_at),
+            endorsed_by: f.endorsed_by.map(|u| name_of(&names, Some(u))),
+            endorsed_at: f.endorsed_at.map(rfc3339),
+            decided_by: f.decided_by.map(|u| name_of(&names, Some(u))),
+            decided_at: f.decided_at.map(rfc3339),
+            reason: f.reason.clone(),
             bases: f
                 .items
                 .iter()
                 .map(|(item, b)| ApprovalBase {
-                    base_id: b.row.id.clone(),
-                    name: b.row.name.clone(),
-                    number: b.row.number.clone(),
-                    amount: yuan(item.amount),
+                    base_id: b.id.to_string(),
+                    name: b.name.clone(),
+                    number: b.number.clone(),
+                    amount: yuan(item.amount.fen()),
                 })
                 .collect(),
-            decisions: audit_of(state, "funding_request", &f.row.id).await?,
+            decisions: audit_of(state, "funding_request", &f.id.to_string()).await?,
         });
     }
     files.push(("approvals.json".to_owned(), serde_json::to_vec_pretty(&approvals).map_err(AppError::internal)?));

@@ -39,11 +39,11 @@ pub(super) async fn bases(State(state): State<AppState>, page: Page, Who(who): W
         rows: found
             .into_iter()
             .map(|b| BaseLine {
-                id: b.row.id,
-                name: b.row.name,
-                number: b.row.number,
+                id: b.id.to_string(),
+                name: b.name,
+                number: b.number,
                 status: b.status.label(),
-                recognised_on: b.row.recognised_on,
+                recognised_on: b.recognised_on.to_string(),
             })
             .collect(),
         bureau: funds_reader(&who),
@@ -242,7 +242,7 @@ pub(super) async fn base_page(
     page.path = format!("/funds/bases/{id}");
     let loaded = async {
         let ledger = state.app.ledger(who, id).await?;
-        let policy = state.app.policy(&ledger.base.row.policy_id).await?;
+        let policy = state.app.policy(&ledger.base.policy_id).await?;
         Ok::<_, AppError>((ledger, policy))
     };
     let (ledger, policy) = or_error_page!(loaded.await, page);
@@ -280,20 +280,20 @@ pub(super) async fn base_page(
         .rev()
         .map(|e| {
             let mut line = ExpenseLine {
-                id: e.row.id.clone(),
-                seq: e.row.seq,
-                category: category_name(&e.row.category),
-                amount: money(e.row.amount),
-                spent_on: e.row.spent_on.clone(),
-                payee: e.row.payee.clone(),
-                description: e.row.description.clone(),
-                receipt_name: e.row.receipt.2.clone(),
-                receipt_href: format!("/funds/bases/{id}/receipts/{}", e.row.id),
+                id: e.id.to_string(),
+                seq: e.seq,
+                category: category_name(&e.category),
+                amount: money(e.amount.fen()),
+                spent_on: e.spent_on.to_string(),
+                payee: e.payee.clone(),
+                description: e.description.clone(),
+                receipt_name: e.receipt.2.clone(),
+                receipt_href: format!("/funds/bases/{id}/receipts/{}", e.id),
                 status: e.status.label(),
                 status_code: e.status.as_str(),
-                question: e.row.question.clone().unwrap_or_default(),
-                answer: e.row.answer.clone().unwrap_or_default(),
-                reversal_seq: e.row.reversal_seq,
+                question: e.question.clone().unwrap_or_default(),
+                answer: e.answer.clone().unwrap_or_default(),
+                reversal_seq: e.reversal_seq,
                 reviewable: staff && e.status.approve().is_some(),
                 reversible: staff && e.status.reverse().is_some(),
                 answerable: recording && e.status.answer().is_some(),
@@ -303,7 +303,7 @@ pub(super) async fn base_page(
                 open: false,
             };
             if let Some((expense, form, input)) = &row
-                && *expense == e.row.id
+                && *expense == e.id.to_string()
             {
                 line.open = true;
                 match form {
@@ -318,10 +318,10 @@ pub(super) async fn base_page(
     let template = BasePage {
         page: page.clone(),
         id: id.to_owned(),
-        name: ledger.base.row.name.clone(),
-        number: ledger.base.row.number.clone(),
+        name: ledger.base.name.clone(),
+        number: ledger.base.number.clone(),
         base_status: ledger.base.status.label(),
-        recognised_on: ledger.base.row.recognised_on.clone(),
+        recognised_on: ledger.base.recognised_on.to_string(),
         policy: format!("《{}》（{}）", policy.title(), policy.document_number()),
         totals: totals_row(&ledger.totals),
         categories: category_rows(&policy, &ledger.totals.spent_by_category)
@@ -334,8 +334,8 @@ pub(super) async fn base_page(
             .map(|e| EntryLine {
                 seq: e.seq,
                 at: local_time(e.at),
-                kind: EntryKind::parse(&e.kind).map_or("—", EntryKind::label),
-                amount: money(e.amount),
+                kind: e.kind.label(),
+                amount: money(e.amount.fen()),
                 memo: e.memo.clone(),
                 reverses: e.reverses,
                 reversed_by: reversed_by.get(&e.seq).copied(),
@@ -346,8 +346,8 @@ pub(super) async fn base_page(
             .iter()
             .map(|d| DisbursementLine {
                 seq: d.seq,
-                paid_on: d.paid_on.clone(),
-                amount: money(d.amount),
+                paid_on: d.paid_on.to_string(),
+                amount: money(d.amount.fen()),
                 voucher: d.voucher.clone(),
             })
             .collect(),

@@ -30,7 +30,7 @@ use skillbase_domain::clock::shanghai;
 use skillbase_domain::money::Money;
 use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::roles::Role;
-use skillbase_domain::subsidy::{EntryKind, ExpenseInput, FundingAction, FundingAnswer, FundingStatus, Totals};
+use skillbase_domain::subsidy::{ExpenseInput, FundingAction, FundingAnswer, FundingStatus, Totals};
 
 use super::admin::local_time;
 use super::kit::{

@@ -20,7 +20,7 @@ pub(super) async fn report_data(state: &AppState, who: &Authenticated) -> Result
     // The categories of the policy version the bases were recognised under (else the one in
     // force today).
     let policy = match overview.first() {
-        Some((base, _)) => state.app.policy(&base.row.policy_id).await?,
+        Some((base, _)) => state.app.policy(&base.policy_id).await?,
         None => state.app.policy_in_force(state.app.clock.today()).await?.1,
     };
     let categories = category_rows(&policy, &sum.spent_by_category);
@@ -30,7 +30,7 @@ pub(super) async fn report_data(state: &AppState, who: &Authenticated) -> Result
 
 /// Granted by a request: its total once the coordination group approved it.
 pub(super) fn granted_by(f: &FundingView) -> i64 {
-    if f.status == FundingStatus::Approved { f.row.total } else { 0 }
+    if f.status == FundingStatus::Approved { f.total.fen() } else { 0 }
 }
 
 pub(super) const BASE_HEADER: [&str; 8] =
@@ -41,8 +41,8 @@ pub(super) const REQUEST_HEADER: [&str; 8] =
 
 pub(super) fn base_cells(base: Option<&BaseView>, t: &Totals) -> Vec<String> {
     vec![
-        base.map_or_else(String::new, |b| b.row.number.clone()),
-        base.map_or_else(|| "合计".to_owned(), |b| b.row.name.clone()),
+        base.map_or_else(String::new, |b| b.number.clone()),
+        base.map_or_else(|| "合计".to_owned(), |b| b.name.clone()),
         base.map_or_else(String::new, |b| b.status.label().to_owned()),
         yuan(t.granted),
         yuan(t.disbursed),
@@ -65,14 +65,14 @@ pub(super) fn category_cells(data: &ReportData) -> Vec<Vec<String>> {
 
 pub(super) fn request_cells(f: &FundingView) -> Vec<String> {
     vec![
-        f.row.title.clone(),
+        f.title.clone(),
         f.status.label().to_owned(),
         f.items.len().to_string(),
-        f.items.iter().map(|(_, b)| b.row.name.as_str()).collect::<Vec<_>>().join("、"),
-        yuan(f.row.total),
+        f.items.iter().map(|(_, b)| b.name.as_str()).collect::<Vec<_>>().join("、"),
+        yuan(f.total.fen()),
         yuan(granted_by(f)),
-        local_time(f.row.drafted_at),
-        f.row.decided_at.map(local_time).unwrap_or_default(),
+        local_time(f.drafted_at),
+        f.decided_at.map(local_time).unwrap_or_default(),
     ]
 }
 
@@ -83,7 +83,7 @@ pub(super) fn request_total_cells(data: &ReportData) -> Vec<String> {
         String::new(),
         count.to_string(),
         String::new(),
-        yuan(data.requests.iter().map(|f| f.row.total).sum()),
+        yuan(data.requests.iter().map(|f| f.total.fen()).sum()),
         yuan(data.requests.iter().map(granted_by).sum()),
         String::new(),
         String::new(),
@@ -125,11 +125,11 @@ pub(super) async fn reports(State(state): State<AppState>, mut page: Page, Who(w
     let template = ReportsPage {
         page: page.clone(),
         dated: chinese_date(state.app.clock.today()),
-        bases: data.overview.iter().map(|(b, t)| (b.row.id.clone(), on_page(base_cells(Some(b), t), 3..7))).collect(),
+        bases: data.overview.iter().map(|(b, t)| (b.id.to_string(), on_page(base_cells(Some(b), t), 3..7))).collect(),
         base_total: on_page(base_cells(None, &data.sum), 3..7),
         base_header: BASE_HEADER,
         categories: category_cells(&data).into_iter().map(|c| on_page(c, 2..3)).collect(),
-        requests: data.requests.iter().map(|f| (f.row.id.clone(), on_page(request_cells(f), 4..6))).collect(),
+        requests: data.requests.iter().map(|f| (f.id.to_string(), on_page(request_cells(f), 4..6))).collect(),
         request_total: on_page(request_total_cells(&data), 4..6),
         request_header: REQUEST_HEADER,
     };

@@ -21,15 +21,15 @@ pub(super) struct RequestRow {
 
 pub(super) fn request_row(f: &FundingView, names: &HashMap<String, String>) -> RequestRow {
     RequestRow {
-        id: f.row.id.clone(),
-        title: f.row.title.clone(),
+        id: f.id.to_string(),
+        title: f.title.clone(),
         status: f.status.label(),
         waiting: matches!(f.status, FundingStatus::Draft | FundingStatus::Submitted),
-        total: money(f.row.total),
-        bases: f.items.iter().map(|(_, b)| b.row.name.as_str()).collect::<Vec<_>>().join("、"),
+        total: money(f.total.fen()),
+        bases: f.items.iter().map(|(_, b)| b.name.as_str()).collect::<Vec<_>>().join("、"),
         count: f.items.len(),
-        drafted_by: name_of(names, Some(f.row.drafted_by)),
-        drafted_at: local_time(f.row.drafted_at),
+        drafted_by: name_of(names, Some(f.drafted_by)),
+        drafted_at: local_time(f.drafted_at),
     }
 }
 
@@ -89,11 +89,11 @@ pub(super) async fn requests_page(
         candidates: candidates
             .into_iter()
             .map(|b| CandidateBox {
-                checked: as_posted.chosen.contains(&b.row.id),
-                id: b.row.id,
-                name: b.row.name,
-                number: b.row.number,
-                recognised_on: b.row.recognised_on,
+                checked: as_posted.chosen.contains(&b.id.to_string()),
+                id: b.id.to_string(),
+                name: b.name,
+                number: b.number,
+                recognised_on: b.recognised_on.to_string(),
             })
             .collect(),
         bases_error: as_posted.bases_error,
@@ -208,13 +208,13 @@ pub(super) async fn request_page(
     let (f, names) = or_error_page!(loaded.await, page);
     let mut history = vec![HistoryLine {
         what: "经办人拟定".to_owned(),
-        who: name_of(&names, Some(f.row.drafted_by)),
-        at: local_time(f.row.drafted_at),
-        comment: f.row.note.clone(),
+        who: name_of(&names, Some(f.drafted_by)),
+        at: local_time(f.drafted_at),
+        comment: f.note.clone(),
     }];
     // Every decision with its actor, time and comment (a later one never hides an earlier one).
     history.extend(f.decisions.iter().map(|d| HistoryLine {
-        what: FundingAction::parse(&d.action).map_or_else(|| d.action.clone(), |a| a.label().to_owned()),
+        what: d.action.label().to_owned(),
         who: name_of(&names, Some(d.actor)),
         at: local_time(d.at),
         comment: d.comment.clone(),
@@ -223,32 +223,32 @@ pub(super) async fn request_page(
     let template = RequestPage {
         page: page.clone(),
         id: id.to_owned(),
-        title: f.row.title.clone(),
+        title: f.title.clone(),
         addressee: ADDRESSEE,
         issuer: ISSUER,
-        dated: chinese_date(local_date(f.row.drafted_at)),
+        dated: chinese_date(local_date(f.drafted_at)),
         status: f.status.label(),
-        note: f.row.note.clone(),
+        note: f.note.clone(),
         items: f
             .items
             .iter()
             .enumerate()
             .map(|(i, (item, base))| ItemRow {
                 position: i + 1,
-                base_id: base.row.id.clone(),
-                name: base.row.name.clone(),
-                number: base.row.number.clone(),
-                recognised_on: base.row.recognised_on.clone(),
-                amount: money(item.amount),
+                base_id: base.id.to_string(),
+                name: base.name.clone(),
+                number: base.number.clone(),
+                recognised_on: base.recognised_on.to_string(),
+                amount: money(item.amount.fen()),
             })
             .collect(),
-        total: money(f.row.total),
-        total_capital: capital_amount(f.row.total),
+        total: money(f.total.fen()),
+        total_capital: capital_amount(f.total.fen()),
         history,
-        reason: f.row.reason.clone().unwrap_or_default(),
+        reason: f.reason.clone().unwrap_or_default(),
         leader_deciding: deciding && who.role == Role::Leader && f.status == FundingStatus::Draft,
         group_deciding: deciding && who.role == Role::Funding && f.status == FundingStatus::Submitted,
-        own: f.row.drafted_by == who.user.id,
+        own: f.drafted_by == who.user.id,
         approve: as_posted.approve,
         reject: as_posted.reject,
         notice,
