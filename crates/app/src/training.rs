@@ -76,7 +76,7 @@ impl App {
     /// a revoked base's records stay readable, but nothing new is recorded for it.
     pub async fn training_base(&self, who: &Authenticated, base: BaseId, action: Action) -> Result<BaseView> {
         let found = self.base(who, &base.to_string()).await.map_err(|_| AppError::NotFound("基地不存在"))?;
-        authorize(who, action, Object::OfOrganization(found.row.organization_id))?;
+        authorize(who, action, Object::OfOrganization(found.organization_id))?;
         if action == Action::RecordTraining && found.status == BaseStatus::Revoked {
             return Err(AppError::WrongState {
                 message: "基地已核销，不能再登记培训记录；已有记录仍可查阅".to_owned(),
@@ -87,8 +87,7 @@ impl App {
 
     pub async fn training_overview(&self, who: &Authenticated, base: BaseId) -> Result<TrainingOverview> {
         let found = self.training_base(who, base, Action::ReadTraining).await?;
-        let may_record = authorize(who, Action::RecordTraining, Object::OfOrganization(found.row.organization_id))
-            .is_ok()
+        let may_record = authorize(who, Action::RecordTraining, Object::OfOrganization(found.organization_id)).is_ok()
             && found.status != BaseStatus::Revoked;
         Ok(TrainingOverview {
             base_id: base,
@@ -442,7 +441,7 @@ impl App {
             errors.push(FieldError::new("apprentice", "unknown_trainee", "请选择本基地已登记的学员作为徒弟"));
         }
         let pair = training::check_pair(input).map_err(|e| errors.extend(e)).ok();
-        let policy = self.policy(&found.row.policy_id).await?;
+        let policy = self.policy(&found.policy_id).await?;
         let upload = match &agreement {
             Some((name, bytes)) if !bytes.is_empty() => {
                 attachment::check_upload(name, bytes, policy.max_attachment_bytes())

@@ -248,9 +248,9 @@ pub struct TrainingOut {
 
 fn overview_out(o: &TrainingOverview) -> TrainingOut {
     TrainingOut {
-        base_id: o.base.row.id.to_string(),
-        base_name: o.base.row.name.clone(),
-        number: o.base.row.number.clone(),
+        base_id: o.base.id.to_string(),
+        base_name: o.base.name.clone(),
+        number: o.base.number.clone(),
         base_status: o.base.status.as_str().to_owned(),
         counts: CountsOut {
             projects: o.counts.projects,

@@ -101,9 +101,9 @@ const TABS: &[(&str, &str)] = &[
 impl Shell {
     fn of(overview: &TrainingOverview) -> Shell {
         Shell {
-            base_id: overview.base.row.id.clone(),
-            base_name: overview.base.row.name.clone(),
-            number: overview.base.row.number.clone(),
+            base_id: overview.base.id.to_string(),
+            base_name: overview.base.name.clone(),
+            number: overview.base.number.clone(),
             status: overview.base.status.label(),
             revoked: overview.base.status == BaseStatus::Revoked,
             tabs: TABS,
@@ -380,7 +380,7 @@ async fn bases(State(state): State<AppState>, page: Page, Who(who): Who) -> Resp
     let found = or_error_page!(found, page);
     let rows = found
         .into_iter()
-        .map(|b| BaseLine { id: b.row.id, name: b.row.name, number: b.row.number, status: b.status.label() })
+        .map(|b| BaseLine { id: b.id.to_string(), name: b.name, number: b.number, status: b.status.label() })
         .collect();
     let template = BasesPage { page: page.clone(), rows, bureau };
     respond(StatusCode::OK, &page, &template)
