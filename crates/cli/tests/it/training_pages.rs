@@ -43,7 +43,8 @@ fn assert_refused(answer: &Answer, status: u16, text: &str) {
 on_both_engines!(
     a_base_records_its_training_on_the_pages,
     staff_read_and_other_organisations_find_nothing,
-    a_roster_is_imported_whole_or_not_at_all
+    a_roster_is_imported_whole_or_not_at_all,
+    class_and_enrolment_rosters_through_the_api
 );
 
 async fn a_base_records_its_training_on_the_pages(app: TestApp) {
@@ -395,4 +396,125 @@ async fn a_roster_is_imported_whole_or_not_at_all(app: TestApp) {
         .await
         .expect("audit");
     assert_eq!(imports.len(), 3, "every roster read is audited, the refused ones too");
+}
+
+/// A roster workbook of `kind` with the template's headers, then `rows`.
+fn roster_of(kind: skillbase_app::roster::RosterKind, rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("名册").expect("name");
+    for (column, c) in kind.columns().iter().enumerate() {
+        sheet.write_string(0, u16::try_from(column).expect("column"), c.header).expect("header");
+    }
+    for (line, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            let (line, column) = (u32::try_from(line + 1).expect("row"), u16::try_from(column).expect("column"));
+            sheet.write_string(line, column, *value).expect("cell");
+        }
+    }
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+async fn class_and_enrolment_rosters_through_the_api(app: TestApp) {
+    use skillbase_app::roster::RosterKind;
+    let cast = recognised_bases(&app, 1).await;
+    let base = cast.bases[0].0.clone();
+    let org = app.sign_in_again(&cast.bases[0].1).await;
+    let api = format!("/api/v1/bases/{base}");
+    let (status, project) = app
+        .post_json_as(
+            &org,
+            &format!("{api}/projects"),
+            &serde_json::json!({"occupation": "6-31-01-02", "levels": ["4"], "criteria": ["large_demand"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{project}");
+    let import = |segment: &'static str, bytes: Vec<u8>| {
+        let (app, org, api) = (&app, &org, &api);
+        async move {
+            let request = app
+                .client
+                .post(app.url(&format!("{api}/{segment}/import")))
+                .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .header("x-file-name", "roster.xlsx")
+                .body(bytes);
+            let (status, _, body) = app.send_as(org, request).await;
+            (status, body)
+        }
+    };
+    let class_row = |name: &'static str, occupation: &'static str| {
+        vec![name, occupation, "自主培训", "", "", "2024-10-15", "2024-11-15", "24", "实训楼", "赵师傅", ""]
+    };
+    // A class of an occupation the base has no project for: nothing stored.
+    let (status, refused) = import(
+        "classes",
+        roster_of(RosterKind::Classes, &[class_row("一班", "6-31-01-02"), class_row("二班", "6-31-01-01")]),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["problems"][0]["line"], 3, "{refused}");
+    assert!(refused["problems"][0]["reason"].as_str().unwrap_or_default().contains("没有该职业"), "{refused}");
+    let (_, classes) = app.get_json_as(&org, &format!("{api}/classes")).await;
+    assert_eq!(classes["total"], 0, "{classes}");
+    let (status, done) = import(
+        "classes",
+        roster_of(RosterKind::Classes, &[class_row("一班", "6-31-01-02"), class_row("二班", "6-31-01-02")]),
+    )
+    .await;
+    assert_eq!((status, done["rows"].as_u64()), (201, Some(2)), "{done}");
+    // A class name already on file is refused on the next import.
+    let (status, again) = import("classes", roster_of(RosterKind::Classes, &[class_row("一班", "6-31-01-02")])).await;
+    assert_eq!(status, 422, "{again}");
+
+    // Trainees, then their enrolments: an unknown person or class refused, then all stored.
+    let trainees = roster_of(
+        RosterKind::Trainees,
+        &[
+            vec!["张三", PEOPLE[0].1, "", "", "", "本单位", "本单位职工"],
+            vec!["李四", PEOPLE[1].1, "", "", "", "本单位", "本单位职工"],
+        ],
+    );
+    let (status, done) = import("trainees", trainees).await;
+    assert_eq!((status, done["rows"].as_u64()), (201, Some(2)), "{done}");
+    let (status, refused) = import(
+        "enrolments",
+        roster_of(
+            RosterKind::Enrolments,
+            &[
+                vec!["一班", PEOPLE[0].1, "20", "结业", "合格"],
+                vec!["三班", PEOPLE[1].1, "", "", ""],
+                vec!["二班", PEOPLE[2].1, "", "", ""],
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    let reasons: Vec<&str> =
+        refused["problems"].as_array().expect("problems").iter().filter_map(|p| p["reason"].as_str()).collect();
+    assert_eq!(reasons, ["本基地没有该名称的培训班", "本基地没有该身份证号码的学员，请先导入或登记学员"], "{refused}");
+    assert!(!refused.to_string().contains(PEOPLE[2].1), "no full number in the report");
+    let (status, done) = import(
+        "enrolments",
+        roster_of(
+            RosterKind::Enrolments,
+            &[vec!["一班", PEOPLE[0].1, "20", "结业", "合格"], vec!["二班", PEOPLE[1].1, "", "", ""]],
+        ),
+    )
+    .await;
+    assert_eq!((status, done["rows"].as_u64()), (201, Some(2)), "{done}");
+    let (_, enrolments) = app.get_json_as(&org, &format!("{api}/enrolments")).await;
+    assert_eq!(enrolments["total"], 2, "{enrolments}");
+    // The templates through the API.
+    for (segment, header) in [("trainees", "居民身份证号码"), ("classes", "培训方式"), ("enrolments", "考核结果")]
+    {
+        let response = app
+            .client
+            .get(app.url(&format!("{api}/{segment}/import/template")))
+            .header("cookie", &org.cookie)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 200, "{segment}");
+        assert!(xlsx_text(response.bytes().await.expect("bytes").to_vec()).contains(header), "{segment}");
+    }
 }

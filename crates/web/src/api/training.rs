@@ -18,9 +18,10 @@ use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use skillbase_app::roster::{self, RosterKind};
 use skillbase_app::training::{
-    ClassFilter, ClassRecord, CompetitionRecord, EnrolmentFilter, EnrolmentRecord, EntryRecord, Page, PageRequest,
-    PairRecord, ProjectRecord, TraineeQuery, TraineeRecord, TrainingOverview,
+    ClassFilter, ClassRecord, CompetitionRecord, EnrolmentFilter, EnrolmentRecord, EntryRecord, ImportOutcome, Page,
+    PageRequest, PairRecord, ProjectRecord, TraineeQuery, TraineeRecord, TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::audit::sm3_hex;
@@ -1182,4 +1183,100 @@ pub async fn add_entry(
             .ok_or_else(ApiError::not_found)
     })
     .await
+}
+
+// ---------------------------------------------------------------- rosters (Excel)
+
+/// One problem of a refused roster: the Excel row, the column's header, what it says (an ID
+/// number only masked) and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RosterProblemOut {
+    pub line: u32,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// How an import ended: `imported` (every row stored) or `refused` (none stored, every
+/// problem listed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportOut {
+    pub id: String,
+    /// imported | refused.
+    pub status: &'static str,
+    /// Rows stored.
+    pub rows: usize,
+    pub problems: Vec<RosterProblemOut>,
+}
+
+/// Imports the xlsx body as a roster of `kind`, all rows or none.
+async fn import_at(
+    kind: RosterKind,
+    (state, who, meta): (AppState, skillbase_app::auth::Authenticated, skillbase_app::auth::RequestMeta),
+    (base, headers, body): (String, HeaderMap, Bytes),
+) -> Result<Response, ApiError> {
+    let base: BaseId = id(&base)?;
+    let name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| format!("{}.xlsx", kind.label()), str::to_owned);
+    let out = match state.app.import_roster(&who, base, kind, (&name, &body), &meta).await? {
+        ImportOutcome::Imported { id, rows } => {
+            (StatusCode::CREATED, ImportOut { id: id.to_string(), status: "imported", rows, problems: Vec::new() })
+        }
+        ImportOutcome::Refused { id, problems } => {
+            let problems = problems
+                .into_iter()
+                .map(|p| RosterProblemOut { line: p.line, column: p.column, value: p.value, reason: p.reason })
+                .collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, ImportOut { id: id.to_string(), status: "refused", rows: 0, problems })
+        }
+    };
+    Ok((out.0, Json(out.1)).into_response())
+}
+
+/// The template workbook of `kind` (dropdowns from the dictionaries, an instructions sheet).
+async fn template_at(
+    kind: RosterKind,
+    state: AppState,
+    who: skillbase_app::auth::Authenticated,
+    base: String,
+) -> Result<Response, ApiError> {
+    let base: BaseId = id(&base)?;
+    state.app.training_base(&who, base, Action::ReadTraining).await?;
+    let bytes = roster::template(kind).map_err(skillbase_app::AppError::internal)?;
+    Ok(crate::download::download(bytes, crate::download::XLSX, &format!("{}模板.xlsx", kind.label())))
+}
+
+macro_rules! roster_endpoints {
+    ($($kind:ident: $import:ident, $template:ident, $segment:literal;)*) => {$(
+        #[doc = concat!("Imports a roster of ", $segment, " (the xlsx file as the body; `X-File-Name` its name, optional): all rows or none. 201 with the rows stored, or 422 with every problem by row and column.")]
+        #[utoipa::path(post, path = concat!("/api/v1/bases/{id}/", $segment, "/import"), tag = "training", params(("id" = String, Path), ("X-File-Name" = Option<String>, Header)), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), responses((status = 201, body = ImportOut), (status = 422, body = ImportOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+        pub async fn $import(
+            State(state): State<AppState>,
+            Meta(meta): Meta,
+            SignedInWrite(who): SignedInWrite,
+            headers: HeaderMap,
+            Path(base): Path<String>,
+            body: Bytes,
+        ) -> Result<Response, ApiError> {
+            import_at(RosterKind::$kind, (state, who, meta), (base, headers, body)).await
+        }
+
+        #[doc = concat!("The template workbook of the ", $segment, " roster.")]
+        #[utoipa::path(get, path = concat!("/api/v1/bases/{id}/", $segment, "/import/template"), tag = "training", params(("id" = String, Path)), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+        pub async fn $template(
+            State(state): State<AppState>,
+            SignedIn(who): SignedIn,
+            Path(base): Path<String>,
+        ) -> Result<Response, ApiError> {
+            template_at(RosterKind::$kind, state, who, base).await
+        }
+    )*};
+}
+
+roster_endpoints! {
+    Trainees: import_trainees, trainees_template, "trainees";
+    Classes: import_classes, classes_template, "classes";
+    Enrolments: import_enrolments, enrolments_template, "enrolments";
 }
