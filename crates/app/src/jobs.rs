@@ -91,6 +91,7 @@ impl Runner {
             .handle(crate::anchors::ANCHOR_JOB, crate::anchors::anchor_handler())
             .handle(crate::review::REMIND_JOB, crate::review::remind_handler())
             .handle(crate::notices::CLOSE_JOB, crate::notices::close_handler())
+            .handle(crate::training::IMPORT_JOB, crate::training::import_handler())
     }
 
     pub fn owner(&self) -> &str {

@@ -82,6 +82,8 @@ pub struct App {
     /// Where the daily signed head of the audit chain is also written (a mount of another
     /// machine); `None`: kept in the database only.
     pub anchor_dir: Option<PathBuf>,
+    /// How far the roster imports this instance is running have come.
+    pub imports: Arc<training::ImportProgress>,
 }
 
 impl App {
@@ -96,6 +98,7 @@ impl App {
             auth: Arc::new(auth::AuthSettings::default()),
             password_hashing: accounts::PasswordHashing::default(),
             anchor_dir: None,
+            imports: Arc::default(),
         }
     }
 

@@ -417,7 +417,7 @@ pub struct Roster {
 }
 
 /// One problem of one row, for the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Problem {
     /// The Excel row number.
     pub line: u32,

@@ -12,7 +12,7 @@ use skillbase_domain::access::{Action, Object};
 use skillbase_domain::attachment;
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::ids::{
-    BaseId, ClassId, CompetitionId, EnrolmentId, PairId, ProjectId, RosterImportId, TraineeId,
+    BaseId, ClassId, CompetitionId, EnrolmentId, PairId, ProjectId, RosterImportId, TraineeId, UserId,
 };
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::resident_id::ResidentId;
@@ -21,12 +21,11 @@ use skillbase_domain::training::{
     TraineeInput,
 };
 use skillbase_store::Tx;
-use skillbase_store::training::{
-    self as store, ImportRecord, ImportStatus, NewClass, NewEnrolment, StoredFile, TraineeFilter,
-};
+use skillbase_store::jobs::NewJob;
+use skillbase_store::training::{self as store, NewClass, NewEnrolment, StoredFile, TraineeFilter};
 pub use skillbase_store::training::{
-    ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord, Page,
-    PageRequest, PairRecord, ProjectRecord, TraineeRecord,
+    ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord, ImportRecord,
+    ImportStatus, Page, PageRequest, PairRecord, ProjectRecord, TraineeRecord,
 };
 
 use crate::access::authorize;
@@ -225,7 +224,7 @@ impl App {
         &self,
         (id, base): (TraineeId, BaseId),
         trainee: &training::Trainee,
-        who: &Authenticated,
+        created_by: UserId,
     ) -> TraineeRecord {
         TraineeRecord {
             id,
@@ -240,7 +239,7 @@ impl App {
             employer_uscc: trainee.employer_uscc.as_ref().map(|u| u.as_str().to_owned()),
             relation: trainee.relation,
             category: trainee.category,
-            created_by: who.user.id,
+            created_by,
             created_at: self.now(),
         }
     }
@@ -254,7 +253,7 @@ impl App {
     ) -> Result<TraineeId> {
         self.training_base(who, base, Action::RecordTraining).await?;
         let trainee = training::check_trainee(input, shanghai_date(self.now())).map_err(AppError::Fields)?;
-        let record = self.trainee_record((self.new_id(), base), &trainee, who);
+        let record = self.trainee_record((self.new_id(), base), &trainee, who.user.id);
         let mut tx = self.db.begin().await?;
         let existing = store::trainees_by_index(&mut tx, base, std::slice::from_ref(&record.resident_id_index)).await?;
         if let Some(existing) = existing.first() {
@@ -619,6 +618,72 @@ pub enum ImportOutcome {
     Imported { id: RosterImportId, rows: usize },
     /// Nothing stored: every problem of the file, by row and column.
     Refused { id: RosterImportId, problems: Vec<Problem> },
+    /// A large roster, left to a job: [`App::import_status`] follows it.
+    Queued { id: RosterImportId },
+}
+
+/// The job that imports a large roster.
+pub const IMPORT_JOB: &str = "roster.import";
+
+/// Rosters with more rows than this are imported by a job, the page following its progress.
+pub const QUEUED_ROWS: usize = 2_000;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ImportPayload {
+    import: RosterImportId,
+}
+
+/// How far the imports running on this instance have come: (rows prepared, rows in all).
+/// Kept in memory: the job's rows are written in one transaction at its end, so the database
+/// has nothing to show meanwhile (another instance's page shows 「处理中」 without a figure).
+#[derive(Debug, Default)]
+pub struct ImportProgress(std::sync::Mutex<std::collections::HashMap<RosterImportId, (usize, usize)>>);
+
+impl ImportProgress {
+    fn set(&self, id: RosterImportId, done: usize, total: usize) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(id, (done, total));
+        }
+    }
+
+    fn clear(&self, id: RosterImportId) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&id);
+        }
+    }
+
+    pub fn of(&self, id: RosterImportId) -> Option<(usize, usize)> {
+        self.0.lock().ok().and_then(|map| map.get(&id).copied())
+    }
+}
+
+/// An import as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ImportView {
+    pub record: ImportRecord,
+    /// Rows prepared so far, while it runs on this instance.
+    pub progress: Option<(usize, usize)>,
+    pub problems: Vec<Problem>,
+}
+
+/// A checked roster's outcome, before it is recorded.
+struct Settled {
+    refused: bool,
+    problems: Vec<Problem>,
+    stored: usize,
+    sealed_report: Option<String>,
+}
+
+pub fn import_handler() -> crate::jobs::Handler {
+    std::sync::Arc::new(|app, job, mut tx| {
+        Box::pin(async move {
+            let payload: ImportPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
+            let outcome = app.run_queued_import(&mut tx, payload.import).await;
+            app.imports.clear(payload.import);
+            outcome.map_err(|e| e.to_string())?;
+            Ok(tx)
+        })
+    })
 }
 
 fn import_context(id: RosterImportId) -> String {
@@ -675,80 +740,177 @@ impl App {
     ) -> Result<ImportOutcome> {
         self.training_base(who, base, Action::RecordTraining).await?;
         let parsed = roster::read(kind, bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
-        let today = shanghai_date(self.now());
-        let mut problems = roster::check_rows(kind, &parsed, today);
         let id: RosterImportId = self.new_id();
-        let mut tx = self.db.begin().await?;
-        let rows = if problems.is_empty() {
-            self.roster_rows(&mut tx, (who, base, kind), &parsed, &mut problems).await?
-        } else {
-            Rows::Trainees(Vec::new())
-        };
-        let refused = !problems.is_empty();
-        let report = serde_json::to_string(&problems).map_err(AppError::internal)?;
-        let sealed_report = if refused {
-            let workbook = roster::report_workbook(kind, bytes, &problems).map_err(AppError::internal)?;
-            Some(self.seal(&workbook, &import_context(id)))
-        } else {
-            None
-        };
-        let stored = if refused { 0 } else { rows.len() };
-        if !refused {
-            match &rows {
-                Rows::Trainees(records) => {
-                    for record in records {
-                        store::insert_trainee(&mut tx, record).await?;
-                    }
-                }
-                Rows::Classes(classes) => {
-                    let now = self.now();
-                    for (class_id, project_id, class) in classes {
-                        let new = NewClass {
-                            id: *class_id,
-                            base_id: base,
-                            project_id: *project_id,
-                            class,
-                            created_by: who.user.id,
-                            created_at: now,
-                        };
-                        store::insert_class(&mut tx, &new).await?;
-                    }
-                }
-                Rows::Enrolments(enrolments) => {
-                    for new in enrolments {
-                        store::insert_enrolment(&mut tx, new).await?;
-                    }
-                }
-            }
-        }
         let total = i64::try_from(parsed.rows.len()).unwrap_or(i64::MAX);
+        let file_name = attachment::check_upload(file_name, bytes, u64::MAX)
+            .map_or_else(|_| format!("{}.xlsx", kind.label()), |u| u.display_name);
+        let queued = parsed.rows.len() > QUEUED_ROWS;
+        let mut tx = self.db.begin().await?;
+        let settled = if queued {
+            None
+        } else {
+            Some(self.settle_roster(&mut tx, (who.user.id, base, kind), (id, &parsed, bytes)).await?)
+        };
         let now = self.now();
-        store::insert_import(
-            &mut tx,
-            &ImportRecord {
+        let record = match &settled {
+            // The workbook waits for its job sealed: it holds ID numbers.
+            None => ImportRecord {
                 id,
                 base_id: base,
                 kind: kind.code().to_owned(),
-                status: if refused { ImportStatus::Refused } else { ImportStatus::Imported },
-                file_name: attachment::check_upload(file_name, bytes, u64::MAX)
-                    .map_or_else(|_| format!("{}.xlsx", kind.label()), |u| u.display_name),
-                sealed_file: sealed_report,
+                status: ImportStatus::Queued,
+                file_name,
+                sealed_file: Some(self.seal(bytes, &upload_context(id))),
+                total_rows: total,
+                done_rows: 0,
+                imported_rows: 0,
+                report: "[]".to_owned(),
+                created_by: who.user.id,
+                created_at: now,
+                finished_at: None,
+            },
+            Some(settled) => ImportRecord {
+                id,
+                base_id: base,
+                kind: kind.code().to_owned(),
+                status: if settled.refused { ImportStatus::Refused } else { ImportStatus::Imported },
+                file_name,
+                sealed_file: settled.sealed_report.clone(),
                 total_rows: total,
                 done_rows: total,
-                imported_rows: i64::try_from(stored).unwrap_or(i64::MAX),
-                report,
+                imported_rows: i64::try_from(settled.stored).unwrap_or(i64::MAX),
+                report: serde_json::to_string(&settled.problems).map_err(AppError::internal)?,
                 created_by: who.user.id,
                 created_at: now,
                 finished_at: Some(now),
             },
-        )
-        .await?;
+        };
+        store::insert_import(&mut tx, &record).await?;
+        if queued {
+            let payload = serde_json::to_string(&ImportPayload { import: id }).map_err(AppError::internal)?;
+            let key = format!("roster-import:{id}");
+            let job =
+                NewJob { kind: IMPORT_JOB, payload: &payload, dedupe_key: Some(&key), run_at: now, max_attempts: 3 };
+            self.enqueue(&mut tx, &job).await?;
+        }
         let detail = json!({
-            "import": id, "kind": kind.code(), "rows": total, "imported": !refused, "problems": problems.len(),
+            "import": id, "kind": kind.code(), "rows": total, "queued": queued,
+            "imported": settled.as_ref().is_some_and(|s| !s.refused),
+            "problems": settled.as_ref().map_or(0, |s| s.problems.len()),
         });
         self.audit_training(&mut tx, (who, meta), "training.roster_import", base, detail).await?;
         tx.commit().await?;
-        Ok(if refused { ImportOutcome::Refused { id, problems } } else { ImportOutcome::Imported { id, rows: stored } })
+        Ok(match settled {
+            None => ImportOutcome::Queued { id },
+            Some(Settled { refused: true, problems, .. }) => ImportOutcome::Refused { id, problems },
+            Some(Settled { stored, .. }) => ImportOutcome::Imported { id, rows: stored },
+        })
+    }
+
+    /// Checks a read roster against the domain and what is on file, and stores every row or
+    /// none, in `tx`.
+    async fn settle_roster(
+        &self,
+        tx: &mut Tx,
+        (by, base, kind): (UserId, BaseId, RosterKind),
+        (id, parsed, bytes): (RosterImportId, &roster::Roster, &[u8]),
+    ) -> Result<Settled> {
+        let mut problems = roster::check_rows(kind, parsed, shanghai_date(self.now()));
+        let rows = if problems.is_empty() {
+            self.roster_rows(tx, (by, base, kind, id), parsed, &mut problems).await?
+        } else {
+            Rows::Trainees(Vec::new())
+        };
+        if !problems.is_empty() {
+            let workbook = roster::report_workbook(kind, bytes, &problems).map_err(AppError::internal)?;
+            let sealed_report = Some(self.seal(&workbook, &import_context(id)));
+            return Ok(Settled { refused: true, problems, stored: 0, sealed_report });
+        }
+        let stored = rows.len();
+        match &rows {
+            Rows::Trainees(records) => {
+                for record in records {
+                    store::insert_trainee(tx, record).await?;
+                }
+            }
+            Rows::Classes(classes) => {
+                let now = self.now();
+                for (class_id, project_id, class) in classes {
+                    let new = NewClass {
+                        id: *class_id,
+                        base_id: base,
+                        project_id: *project_id,
+                        class,
+                        created_by: by,
+                        created_at: now,
+                    };
+                    store::insert_class(tx, &new).await?;
+                }
+            }
+            Rows::Enrolments(enrolments) => {
+                for new in enrolments {
+                    store::insert_enrolment(tx, new).await?;
+                }
+            }
+        }
+        Ok(Settled { refused: false, problems, stored, sealed_report: None })
+    }
+
+    /// The job's half of a large import: the sealed workbook opened, checked and stored (or
+    /// refused) in the job's transaction, as its uploader, and audited.
+    async fn run_queued_import(&self, tx: &mut Tx, id: RosterImportId) -> Result<()> {
+        let Some(record) = store::import(&self.db, id).await? else { return Ok(()) };
+        if record.status.is_finished() {
+            return Ok(());
+        }
+        let kind = RosterKind::parse(&record.kind).ok_or_else(|| AppError::internal(Corrupt))?;
+        let sealed = record.sealed_file.as_deref().ok_or_else(|| AppError::internal(Corrupt))?;
+        let bytes = self.data_key.open(sealed, &upload_context(id)).map_err(AppError::internal)?;
+        let uploader = skillbase_store::users::find_by_id_in(tx, record.created_by).await?;
+        let base = store_base_status(self, record.base_id).await?;
+        let now = self.now();
+        let settled = if base == BaseStatus::Revoked {
+            let reason = "基地已核销，名册未导入".to_owned();
+            Settled {
+                refused: true,
+                problems: vec![Problem { line: 0, column: String::new(), value: String::new(), reason }],
+                stored: 0,
+                sealed_report: None,
+            }
+        } else {
+            let parsed = roster::read(kind, &bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
+            self.settle_roster(tx, (uploader.id, record.base_id, kind), (id, &parsed, &bytes)).await?
+        };
+        let report = serde_json::to_string(&settled.problems).map_err(AppError::internal)?;
+        let status = if settled.refused { ImportStatus::Refused } else { ImportStatus::Imported };
+        let stored = i64::try_from(settled.stored).unwrap_or(i64::MAX);
+        store::finish_import(tx, id, status, (stored, &report, settled.sealed_report.as_deref()), now).await?;
+        let detail = json!({
+            "import": id, "kind": kind.code(), "rows": record.total_rows, "queued": true,
+            "imported": !settled.refused, "problems": settled.problems.len(),
+        });
+        let role = uploader.role;
+        let meta = RequestMeta::default();
+        self.audit(
+            tx,
+            &meta,
+            Some((&uploader, role)),
+            "training.roster_import",
+            ("base", Some(&record.base_id.to_string())),
+            detail,
+        )
+        .await
+    }
+
+    /// An import of the base, with its progress and problems.
+    pub async fn import_status(&self, who: &Authenticated, base: BaseId, id: RosterImportId) -> Result<ImportView> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        let record = store::import(&self.db, id)
+            .await?
+            .filter(|i| i.base_id == base)
+            .ok_or(AppError::NotFound("导入记录不存在"))?;
+        let problems = serde_json::from_str(&record.report).map_err(AppError::internal)?;
+        Ok(ImportView { progress: self.imports.of(id), problems, record })
     }
 
     /// The rows of a roster whose every row passed the domain's checks, checked against what
@@ -756,19 +918,24 @@ impl App {
     async fn roster_rows(
         &self,
         tx: &mut Tx,
-        (who, base, kind): (&Authenticated, BaseId, RosterKind),
+        (by, base, kind, id): (UserId, BaseId, RosterKind, RosterImportId),
         parsed: &roster::Roster,
         problems: &mut Vec<Problem>,
     ) -> Result<Rows> {
+        let total = parsed.rows.len();
         let today = shanghai_date(self.now());
         match kind {
             RosterKind::Trainees => {
                 let mut records = Vec::new();
-                for row in &parsed.rows {
+                for (done, row) in parsed.rows.iter().enumerate() {
                     if let Ok(trainee) = training::check_trainee(&roster::trainee_input(row), today) {
-                        records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, who)));
+                        records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, by)));
+                    }
+                    if done % 1_000 == 0 {
+                        self.imports.set(id, done, total);
                     }
                 }
+                self.imports.set(id, total, total);
                 let indexes: Vec<String> = records.iter().map(|(_, r)| r.resident_id_index.clone()).collect();
                 let existing = store::trainees_by_index(tx, base, &indexes).await?;
                 for (line, record) in &records {
@@ -852,7 +1019,7 @@ impl App {
                         class_id: class.id,
                         trainee_id: person.id,
                         enrolment,
-                        created_by: who.user.id,
+                        created_by: by,
                         created_at: self.now(),
                     });
                 }
@@ -877,4 +1044,14 @@ impl App {
 /// What `line` of the roster says in the column of `field`.
 fn roster_value(parsed: &roster::Roster, line: u32, kind: RosterKind, field: &str) -> String {
     parsed.rows.iter().find(|r| r.line == line).map(|r| r.get(kind, field)).unwrap_or_default()
+}
+
+fn upload_context(id: RosterImportId) -> String {
+    format!("roster_imports:{id}:upload")
+}
+
+/// The standing of a base, read without a reader (the job acts for its uploader).
+async fn store_base_status(app: &App, base: BaseId) -> Result<BaseStatus> {
+    let found = skillbase_store::notices::base(&app.db, base).await?.ok_or(AppError::NotFound("基地不存在"))?;
+    Ok(found.status)
 }

@@ -1184,28 +1184,17 @@ pub async fn imports(db: &Db, base: BaseId, limit: i64) -> Result<Vec<ImportReco
     rows.into_iter().map(ImportRecord::try_from).collect()
 }
 
-/// How far a running import has come (written outside its transaction, for the progress bar).
-pub async fn import_progress(db: &Db, id: RosterImportId, status: ImportStatus, done_rows: i64) -> Result<()> {
-    on_pool!(db, |c| sqlx::query("UPDATE roster_imports SET status = $2, done_rows = $3 WHERE id = $1")
-        .bind(id.to_string())
-        .bind(status.as_str())
-        .bind(done_rows)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// An import's end: its status, what it stored, its report; the sealed workbook is dropped.
+/// An import's end: its status, what it stored, its report, and in place of the uploaded
+/// workbook the sealed report workbook of a refused one (`None`: nothing kept).
 pub async fn finish_import(
     tx: &mut Tx,
     id: RosterImportId,
     status: ImportStatus,
-    (imported_rows, report): (i64, &str),
+    (imported_rows, report, sealed_report): (i64, &str, Option<&str>),
     at: DateTime<Utc>,
 ) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(
-        "UPDATE roster_imports SET status = $2, imported_rows = $3, report = $4, finished_at = $5, sealed_file = NULL,
+        "UPDATE roster_imports SET status = $2, imported_rows = $3, report = $4, finished_at = $5, sealed_file = $6,
                 done_rows = total_rows
          WHERE id = $1"
     )
@@ -1214,6 +1203,7 @@ pub async fn finish_import(
     .bind(imported_rows)
     .bind(report)
     .bind(millis(at))
+    .bind(sealed_report)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;

@@ -211,6 +211,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/bases/{id}/trainees", ReadTraining, get(api::training::trainees)),
         route(Method::POST, "/api/v1/bases/{id}/trainees", RecordTraining, post(api::training::create_trainee)),
         route(Method::POST, "/api/v1/bases/{id}/trainees/import", RecordTraining, post(api::training::import_trainees)),
+        route(Method::GET, "/api/v1/bases/{id}/imports/{import}", RecordTraining, get(api::training::import_status)),
         route(
             Method::GET,
             "/api/v1/bases/{id}/trainees/import/template",

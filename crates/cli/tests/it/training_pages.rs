@@ -44,7 +44,8 @@ on_both_engines!(
     a_base_records_its_training_on_the_pages,
     staff_read_and_other_organisations_find_nothing,
     a_roster_is_imported_whole_or_not_at_all,
-    class_and_enrolment_rosters_through_the_api
+    class_and_enrolment_rosters_through_the_api,
+    a_large_roster_is_imported_by_a_job
 );
 
 async fn a_base_records_its_training_on_the_pages(app: TestApp) {
@@ -517,4 +518,100 @@ async fn class_and_enrolment_rosters_through_the_api(app: TestApp) {
         assert_eq!(response.status().as_u16(), 200, "{segment}");
         assert!(xlsx_text(response.bytes().await.expect("bytes").to_vec()).contains(header), "{segment}");
     }
+}
+
+/// `n` valid, distinct resident ID numbers (Qingpu, born 1990, GB 11643 check character).
+fn numbers(n: usize) -> Vec<String> {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    (0..n)
+        .map(|i| {
+            let day = 1 + i / 999;
+            let body = format!("31011819900{:01}{:02}{:03}", 1 + day / 28, 1 + day % 28, 1 + i % 999);
+            let sum: u32 = body.bytes().zip(WEIGHTS).map(|(b, w)| u32::from(b - b'0') * w).sum();
+            let check = char::from(CHECK[usize::try_from(sum % 11).expect("small")]);
+            format!("{body}{check}")
+        })
+        .collect()
+}
+
+async fn a_large_roster_is_imported_by_a_job(app: TestApp) {
+    use skillbase_app::jobs::{Runner, RunnerConfig, Turn};
+    use skillbase_app::roster::RosterKind;
+    use skillbase_app::training::QUEUED_ROWS;
+    let cast = recognised_bases(&app, 1).await;
+    let base = cast.bases[0].0.clone();
+    let org = app.sign_in_again(&cast.bases[0].1).await;
+    let root = format!("/training/{base}");
+    let people = numbers(QUEUED_ROWS + 1);
+    let names: Vec<String> = (0..people.len()).map(|i| format!("学员{i}")).collect();
+    let mut rows: Vec<Vec<&str>> = people
+        .iter()
+        .zip(&names)
+        .map(|(number, name)| vec![name.as_str(), number.as_str(), "", "", "", "本单位", "本单位职工"])
+        .collect();
+    let upload = |bytes: Vec<u8>| {
+        let (app, org, root) = (&app, &org, &root);
+        async move {
+            let file = FilePart {
+                field: "file",
+                filename: "学员名册.xlsx",
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                bytes: &bytes,
+            };
+            post_multipart(app, &format!("{root}/import/trainees"), org, &[], file).await
+        }
+    };
+    let runner = Runner::business(app.app().clone(), RunnerConfig::default());
+    // Every due job, the import among them (a failed one would be retried later: none may fail).
+    let run_due = || async {
+        loop {
+            match runner.run_once().await.expect("runs") {
+                Turn::Idle => break,
+                Turn::Done(_) => {}
+                other => panic!("a job did not finish: {other:?}"),
+            }
+        }
+    };
+
+    // One bad row among 2,001: queued, then refused by the job, nothing stored.
+    rows[1500][6] = "外星人";
+    let queued = upload(roster_of(RosterKind::Trainees, &rows)).await;
+    assert_redirect(&queued, &format!("{root}/imports/"));
+    let status_path = queued.location.clone();
+    let waiting = get(&app, &status_path, &org).await;
+    assert!(waiting.html.contains("<dd id=\"import-status\">处理中</dd>"), "{}", waiting.html);
+    assert!(waiting.html.contains("<progress id=\"import-bar\" max=\"2001\""), "{}", waiting.html);
+    assert!(waiting.html.contains("hx-trigger=\"every 1s\""), "the page follows the job");
+    run_due().await;
+    let refused = get(&app, &status_path, &org).await;
+    assert!(
+        refused.html.contains("未导入（名册有问题）") && refused.html.contains("<th scope=\"row\">1502</th>"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("/report.xlsx"), "the report workbook is offered");
+    assert!(!refused.html.contains("hx-trigger"), "a finished import is not polled");
+    assert!(get(&app, &format!("{root}/trainees"), &org).await.html.contains("共 0 条"));
+
+    // Fixed: the job stores every row.
+    rows[1500][6] = "本单位职工";
+    let queued = upload(roster_of(RosterKind::Trainees, &rows)).await;
+    assert_redirect(&queued, &format!("{root}/imports/"));
+    run_due().await;
+    let done = get(&app, &queued.location, &org).await;
+    assert!(
+        done.html.contains("已全部导入") && done.html.contains("<dd id=\"import-imported\">2001</dd>"),
+        "{}",
+        done.html
+    );
+    assert!(get(&app, &format!("{root}/trainees"), &org).await.html.contains("共 2001 条"));
+    // Through the API the same import reads as imported.
+    let id = queued.location.rsplit('/').next().expect("id").to_owned();
+    let (status, body) = app.get_json_as(&org, &format!("/api/v1/bases/{base}/imports/{id}")).await;
+    assert_eq!(
+        (status, body["status"].as_str(), body["imported_rows"].as_i64()),
+        (200, Some("imported"), Some(2001)),
+        "{body}"
+    );
 }

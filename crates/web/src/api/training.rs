@@ -1225,14 +1225,66 @@ async fn import_at(
             (StatusCode::CREATED, ImportOut { id: id.to_string(), status: "imported", rows, problems: Vec::new() })
         }
         ImportOutcome::Refused { id, problems } => {
-            let problems = problems
-                .into_iter()
-                .map(|p| RosterProblemOut { line: p.line, column: p.column, value: p.value, reason: p.reason })
-                .collect();
+            let problems = problems_out(problems);
             (StatusCode::UNPROCESSABLE_ENTITY, ImportOut { id: id.to_string(), status: "refused", rows: 0, problems })
+        }
+        ImportOutcome::Queued { id } => {
+            let out = ImportOut { id: id.to_string(), status: "queued", rows: 0, problems: Vec::new() };
+            let location = format!("/api/v1/bases/{base}/imports/{id}");
+            let mut response = (StatusCode::ACCEPTED, Json(out)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            return Ok(response);
         }
     };
     Ok((out.0, Json(out.1)).into_response())
+}
+
+fn problems_out(problems: Vec<skillbase_app::roster::Problem>) -> Vec<RosterProblemOut> {
+    problems
+        .into_iter()
+        .map(|p| RosterProblemOut { line: p.line, column: p.column, value: p.value, reason: p.reason })
+        .collect()
+}
+
+/// An import and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportStatusOut {
+    pub id: String,
+    /// trainees | classes | enrolments.
+    pub kind: String,
+    /// queued | imported | refused | failed.
+    pub status: &'static str,
+    pub total_rows: i64,
+    /// Rows checked so far, while it runs (on the instance answering).
+    pub done_rows: Option<usize>,
+    pub imported_rows: i64,
+    pub problems: Vec<RosterProblemOut>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// One roster import of the base (a queued one: poll until `status` is not `queued`).
+#[utoipa::path(get, path = "/api/v1/bases/{id}/imports/{import}", tag = "training", params(("id" = String, Path), ("import" = String, Path)), responses((status = 200, body = ImportStatusOut), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn import_status(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+    Path((base, import)): Path<(String, String)>,
+) -> Result<Json<ImportStatusOut>, ApiError> {
+    let view = state.app.import_status(&who, id(&base)?, id(&import)?).await?;
+    let r = &view.record;
+    Ok(Json(ImportStatusOut {
+        id: r.id.to_string(),
+        kind: r.kind.clone(),
+        status: r.status.as_str(),
+        total_rows: r.total_rows,
+        done_rows: view.progress.map(|(done, _)| done),
+        imported_rows: r.imported_rows,
+        created_at: local(r.created_at),
+        finished_at: r.finished_at.map(local),
+        problems: problems_out(view.problems),
+    }))
 }
 
 /// The template workbook of `kind` (dropdowns from the dictionaries, an instructions sheet).
@@ -1251,7 +1303,7 @@ async fn template_at(
 macro_rules! roster_endpoints {
     ($($kind:ident: $import:ident, $template:ident, $segment:literal;)*) => {$(
         #[doc = concat!("Imports a roster of ", $segment, " (the xlsx file as the body; `X-File-Name` its name, optional): all rows or none. 201 with the rows stored, or 422 with every problem by row and column.")]
-        #[utoipa::path(post, path = concat!("/api/v1/bases/{id}/", $segment, "/import"), tag = "training", params(("id" = String, Path), ("X-File-Name" = Option<String>, Header)), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), responses((status = 201, body = ImportOut), (status = 422, body = ImportOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+        #[utoipa::path(post, path = concat!("/api/v1/bases/{id}/", $segment, "/import"), tag = "training", params(("id" = String, Path), ("X-File-Name" = Option<String>, Header)), request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), responses((status = 201, body = ImportOut), (status = 202, description = "A large roster, imported by a job: `Location` is its status", body = ImportOut), (status = 422, body = ImportOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
         pub async fn $import(
             State(state): State<AppState>,
             Meta(meta): Meta,

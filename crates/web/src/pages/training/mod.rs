@@ -19,7 +19,8 @@ use skillbase_app::auth::Authenticated;
 use skillbase_app::notices::BaseFilter;
 use skillbase_app::roster::{self, Problem, RosterKind};
 use skillbase_app::training::{
-    ClassFilter, EnrolmentFilter, ImportOutcome, Page as ListPage, PageRequest, TraineeQuery, TrainingOverview,
+    ClassFilter, EnrolmentFilter, ImportOutcome, ImportStatus, Page as ListPage, PageRequest, TraineeQuery,
+    TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::dictionary::Dictionary;
@@ -63,6 +64,7 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/training/{base}/import/{kind}", RecordTraining, get(import_form)),
         route(Method::POST, "/training/{base}/import/{kind}", RecordTraining, post(import)),
         route(Method::GET, "/training/{base}/import/{kind}/template.xlsx", ReadTraining, get(template)),
+        route(Method::GET, "/training/{base}/imports/{import}", RecordTraining, get(import_status)),
         route(Method::GET, "/training/{base}/imports/{import}/report.xlsx", RecordTraining, get(import_report)),
         route(Method::GET, "/training/{base}/trainees/{trainee}", ReadTraining, get(trainee)),
         route(Method::POST, "/training/{base}/trainees/{trainee}/reveal", ReadTraining, post(reveal)),
@@ -207,6 +209,16 @@ pub(super) struct SectionPage {
     pub(super) filters: Option<Form>,
     pub(super) table: Option<Table>,
     pub(super) after: Vec<FormBlock>,
+    /// A job still running: its progress, and the address the page polls.
+    pub(super) progress: Option<Progress>,
+}
+
+/// How far a queued job has come.
+#[derive(Debug)]
+pub(super) struct Progress {
+    pub(super) done: usize,
+    pub(super) total: usize,
+    pub(super) poll: String,
 }
 
 impl SectionPage {
@@ -230,6 +242,7 @@ impl SectionPage {
             filters: None,
             table: None,
             after: Vec::new(),
+            progress: None,
         }
     }
 }

@@ -1278,6 +1278,7 @@ pub(super) async fn import(
             let (tab, _) = section_of(kind);
             Redirect::to(&format!("/training/{raw}/{tab}?done=imported&rows={rows}")).into_response()
         }
+        Ok(ImportOutcome::Queued { id }) => Redirect::to(&format!("/training/{raw}/imports/{id}")).into_response(),
         Ok(ImportOutcome::Refused { id, problems }) => {
             let refusal = Refused { fields: Params::default(), errors: Errors::default() };
             let refused = Some((Some(id), problems, refusal));
@@ -1322,4 +1323,71 @@ pub(super) async fn import_report(
     };
     let bytes = or_error_page!(loaded.await, page);
     no_store(download(bytes, XLSX, "名册（错误说明）.xlsx"))
+}
+
+/// `GET /training/{base}/imports/{import}`: a queued import, its progress (the page follows it
+/// every second where script runs; without, a refresh link) and, once done, its outcome.
+pub(super) async fn import_status(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    Path((raw, id_raw)): Path<(String, String)>,
+) -> Response {
+    let loaded = async {
+        let overview = open(&state, &who, &raw).await?;
+        let id = parse_id::<RosterImportId>(&id_raw, "导入记录不存在")?;
+        let view = state.app.import_status(&who, overview.base_id, id).await?;
+        Ok::<_, AppError>((overview, view))
+    };
+    let (overview, view) = or_error_page!(loaded.await, page);
+    let kind = RosterKind::parse(&view.record.kind).unwrap_or(RosterKind::Trainees);
+    let (tab, section) = section_of(kind);
+    let mut screen = SectionPage::new(page.clone(), &overview, tab, format!("导入{}", kind.label()));
+    screen.crumbs = vec![(section.to_owned(), format!("/training/{raw}/{tab}"))];
+    let record = &view.record;
+    let status = match record.status {
+        ImportStatus::Queued | ImportStatus::Running => "处理中",
+        ImportStatus::Imported => "已全部导入",
+        ImportStatus::Refused => "未导入（名册有问题）",
+        ImportStatus::Failed => "处理失败",
+    };
+    screen.facts = vec![
+        ("文件", record.file_name.clone(), ""),
+        ("行数", record.total_rows.to_string(), "import-rows"),
+        ("状态", status.to_owned(), "import-status"),
+    ];
+    if record.status.is_finished() {
+        if record.status == ImportStatus::Imported {
+            screen.notice = Some("名册已全部导入。");
+            screen.facts.push(("已导入", record.imported_rows.to_string(), "import-imported"));
+        } else {
+            screen.errors =
+                vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", view.problems.len())];
+            let total = i64::try_from(view.problems.len()).unwrap_or(i64::MAX);
+            let mut table = Table::of(
+                ("problems", "名册中的问题（行号为 Excel 中的行号）", "没有问题。"),
+                vec!["行", "列", "填写的内容", "原因"],
+                (ListPage { items: view.problems, total, next: None }, &page.path, &Params::default()),
+                |p| Row {
+                    id: format!("{}-{}", p.line, p.column),
+                    cells: vec![
+                        cell(p.line.to_string()),
+                        cell(p.column.clone()),
+                        cell(p.value.clone()),
+                        cell(p.reason.clone()),
+                    ],
+                },
+            );
+            if record.sealed_file.is_some() {
+                table.downloads =
+                    vec![("下载标注了错误的名册（xlsx）", format!("/training/{raw}/imports/{id_raw}/report.xlsx"))];
+            }
+            screen.table = Some(table);
+        }
+    } else {
+        let total = usize::try_from(record.total_rows).unwrap_or_default();
+        let (done, total) = view.progress.unwrap_or((0, total));
+        screen.progress = Some(Progress { done, total, poll: page.path.clone() });
+    }
+    no_store(respond(StatusCode::OK, &page, &screen))
 }
