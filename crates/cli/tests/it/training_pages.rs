@@ -210,6 +210,18 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     for (name, number) in PEOPLE {
         assert!(text.contains(name) && !text.contains(number), "{text}");
     }
+    let export = get(&app, &format!("{root}/enrolments.xlsx"), &org).await;
+    let text = xlsx_text(export.bytes);
+    assert!(text.contains("机修钳工中级班|张三|3101**********1231|40|结业|合格"), "{text}");
+    let export = get(&app, &format!("{root}/classes.xlsx"), &org).await;
+    assert!(xlsx_text(export.bytes).contains("机修钳工中级班|6-31-01-02|机修钳工|校企联合培训"));
+    let exports = app
+        .app()
+        .audit_entries(&AuditFilter { from_seq: 1, action: Some("export"), limit: 50, ..Default::default() })
+        .await
+        .expect("audit");
+    let exported: Vec<&str> = exports.iter().map(|r| r.record.object_type.as_str()).collect();
+    assert_eq!(exported, ["training_trainees", "training_enrolments", "training_classes"]);
 
     // The full number: only after the password again, and audited.
     let zhang = first_link_in_rows(&found_page(&app, &org, &root, PEOPLE[0].1).await, "trainees-");

@@ -52,6 +52,8 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/training/{base}", ReadTraining, get(overview)),
         route(Method::POST, "/training/{base}/projects", RecordTraining, post(create_project)),
         route(Method::GET, "/training/{base}/classes", ReadTraining, get(classes)),
+        route(Method::GET, "/training/{base}/classes.xlsx", ReadTraining, get(classes_xlsx)),
+        route(Method::GET, "/training/{base}/enrolments.xlsx", ReadTraining, get(enrolments_xlsx)),
         route(Method::POST, "/training/{base}/classes", RecordTraining, post(create_class)),
         route(Method::GET, "/training/{base}/classes/{class}", ReadTraining, get(class)),
         route(Method::POST, "/training/{base}/classes/{class}/enrolments", RecordTraining, post(enrol)),

@@ -232,11 +232,13 @@ async fn classes_page(
             ],
         },
     );
+    table.downloads = vec![
+        ("导出培训班（xlsx）", format!("/training/{raw}/classes.xlsx")),
+        ("导出全部报名（xlsx，身份证号码已遮蔽）", format!("/training/{raw}/enrolments.xlsx")),
+    ];
     if overview.may_record {
-        table.downloads = vec![
-            ("从 Excel 名册导入培训班", format!("/training/{raw}/import/classes")),
-            ("从 Excel 名册导入报名", format!("/training/{raw}/import/enrolments")),
-        ];
+        table.downloads.push(("从 Excel 名册导入培训班", format!("/training/{raw}/import/classes")));
+        table.downloads.push(("从 Excel 名册导入报名", format!("/training/{raw}/import/enrolments")));
     }
     screen.table = Some(table);
     if overview.may_record {
@@ -694,37 +696,52 @@ pub(super) async fn register_trainee(
     no_store(response)
 }
 
+/// An export of every row of a list as one sheet, audited as an export of the base's records.
+async fn export(
+    state: &AppState,
+    (who, meta, page): (&Authenticated, &skillbase_app::auth::RequestMeta, Page),
+    (raw, what, title): (&str, &str, &str),
+    (header, rows): (&[&str], Result<Vec<Vec<String>>, AppError>),
+) -> Response {
+    let rows = or_error_page!(rows, page);
+    let recorded = async {
+        state.app.record_export_of(who, (what, Some(&base_id(raw)?.to_string())), ("xlsx", rows.len()), meta).await
+    };
+    or_error_page!(recorded.await, page);
+    xlsx_download(crate::xlsx::sheet(title, header, &rows), &format!("{title}.xlsx"), page)
+}
+
 /// `GET /training/{base}/trainees.xlsx`: every trainee, the ID number and phone masked.
 pub(super) async fn trainees_xlsx(
     State(state): State<AppState>,
+    Meta(meta): Meta,
     page: Page,
     Who(who): Who,
     Path(raw): Path<String>,
 ) -> Response {
-    let loaded = async {
+    let rows = async {
         let base = base_id(&raw)?;
         let query = TraineeQuery::default();
-        every(|request| {
+        let all = every(|request| {
             let (state, who, query) = (&state, &who, &query);
             async move { state.app.trainees(who, base, query, &request).await }
         })
-        .await
+        .await?;
+        Ok(all
+            .into_iter()
+            .map(|t| {
+                vec![
+                    t.name,
+                    t.resident_id_masked,
+                    t.phone_masked.unwrap_or_default(),
+                    t.employer.unwrap_or_else(|| "本单位".to_owned()),
+                    t.employer_uscc.unwrap_or_default(),
+                    t.relation.label().to_owned(),
+                    t.category.label().to_owned(),
+                ]
+            })
+            .collect())
     };
-    let all = or_error_page!(loaded.await, page);
-    let rows: Vec<Vec<String>> = all
-        .into_iter()
-        .map(|t| {
-            vec![
-                t.name,
-                t.resident_id_masked,
-                t.phone_masked.unwrap_or_default(),
-                t.employer.unwrap_or_else(|| "本单位".to_owned()),
-                t.employer_uscc.unwrap_or_default(),
-                t.relation.label().to_owned(),
-                t.category.label().to_owned(),
-            ]
-        })
-        .collect();
     let header = [
         "姓名",
         "居民身份证号码（遮蔽）",
@@ -734,7 +751,94 @@ pub(super) async fn trainees_xlsx(
         "与基地的关系",
         "人员类别",
     ];
-    xlsx_download(crate::xlsx::sheet("学员名册", &header, &rows), "学员名册.xlsx", page)
+    export(&state, (&who, &meta, page), (&raw, "training_trainees", "学员名册"), (&header, rows.await)).await
+}
+
+/// `GET /training/{base}/classes.xlsx`: every class.
+pub(super) async fn classes_xlsx(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    page: Page,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    let rows = async {
+        let base = base_id(&raw)?;
+        let all = every(|request| {
+            let (state, who) = (&state, &who);
+            async move { state.app.classes(who, base, &ClassFilter::default(), &request).await }
+        })
+        .await?;
+        Ok(all
+            .into_iter()
+            .map(|k| {
+                vec![
+                    k.class.name.clone(),
+                    k.occupation.as_str().to_owned(),
+                    k.occupation.name().to_owned(),
+                    k.class.mode.label().to_owned(),
+                    k.class.college.clone().unwrap_or_default(),
+                    k.class.target_group.map(|g| g.label().to_owned()).unwrap_or_default(),
+                    date_text(k.class.starts_on),
+                    date_text(k.class.ends_on),
+                    k.class.hours.to_string(),
+                    k.class.place.clone(),
+                    k.class.teachers.clone(),
+                    labels(&k.class.innovations),
+                    k.enrolled.to_string(),
+                ]
+            })
+            .collect())
+    };
+    let header = [
+        "班级名称",
+        "职业编码",
+        "职业（工种）",
+        "培训方式",
+        "联合培训院校",
+        "定向培训群体",
+        "开班日期",
+        "结业日期",
+        "培训课时",
+        "培训地点",
+        "授课教师",
+        "新技术新工艺新设备新材料",
+        "学员人数",
+    ];
+    export(&state, (&who, &meta, page), (&raw, "training_classes", "培训班名册"), (&header, rows.await)).await
+}
+
+/// `GET /training/{base}/enrolments.xlsx`: every enrolment, the ID number masked.
+pub(super) async fn enrolments_xlsx(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    page: Page,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    let rows = async {
+        let base = base_id(&raw)?;
+        let all = every(|request| {
+            let (state, who) = (&state, &who);
+            async move { state.app.enrolments(who, base, &EnrolmentFilter::default(), &request).await }
+        })
+        .await?;
+        Ok(all
+            .into_iter()
+            .map(|e| {
+                vec![
+                    e.class_name,
+                    e.trainee_name,
+                    e.trainee_masked,
+                    e.enrolment.hours.to_string(),
+                    e.enrolment.completion.label().to_owned(),
+                    e.enrolment.outcome.label().to_owned(),
+                ]
+            })
+            .collect())
+    };
+    let header = ["班级名称", "姓名", "居民身份证号码（遮蔽）", "出勤课时", "结业情况", "考核结果"];
+    export(&state, (&who, &meta, page), (&raw, "training_enrolments", "报名名册"), (&header, rows.await)).await
 }
 
 #[derive(Template)]
