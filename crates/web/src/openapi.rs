@@ -144,6 +144,7 @@ use utoipa::OpenApi;
         crate::api::training::import_enrolments,
         crate::api::training::enrolments_template,
         crate::api::training::import_status,
+        crate::api::training::search_trainees,
         crate::api::audit::list,
         crate::api::audit::verify,
         crate::api::audit::export,

@@ -210,6 +210,7 @@ fn other_routes() -> Vec<Route> {
         route(Method::GET, "/api/v1/bases/{id}/classes/{class}", ReadTraining, get(api::training::class)),
         route(Method::GET, "/api/v1/bases/{id}/trainees", ReadTraining, get(api::training::trainees)),
         route(Method::POST, "/api/v1/bases/{id}/trainees", RecordTraining, post(api::training::create_trainee)),
+        route(Method::POST, "/api/v1/bases/{id}/trainees/search", ReadTraining, post(api::training::search_trainees)),
         route(Method::POST, "/api/v1/bases/{id}/trainees/import", RecordTraining, post(api::training::import_trainees)),
         route(Method::GET, "/api/v1/bases/{id}/imports/{import}", RecordTraining, get(api::training::import_status)),
         route(

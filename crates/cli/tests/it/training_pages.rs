@@ -517,6 +517,13 @@ async fn class_and_enrolment_rosters_through_the_api(app: TestApp) {
     assert_eq!((status, done["rows"].as_u64()), (201, Some(2)), "{done}");
     let (_, enrolments) = app.get_json_as(&org, &format!("{api}/enrolments")).await;
     assert_eq!(enrolments["total"], 2, "{enrolments}");
+    // The exact search with the number in the body, never in an address.
+    let (status, found) = app
+        .post_json_as(&org, &format!("{api}/trainees/search"), &serde_json::json!({"resident_id": PEOPLE[1].1}))
+        .await;
+    assert_eq!((status, found["total"].as_i64()), (200, Some(1)), "{found}");
+    assert_eq!(found["items"][0]["name"], "李四");
+    assert!(!found.to_string().contains(PEOPLE[1].1));
     // The templates through the API.
     for (segment, header) in [("trainees", "居民身份证号码"), ("classes", "培训方式"), ("enrolments", "考核结果")]
     {

@@ -589,6 +589,30 @@ pub async fn trainees(
     Ok(paged(&format!("/api/v1/bases/{base}/trainees"), &link_params, found, trainee_out, TraineePage::json))
 }
 
+/// The exact search by ID number, in a body: the number is then in no address, proxy log or
+/// browser history.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraineeSearchBody {
+    /// The full 18-character resident ID number.
+    pub resident_id: String,
+}
+
+/// The base's trainee with this exact ID number (a page of at most one), the number posted
+/// rather than put in the query string.
+#[utoipa::path(post, path = "/api/v1/bases/{id}/trainees/search", tag = "training", params(("id" = String, Path)), request_body = TraineeSearchBody, responses((status = 200, body = TraineePage), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn search_trainees(
+    State(state): State<AppState>,
+    SignedInWrite(who): SignedInWrite,
+    Path(base): Path<String>,
+    ApiJson(body): ApiJson<TraineeSearchBody>,
+) -> Result<Response, ApiError> {
+    let base: BaseId = id(&base)?;
+    let filter = TraineeQuery { resident_id: Some(body.resident_id), ..TraineeQuery::default() };
+    let found = state.app.trainees(&who, base, &filter, &PageRequest::first(1)).await?;
+    Ok(paged(&format!("/api/v1/bases/{base}/trainees"), &Params::default(), found, trainee_out, TraineePage::json))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTraineeBody {
