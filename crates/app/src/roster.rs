@@ -615,20 +615,9 @@ pub fn trainee_input(row: &RosterRow) -> TraineeInput {
 /// A classes roster row: the occupation code of its project, and the class as the domain's
 /// input.
 pub fn class_input(row: &RosterRow) -> (String, ClassInput) {
-    let get = |field| row.get(RosterKind::Classes, field);
+    let get = |field: &str| row.get(RosterKind::Classes, field);
     let innovations = get("innovations");
-    let input = ClassInput {
-        name: get("name"),
-        mode: get("mode"),
-        college: get("college"),
-        target_group: get("target_group"),
-        starts_on: get("starts_on"),
-        ends_on: get("ends_on"),
-        hours: get("hours"),
-        place: get("place"),
-        teachers: get("teachers"),
-        innovations: if innovations.is_empty() { Vec::new() } else { vec![innovations] },
-    };
+    let input = ClassInput::from_fields(get, if innovations.is_empty() { Vec::new() } else { vec![innovations] });
     (get("project"), input)
 }
 

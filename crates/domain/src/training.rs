@@ -313,6 +313,25 @@ pub struct ClassInput {
     pub innovations: Vec<String>,
 }
 
+impl ClassInput {
+    /// The input of the fields `get` reads by name (a form, a roster row), with the
+    /// innovations as given.
+    pub fn from_fields(get: impl Fn(&str) -> String, innovations: Vec<String>) -> ClassInput {
+        ClassInput {
+            name: get("name"),
+            mode: get("mode"),
+            college: get("college"),
+            target_group: get("target_group"),
+            starts_on: get("starts_on"),
+            ends_on: get("ends_on"),
+            hours: get("hours"),
+            place: get("place"),
+            teachers: get("teachers"),
+            innovations,
+        }
+    }
+}
+
 /// A class of a training project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Class {

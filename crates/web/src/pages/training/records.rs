@@ -169,19 +169,7 @@ fn class_inputs(v: &Values<'_>, projects: &TrainingOverview) -> Vec<Input> {
 }
 
 fn class_input(fields: &Params) -> ClassInput {
-    let get = |name: &str| fields.get(name).unwrap_or_default().to_owned();
-    ClassInput {
-        name: get("name"),
-        mode: get("mode"),
-        college: get("college"),
-        target_group: get("target_group"),
-        starts_on: get("starts_on"),
-        ends_on: get("ends_on"),
-        hours: get("hours"),
-        place: get("place"),
-        teachers: get("teachers"),
-        innovations: fields.all("innovations"),
-    }
+    ClassInput::from_fields(|name| fields.get(name).unwrap_or_default().to_owned(), fields.all("innovations"))
 }
 
 async fn classes_page(
@@ -1266,6 +1254,20 @@ pub(super) async fn add_entry(
 // ---------------------------------------------------------------------------------------------
 // 名册导入: trainees, classes, enrolments from Excel
 
+/// A roster's problems as a table: row, column, what it says, why.
+fn problems_table(problems: Vec<Problem>, empty: &'static str) -> Table {
+    let total = i64::try_from(problems.len()).unwrap_or(i64::MAX);
+    Table::of(
+        ("problems", "名册中的问题（行号为 Excel 中的行号）", empty),
+        vec!["行", "列", "填写的内容", "原因"],
+        (ListPage { items: problems, total, next: None }, "", &Params::default()),
+        |p| Row {
+            id: format!("{}-{}", p.line, p.column),
+            cells: vec![cell(p.line.to_string()), cell(p.column), cell(p.value), cell(p.reason)],
+        },
+    )
+}
+
 /// The roster kind of a path segment (`trainees`, `classes`, `enrolments`).
 fn roster_kind(raw: &str) -> Result<RosterKind, AppError> {
     RosterKind::parse(raw).ok_or(AppError::NotFound("没有这种名册"))
@@ -1311,21 +1313,7 @@ async fn import_page(
     if report.is_some() {
         screen.errors = vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", problems.len())];
     }
-    let total = i64::try_from(problems.len()).unwrap_or(i64::MAX);
-    let mut table = Table::of(
-        ("problems", "名册中的问题（行号为 Excel 中的行号）", "上传后在此列出每一处问题。"),
-        vec!["行", "列", "填写的内容", "原因"],
-        (ListPage { items: problems, total, next: None }, &page.path, &Params::default()),
-        |p| Row {
-            id: format!("{}-{}", p.line, p.column),
-            cells: vec![
-                cell(p.line.to_string()),
-                cell(p.column.clone()),
-                cell(p.value.clone()),
-                cell(p.reason.clone()),
-            ],
-        },
-    );
+    let mut table = problems_table(problems, "上传后在此列出每一处问题。");
     table.downloads = downloads;
     screen.table = Some(table);
     if overview.may_record {
@@ -1467,21 +1455,7 @@ pub(super) async fn import_status(
         } else {
             screen.errors =
                 vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", view.problems.len())];
-            let total = i64::try_from(view.problems.len()).unwrap_or(i64::MAX);
-            let mut table = Table::of(
-                ("problems", "名册中的问题（行号为 Excel 中的行号）", "没有问题。"),
-                vec!["行", "列", "填写的内容", "原因"],
-                (ListPage { items: view.problems, total, next: None }, &page.path, &Params::default()),
-                |p| Row {
-                    id: format!("{}-{}", p.line, p.column),
-                    cells: vec![
-                        cell(p.line.to_string()),
-                        cell(p.column.clone()),
-                        cell(p.value.clone()),
-                        cell(p.reason.clone()),
-                    ],
-                },
-            );
+            let mut table = problems_table(view.problems, "没有问题。");
             if record.sealed_file.is_some() {
                 table.downloads =
                     vec![("下载标注了错误的名册（xlsx）", format!("/training/{raw}/imports/{id_raw}/report.xlsx"))];
