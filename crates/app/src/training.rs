@@ -636,21 +636,23 @@ impl App {
         let roster = roster::read(kind, bytes).map_err(|e| field("file", e.code(), e.to_string()))?;
         let today = shanghai_date(self.now());
         let mut problems = roster::check_rows(kind, &roster, today);
-        let mut records = Vec::new();
+        // The records to store, and each one's line in the file.
+        let (mut lines, mut records) = (Vec::new(), Vec::new());
         if problems.is_empty() {
             for row in &roster.rows {
                 if let Ok(trainee) = training::check_trainee(&roster::trainee_input(row), today) {
-                    records.push((row.line, self.trainee_record((self.new_id(), base), &trainee, who)));
+                    lines.push(row.line);
+                    records.push(self.trainee_record((self.new_id(), base), &trainee, who));
                 }
             }
         }
         let id: RosterImportId = self.new_id();
         let mut tx = self.db.begin().await?;
         if problems.is_empty() {
-            let indexes: Vec<String> = records.iter().map(|(_, r)| r.resident_id_index.clone()).collect();
+            let indexes: Vec<String> = records.iter().map(|r| r.resident_id_index.clone()).collect();
             let existing = store::trainees_by_index(&mut tx, base, &indexes).await?;
             let header = roster::column_of_field(kind, "resident_id").unwrap_or_default();
-            for (line, record) in &records {
+            for (line, record) in lines.iter().zip(&records) {
                 if let Some(on_file) = existing.iter().find(|e| e.resident_id_index == record.resident_id_index) {
                     problems.push(Problem {
                         line: *line,
@@ -667,9 +669,7 @@ impl App {
             let workbook = roster::report_workbook(kind, bytes, &problems).map_err(AppError::internal)?;
             Some(self.seal(&workbook, &import_context(id)))
         } else {
-            for (_, record) in &records {
-                store::insert_trainee(&mut tx, record).await?;
-            }
+            store::insert_trainees(&mut tx, &records).await?;
             None
         };
         let rows = i64::try_from(roster.rows.len()).unwrap_or(i64::MAX);
