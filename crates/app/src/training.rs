@@ -828,11 +828,7 @@ impl App {
         }
         let stored = rows.len();
         match &rows {
-            Rows::Trainees(records) => {
-                for record in records {
-                    store::insert_trainee(tx, record).await?;
-                }
-            }
+            Rows::Trainees(records) => store::insert_trainees(tx, records).await?,
             Rows::Classes(classes) => {
                 let now = self.now();
                 for (class_id, project_id, class) in classes {

@@ -15,6 +15,7 @@ mod browser_login;
 mod browser_notice;
 mod browser_review;
 mod browser_subsidy;
+mod browser_training;
 mod bureau_pages;
 mod calendar_api;
 mod cli;
