@@ -112,10 +112,14 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; st
 /// [`BodyCut`], so that the form it came from can be shown again with what was typed before
 /// the file and the file's error beside it.
 async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit): (usize, usize)) -> Response {
-    // Uploads: attachments, an objection from the public page and an expense (they carry a file).
+    // Uploads: attachments, an objection from the public page, an expense, a master–apprentice
+    // agreement and a roster workbook (they carry a file).
     let path = request.uri().path();
     let upload = request.method() == axum::http::Method::POST
-        && (path.ends_with("/attachments") || path.ends_with("/objections") || path.ends_with("/expenses"));
+        && (["/attachments", "/objections", "/expenses", "/apprenticeships", "/import"]
+            .iter()
+            .any(|end| path.ends_with(end))
+            || path.contains("/import/"));
     let limit = if upload { upload_limit } else { body_limit };
     let api = path.starts_with("/api/");
     let (mut parts, body) = request.into_parts();
@@ -123,11 +127,19 @@ async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit
         Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
         Err(Some(first)) if !api => {
             parts.extensions.insert(BodyCut { limit });
-            next.run(Request::from_parts(parts, axum::body::Body::from(first))).await
+            closing(next.run(Request::from_parts(parts, axum::body::Body::from(first))).await)
         }
         // Over the limit (or the client stopped sending, in which case nobody reads this).
-        Err(_) => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大").into_response(),
+        Err(_) => closing(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求体过大").into_response()),
     }
+}
+
+/// The answer to a request whose body was not read to its end: the connection is closed after
+/// it (what is left of the body would otherwise be read as the next request), and the client
+/// is told so, so that it does not send its next request on it.
+fn closing(mut response: Response) -> Response {
+    response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    response
 }
 
 /// A request body that was longer than its limit: what follows is its first `limit` bytes.

@@ -79,6 +79,9 @@ async fn an_expense_with_a_receipt_too_large_keeps_what_was_typed(app: TestApp) 
     let refused = post_multipart(&app, &format!("/funds/bases/{base}/expenses"), &org, &fields, receipt).await;
     assert_eq!(refused.status, 413, "{}", refused.html);
     assert!(text_of(&refused.html, "f-receipt-error").contains("文件过大"), "{}", refused.html);
+    // The rest of the body was never read: the connection is closed after the answer, and the
+    // client told so (else it could send its next request on a connection about to close).
+    assert_eq!(refused.headers.get("connection").and_then(|v| v.to_str().ok()), Some("close"));
     for kept in [r#"value="3456.78""#, r#"value="上海某培训中心""#, "师资培训费"] {
         assert!(refused.html.contains(kept), "{kept} is kept: {}", refused.html);
     }
