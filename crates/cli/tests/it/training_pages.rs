@@ -222,6 +222,13 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
         .expect("audit");
     let exported: Vec<&str> = exports.iter().map(|r| r.record.object_type.as_str()).collect();
     assert_eq!(exported, ["training_trainees", "training_enrolments", "training_classes"]);
+    let export = xlsx_text(get(&app, &format!("{root}/apprenticeships.xlsx"), &org).await.bytes);
+    assert!(export.contains("李四|赵师傅|高级技师|6-31-01-02|机修钳工|2024-10-15|2025-10-14|带教中"), "{export}");
+    let export = xlsx_text(get(&app, &format!("{root}/competitions.xlsx"), &org).await.bytes);
+    assert!(
+        export.contains("青浦区机修钳工技能竞赛|区级|2024-10-12||张三|3101**********1231|第 2 名|二等奖"),
+        "{export}"
+    );
 
     // The full number: only after the password again, and audited.
     let zhang = first_link_in_rows(&found_page(&app, &org, &root, PEOPLE[0].1).await, "trainees-");

@@ -71,6 +71,8 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/training/{base}/trainees/{trainee}", ReadTraining, get(trainee)),
         route(Method::POST, "/training/{base}/trainees/{trainee}/reveal", ReadTraining, post(reveal)),
         route(Method::GET, "/training/{base}/apprenticeships", ReadTraining, get(pairs)),
+        route(Method::GET, "/training/{base}/apprenticeships.xlsx", ReadTraining, get(pairs_xlsx)),
+        route(Method::GET, "/training/{base}/competitions.xlsx", ReadTraining, get(competitions_xlsx)),
         route(Method::POST, "/training/{base}/apprenticeships", RecordTraining, post(create_pair)),
         route(Method::GET, "/training/{base}/apprenticeships/{pair}/agreement", ReadTraining, get(agreement)),
         route(Method::GET, "/training/{base}/competitions", ReadTraining, get(competitions)),

@@ -829,6 +829,93 @@ pub(super) async fn enrolments_xlsx(
     export(&state, (&who, &meta, page), (&raw, "training_enrolments", "报名名册"), (&header, rows.await)).await
 }
 
+/// `GET /training/{base}/apprenticeships.xlsx`: every master–apprentice pair.
+pub(super) async fn pairs_xlsx(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    page: Page,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    let rows = async {
+        let base = base_id(&raw)?;
+        let all = every(|request| {
+            let (state, who) = (&state, &who);
+            async move { state.app.pairs(who, base, &request).await }
+        })
+        .await?;
+        Ok(all
+            .into_iter()
+            .map(|p| {
+                vec![
+                    p.apprentice_name,
+                    p.pair.master,
+                    p.pair.master_title.unwrap_or_default(),
+                    p.pair.occupation.as_str().to_owned(),
+                    p.pair.occupation.name().to_owned(),
+                    date_text(p.pair.starts_on),
+                    date_text(p.pair.ends_on),
+                    p.pair.outcome.label().to_owned(),
+                    p.agreement.name,
+                ]
+            })
+            .collect())
+    };
+    let header = [
+        "徒弟",
+        "师傅",
+        "师傅的职称或技能等级",
+        "职业编码",
+        "职业（工种）",
+        "开始日期",
+        "结束日期",
+        "带教结果",
+        "协议",
+    ];
+    export(&state, (&who, &meta, page), (&raw, "training_pairs", "高师带徒"), (&header, rows.await)).await
+}
+
+/// `GET /training/{base}/competitions.xlsx`: every competition with each participant's result.
+pub(super) async fn competitions_xlsx(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    page: Page,
+    Who(who): Who,
+    Path(raw): Path<String>,
+) -> Response {
+    let rows = async {
+        let base = base_id(&raw)?;
+        let all = every(|request| {
+            let (state, who) = (&state, &who);
+            async move { state.app.competitions(who, base, &request).await }
+        })
+        .await?;
+        let mut rows = Vec::new();
+        for m in all {
+            let (_, entries) = state.app.competition(&who, base, m.id).await?;
+            let head = |m: &skillbase_app::training::CompetitionRecord| {
+                vec![
+                    m.competition.name.clone(),
+                    m.competition.level.label().to_owned(),
+                    date_text(m.competition.held_on),
+                    m.competition.organizer.clone().unwrap_or_default(),
+                ]
+            };
+            if entries.is_empty() {
+                rows.push([head(&m), vec![String::new(); 4]].concat());
+            }
+            for x in entries {
+                let entry = vec![x.trainee_name, x.trainee_masked, x.entry.result, x.entry.award.unwrap_or_default()];
+                rows.push([head(&m), entry].concat());
+            }
+        }
+        Ok(rows)
+    };
+    let header =
+        ["竞赛名称", "级别", "举办日期", "主办单位", "学员", "居民身份证号码（遮蔽）", "成绩或名次", "所获奖项"];
+    export(&state, (&who, &meta, page), (&raw, "training_competitions", "技能竞赛"), (&header, rows.await)).await
+}
+
 #[derive(Template)]
 #[template(path = "training/reveal.html")]
 pub(super) struct RevealPage {
@@ -959,7 +1046,7 @@ async fn pairs_page(
     let list = or_error_page!(state.app.pairs(who, overview.base_id, &page_request(query)).await, page);
     let mut screen = SectionPage::new(page.clone(), &overview, "apprenticeships", "高师带徒");
     screen.notice = done_notice(query);
-    screen.table = Some(Table::of(
+    let mut table = Table::of(
         ("pairs", "高师带徒", "尚未登记高师带徒。"),
         vec!["徒弟", "师傅", "职业（工种）", "带教期间", "带教结果", "协议"],
         (list, &page.path, query),
@@ -977,7 +1064,9 @@ async fn pairs_page(
                 link(p.agreement.name.clone(), format!("/training/{raw}/apprenticeships/{}/agreement", p.id)),
             ],
         },
-    ));
+    );
+    table.downloads = vec![("导出高师带徒（xlsx）", format!("/training/{raw}/apprenticeships.xlsx"))];
+    screen.table = Some(table);
     if overview.may_record {
         let values = Values(refused.as_ref().map(|r| &r.fields));
         screen.after.push(FormBlock {
@@ -1082,7 +1171,7 @@ async fn competitions_page(
     let list = or_error_page!(state.app.competitions(who, overview.base_id, &page_request(query)).await, page);
     let mut screen = SectionPage::new(page.clone(), &overview, "competitions", "技能竞赛");
     screen.notice = done_notice(query);
-    screen.table = Some(Table::of(
+    let mut table = Table::of(
         ("competitions", "技能竞赛", "尚未登记技能竞赛。"),
         vec!["竞赛名称", "级别", "举办日期", "主办单位", "参赛学员"],
         (list, &page.path, query),
@@ -1096,7 +1185,10 @@ async fn competitions_page(
                 cell(m.participants.to_string()),
             ],
         },
-    ));
+    );
+    table.downloads =
+        vec![("导出技能竞赛及成绩（xlsx，身份证号码已遮蔽）", format!("/training/{raw}/competitions.xlsx"))];
+    screen.table = Some(table);
     if overview.may_record {
         let values = Values(refused.as_ref().map(|r| &r.fields));
         screen.after.push(FormBlock {
