@@ -24,8 +24,8 @@ use skillbase_store::Tx;
 use skillbase_store::jobs::NewJob;
 use skillbase_store::training::{self as store, NewClass, NewEnrolment, StoredFile, TraineeFilter};
 pub use skillbase_store::training::{
-    ClassFilter, ClassRecord, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord, EntryRecord, ImportRecord,
-    ImportStatus, Page, PageRequest, PairRecord, ProjectRecord, TraineeRecord,
+    ClassFilter, ClassRecord, CompetitionFilter, CompetitionRecord, Counts, EnrolmentFilter, EnrolmentRecord,
+    EntryRecord, ImportRecord, ImportStatus, Page, PageRequest, PairFilter, PairRecord, ProjectRecord, TraineeRecord,
 };
 
 use crate::access::authorize;
@@ -482,9 +482,15 @@ impl App {
         Ok(record.id)
     }
 
-    pub async fn pairs(&self, who: &Authenticated, base: BaseId, page: &PageRequest) -> Result<Page<PairRecord>> {
+    pub async fn pairs(
+        &self,
+        who: &Authenticated,
+        base: BaseId,
+        filter: &PairFilter,
+        page: &PageRequest,
+    ) -> Result<Page<PairRecord>> {
         self.training_base(who, base, Action::ReadTraining).await?;
-        Ok(store::pairs(&self.db, base, page).await?)
+        Ok(store::pairs(&self.db, base, filter, page).await?)
     }
 
     /// One master–apprentice pair of the base.
@@ -544,10 +550,11 @@ impl App {
         &self,
         who: &Authenticated,
         base: BaseId,
+        filter: &CompetitionFilter,
         page: &PageRequest,
     ) -> Result<Page<CompetitionRecord>> {
         self.training_base(who, base, Action::ReadTraining).await?;
-        Ok(store::competitions(&self.db, base, page).await?)
+        Ok(store::competitions(&self.db, base, filter, page).await?)
     }
 
     /// A competition of the base with its participants' results.

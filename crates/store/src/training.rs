@@ -917,20 +917,39 @@ macro_rules! pair_select {
     };
 }
 
-pub async fn pairs(db: &Db, base: BaseId, page: &PageRequest) -> Result<Page<PairRecord>> {
+/// Which master–apprentice pairs to list.
+#[derive(Debug, Clone, Default)]
+pub struct PairFilter {
+    pub outcome: Option<PairOutcome>,
+    /// Part of the master's name.
+    pub master: Option<String>,
+}
+
+pub async fn pairs(db: &Db, base: BaseId, f: &PairFilter, page: &PageRequest) -> Result<Page<PairRecord>> {
     let base = base.to_string();
+    let outcome = f.outcome.map(Dictionary::code);
+    let master = f.master.as_deref().map(like);
     let rows: Vec<PairRow> = on_pool!(db, |c| sqlx::query_as(pair_select!(
-        "WHERE a.base_id = $1 AND ($2 IS NULL OR a.id < $2) ORDER BY a.id DESC LIMIT $3"
+        "WHERE a.base_id = $1 AND ($2 IS NULL OR a.outcome = $2) AND ($3 IS NULL OR a.master LIKE $3)
+           AND ($4 IS NULL OR a.id < $4)
+         ORDER BY a.id DESC LIMIT $5"
     ))
     .bind(&base)
+    .bind(outcome)
+    .bind(&master)
     .bind(&page.after)
     .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    let total: i64 = on_pool!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM apprenticeships WHERE base_id = $1")
-        .bind(&base)
-        .fetch_one(c)
-        .await)?;
+    let total: i64 = on_pool!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM apprenticeships a
+         WHERE a.base_id = $1 AND ($2 IS NULL OR a.outcome = $2) AND ($3 IS NULL OR a.master LIKE $3)"
+    )
+    .bind(&base)
+    .bind(outcome)
+    .bind(&master)
+    .fetch_one(c)
+    .await)?;
     let rows = rows.into_iter().map(PairRecord::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.page(rows, total, |p| p.id.to_string()))
 }
@@ -1017,20 +1036,44 @@ macro_rules! competition_select {
     };
 }
 
-pub async fn competitions(db: &Db, base: BaseId, page: &PageRequest) -> Result<Page<CompetitionRecord>> {
+/// Which competitions to list.
+#[derive(Debug, Clone, Default)]
+pub struct CompetitionFilter {
+    pub level: Option<CompetitionLevel>,
+    /// Part of the name.
+    pub name: Option<String>,
+}
+
+pub async fn competitions(
+    db: &Db,
+    base: BaseId,
+    f: &CompetitionFilter,
+    page: &PageRequest,
+) -> Result<Page<CompetitionRecord>> {
     let base = base.to_string();
+    let level = f.level.map(Dictionary::code);
+    let name = f.name.as_deref().map(like);
     let rows: Vec<CompetitionRow> = on_pool!(db, |c| sqlx::query_as(competition_select!(
-        "WHERE m.base_id = $1 AND ($2 IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3"
+        "WHERE m.base_id = $1 AND ($2 IS NULL OR m.level = $2) AND ($3 IS NULL OR m.name LIKE $3)
+           AND ($4 IS NULL OR m.id < $4)
+         ORDER BY m.id DESC LIMIT $5"
     ))
     .bind(&base)
+    .bind(level)
+    .bind(&name)
     .bind(&page.after)
     .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    let total: i64 = on_pool!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM competitions WHERE base_id = $1")
-        .bind(&base)
-        .fetch_one(c)
-        .await)?;
+    let total: i64 = on_pool!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM competitions m
+         WHERE m.base_id = $1 AND ($2 IS NULL OR m.level = $2) AND ($3 IS NULL OR m.name LIKE $3)"
+    )
+    .bind(&base)
+    .bind(level)
+    .bind(&name)
+    .fetch_one(c)
+    .await)?;
     let rows = rows.into_iter().map(CompetitionRecord::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.page(rows, total, |m| m.id.to_string()))
 }

@@ -195,6 +195,14 @@ async fn a_base_records_its_training_on_the_pages(app: TestApp) {
     assert_redirect(&done, &format!("{root}/competitions/{competition}?done=entry"));
     let page = get(&app, &format!("{root}/competitions/{competition}"), &org).await;
     assert!(page.html.contains("二等奖") && page.html.contains(">张三</a>"), "{}", page.html);
+    // Filtered by level and name, and by a pair's master and outcome.
+    let list = get(&app, &format!("{root}/competitions?level=district&name=机修"), &org).await;
+    assert!(list.html.contains("共 1 条"), "{}", list.html);
+    assert!(get(&app, &format!("{root}/competitions?level=national"), &org).await.html.contains("共 0 条"));
+    assert!(
+        get(&app, &format!("{root}/apprenticeships?master=赵&outcome=ongoing"), &org).await.html.contains("共 1 条")
+    );
+    assert!(get(&app, &format!("{root}/apprenticeships?outcome=completed"), &org).await.html.contains("共 0 条"));
 
     // The counts on the overview.
     let overview = get(&app, &root, &org).await;

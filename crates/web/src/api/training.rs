@@ -20,8 +20,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use skillbase_app::roster::{self, RosterKind};
 use skillbase_app::training::{
-    ClassFilter, ClassRecord, CompetitionRecord, EnrolmentFilter, EnrolmentRecord, EntryRecord, ImportOutcome, Page,
-    PageRequest, PairRecord, ProjectRecord, TraineeQuery, TraineeRecord, TrainingOverview,
+    ClassFilter, ClassRecord, CompetitionFilter, CompetitionRecord, EnrolmentFilter, EnrolmentRecord, EntryRecord,
+    ImportOutcome, Page, PageRequest, PairFilter, PairRecord, ProjectRecord, TraineeQuery, TraineeRecord,
+    TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::audit::sm3_hex;
@@ -391,6 +392,26 @@ pub struct ClassQuery {
     /// A mode code.
     mode: Option<String>,
     /// Part of the class's name.
+    name: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handler parses them itself")]
+pub struct PairQuery {
+    /// An outcome code (ongoing | completed | ended).
+    outcome: Option<String>,
+    /// Part of the master's name.
+    master: Option<String>,
+}
+
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handler parses them itself")]
+pub struct CompetitionQuery {
+    /// A level code (base | district | municipal | national | world_skills).
+    level: Option<String>,
+    /// Part of the competition's name.
     name: Option<String>,
 }
 
@@ -901,7 +922,7 @@ fn pair_out(p: &PairRecord) -> ApprenticeshipOut {
 page_of!(ApprenticeshipPage, ApprenticeshipOut);
 
 /// The base's master–apprentice pairs, newest first.
-#[utoipa::path(get, path = "/api/v1/bases/{id}/apprenticeships", tag = "training", params(("id" = String, Path), PageQuery), responses((status = 200, body = ApprenticeshipPage), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/bases/{id}/apprenticeships", tag = "training", params(("id" = String, Path), PairQuery, PageQuery), responses((status = 200, body = ApprenticeshipPage), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn apprenticeships(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -911,8 +932,9 @@ pub async fn apprenticeships(
     let base: BaseId = id(&base)?;
     let params = crate::query_params(query.as_deref())?;
     let mut errors = Vec::new();
+    let filter = PairFilter { outcome: choice(&params, "outcome", &mut errors), master: text(&params, "master") };
     let page = checked(page_request(&params, &mut errors), errors)?;
-    let found = state.app.pairs(&who, base, &page).await?;
+    let found = state.app.pairs(&who, base, &filter, &page).await?;
     Ok(paged(&format!("/api/v1/bases/{base}/apprenticeships"), &params, found, pair_out, ApprenticeshipPage::json))
 }
 
@@ -1096,7 +1118,7 @@ pub struct CompetitionDetailOut {
 page_of!(CompetitionPage, CompetitionOut);
 
 /// The base's competitions, newest first.
-#[utoipa::path(get, path = "/api/v1/bases/{id}/competitions", tag = "training", params(("id" = String, Path), PageQuery), responses((status = 200, body = CompetitionPage), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/api/v1/bases/{id}/competitions", tag = "training", params(("id" = String, Path), CompetitionQuery, PageQuery), responses((status = 200, body = CompetitionPage), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn competitions(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
@@ -1106,8 +1128,9 @@ pub async fn competitions(
     let base: BaseId = id(&base)?;
     let params = crate::query_params(query.as_deref())?;
     let mut errors = Vec::new();
+    let filter = CompetitionFilter { level: choice(&params, "level", &mut errors), name: text(&params, "name") };
     let page = checked(page_request(&params, &mut errors), errors)?;
-    let found = state.app.competitions(&who, base, &page).await?;
+    let found = state.app.competitions(&who, base, &filter, &page).await?;
     Ok(paged(&format!("/api/v1/bases/{base}/competitions"), &params, found, competition_out, CompetitionPage::json))
 }
 

@@ -19,8 +19,8 @@ use skillbase_app::auth::Authenticated;
 use skillbase_app::notices::BaseFilter;
 use skillbase_app::roster::{self, Problem, RosterKind};
 use skillbase_app::training::{
-    ClassFilter, EnrolmentFilter, ImportOutcome, ImportStatus, Page as ListPage, PageRequest, TraineeQuery,
-    TrainingOverview,
+    ClassFilter, CompetitionFilter, EnrolmentFilter, ImportOutcome, ImportStatus, Page as ListPage, PageRequest,
+    PairFilter, TraineeQuery, TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::dictionary::Dictionary;

@@ -841,7 +841,7 @@ pub(super) async fn pairs_xlsx(
         let base = base_id(&raw)?;
         let all = every(|request| {
             let (state, who) = (&state, &who);
-            async move { state.app.pairs(who, base, &request).await }
+            async move { state.app.pairs(who, base, &PairFilter::default(), &request).await }
         })
         .await?;
         Ok(all
@@ -887,7 +887,7 @@ pub(super) async fn competitions_xlsx(
         let base = base_id(&raw)?;
         let all = every(|request| {
             let (state, who) = (&state, &who);
-            async move { state.app.competitions(who, base, &request).await }
+            async move { state.app.competitions(who, base, &CompetitionFilter::default(), &request).await }
         })
         .await?;
         let mut rows = Vec::new();
@@ -1043,9 +1043,21 @@ async fn pairs_page(
     status: StatusCode,
 ) -> Response {
     let overview = or_error_page!(open(state, who, raw).await, page);
-    let list = or_error_page!(state.app.pairs(who, overview.base_id, &page_request(query)).await, page);
+    let filter = PairFilter {
+        outcome: query.get("outcome").and_then(PairOutcome::parse),
+        master: query.get("master").filter(|m| !m.trim().is_empty()).map(|m| m.trim().to_owned()),
+    };
+    let list = or_error_page!(state.app.pairs(who, overview.base_id, &filter, &page_request(query)).await, page);
     let mut screen = SectionPage::new(page.clone(), &overview, "apprenticeships", "高师带徒");
     screen.notice = done_notice(query);
+    let shown = Values(Some(query));
+    screen.filters = Some(form(
+        vec![
+            Input::text("master", "师傅姓名包含").value(&shown.get("master")).optional(),
+            pick::<PairOutcome>("outcome", "带教结果", &shown.get("outcome")).optional(),
+        ],
+        None,
+    ));
     let mut table = Table::of(
         ("pairs", "高师带徒", "尚未登记高师带徒。"),
         vec!["徒弟", "师傅", "职业（工种）", "带教期间", "带教结果", "协议"],
@@ -1168,9 +1180,21 @@ async fn competitions_page(
     status: StatusCode,
 ) -> Response {
     let overview = or_error_page!(open(state, who, raw).await, page);
-    let list = or_error_page!(state.app.competitions(who, overview.base_id, &page_request(query)).await, page);
+    let filter = CompetitionFilter {
+        level: query.get("level").and_then(CompetitionLevel::parse),
+        name: query.get("name").filter(|n| !n.trim().is_empty()).map(|n| n.trim().to_owned()),
+    };
+    let list = or_error_page!(state.app.competitions(who, overview.base_id, &filter, &page_request(query)).await, page);
     let mut screen = SectionPage::new(page.clone(), &overview, "competitions", "技能竞赛");
     screen.notice = done_notice(query);
+    let shown = Values(Some(query));
+    screen.filters = Some(form(
+        vec![
+            Input::text("name", "竞赛名称包含").value(&shown.get("name")).optional(),
+            pick::<CompetitionLevel>("level", "竞赛级别", &shown.get("level")).optional(),
+        ],
+        None,
+    ));
     let mut table = Table::of(
         ("competitions", "技能竞赛", "尚未登记技能竞赛。"),
         vec!["竞赛名称", "级别", "举办日期", "主办单位", "参赛学员"],
