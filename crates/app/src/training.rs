@@ -629,6 +629,9 @@ pub enum ImportOutcome {
     Queued { id: RosterImportId },
 }
 
+/// What a failed import's page says.
+const FAILED: &str = "导入过程中出错，未导入任何一行；请重新上传，如仍失败请凭导入编号联系管理员";
+
 /// The job that imports a large roster.
 pub const IMPORT_JOB: &str = "roster.import";
 
@@ -687,8 +690,25 @@ pub fn import_handler() -> crate::jobs::Handler {
             let payload: ImportPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
             let outcome = app.run_queued_import(&mut tx, payload.import).await;
             app.imports.clear(payload.import);
-            outcome.map_err(|e| e.to_string())?;
-            Ok(tx)
+            match outcome {
+                Ok(()) => Ok(tx),
+                // Retried while attempts are left; after the last one the import ends as failed
+                // (nothing stored, in a transaction of its own: the failed one may be aborted),
+                // so its page stops saying 「处理中」.
+                Err(error) if job.attempts >= job.max_attempts => {
+                    tracing::error!(%error, import = %payload.import, "roster import failed for good");
+                    tx.rollback().await.map_err(|e| e.to_string())?;
+                    let mut tx = app.db.begin().await.map_err(|e| e.to_string())?;
+                    let reason =
+                        [Problem { line: 0, column: String::new(), value: String::new(), reason: FAILED.to_owned() }];
+                    let report = serde_json::to_string(&reason).map_err(|e| e.to_string())?;
+                    store::finish_import(&mut tx, payload.import, ImportStatus::Failed, (0, &report, None), app.now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(tx)
+                }
+                Err(error) => Err(error.to_string()),
+            }
         })
     })
 }

@@ -51,6 +51,7 @@ use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::review::ProposalStatus;
 use skillbase_domain::roles::Role;
 use skillbase_domain::training::{Category, Relation};
+use skillbase_store::Engine;
 use skillbase_store::applications::{self, Batch, NewApplication};
 use skillbase_store::identity::{self, NewOrganization};
 use skillbase_store::notices::{self, Base, Notice};
@@ -67,21 +68,6 @@ const SEARCH_BUDGET: Duration = Duration::from_secs(120);
 
 // ---------------------------------------------------------------------------------------------
 // Options
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    fn as_str(self) -> &'static str {
-        match self {
-            Engine::Sqlite => "sqlite",
-            Engine::Postgres => "postgres",
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Options {

@@ -320,20 +320,8 @@ async fn staff_read_and_other_organisations_find_nothing(app: TestApp) {
 
 /// A trainee roster as a base fills in the template: the template's headers, then `rows`.
 fn roster(rows: &[[&str; 7]]) -> Vec<u8> {
-    use skillbase_app::roster::RosterKind;
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    sheet.set_name("名册").expect("name");
-    for (column, c) in RosterKind::Trainees.columns().iter().enumerate() {
-        sheet.write_string(0, u16::try_from(column).expect("column"), c.header).expect("header");
-    }
-    for (line, row) in rows.iter().enumerate() {
-        for (column, value) in row.iter().enumerate() {
-            let (line, column) = (u32::try_from(line + 1).expect("row"), u16::try_from(column).expect("column"));
-            sheet.write_string(line, column, *value).expect("cell");
-        }
-    }
-    workbook.save_to_buffer().expect("xlsx")
+    let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.to_vec()).collect();
+    roster_of(skillbase_app::roster::RosterKind::Trainees, &rows)
 }
 
 async fn a_roster_is_imported_whole_or_not_at_all(app: TestApp) {
@@ -633,6 +621,7 @@ async fn a_large_roster_is_imported_by_a_job(app: TestApp) {
     let queued = upload(roster_of(RosterKind::Trainees, &rows)).await;
     assert_redirect(&queued, &format!("{root}/imports/"));
     run_due().await;
+    let done_location = queued.location.clone();
     let done = get(&app, &queued.location, &org).await;
     assert!(
         done.html.contains("已全部导入") && done.html.contains("<dd id=\"import-imported\">2001</dd>"),
@@ -640,9 +629,31 @@ async fn a_large_roster_is_imported_by_a_job(app: TestApp) {
         done.html
     );
     assert!(get(&app, &format!("{root}/trainees"), &org).await.html.contains("共 2001 条"));
+    // A queued file that cannot be opened any more: retried, then ended as failed, not left
+    // 「处理中」 for ever.
+    let queued = upload(roster_of(RosterKind::Trainees, &rows)).await;
+    let broken = queued.location.rsplit('/').next().expect("id").to_owned();
+    let sql = "UPDATE roster_imports SET sealed_file = 'sm4gcm:1:00:00' WHERE id = $1";
+    match &app.app().db {
+        skillbase_store::Db::Sqlite(pool) => sqlx::query(sql).bind(&broken).execute(pool).await.map(drop),
+        skillbase_store::Db::Postgres(pool) => sqlx::query(sql).bind(&broken).execute(pool).await.map(drop),
+    }
+    .expect("update");
+    for _ in 0..3 {
+        while !matches!(runner.run_once().await.expect("runs"), Turn::Idle) {}
+        app.clock.advance(chrono::TimeDelta::hours(2));
+    }
+    assert_eq!(queued.status, 303, "{}", queued.html);
+    // Six hours on, the session has lapsed: sign in again.
+    let fresh = app.sign_in_again(&cast.bases[0].1).await;
+    let failed = get(&app, &queued.location, &fresh).await;
+    assert_eq!(failed.status, 200, "{}", failed.html);
+    assert!(failed.html.contains("<dd id=\"import-status\">处理失败</dd>"), "{}", failed.html);
+    assert!(failed.html.contains("导入过程中出错，未导入任何一行") && !failed.html.contains("hx-trigger"));
+    assert!(get(&app, &format!("{root}/trainees"), &fresh).await.html.contains("共 2001 条"));
     // Through the API the same import reads as imported.
-    let id = queued.location.rsplit('/').next().expect("id").to_owned();
-    let (status, body) = app.get_json_as(&org, &format!("/api/v1/bases/{base}/imports/{id}")).await;
+    let id = done_location.rsplit('/').next().expect("id").to_owned();
+    let (status, body) = app.get_json_as(&fresh, &format!("/api/v1/bases/{base}/imports/{id}")).await;
     assert_eq!(
         (status, body["status"].as_str(), body["imported_rows"].as_i64()),
         (200, Some("imported"), Some(2001)),

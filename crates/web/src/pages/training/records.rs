@@ -1568,6 +1568,8 @@ pub(super) async fn import_status(
         if record.status == ImportStatus::Imported {
             screen.notice = Some("名册已全部导入。");
             screen.facts.push(("已导入", record.imported_rows.to_string(), "import-imported"));
+        } else if record.status == ImportStatus::Failed {
+            screen.errors = view.problems.into_iter().map(|p| p.reason).collect();
         } else {
             screen.errors =
                 vec![format!("名册有 {} 处问题，未导入任何一行。请按下表修改后重新上传。", view.problems.len())];
