@@ -572,6 +572,12 @@ impl App {
         Ok((competition, store::entries(&self.db, id).await?))
     }
 
+    /// Every result of every competition of the base (an export).
+    pub async fn competition_entries(&self, who: &Authenticated, base: BaseId) -> Result<Vec<EntryRecord>> {
+        self.training_base(who, base, Action::ReadTraining).await?;
+        Ok(store::entries_of_base(&self.db, base).await?)
+    }
+
     /// Records a trainee's result in a competition of the base.
     pub async fn add_entry(
         &self,

@@ -1132,28 +1132,52 @@ pub async fn insert_entry(
     Ok(inserted == 1)
 }
 
+macro_rules! entry_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT x.competition_id, x.trainee_id, t.name AS trainee_name, t.resident_id_masked AS trainee_masked,
+                    x.result, x.award, x.created_at
+             FROM competition_entries x JOIN trainees t ON t.id = x.trainee_id ",
+            $tail
+        )
+    };
+}
+
+impl TryFrom<EntryRow> for EntryRecord {
+    type Error = StoreError;
+    fn try_from(r: EntryRow) -> Result<Self> {
+        Ok(EntryRecord {
+            competition_id: id(&r.competition_id)?,
+            trainee_id: id(&r.trainee_id)?,
+            trainee_name: r.trainee_name,
+            trainee_masked: r.trainee_masked,
+            entry: Entry { result: r.result, award: r.award },
+            created_at: from_millis(r.created_at)?,
+        })
+    }
+}
+
+/// One competition's results, in the order they were recorded.
 pub async fn entries(db: &Db, competition: CompetitionId) -> Result<Vec<EntryRecord>> {
-    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT x.competition_id, x.trainee_id, t.name AS trainee_name, t.resident_id_masked AS trainee_masked,
-                x.result, x.award, x.created_at
-         FROM competition_entries x JOIN trainees t ON t.id = x.trainee_id
-         WHERE x.competition_id = $1 ORDER BY x.created_at, x.trainee_id"
-    )
+    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(entry_select!(
+        "WHERE x.competition_id = $1 ORDER BY x.created_at, x.trainee_id"
+    ))
     .bind(competition.to_string())
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(EntryRecord {
-                competition_id: id(&r.competition_id)?,
-                trainee_id: id(&r.trainee_id)?,
-                trainee_name: r.trainee_name,
-                trainee_masked: r.trainee_masked,
-                entry: Entry { result: r.result, award: r.award },
-                created_at: from_millis(r.created_at)?,
-            })
-        })
-        .collect()
+    rows.into_iter().map(EntryRecord::try_from).collect()
+}
+
+/// Every result of every competition of a base, in one read (an export).
+pub async fn entries_of_base(db: &Db, base: BaseId) -> Result<Vec<EntryRecord>> {
+    let rows: Vec<EntryRow> = on_pool!(db, |c| sqlx::query_as(entry_select!(
+        "JOIN competitions m ON m.id = x.competition_id
+         WHERE m.base_id = $1 ORDER BY x.competition_id, x.created_at, x.trainee_id"
+    ))
+    .bind(base.to_string())
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(EntryRecord::try_from).collect()
 }
 
 // ---------------------------------------------------------------- roster imports

@@ -890,23 +890,23 @@ pub(super) async fn competitions_xlsx(
             async move { state.app.competitions(who, base, &CompetitionFilter::default(), &request).await }
         })
         .await?;
+        let mut entries = state.app.competition_entries(&who, base).await?;
         let mut rows = Vec::new();
         for m in all {
-            let (_, entries) = state.app.competition(&who, base, m.id).await?;
-            let head = |m: &skillbase_app::training::CompetitionRecord| {
-                vec![
-                    m.competition.name.clone(),
-                    m.competition.level.label().to_owned(),
-                    date_text(m.competition.held_on),
-                    m.competition.organizer.clone().unwrap_or_default(),
-                ]
-            };
-            if entries.is_empty() {
-                rows.push([head(&m), vec![String::new(); 4]].concat());
+            let head = vec![
+                m.competition.name.clone(),
+                m.competition.level.label().to_owned(),
+                date_text(m.competition.held_on),
+                m.competition.organizer.clone().unwrap_or_default(),
+            ];
+            let (own, rest): (Vec<_>, Vec<_>) = entries.into_iter().partition(|x| x.competition_id == m.id);
+            entries = rest;
+            if own.is_empty() {
+                rows.push([head.clone(), vec![String::new(); 4]].concat());
             }
-            for x in entries {
+            for x in own {
                 let entry = vec![x.trainee_name, x.trainee_masked, x.entry.result, x.entry.award.unwrap_or_default()];
-                rows.push([head(&m), entry].concat());
+                rows.push([head.clone(), entry].concat());
             }
         }
         Ok(rows)
