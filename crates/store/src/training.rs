@@ -1182,29 +1182,24 @@ pub async fn entries_of_base(db: &Db, base: BaseId) -> Result<Vec<EntryRecord>> 
 
 // ---------------------------------------------------------------- roster imports
 
-/// Where an import stands.
+/// Where an import stands. A queued import stays queued while its job runs: the job's rows
+/// are written in one transaction at its end (the table's CHECK also allows `running`, never
+/// written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportStatus {
     Queued,
-    Running,
     Imported,
     Refused,
     Failed,
 }
 
 impl ImportStatus {
-    pub const ALL: [ImportStatus; 5] = [
-        ImportStatus::Queued,
-        ImportStatus::Running,
-        ImportStatus::Imported,
-        ImportStatus::Refused,
-        ImportStatus::Failed,
-    ];
+    pub const ALL: [ImportStatus; 4] =
+        [ImportStatus::Queued, ImportStatus::Imported, ImportStatus::Refused, ImportStatus::Failed];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ImportStatus::Queued => "queued",
-            ImportStatus::Running => "running",
             ImportStatus::Imported => "imported",
             ImportStatus::Refused => "refused",
             ImportStatus::Failed => "failed",

@@ -1554,7 +1554,7 @@ pub(super) async fn import_status(
     screen.crumbs = vec![(section.to_owned(), format!("/training/{raw}/{tab}"))];
     let record = &view.record;
     let status = match record.status {
-        ImportStatus::Queued | ImportStatus::Running => "处理中",
+        ImportStatus::Queued => "处理中",
         ImportStatus::Imported => "已全部导入",
         ImportStatus::Refused => "未导入（名册有问题）",
         ImportStatus::Failed => "处理失败",
