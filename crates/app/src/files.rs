@@ -200,7 +200,7 @@ fn not_found_or(error: object_store::Error, hash: &ContentHash) -> FileStoreErro
 }
 
 /// Hashing a file of several MB takes milliseconds of CPU: off the async worker threads.
-async fn hash_of(bytes: Bytes) -> ContentHash {
+pub(crate) async fn hash_of(bytes: Bytes) -> ContentHash {
     match tokio::task::spawn_blocking(move || content_address(&bytes)).await {
         Ok(hash) => hash,
         Err(join_error) => std::panic::resume_unwind(join_error.into_panic()),

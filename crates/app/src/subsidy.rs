@@ -65,6 +65,28 @@ fn ledger_error(e: subsidy::LedgerError, field: &'static str) -> AppError {
     AppError::Fields(vec![FieldError::new(field, e.code(), e.to_string())])
 }
 
+/// An expense refused by the unique indexes: another base recorded the same invoice or receipt
+/// file at the same moment (the use case's own check names the earlier expense otherwise).
+fn repeated_elsewhere(error: StoreError) -> AppError {
+    match error {
+        StoreError::Conflict { constraint } if constraint == "expenses_invoice_key" => {
+            AppError::Fields(vec![FieldError::new(
+                "invoice_number",
+                "duplicate_invoice",
+                "该发票刚在另一笔支出中列支，同一张发票不能重复报销",
+            )])
+        }
+        StoreError::Conflict { constraint } if constraint == "expenses_receipt_hash_key" => {
+            AppError::Fields(vec![FieldError::new(
+                "receipt",
+                "duplicate_receipt",
+                "同一票据文件刚在另一笔支出中上传，同一票据不能重复报销",
+            )])
+        }
+        other => other.into(),
+    }
+}
+
 /// Staff draft requests, record payments, audit and reverse expenses.
 fn fund_manager(who: &Authenticated) -> Result<()> {
     authorize(who, Action::ManageFunding, Object::Any).map(drop)
@@ -488,14 +510,48 @@ impl App {
         {
             problems.push(FieldError::new("amount", e.code(), e.to_string()));
         }
-        if !matches!(&receipt, Some((_, bytes)) if !bytes.is_empty()) {
+        let (name, bytes) = receipt.unwrap_or_default();
+        let bytes = bytes::Bytes::from(bytes);
+        if bytes.is_empty() {
             problems.push(FieldError::new("receipt", "required", "请上传票据（PDF、JPEG 或 PNG）"));
+        }
+        // The same invoice or receipt file as a live expense of any base is refused; the same
+        // payee, amount and date as one of this base's is asked about first. Said after every
+        // other problem of the form, so that those decide the status (400, not 409).
+        let mut like_confirmed = None;
+        if let Ok(expense) = &checked
+            && !bytes.is_empty()
+        {
+            let hash = crate::files::hash_of(bytes.clone()).await;
+            let earlier: Vec<subsidy::EarlierExpense> = store::expenses_like(
+                &mut tx,
+                base.id,
+                (&expense.invoice, hash.as_str()),
+                (&expense.payee, expense.amount, expense.spent_on),
+            )
+            .await?
+            .into_iter()
+            .map(|e| subsidy::EarlierExpense {
+                own_base: e.base_id == base.id,
+                spent_on: e.spent_on,
+                amount: e.amount,
+                payee: e.payee,
+                invoice: e.invoice,
+                receipt_hash: e.receipt.0,
+            })
+            .collect();
+            for error in subsidy::check_not_repeated(expense, hash.as_str(), &earlier, false) {
+                if error.code == "possible_duplicate" && input.confirm_duplicate {
+                    like_confirmed = Some(error.message);
+                } else {
+                    problems.push(error);
+                }
+            }
         }
         let expense = match checked {
             Ok(expense) if problems.is_empty() => expense,
             _ => return Err(AppError::Fields(problems)),
         };
-        let (name, bytes) = receipt.unwrap_or_default();
         let upload = attachment::check_upload(&name, &bytes, policy.max_attachment_bytes())
             .map_err(|e| AppError::Fields(vec![FieldError::new("receipt", e.code(), e.to_string())]))?;
         let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
@@ -514,6 +570,7 @@ impl App {
                 payee: expense.payee.clone(),
                 description: expense.description.clone(),
                 receipt: (hash.as_str().to_owned(), upload.kind.as_str().to_owned(), upload.display_name),
+                invoice: Some(expense.invoice.clone()),
                 status: ExpenseStatus::Recorded,
                 question: None,
                 answer: None,
@@ -525,7 +582,8 @@ impl App {
                 version: 1,
             },
         )
-        .await?;
+        .await
+        .map_err(repeated_elsewhere)?;
         store::insert_entry(
             &mut tx,
             &store::LedgerRow {
@@ -553,6 +611,8 @@ impl App {
             json!({
                 "expense": id.to_string(), "category": expense.category, "amount_fen": expense.amount.fen(),
                 "spent_on": expense.spent_on, "payee": expense.payee, "seq": seq, "receipt": hash.as_str(),
+                "invoice_code": expense.invoice.code(), "invoice_number": expense.invoice.number(),
+                "confirmed_not_duplicate": like_confirmed,
             }),
         )
         .await?;

@@ -471,6 +471,13 @@ pub struct ExpenseInput {
     pub spent_on: String,
     pub payee: String,
     pub description: String,
+    /// 发票代码: 10 or 12 digits, only with an 8-digit number (a 全电发票 has none).
+    pub invoice_code: String,
+    /// 发票号码: 8 digits, or 20 for a 全电发票.
+    pub invoice_number: String,
+    /// The applicant confirms that an expense like an earlier one (same payee, amount and date)
+    /// is not the same one recorded twice.
+    pub confirm_duplicate: bool,
 }
 
 /// A checked expense.
@@ -481,11 +488,157 @@ pub struct Expense {
     pub spent_on: NaiveDate,
     pub payee: String,
     pub description: String,
+    pub invoice: Invoice,
+}
+
+/// The invoice an expense is paid against: a 全电发票's 20-digit number alone, or an older
+/// invoice's 8-digit number with its 10- or 12-digit code. Code and number together name one
+/// invoice in the country, so no two live expenses may carry the same.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Invoice {
+    code: Option<String>,
+    number: String,
+}
+
+impl Invoice {
+    /// Checks the code and number as typed (surrounding spaces ignored); every problem at once,
+    /// on the fields `invoice_code` and `invoice_number`.
+    pub fn parse(code: &str, number: &str) -> Result<Invoice, Vec<FieldError>> {
+        let digits = |s: &str, lengths: &[usize]| s.bytes().all(|b| b.is_ascii_digit()) && lengths.contains(&s.len());
+        let (code, number) = (code.trim(), number.trim());
+        let mut errors = Vec::new();
+        if number.is_empty() {
+            errors.push(FieldError::new(
+                "invoice_number",
+                "required",
+                "请填写发票号码（8 位数字，全电发票为 20 位数字）",
+            ));
+        } else if !digits(number, &[8, 20]) {
+            errors.push(FieldError::new(
+                "invoice_number",
+                "invoice_number_invalid",
+                "发票号码须为 8 位数字，全电发票为 20 位数字",
+            ));
+        }
+        if !code.is_empty() && !digits(code, &[10, 12]) {
+            errors.push(FieldError::new("invoice_code", "invoice_code_invalid", "发票代码须为 10 位或 12 位数字"));
+        } else if errors.is_empty() {
+            match (code.is_empty(), number.len()) {
+                (true, 8) => errors.push(FieldError::new(
+                    "invoice_code",
+                    "invoice_code_required",
+                    "8 位发票号码须同时填写发票代码（10 位或 12 位数字）",
+                )),
+                (false, 20) => errors.push(FieldError::new(
+                    "invoice_code",
+                    "invoice_code_unexpected",
+                    "全电发票（20 位发票号码）没有发票代码，请留空",
+                )),
+                _ => {}
+            }
+        }
+        if errors.is_empty() {
+            Ok(Invoice { code: (!code.is_empty()).then(|| code.to_owned()), number: number.to_owned() })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// An invoice as stored (checked when it was recorded), or `None` if it no longer parses.
+    pub fn stored(code: Option<&str>, number: &str) -> Option<Invoice> {
+        Invoice::parse(code.unwrap_or_default(), number).ok()
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
+    pub fn number(&self) -> &str {
+        &self.number
+    }
+}
+
+impl std::fmt::Display for Invoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "发票代码 {code}、发票号码 {}", self.number),
+            None => write!(f, "发票号码 {}", self.number),
+        }
+    }
+}
+
+/// An earlier, live (not reversed) expense that a new one may repeat: of this base or of
+/// another (what is said of another base's is its date and amount only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierExpense {
+    pub own_base: bool,
+    pub spent_on: NaiveDate,
+    pub amount: Money,
+    pub payee: String,
+    /// `None` for an expense recorded before invoices were asked for.
+    pub invoice: Option<Invoice>,
+    /// The SM3 content hash of its receipt file.
+    pub receipt_hash: String,
+}
+
+impl EarlierExpense {
+    fn named(&self) -> String {
+        let whose = if self.own_base { "本基地" } else { "其他基地" };
+        format!("{whose}一笔 {}、{} 的支出", self.spent_on, self.amount)
+    }
+}
+
+/// The codes of [`check_not_repeated`]'s refusals: another record already holds what this one
+/// claims (answered 409, not 400).
+pub const REPEAT_CODES: [&str; 3] = ["duplicate_invoice", "duplicate_receipt", "possible_duplicate"];
+
+/// Whether `expense`, with the receipt file of content hash `receipt_hash`, repeats an earlier
+/// one: the same invoice (any base) or the same receipt file (any base) is refused; the same
+/// payee, amount and date in the same base is only a warning, on the field `confirm_duplicate`,
+/// unless the applicant `confirmed` that it is another expense. Each error names the earlier
+/// expense by its date and amount.
+pub fn check_not_repeated(
+    expense: &Expense,
+    receipt_hash: &str,
+    earlier: &[EarlierExpense],
+    confirmed: bool,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(same) = earlier.iter().find(|e| e.invoice.as_ref() == Some(&expense.invoice)) {
+        errors.push(FieldError::new(
+            "invoice_number",
+            "duplicate_invoice",
+            format!("该发票（{}）已在{}中列支，同一张发票不能重复报销", expense.invoice, same.named()),
+        ));
+    }
+    if let Some(same) = earlier.iter().find(|e| e.receipt_hash == receipt_hash) {
+        errors.push(FieldError::new(
+            "receipt",
+            "duplicate_receipt",
+            format!("同一票据文件已在{}中上传，同一票据不能重复报销", same.named()),
+        ));
+    }
+    if errors.is_empty()
+        && !confirmed
+        && let Some(like) = earlier.iter().find(|e| {
+            e.own_base && e.payee == expense.payee && e.amount == expense.amount && e.spent_on == expense.spent_on
+        })
+    {
+        errors.push(FieldError::new(
+            "confirm_duplicate",
+            "possible_duplicate",
+            format!(
+                "{}与本笔的收款方、金额和日期相同，可能是重复登记；如确属另一笔支出，请勾选下方的确认后重新选择票据再提交",
+                like.named()
+            ),
+        ));
+    }
+    errors
 }
 
 /// Checks an expense: a category of the policy's twelve (C5), a positive amount in yuan with
 /// at most two decimals, a date between the recognition and today and not after a revocation,
-/// a payee and a description. Every problem at once, by field.
+/// a payee, a description and the invoice ([`Invoice::parse`]). Every problem at once, by field.
 pub fn check_expense_input(
     input: &ExpenseInput,
     categories: &[&str],
@@ -537,13 +690,15 @@ pub fn check_expense_input(
     if description.is_empty() || description.chars().count() > 500 {
         errors.push(FieldError::new("description", "required", "请填写支出内容（不超过 500 字）"));
     }
-    match (amount, spent_on) {
-        (Some(amount), Some(spent_on)) if errors.is_empty() => Ok(Expense {
+    let invoice = Invoice::parse(&input.invoice_code, &input.invoice_number).map_err(|e| errors.extend(e)).ok();
+    match (amount, spent_on, invoice) {
+        (Some(amount), Some(spent_on), Some(invoice)) if errors.is_empty() => Ok(Expense {
             category: input.category.clone(),
             amount,
             spent_on,
             payee: payee.to_owned(),
             description: description.to_owned(),
+            invoice,
         }),
         _ => Err(errors),
     }
@@ -700,6 +855,8 @@ mod tests {
             spent_on: "2024-11-02".into(),
             payee: "上海某培训中心".into(),
             description: "数控车工师资培训 10 人".into(),
+            invoice_number: "24312000000012345678".into(),
+            ..ExpenseInput::default()
         };
         let ok = check_expense_input(&good, &categories, window).expect("valid");
         assert_eq!(ok.amount.fen(), 1_200_050);
@@ -709,11 +866,15 @@ mod tests {
             spent_on: "2024-10-14".into(),
             payee: " ".into(),
             description: String::new(),
+            ..ExpenseInput::default()
         };
         let codes: Vec<&str> =
             check_expense_input(&bad, &categories, window).expect_err("invalid").iter().map(|e| e.code).collect();
         assert_eq!(codes[0], "category_not_allowed");
         assert!(codes.contains(&"before_recognition") && codes.contains(&"required"), "{codes:?}");
+        let fields: Vec<String> =
+            check_expense_input(&bad, &categories, window).expect_err("invalid").into_iter().map(|e| e.field).collect();
+        assert!(fields.contains(&"invoice_number".to_owned()), "the invoice number is asked for: {fields:?}");
         let revoked = (day("2024-10-15"), day("2024-12-01"), Some(day("2024-11-01")));
         let after = check_expense_input(&good, &categories, revoked).expect_err("after revocation");
         assert_eq!(after[0].code, "after_revocation");
@@ -721,5 +882,100 @@ mod tests {
         assert_eq!(E::Recorded.query().and_then(E::answer).and_then(E::approve), Some(E::Approved));
         assert_eq!(E::Approved.query(), None);
         assert_eq!(E::Reversed.reverse(), None);
+    }
+
+    /// (field, code) of each problem of an invoice as typed.
+    fn invoice_problems(code: &str, number: &str) -> Vec<(String, &'static str)> {
+        Invoice::parse(code, number).err().unwrap_or_default().into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    #[test]
+    fn an_invoice_is_a_20_digit_number_or_an_8_digit_number_with_its_code() {
+        // A 全电发票: 20 digits, no code. An older invoice: 8 digits with a code of 10 or 12.
+        let full = Invoice::parse("", " 24312000000012345678 ").expect("全电发票");
+        assert_eq!((full.code(), full.number()), (None, "24312000000012345678"));
+        assert_eq!(full.to_string(), "发票号码 24312000000012345678");
+        let paper = Invoice::parse("031001900104", "12345678").expect("12-digit code");
+        assert_eq!((paper.code(), paper.number()), (Some("031001900104"), "12345678"));
+        assert_eq!(paper.to_string(), "发票代码 031001900104、发票号码 12345678");
+        assert!(Invoice::parse("3100194130", "00123456").is_ok(), "a 10-digit code");
+        assert_eq!(Invoice::stored(Some("3100194130"), "00123456"), Invoice::parse("3100194130", "00123456").ok());
+
+        let number = |code| vec![("invoice_number".to_owned(), code)];
+        let code = |code| vec![("invoice_code".to_owned(), code)];
+        assert_eq!(invoice_problems("", ""), number("required"));
+        for wrong in ["1234567", "123456789", "2431200000001234567", "243120000000123456789", "1234567８", "1234 5678"]
+        {
+            assert_eq!(invoice_problems("3100194130", wrong), number("invoice_number_invalid"), "{wrong}");
+        }
+        for wrong in ["310019413", "31001941301", "3100194130123", "310019413O"] {
+            assert_eq!(invoice_problems(wrong, "12345678"), code("invoice_code_invalid"), "{wrong}");
+        }
+        assert_eq!(invoice_problems("", "12345678"), code("invoice_code_required"));
+        assert_eq!(invoice_problems("3100194130", "24312000000012345678"), code("invoice_code_unexpected"));
+        // Both wrong at once: both said.
+        assert_eq!(
+            invoice_problems("12", "34"),
+            vec![
+                ("invoice_number".to_owned(), "invoice_number_invalid"),
+                ("invoice_code".to_owned(), "invoice_code_invalid")
+            ]
+        );
+        // The messages are Chinese, for the field they sit beside.
+        let messages: Vec<String> =
+            Invoice::parse("", "12345678").expect_err("no code").into_iter().map(|e| e.message).collect();
+        assert_eq!(messages, ["8 位发票号码须同时填写发票代码（10 位或 12 位数字）"]);
+    }
+
+    #[test]
+    fn the_same_invoice_or_file_is_refused_and_the_same_payment_is_asked_about() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let invoice = Invoice::parse("", "24312000000012345678").expect("invoice");
+        let expense = Expense {
+            category: "teacher_development".into(),
+            amount: Money::from_fen(3_000_000),
+            spent_on: day("2024-10-14"),
+            payee: "上海某培训中心".into(),
+            description: "师资培训".into(),
+            invoice: invoice.clone(),
+        };
+        let earlier = |own_base, invoice: Option<Invoice>, hash: &str, payee: &str| EarlierExpense {
+            own_base,
+            spent_on: day("2024-10-12"),
+            amount: Money::from_fen(3_000_000),
+            payee: payee.into(),
+            invoice,
+            receipt_hash: hash.into(),
+        };
+        let codes = |errors: Vec<FieldError>| errors.into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
+        assert!(check_not_repeated(&expense, "h-new", &[], false).is_empty());
+        // The same invoice in another base: refused, naming the earlier expense's date and amount.
+        let other_base = [earlier(false, Some(invoice.clone()), "h-old", "别的收款方")];
+        let refused = check_not_repeated(&expense, "h-new", &other_base, true);
+        assert_eq!(codes(refused.clone()), [("invoice_number".to_owned(), "duplicate_invoice")]);
+        assert!(refused[0].message.contains("其他基地一笔 2024-10-12、¥30,000.00 的支出"));
+        // Another invoice's number with a code is another invoice.
+        let paper = [earlier(true, Invoice::stored(Some("3100194130"), "12345678"), "h-old", "x")];
+        assert!(check_not_repeated(&expense, "h-new", &paper, false).is_empty());
+        // The same file, even without an invoice (an expense from before invoices were asked for).
+        let same_file = [earlier(true, None, "h-new", "别的收款方")];
+        assert_eq!(
+            codes(check_not_repeated(&expense, "h-new", &same_file, true)),
+            [("receipt".to_owned(), "duplicate_receipt")]
+        );
+        // The same payee, amount and date in this base: asked about, unless confirmed.
+        let mut like = earlier(true, None, "h-old", "上海某培训中心");
+        like.spent_on = expense.spent_on;
+        let warned = check_not_repeated(&expense, "h-new", std::slice::from_ref(&like), false);
+        assert_eq!(codes(warned.clone()), [("confirm_duplicate".to_owned(), "possible_duplicate")]);
+        assert!(
+            warned[0].message.starts_with("本基地一笔 2024-10-14、¥30,000.00 的支出与本笔"),
+            "{}",
+            warned[0].message
+        );
+        assert!(check_not_repeated(&expense, "h-new", std::slice::from_ref(&like), true).is_empty());
+        // Another base paying the same payee the same amount that day is its own business.
+        like.own_base = false;
+        assert!(check_not_repeated(&expense, "h-new", &[like], false).is_empty());
     }
 }

@@ -29,13 +29,15 @@ impl From<sqlx::Error> for StoreError {
                 let constraint = match db.constraint() {
                     Some(name) => name.to_owned(),
                     // SQLite names no constraint, only "UNIQUE constraint failed: users.username";
-                    // constraints are named `<table>_<column>_key`, so rebuild the name.
-                    None => db
-                        .message()
-                        .rsplit(": ")
-                        .next()
-                        .map(|cols| format!("{}_key", cols.replace(['.', ','], "_").replace(' ', "")))
-                        .unwrap_or_default(),
+                    // constraints are named `<table>_<column>_key`, so rebuild the name. An index
+                    // on an expression is named: "UNIQUE constraint failed: index 'name'".
+                    None => match db.message().rsplit(": ").next() {
+                        Some(cols) => match cols.strip_prefix("index '").and_then(|n| n.strip_suffix('\'')) {
+                            Some(index) => index.to_owned(),
+                            None => format!("{}_key", cols.replace(['.', ','], "_").replace(' ', "")),
+                        },
+                        None => String::new(),
+                    },
                 };
                 return StoreError::Conflict { constraint };
             }

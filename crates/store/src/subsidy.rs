@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use skillbase_domain::ids::{BaseId, DisbursementId, ExpenseId, FundingRequestId, UserId};
 use skillbase_domain::money::Money;
-use skillbase_domain::subsidy::{Entry, EntryKind, ExpenseStatus, FundingAction, FundingStatus};
+use skillbase_domain::subsidy::{Entry, EntryKind, ExpenseStatus, FundingAction, FundingStatus, Invoice};
 
 use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
@@ -515,6 +515,8 @@ pub struct Expense {
     pub description: String,
     /// (SM3 content hash, kind, display name) of the receipt.
     pub receipt: (String, String, String),
+    /// `None` for an expense recorded before invoices were asked for.
+    pub invoice: Option<Invoice>,
     pub status: ExpenseStatus,
     pub question: Option<String>,
     pub answer: Option<String>,
@@ -539,6 +541,8 @@ struct ExpenseRow {
     receipt_hash: String,
     receipt_kind: String,
     receipt_name: String,
+    invoice_code: Option<String>,
+    invoice_number: Option<String>,
     status: String,
     question: Option<String>,
     answer: Option<String>,
@@ -563,6 +567,13 @@ impl TryFrom<ExpenseRow> for Expense {
             payee: r.payee,
             description: r.description,
             receipt: (r.receipt_hash, r.receipt_kind, r.receipt_name),
+            invoice: r
+                .invoice_number
+                .map(|number| {
+                    Invoice::stored(r.invoice_code.as_deref(), &number)
+                        .ok_or_else(|| StoreError::Corrupt(format!("invoice {number}")))
+                })
+                .transpose()?,
             status: parse_as(&r.status, ExpenseStatus::parse)?,
             question: r.question,
             answer: r.answer,
@@ -580,8 +591,8 @@ macro_rules! expense_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, base_id, seq, category, amount, spent_on, payee, description, receipt_hash, receipt_kind,
-                    receipt_name, status, question, answer, reviewed_by, reviewed_at, reversal_seq, recorded_by,
-                    recorded_at, version
+                    receipt_name, invoice_code, invoice_number, status, question, answer, reviewed_by, reviewed_at,
+                    reversal_seq, recorded_by, recorded_at, version
              FROM expenses ",
             $tail
         )
@@ -591,8 +602,9 @@ macro_rules! expense_select {
 pub async fn insert_expense(tx: &mut Tx, e: &Expense) -> Result<()> {
     on_tx!(tx, |c| sqlx::query(
         "INSERT INTO expenses (id, base_id, seq, category, amount, spent_on, payee, description, receipt_hash,
-                               receipt_kind, receipt_name, status, recorded_by, recorded_at, version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
+                               receipt_kind, receipt_name, status, recorded_by, recorded_at, version, invoice_code,
+                               invoice_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1, $15, $16)"
     )
     .bind(e.id.to_string())
     .bind(e.base_id.to_string())
@@ -608,6 +620,8 @@ pub async fn insert_expense(tx: &mut Tx, e: &Expense) -> Result<()> {
     .bind(e.status.as_str())
     .bind(e.recorded_by.to_string())
     .bind(millis(e.recorded_at))
+    .bind(e.invoice.as_ref().and_then(Invoice::code))
+    .bind(e.invoice.as_ref().map(Invoice::number))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -627,6 +641,34 @@ pub async fn expenses(db: &Db, base: Option<BaseId>) -> Result<Vec<Expense>> {
         "WHERE ($1 IS NULL OR base_id = $1) ORDER BY base_id, seq LIMIT 20000"
     ))
     .bind(base.map(|b| b.to_string()))
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(Expense::try_from).collect()
+}
+
+/// The live (not reversed) expenses a new one of `base` may repeat: of any base, the same
+/// invoice or the same receipt file; of `base`, the same payee, amount and date. Read in the
+/// transaction that records the new one, after the base's row lock.
+pub async fn expenses_like(
+    tx: &mut Tx,
+    base: BaseId,
+    (invoice, receipt_hash): (&Invoice, &str),
+    (payee, amount, spent_on): (&str, Money, NaiveDate),
+) -> Result<Vec<Expense>> {
+    let rows: Vec<ExpenseRow> = on_tx!(tx, |c| sqlx::query_as(expense_select!(
+        "WHERE status <> 'reversed'
+           AND ((invoice_number = $1 AND COALESCE(invoice_code, '') = $2)
+                OR receipt_hash = $3
+                OR (base_id = $4 AND spent_on = $5 AND amount = $6 AND payee = $7))
+         ORDER BY recorded_at, id LIMIT 50"
+    ))
+    .bind(invoice.number())
+    .bind(invoice.code().unwrap_or_default())
+    .bind(receipt_hash)
+    .bind(base.to_string())
+    .bind(day(spent_on))
+    .bind(amount.fen())
+    .bind(payee)
     .fetch_all(c)
     .await)?;
     rows.into_iter().map(Expense::try_from).collect()

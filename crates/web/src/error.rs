@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use skillbase_app::AppError;
 use skillbase_domain::CalendarError;
+use skillbase_domain::subsidy::REPEAT_CODES;
 use utoipa::ToSchema;
 
 use crate::pages::Page;
@@ -111,7 +112,11 @@ pub(crate) fn classify(error: &AppError) -> (StatusCode, &'static str) {
     match error {
         AppError::Invalid { code, .. } => (StatusCode::BAD_REQUEST, code),
         AppError::WrongState { .. } => (StatusCode::CONFLICT, "invalid_state"),
-        AppError::Fields(errors) => (StatusCode::BAD_REQUEST, errors.first().map_or("invalid_request", |e| e.code)),
+        // A field another record already holds (the same invoice, the same receipt): 409.
+        AppError::Fields(errors) => match errors.first() {
+            Some(first) if REPEAT_CODES.contains(&first.code) => (StatusCode::CONFLICT, first.code),
+            first => (StatusCode::BAD_REQUEST, first.map_or("invalid_request", |e| e.code)),
+        },
         AppError::Unauthenticated { code, .. } => (StatusCode::UNAUTHORIZED, code),
         AppError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
         AppError::Locked { .. } => (StatusCode::FORBIDDEN, "account_locked"),
@@ -135,7 +140,11 @@ impl From<AppError> for ApiError {
             AppError::Invalid { code, field: Some(field), message } => {
                 api.errors = vec![FieldProblem { field: field.to_owned(), code: code.to_owned(), message }];
             }
-            AppError::Fields(errors) => return ApiError::fields(errors.into_iter().map(FieldProblem::from).collect()),
+            AppError::Fields(errors) => {
+                let mut api = ApiError::fields(errors.into_iter().map(FieldProblem::from).collect());
+                api.status = status;
+                return api;
+            }
             AppError::Locked { retry_after_secs } => api.retry_after = Some(retry_after_secs),
             AppError::Conflict { constraint } if constraint == "applications_version" => {
                 api.detail = "申报已被他人修改或状态已变化，请刷新后重试".to_owned();

@@ -119,6 +119,7 @@ async fn a_base_funded_and_spending_in_the_browser(app: TestApp) {
     mine.type_into("#f-amount", "30000.00").await;
     mine.type_into("#f-payee", "上海某职业技能培训中心").await;
     mine.type_into("#f-description", "数控车工师资培训 10 人").await;
+    mine.type_into("#f-invoice-number", "24312000000000000001").await;
     mine.choose_file("#f-receipt", &receipt).await;
     mine.press("#new-expense button[type=submit]").await;
     mine.sees("已登记支出，待经办人审核").await;

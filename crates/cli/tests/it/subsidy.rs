@@ -86,18 +86,44 @@ pub(crate) async fn disburse(app: &TestApp, staff: &SignedIn, base: &str, amount
     .await
 }
 
-/// Records an expense as the base, dated today, as `multipart/form-data` with a receipt.
+/// A receipt and an invoice number no other expense of the test run has: a PDF made unique by
+/// a trailing comment, and a 全电发票's 20-digit number.
+pub(crate) fn fresh_receipt() -> (Vec<u8>, String) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut pdf = PDF.to_vec();
+    pdf.extend(format!("% receipt {n}\n").as_bytes());
+    (pdf, format!("2431{n:016}"))
+}
+
+/// Records an expense as the base, dated today, with a fresh receipt and invoice number, the
+/// same payee as every other (so confirming it is not a duplicate of one of the same amount).
 pub(crate) async fn spend(app: &TestApp, who: &SignedIn, base: &str, (category, amount): (&str, &str)) -> (u16, Value) {
-    let boundary = "skillbase-expense-boundary-2Kq9";
     let today = skillbase_domain::clock::shanghai_date(app.app().now()).format("%Y-%m-%d").to_string();
-    let mut body = Vec::new();
-    for (name, value) in [
+    let (receipt, invoice) = fresh_receipt();
+    let fields = [
         ("category", category),
         ("amount", amount),
         ("spent_on", today.as_str()),
         ("payee", "上海某职业技能培训中心"),
         ("description", "数控车工师资培训"),
-    ] {
+        ("invoice_number", invoice.as_str()),
+        ("confirm_duplicate", "true"),
+    ];
+    record_expense(app, who, base, &fields, &receipt).await
+}
+
+/// Posts an expense to the API as `multipart/form-data`: these fields and the receipt.
+pub(crate) async fn record_expense(
+    app: &TestApp,
+    who: &SignedIn,
+    base: &str,
+    fields: &[(&str, &str)],
+    receipt: &[u8],
+) -> (u16, Value) {
+    let boundary = "skillbase-expense-boundary-2Kq9";
+    let mut body = Vec::new();
+    for (name, value) in fields {
         body.extend(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
         );
@@ -106,7 +132,7 @@ pub(crate) async fn spend(app: &TestApp, who: &SignedIn, base: &str, (category, 
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"receipt\"; filename=\"发票.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
             .as_bytes(),
     );
-    body.extend_from_slice(PDF);
+    body.extend_from_slice(receipt);
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = app
         .client
@@ -223,7 +249,8 @@ async fn from_request_to_an_audited_expense(app: TestApp) {
         .expect("receipt");
     assert_eq!(response.status().as_u16(), 200);
     assert!(response.headers()["content-disposition"].to_str().unwrap_or_default().starts_with("attachment"));
-    assert_eq!(response.bytes().await.expect("bytes").as_ref(), PDF);
+    let bytes = response.bytes().await.expect("bytes");
+    assert!(bytes.starts_with(PDF) && bytes.windows(9).any(|w| w == b"% receipt"), "the receipt as sent");
 
     // A correction is a reversal entry; the original stays; it cannot be reversed twice.
     let (status, body) = app
@@ -499,7 +526,185 @@ async fn a_drafter_never_decides_their_own_request(app: TestApp) {
     assert_eq!((status, &body["status"]), (200, &json!("submitted")), "{body}");
 }
 
+/// The problem's code and its first field error's (field, message).
+fn refused(body: &Value) -> (String, String, String) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (text(&body["code"]), text(&body["errors"][0]["field"]), text(&body["errors"][0]["message"]))
+}
+
+/// Issue 17, item 4: the same receipt is not accepted twice. The same invoice (code and number)
+/// as a live expense of any base is refused (409 `duplicate_invoice`, naming the earlier one's
+/// date and amount), so is the same receipt file (409 `duplicate_receipt`); the same payee,
+/// amount and date as one of the base's is refused as `possible_duplicate` unless
+/// `confirm_duplicate` is true; a malformed invoice is refused by field (400). A reversed
+/// expense frees its invoice; an expense recorded before invoices keeps working, and its file
+/// still counts.
+async fn the_same_receipt_is_not_accepted_twice(app: TestApp) {
+    let cast = recognised_bases(&app, 2).await;
+    let (first, second) = (cast.bases[0].0.clone(), cast.bases[1].0.clone());
+    granted(&app, &cast, &[&first, &second]).await;
+    for (base, voucher) in [(&first, "PZ-DUP-1"), (&second, "PZ-DUP-2")] {
+        let (status, body) = disburse(&app, &cast.staff, base, "100000.00", voucher).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let ours = app.sign_in_again(&cast.bases[0].1).await;
+    let theirs = app.sign_in_again(&cast.bases[1].1).await;
+    let today = "2024-10-14";
+    let form = |amount: &'static str, payee: &'static str, invoice: (&'static str, &'static str)| {
+        vec![
+            ("category", "teacher_development"),
+            ("amount", amount),
+            ("spent_on", today),
+            ("payee", payee),
+            ("description", "数控车工师资培训"),
+            ("invoice_code", invoice.0),
+            ("invoice_number", invoice.1),
+        ]
+    };
+    let (file, _) = fresh_receipt();
+    let invoice = ("", "24312000000000004711");
+    let (status, kept) = record_expense(&app, &ours, &first, &form("1000.00", "上海某培训中心", invoice), &file).await;
+    assert_eq!(status, 201, "{kept}");
+    assert_eq!((&kept["invoice_number"], &kept["invoice_code"]), (&json!(invoice.1), &Value::Null), "{kept}");
+
+    // A malformed invoice: refused beside its field, in Chinese.
+    let (other_file, _) = fresh_receipt();
+    for ((code, number), field, expected) in [
+        (("", "1234"), "invoice_number", "invoice_number_invalid"),
+        (("", ""), "invoice_number", "required"),
+        (("", "12345678"), "invoice_code", "invoice_code_required"),
+        (("031001", "12345678"), "invoice_code", "invoice_code_invalid"),
+        (("031001900104", "24312000000000004712"), "invoice_code", "invoice_code_unexpected"),
+    ] {
+        let (status, body) =
+            record_expense(&app, &ours, &first, &form("20.00", "某书店", (code, number)), &other_file).await;
+        assert_eq!((status, codes(&body)), (400, vec![(field.into(), expected.into())]), "{code} {number}: {body}");
+    }
+    let (_, body) = record_expense(&app, &ours, &first, &form("20.00", "某书店", ("", "1234")), &other_file).await;
+    assert_eq!(refused(&body).2, "发票号码须为 8 位数字，全电发票为 20 位数字");
+
+    // The same invoice with another file, payee and amount: refused, naming the earlier expense.
+    let (status, body) = record_expense(&app, &ours, &first, &form("20.00", "某书店", invoice), &other_file).await;
+    assert_eq!(status, 409, "{body}");
+    let (code, field, message) = refused(&body);
+    assert_eq!((code.as_str(), field.as_str()), ("duplicate_invoice", "invoice_number"), "{body}");
+    assert!(message.contains("本基地一笔 2024-10-14、¥1,000.00 的支出"), "{message}");
+    // In another base too (its date and amount only).
+    let (status, body) = record_expense(&app, &theirs, &second, &form("20.00", "某书店", invoice), &other_file).await;
+    let (code, _, message) = refused(&body);
+    assert_eq!((status, code.as_str()), (409, "duplicate_invoice"), "{body}");
+    assert!(message.contains("其他基地一笔 2024-10-14、¥1,000.00 的支出"), "{message}");
+
+    // The same file under another invoice: refused, in any base.
+    for (who, base) in [(&ours, &first), (&theirs, &second)] {
+        let (status, body) =
+            record_expense(&app, who, base, &form("20.00", "某书店", ("", "24312000000000004713")), &file).await;
+        let (code, field, message) = refused(&body);
+        assert_eq!((status, code.as_str(), field.as_str()), (409, "duplicate_receipt", "receipt"), "{body}");
+        assert!(message.contains("一笔 2024-10-14、¥1,000.00 的支出"), "{message}");
+    }
+
+    // The same payee, amount and date, another invoice and file: asked about, then recorded
+    // once confirmed.
+    let like = form("1000.00", "上海某培训中心", ("3100194130", "00004711"));
+    let (status, body) = record_expense(&app, &ours, &first, &like, &other_file).await;
+    let (code, field, message) = refused(&body);
+    assert_eq!((status, code.as_str(), field.as_str()), (409, "possible_duplicate", "confirm_duplicate"), "{body}");
+    assert!(message.contains("可能是重复登记"), "{message}");
+    let mut confirmed = like.clone();
+    confirmed.push(("confirm_duplicate", "true"));
+    let (status, second_like) = record_expense(&app, &ours, &first, &confirmed, &other_file).await;
+    assert_eq!(status, 201, "{second_like}");
+    assert_eq!(
+        (&second_like["invoice_code"], &second_like["invoice_number"]),
+        (&json!("3100194130"), &json!("00004711"))
+    );
+    // The other base paying the same payee the same amount that day is not asked about.
+    let (third_file, _) = fresh_receipt();
+    let (status, body) = record_expense(
+        &app,
+        &theirs,
+        &second,
+        &form("1000.00", "上海某培训中心", ("", "24312000000000004714")),
+        &third_file,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    // A reversed expense frees its invoice and file: recorded again as it should have been.
+    let kept_id = kept["id"].as_str().expect("id");
+    let (status, body) = app
+        .post_json_as(&cast.staff, &format!("/api/v1/expenses/{kept_id}/reverse"), &json!({"text": "类别有误"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut again = form("1000.00", "上海某培训中心", invoice);
+    again[0] = ("category", "consumables_tools");
+    again.push(("confirm_duplicate", "true"));
+    let (status, body) = record_expense(&app, &ours, &first, &again, &file).await;
+    assert_eq!(status, 201, "{body}");
+
+    // An expense recorded before invoices were asked for (no number) reads back and keeps
+    // working; its file still counts.
+    let old_id = second_like["id"].as_str().expect("id").to_owned();
+    let sql = "UPDATE expenses SET invoice_code = NULL, invoice_number = NULL WHERE id = $1";
+    match &app.app().db {
+        skillbase_store::Db::Sqlite(pool) => sqlx::query(sql).bind(&old_id).execute(pool).await.map(drop),
+        skillbase_store::Db::Postgres(pool) => sqlx::query(sql).bind(&old_id).execute(pool).await.map(drop),
+    }
+    .expect("an expense as recorded before");
+    let view = ledger(&app, &ours, &first).await;
+    let old = view["expenses"].as_array().expect("expenses").iter().find(|e| e["id"] == json!(old_id)).expect("found");
+    assert_eq!((&old["invoice_number"], &old["invoice_code"]), (&Value::Null, &Value::Null), "{old}");
+    let (status, body) =
+        record_expense(&app, &theirs, &second, &form("7.00", "某书店", ("", "24312000000000004715")), &other_file)
+            .await;
+    assert_eq!((status, refused(&body).0.as_str()), (409, "duplicate_receipt"), "{body}");
+    let (status, body) = app.post_json_as(&cast.staff, &format!("/api/v1/expenses/{old_id}/approve"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("approved")), "{body}");
+    assert!(app.app().verify_audit().await.expect("verifies").intact);
+}
+
+/// Two bases recording the same invoice at the same moment: their ledgers do not lock each
+/// other, and the unique index lets exactly one through; the other is told why.
+async fn the_same_invoice_from_two_bases_at_once_is_recorded_once(app: TestApp) {
+    let cast = recognised_bases(&app, 2).await;
+    let bases: Vec<String> = cast.bases.iter().map(|(b, _)| b.clone()).collect();
+    granted(&app, &cast, &[&bases[0], &bases[1]]).await;
+    let mut owners = Vec::new();
+    for (i, (base, org)) in cast.bases.iter().enumerate() {
+        let (status, body) = disburse(&app, &cast.staff, base, "1000.00", &format!("PZ-RACE-{i}")).await;
+        assert_eq!(status, 201, "{body}");
+        owners.push(app.sign_in_again(org).await);
+    }
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for (owner, base) in owners.into_iter().zip(bases) {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let (file, _) = fresh_receipt();
+            let fields = [
+                ("category", "studies"),
+                ("amount", "100.00"),
+                ("spent_on", "2024-10-14"),
+                ("payee", "上海某调研机构"),
+                ("description", "课题调研"),
+                ("invoice_number", "24312000000000009999"),
+            ];
+            let (status, body) = record_expense(&app, &owner, &base, &fields, &file).await;
+            (status, body["code"].as_str().unwrap_or_default().to_owned())
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    answers.sort();
+    assert_eq!(answers, [(201, String::new()), (409, "duplicate_invoice".to_owned())], "{answers:?}");
+}
+
 on_both_engines!(
+    the_same_receipt_is_not_accepted_twice,
+    the_same_invoice_from_two_bases_at_once_is_recorded_once,
     a_drafter_never_decides_their_own_request,
     paying_out_needs_a_recent_sign_in,
     from_request_to_an_audited_expense,

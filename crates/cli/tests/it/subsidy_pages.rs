@@ -18,7 +18,7 @@ use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 use crate::page_client::{Answer, FilePart, assert_redirect, form_body, get, hidden, post, post_multipart};
 use crate::samples::PDF;
-use crate::subsidy::recognised_bases;
+use crate::subsidy::{disburse, fresh_receipt, granted, recognised_bases};
 
 /// Posts the expense form as a browser does: multipart, the CSRF token a field, the receipt a
 /// file (`None`: no file chosen, an empty part).
@@ -66,6 +66,7 @@ async fn expenses_of(app: &TestApp, who: &SignedIn, base: &str) -> Vec<Value> {
 }
 
 on_both_engines!(
+    the_same_receipt_is_refused_or_asked_about_on_the_page,
     the_subsidy_from_the_request_to_the_dossier_on_the_pages,
     a_drafter_made_a_leader_is_refused_on_the_page
 );
@@ -253,6 +254,7 @@ async fn the_subsidy_from_the_request_to_the_dossier_on_the_pages(app: TestApp) 
             ("spent_on", today),
             ("payee", crafted),
             ("description", "数控车工师资培训 10 人"),
+            ("invoice_number", "24312000000000000101"),
         ],
         Some(("发票.pdf", PDF)),
     )
@@ -269,8 +271,10 @@ async fn the_subsidy_from_the_request_to_the_dossier_on_the_pages(app: TestApp) 
             ("spent_on", today),
             ("payee", "上海某工具公司"),
             ("description", "刀具"),
+            ("invoice_code", "3100194130"),
+            ("invoice_number", "00000102"),
         ],
-        Some(("刀具发票.pdf", PDF)),
+        Some(("刀具发票.pdf", &fresh_receipt().0)),
     )
     .await;
     assert_redirect(&other, &format!("{base_path}?done=recorded"));
@@ -509,4 +513,101 @@ async fn a_drafter_made_a_leader_is_refused_on_the_page(app: TestApp) {
     // An unknown request is a 404 page, never an error.
     let missing = get(&app, "/funds/requests/nothing-here", &cast.staff).await;
     assert_eq!(missing.status, 404);
+}
+
+/// Issue 17, item 4, on the page: a malformed invoice number, the same invoice and the same
+/// file are refused beside their fields (the earlier expense named by its date and amount);
+/// the same payee, amount and date comes back with a box to tick, what was typed kept, and is
+/// recorded once ticked.
+async fn the_same_receipt_is_refused_or_asked_about_on_the_page(app: TestApp) {
+    let cast = recognised_bases(&app, 1).await;
+    let (base, org) = cast.bases[0].clone();
+    granted(&app, &cast, &[&base]).await;
+    let (status, body) = disburse(&app, &cast.staff, &base, "50000.00", "GK-DUP-1").await;
+    assert_eq!(status, 201, "{body}");
+    let org = app.sign_in_again(&org).await;
+    let base_path = format!("/funds/bases/{base}");
+    let form = |amount: &'static str, payee: &'static str, number: &'static str| {
+        vec![
+            ("category", "teacher_development"),
+            ("amount", amount),
+            ("spent_on", "2024-10-14"),
+            ("payee", payee),
+            ("description", "师资培训"),
+            ("invoice_number", number),
+        ]
+    };
+    let page = get(&app, &base_path, &org).await;
+    assert!(page.html.contains(r#"name="invoice_number""#) && page.html.contains(r#"name="invoice_code""#));
+    assert!(!page.html.contains(r#"name="confirm_duplicate""#), "asked only when it matters");
+
+    let bad =
+        post_expense(&app, &base, &org, &form("800.00", "上海某培训中心", "2431200"), Some(("发票.pdf", PDF))).await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert!(text_of(&bad.html, "f-invoice-number-error").contains("发票号码须为 8 位数字，全电发票为 20 位数字"));
+    assert!(bad.html.contains(r#"value="2431200""#), "what was typed is kept");
+
+    let recorded = post_expense(
+        &app,
+        &base,
+        &org,
+        &form("800.00", "上海某培训中心", "24312000000000000201"),
+        Some(("发票.pdf", PDF)),
+    )
+    .await;
+    assert_redirect(&recorded, &format!("{base_path}?done=recorded"));
+    let first = id_after(recorded.location.split('#').nth(1).expect("an anchor"), "expense-");
+    let page = get(&app, &base_path, &org).await;
+    assert_eq!(text_of(&page.html, &format!("expense-{first}-invoice")), "发票号码 24312000000000000201");
+
+    // The same invoice, another file, payee and amount.
+    let (other, _) = fresh_receipt();
+    let same_invoice =
+        post_expense(&app, &base, &org, &form("35.00", "某书店", "24312000000000000201"), Some(("书.pdf", &other)))
+            .await;
+    assert_eq!(same_invoice.status, 409, "{}", same_invoice.html);
+    let said = text_of(&same_invoice.html, "f-invoice-number-error");
+    assert!(said.contains("已在本基地一笔 2024-10-14、¥800.00 的支出中列支"), "{said}");
+    // The same file under another invoice.
+    let same_file =
+        post_expense(&app, &base, &org, &form("35.00", "某书店", "24312000000000000202"), Some(("又一张.pdf", PDF)))
+            .await;
+    assert_eq!(same_file.status, 409, "{}", same_file.html);
+    assert!(
+        text_of(&same_file.html, "f-receipt-error")
+            .contains("同一票据文件已在本基地一笔 2024-10-14、¥800.00 的支出中上传"),
+        "{}",
+        same_file.html
+    );
+
+    // The same payee, amount and date: the box to tick, then recorded.
+    let like = form("800.00", "上海某培训中心", "24312000000000000203");
+    let asked = post_expense(&app, &base, &org, &like, Some(("发票2.pdf", &other))).await;
+    assert_eq!(asked.status, 409, "{}", asked.html);
+    assert!(text_of(&asked.html, "f-confirm-duplicate-error").contains("可能是重复登记"), "{}", asked.html);
+    let tick = asked.html.split(r#"<input id="f-confirm-duplicate""#).nth(1).and_then(|rest| rest.split('>').next());
+    let tick = tick.unwrap_or_else(|| panic!("the box to tick: {}", asked.html));
+    assert!(
+        tick.contains(r#"name="confirm_duplicate" type="checkbox""#) && !tick.contains("checked"),
+        "unticked: {tick}"
+    );
+    assert!(asked.html.contains(r#"value="24312000000000000203""#), "what was typed is kept");
+    assert_eq!(expenses_of(&app, &org, &base).await.len(), 1, "nothing stored meanwhile");
+    let mut confirmed = like.clone();
+    confirmed.push(("confirm_duplicate", "1"));
+    let done = post_expense(&app, &base, &org, &confirmed, Some(("发票2.pdf", &other))).await;
+    assert_redirect(&done, &format!("{base_path}?done=recorded"));
+    let numbers: Vec<Value> =
+        expenses_of(&app, &org, &base).await.iter().map(|e| e["invoice_number"].clone()).collect();
+    assert_eq!(numbers, [json!("24312000000000000201"), json!("24312000000000000203")]);
+    let audit = app
+        .app()
+        .audit_entries(&AuditFilter { from_seq: 1, action: Some("ledger.expense"), limit: 10, ..Default::default() })
+        .await
+        .expect("audit");
+    let confirmed_notes: Vec<bool> = audit
+        .iter()
+        .map(|r| serde_json::from_str::<Value>(&r.record.detail).expect("json")["confirmed_not_duplicate"].is_string())
+        .collect();
+    assert_eq!(confirmed_notes, [false, true], "the confirmation is audited");
 }

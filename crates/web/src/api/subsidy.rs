@@ -278,6 +278,10 @@ pub struct ExpenseOut {
     pub payee: String,
     pub description: String,
     pub receipt_name: String,
+    /// 发票代码 (none for a 全电发票, or for an expense recorded before invoices were asked for).
+    pub invoice_code: Option<String>,
+    /// 发票号码 (none for an expense recorded before invoices were asked for).
+    pub invoice_number: Option<String>,
     /// recorded | approved | queried | answered | reversed.
     pub status: String,
     pub status_label: String,
@@ -297,6 +301,8 @@ fn expense_out(e: &ExpenseView) -> ExpenseOut {
         payee: e.payee.clone(),
         description: e.description.clone(),
         receipt_name: e.receipt.2.clone(),
+        invoice_code: e.invoice.as_ref().and_then(|i| i.code()).map(str::to_owned),
+        invoice_number: e.invoice.as_ref().map(|i| i.number().to_owned()),
         status: e.status.as_str().to_owned(),
         status_label: e.status.label().to_owned(),
         question: e.question.clone(),
@@ -408,9 +414,15 @@ pub async fn disburse(
 }
 
 /// Record an expense (the base; `multipart/form-data` with the fields `category`, `amount`,
-/// `spent_on`, `payee`, `description` and the receipt as the file `receipt`). Refused when the
-/// category is not one of the policy's twelve or the amount exceeds the balance.
-#[utoipa::path(post, path = "/api/v1/bases/{id}/expenses", tag = "subsidy", params(("id" = String, Path)), responses((status = 201, body = ExpenseOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+/// `spent_on`, `payee`, `description`, `invoice_number` (8 digits, or 20 for a 全电发票),
+/// `invoice_code` (10 or 12 digits, with an 8-digit number only), optionally
+/// `confirm_duplicate` (`true`), and the receipt as the file `receipt`). Refused (400) when the
+/// category is not one of the policy's twelve, the amount exceeds the balance or the invoice is
+/// malformed; refused (409) with code `duplicate_invoice` when a live expense of any base has
+/// the same invoice, `duplicate_receipt` when one has the same receipt file, and
+/// `possible_duplicate` when one of this base has the same payee, amount and date, unless
+/// `confirm_duplicate` is `true`.
+#[utoipa::path(post, path = "/api/v1/bases/{id}/expenses", tag = "subsidy", params(("id" = String, Path)), responses((status = 201, body = ExpenseOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn record_expense(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -448,6 +460,9 @@ pub(crate) async fn expense_form(
             "spent_on" => input.spent_on = text,
             "payee" => input.payee = text,
             "description" => input.description = text,
+            "invoice_code" => input.invoice_code = text,
+            "invoice_number" => input.invoice_number = text,
+            "confirm_duplicate" => input.confirm_duplicate = matches!(text.trim(), "true" | "1"),
             _ => {}
         }
     }

@@ -106,13 +106,15 @@ pub(super) fn zip_name(name: &str) -> String {
 
 pub(super) const LEDGER_HEADER: [&str; 10] =
     ["序号", "记账时间", "类型", "借方", "贷方", "金额（元）", "冲销序号", "关联类型", "关联编号", "摘要"];
-pub(super) const EXPENSE_HEADER: [&str; 12] = [
+pub(super) const EXPENSE_HEADER: [&str; 14] = [
     "序号",
     "支出类别",
     "金额（元）",
     "支出日期",
     "收款单位或个人",
     "支出内容",
+    "发票代码",
+    "发票号码",
     "票据",
     "审核状态",
     "问题",
@@ -154,6 +156,8 @@ pub(super) fn expense_sheet(ledger: &LedgerView, policy: &PolicyDocument) -> Vec
                 e.spent_on.to_string(),
                 e.payee.clone(),
                 e.description.clone(),
+                e.invoice.as_ref().and_then(|i| i.code()).unwrap_or_default().to_owned(),
+                e.invoice.as_ref().map(|i| i.number().to_owned()).unwrap_or_default(),
                 format!("receipts/{}-{}", e.seq, zip_name(&e.receipt.2)),
                 e.status.label().to_owned(),
                 e.question.clone().unwrap_or_default(),

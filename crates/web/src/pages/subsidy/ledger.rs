@@ -128,6 +128,8 @@ pub(super) struct ExpenseLine {
     pub(super) description: String,
     pub(super) receipt_name: String,
     pub(super) receipt_href: String,
+    /// The invoice's code and number as said (empty for an expense from before invoices).
+    pub(super) invoice: String,
     pub(super) status: &'static str,
     pub(super) status_code: &'static str,
     pub(super) question: String,
@@ -162,11 +164,18 @@ pub(super) fn disbursement_inputs(today: NaiveDate, (paid_on, amount, voucher): 
     ]
 }
 
-pub(super) fn expense_inputs(policy: &PolicyDocument, today: NaiveDate, input: &ExpenseInput) -> Vec<Input> {
+/// The expense form as typed; with `ask_confirm` (an earlier expense of the same payee, amount
+/// and date was found, or the applicant has already confirmed) the box confirming it is another.
+pub(super) fn expense_inputs(
+    policy: &PolicyDocument,
+    today: NaiveDate,
+    input: &ExpenseInput,
+    ask_confirm: bool,
+) -> Vec<Input> {
     let categories = policy.expense_categories().iter().map(|c| (c.id().to_owned(), c.name().to_owned())).collect();
     let spent_on =
         if input.spent_on.is_empty() { today.format("%Y-%m-%d").to_string() } else { input.spent_on.clone() };
-    vec![
+    let mut inputs = vec![
         Input::select("category", "支出类别", categories)
             .value(&input.category)
             .hint("资助资金专款专用，只能用于政策规定的十二类用途（实施意见第五条）"),
@@ -180,9 +189,31 @@ pub(super) fn expense_inputs(policy: &PolicyDocument, today: NaiveDate, input: &
             .hint("YYYY-MM-DD，在认定日期之后、不晚于今天"),
         Input::text("payee", "收款单位或个人").value(&input.payee).maxlength(100),
         Input::new("description", "支出内容", Control::Area { rows: 3 }).value(&input.description).maxlength(500),
+        Input::text("invoice_number", "发票号码")
+            .value(&input.invoice_number)
+            .hint("8 位数字；全电发票为 20 位数字。同一张发票只能列支一次")
+            .inputmode("numeric")
+            .maxlength(20),
+        Input::text("invoice_code", "发票代码")
+            .value(&input.invoice_code)
+            .hint("10 位或 12 位数字，8 位发票号码须填写；全电发票没有发票代码，留空")
+            .inputmode("numeric")
+            .maxlength(12)
+            .optional(),
         Input::new("receipt", "票据", Control::File { accept: Some(RECEIPT_TYPES) })
-            .hint("发票或支付凭证：PDF、JPEG 或 PNG，不超过 20 MB"),
-    ]
+            .hint("发票的 PDF、JPEG 或 PNG 文件，不超过 20 MB；同一文件只能列支一次"),
+    ];
+    if ask_confirm {
+        inputs.push(
+            Input::new(
+                "confirm_duplicate",
+                "我已核对：这是另一笔支出，不是重复登记",
+                Control::Check { checked: input.confirm_duplicate },
+            )
+            .unmarked(),
+        );
+    }
+    inputs
 }
 
 #[derive(Template)]
@@ -265,12 +296,13 @@ pub(super) async fn base_page(
     let mut expense_errors = Vec::new();
     let expense = match expense {
         Some((input, mut errors)) => {
-            let mut inputs = expense_inputs(&policy, today, &input);
+            let ask_confirm = input.confirm_duplicate || errors.fields.iter().any(|(f, _)| f == "confirm_duplicate");
+            let mut inputs = expense_inputs(&policy, today, &input, ask_confirm);
             errors.place(&mut inputs);
             expense_errors = errors.rest();
             inputs
         }
-        None => expense_inputs(&policy, today, &ExpenseInput::default()),
+        None => expense_inputs(&policy, today, &ExpenseInput::default(), false),
     };
     let reversed_by: HashMap<i64, i64> =
         ledger.entries.iter().filter_map(|e| e.reverses.map(|original| (original, e.seq))).collect();
@@ -289,6 +321,7 @@ pub(super) async fn base_page(
                 description: e.description.clone(),
                 receipt_name: e.receipt.2.clone(),
                 receipt_href: format!("/funds/bases/{id}/receipts/{}", e.id),
+                invoice: e.invoice.as_ref().map(ToString::to_string).unwrap_or_default(),
                 status: e.status.label(),
                 status_code: e.status.as_str(),
                 question: e.question.clone().unwrap_or_default(),
@@ -400,7 +433,10 @@ pub(super) async fn disburse(
 }
 
 /// `POST /funds/bases/{id}/expenses` (multipart: `csrf_token`, category, amount, spent_on,
-/// payee, description and the file `receipt`): the base records an expense with its receipt.
+/// payee, description, invoice_number, invoice_code, the file `receipt`, and `confirm_duplicate`
+/// once asked): the base records an expense with its receipt. The same invoice or file as an
+/// earlier expense is refused beside its field; the same payee, amount and date as one of the
+/// base's comes back with the box to tick (and the file to choose again).
 pub(super) async fn record_expense(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -416,6 +452,9 @@ pub(super) async fn record_expense(
         spent_on: field("spent_on"),
         payee: field("payee"),
         description: field("description"),
+        invoice_code: field("invoice_code"),
+        invoice_number: field("invoice_number"),
+        confirm_duplicate: post.fields.get("confirm_duplicate").is_some_and(|v| v == "1"),
     };
     let cut = too_large.is_some();
     let outcome = match too_large {
