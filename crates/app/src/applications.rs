@@ -104,9 +104,16 @@ impl App {
             .collect()
     }
 
+    /// The application's files as they are now (none removed).
     pub async fn attachments(&self, who: &Authenticated, id: ApplicationId) -> Result<Vec<store::Attachment>> {
         self.application(who, id).await?;
         Ok(store::attachments(&self.db, id).await?)
+    }
+
+    /// Every file the application ever had, removed ones too: what its revisions name.
+    pub async fn attachment_history(&self, who: &Authenticated, id: ApplicationId) -> Result<Vec<store::Attachment>> {
+        self.application(who, id).await?;
+        Ok(store::attachments_ever(&self.db, id).await?)
     }
 
     /// A file and its bytes, if `who` may read the application it belongs to. The bytes are
@@ -281,6 +288,8 @@ impl App {
             display_name: upload.display_name,
             uploaded_by: who.user.id,
             uploaded_at: self.now(),
+            removed_at: None,
+            replaced_by: None,
         };
         let mut tx = self.db.begin().await?;
         store::insert_attachment(&mut tx, &row).await?;
@@ -292,6 +301,142 @@ impl App {
             "application.attach",
             ("application", Some(&app_id)),
             json!({ "attachment": row.id.to_string(), "kind": row.kind, "size": row.size, "hash": row.content_hash }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// A file of `id` its own organisation may remove or replace (`doing`, in words): the
+    /// application must be editable (a draft, or returned for supplement) and the file one of
+    /// its present ones. Another organisation's application or file is "not found".
+    async fn editable_attachment(
+        &self,
+        who: &Authenticated,
+        (id, attachment): (ApplicationId, AttachmentId),
+        doing: &str,
+    ) -> Result<(ApplicationView, OrganizationId, store::Attachment)> {
+        let current = self.application(who, id).await?;
+        let organization = self.may_draft(who, &current)?;
+        let found = store::attachment(&self.db, attachment)
+            .await?
+            .filter(|a| a.application_id == id)
+            .ok_or(AppError::NotFound("附件不存在"))?;
+        if !current.status.is_editable() {
+            return Err(AppError::Invalid {
+                code: "not_editable",
+                field: None,
+                message: format!(
+                    "申报当前为「{}」，不能{doing}：已提交的附件随申报保存，只有草稿或退回补正的申报才能修改",
+                    current.status.applicant_label()
+                ),
+            });
+        }
+        if found.removed_at.is_some() {
+            return Err(AppError::NotFound("附件不存在"));
+        }
+        Ok((current, organization, found))
+    }
+
+    /// Removes a file from an editable application: the form stops referring to it (a single
+    /// file's field is emptied, a photo leaves its list) and the file is marked removed, in one
+    /// transaction with its audit record. A submitted revision that named it still does: the
+    /// row and the bytes stay.
+    pub async fn remove_attachment(
+        &self,
+        who: &Authenticated,
+        id: ApplicationId,
+        attachment: AttachmentId,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let (current, _, found) = self.editable_attachment(who, (id, attachment), "删除附件").await?;
+        let mut form = current.form.clone();
+        let fields = form.swap_attachment(found.id, None);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !store::remove_attachment(&mut tx, found.id, (who.user.id, now), None).await? {
+            return Err(AppError::NotFound("附件不存在"));
+        }
+        // Saved as a compare-and-set even when no field referred to the file, so that a
+        // submission committed meanwhile makes this one fail instead of emptying what was sent.
+        let text = serde_json::to_string(&form).map_err(AppError::internal)?;
+        store::save_form(&mut tx, id, current.status.as_str(), current.version, &text, now).await?.ok_or_else(stale)?;
+        let app_id = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "application.attachment_remove",
+            ("application", Some(&app_id)),
+            json!({ "attachment": found.id.to_string(), "name": found.display_name, "hash": found.content_hash, "fields": fields }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces a file of an editable application by a new upload (checked as any upload; a
+    /// file used as a photo only by an image): the form refers to the new file wherever it
+    /// referred to the old one, and the old one is marked removed and replaced, in one
+    /// transaction with its audit record. A submitted revision still names the old file.
+    pub async fn replace_attachment(
+        &self,
+        who: &Authenticated,
+        (id, attachment): (ApplicationId, AttachmentId),
+        (filename, bytes): (&str, Vec<u8>),
+        meta: &RequestMeta,
+    ) -> Result<store::Attachment> {
+        let (current, organization, found) = self.editable_attachment(who, (id, attachment), "替换附件").await?;
+        let policy = self.policy_for(&current).await?;
+        let upload = attachment::check_upload(filename, &bytes, policy.max_attachment_bytes())
+            .map_err(|e| AppError::Fields(vec![FieldError::new("file", e.code(), e.to_string())]))?;
+        let mut form = current.form.clone();
+        let as_photo = form
+            .attachments()
+            .iter()
+            .any(|(field, id)| *id == found.id && (field.contains(".photos[") || field.ends_with(".wall_photo")));
+        if as_photo && !matches!(upload.kind, attachment::FileKind::Jpeg | attachment::FileKind::Png) {
+            return Err(AppError::Fields(vec![FieldError::new(
+                "file",
+                "photo_required",
+                "该附件在申报表中用作照片，请用 JPG 或 PNG 图片替换",
+            )]));
+        }
+        // The bytes are stored (and synced) before the row that points at them commits.
+        let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
+        let now = self.now();
+        let row = store::Attachment {
+            id: self.new_id::<AttachmentId>(),
+            application_id: id,
+            organization_id: organization,
+            content_hash: hash.as_str().to_owned(),
+            kind: upload.kind.as_str().to_owned(),
+            size: i64::try_from(upload.size).unwrap_or(i64::MAX),
+            display_name: upload.display_name,
+            uploaded_by: who.user.id,
+            uploaded_at: now,
+            removed_at: None,
+            replaced_by: None,
+        };
+        let fields = form.swap_attachment(found.id, Some(row.id));
+        let text = serde_json::to_string(&form).map_err(AppError::internal)?;
+        let mut tx = self.db.begin().await?;
+        store::insert_attachment(&mut tx, &row).await?;
+        if !store::remove_attachment(&mut tx, found.id, (who.user.id, now), Some(row.id)).await? {
+            return Err(AppError::NotFound("附件不存在"));
+        }
+        store::save_form(&mut tx, id, current.status.as_str(), current.version, &text, now).await?.ok_or_else(stale)?;
+        let app_id = id.to_string();
+        self.audit(
+            &mut tx,
+            meta,
+            Some((&who.user, who.role)),
+            "application.attachment_replace",
+            ("application", Some(&app_id)),
+            json!({
+                "attachment": found.id.to_string(), "replacement": row.id.to_string(), "kind": row.kind,
+                "size": row.size, "hash": row.content_hash, "replaced_hash": found.content_hash, "fields": fields,
+            }),
         )
         .await?;
         tx.commit().await?;

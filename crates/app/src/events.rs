@@ -71,6 +71,8 @@ const FIXED: &[Event] = &[
     business("application.create", "创建申报草稿"),
     business("application.save", "保存申报表"),
     business("application.attach", "上传申报附件"),
+    business("application.attachment_remove", "删除申报附件"),
+    business("application.attachment_replace", "替换申报附件"),
     business("application.eligibility.decide", "确认或改判资格审查条款"),
     business("expert.save", "维护评审专家信息"),
     business("review.draw", "随机抽取评审专家"),

@@ -497,6 +497,8 @@ pub async fn events(db: &Db, application: ApplicationId) -> Result<Vec<Event>> {
 
 // ---------------------------------------------------------------- attachments
 
+/// A file of an application. A removed one stays (a submitted revision may name it), marked
+/// with when it was removed and, if it was replaced, by which file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub id: AttachmentId,
@@ -508,6 +510,8 @@ pub struct Attachment {
     pub display_name: String,
     pub uploaded_by: UserId,
     pub uploaded_at: DateTime<Utc>,
+    pub removed_at: Option<DateTime<Utc>>,
+    pub replaced_by: Option<AttachmentId>,
 }
 
 pub async fn insert_attachment(tx: &mut Tx, a: &Attachment) -> Result<()> {
@@ -532,47 +536,101 @@ pub async fn insert_attachment(tx: &mut Tx, a: &Attachment) -> Result<()> {
     Ok(())
 }
 
-type AttachmentRow = (String, String, String, String, String, i64, String, String, i64);
-
-fn attachment_from(row: AttachmentRow) -> Result<Attachment> {
-    let (id, application, org, hash, kind, size, name, by, at) = row;
-    Ok(Attachment {
-        id: parse_id(&id)?,
-        application_id: parse_id(&application)?,
-        organization_id: parse_id(&org)?,
-        content_hash: hash,
-        kind,
-        size,
-        display_name: name,
-        uploaded_by: parse_id(&by)?,
-        uploaded_at: from_millis(at)?,
-    })
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: String,
+    application_id: String,
+    organization_id: String,
+    content_hash: String,
+    kind: String,
+    size: i64,
+    display_name: String,
+    uploaded_by: String,
+    uploaded_at: i64,
+    removed_at: Option<i64>,
+    replaced_by: Option<String>,
 }
 
+impl TryFrom<AttachmentRow> for Attachment {
+    type Error = StoreError;
+    fn try_from(r: AttachmentRow) -> Result<Self> {
+        Ok(Attachment {
+            id: parse_id(&r.id)?,
+            application_id: parse_id(&r.application_id)?,
+            organization_id: parse_id(&r.organization_id)?,
+            content_hash: r.content_hash,
+            kind: r.kind,
+            size: r.size,
+            display_name: r.display_name,
+            uploaded_by: parse_id(&r.uploaded_by)?,
+            uploaded_at: from_millis(r.uploaded_at)?,
+            removed_at: r.removed_at.map(from_millis).transpose()?,
+            replaced_by: r.replaced_by.as_deref().map(parse_id).transpose()?,
+        })
+    }
+}
+
+macro_rules! attachment_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, application_id, organization_id, content_hash, kind, size, display_name, uploaded_by,
+                    uploaded_at, removed_at, replaced_by
+             FROM attachments ",
+            $tail
+        )
+    };
+}
+
+/// One file, removed or not (a revision may name a removed one).
 pub async fn attachment(db: &Db, id: AttachmentId) -> Result<Option<Attachment>> {
     let row: Option<AttachmentRow> = on_pool!(db, |c| {
-        sqlx::query_as(
-        "SELECT id, application_id, organization_id, content_hash, kind, size, display_name, uploaded_by, uploaded_at
-         FROM attachments WHERE id = $1"
-    )
-    .bind(id.to_string())
-    .fetch_optional(c)
-    .await
+        sqlx::query_as(attachment_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await
     })?;
-    row.map(attachment_from).transpose()
+    row.map(Attachment::try_from).transpose()
 }
 
+/// The application's files as they are now: none removed.
 pub async fn attachments(db: &Db, application: ApplicationId) -> Result<Vec<Attachment>> {
     let rows: Vec<AttachmentRow> = on_pool!(db, |c| {
-        sqlx::query_as(
-        "SELECT id, application_id, organization_id, content_hash, kind, size, display_name, uploaded_by, uploaded_at
-         FROM attachments WHERE application_id = $1 ORDER BY uploaded_at, id"
-    )
-    .bind(application.to_string())
-    .fetch_all(c)
-    .await
+        sqlx::query_as(attachment_select!("WHERE application_id = $1 AND removed_at IS NULL ORDER BY uploaded_at, id"))
+            .bind(application.to_string())
+            .fetch_all(c)
+            .await
     })?;
-    rows.into_iter().map(attachment_from).collect()
+    rows.into_iter().map(Attachment::try_from).collect()
+}
+
+/// Every file the application ever had, the removed ones too: what its revisions name.
+pub async fn attachments_ever(db: &Db, application: ApplicationId) -> Result<Vec<Attachment>> {
+    let rows: Vec<AttachmentRow> = on_pool!(db, |c| {
+        sqlx::query_as(attachment_select!("WHERE application_id = $1 ORDER BY uploaded_at, id"))
+            .bind(application.to_string())
+            .fetch_all(c)
+            .await
+    })?;
+    rows.into_iter().map(Attachment::try_from).collect()
+}
+
+/// Marks a file removed (by `by`, at `at`), replaced by `replacement` if one is given. False if
+/// it was removed already (someone else was first).
+pub async fn remove_attachment(
+    tx: &mut Tx,
+    id: AttachmentId,
+    (by, at): (UserId, DateTime<Utc>),
+    replacement: Option<AttachmentId>,
+) -> Result<bool> {
+    let n = on_tx!(tx, |c| sqlx::query(
+        "UPDATE attachments SET removed_at = $2, removed_by = $3, replaced_by = $4
+         WHERE id = $1 AND removed_at IS NULL"
+    )
+    .bind(id.to_string())
+    .bind(millis(at))
+    .bind(by.to_string())
+    .bind(replacement.map(|r| r.to_string()))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 // ---------------------------------------------------------------- eligibility

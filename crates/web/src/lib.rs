@@ -119,7 +119,10 @@ async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit
         && (["/attachments", "/objections", "/expenses", "/apprenticeships", "/import"]
             .iter()
             .any(|end| path.ends_with(end))
-            || path.contains("/import/"));
+            || path.contains("/import/"))
+        // A file replaced: the page's form and the API's PUT.
+        || (request.method() == axum::http::Method::POST && path.contains("/attachments/") && path.ends_with("/replace"))
+        || (request.method() == axum::http::Method::PUT && path.contains("/attachments/"));
     let limit = if upload { upload_limit } else { body_limit };
     let api = path.starts_with("/api/");
     let (mut parts, body) = request.into_parts();

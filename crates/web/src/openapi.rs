@@ -59,6 +59,8 @@ use utoipa::OpenApi;
         crate::api::applications::decide,
         crate::api::applications::conclude,
         crate::api::applications::attachments,
+        crate::api::applications::remove_attachment,
+        crate::api::applications::replace_attachment,
         crate::api::applications::upload,
         crate::api::applications::download,
         crate::api::applications::notifications,

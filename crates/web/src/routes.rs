@@ -125,6 +125,18 @@ fn other_routes() -> Vec<Route> {
             get(api::applications::attachments),
         ),
         route(Method::POST, "/api/v1/applications/{id}/attachments", DraftApplication, post(api::applications::upload)),
+        route(
+            Method::DELETE,
+            "/api/v1/applications/{id}/attachments/{attachment}",
+            DraftApplication,
+            axum::routing::delete(api::applications::remove_attachment),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/applications/{id}/attachments/{attachment}",
+            DraftApplication,
+            put(api::applications::replace_attachment),
+        ),
         route(Method::GET, "/api/v1/attachments/{id}", ReadApplication, get(api::applications::download)),
         route(Method::GET, "/api/v1/notifications", ReadNotifications, get(api::applications::notifications)),
         route(

@@ -10,7 +10,7 @@ use skillbase_domain::roles::Role;
 use crate::helpers::{SignedIn, TestApp};
 use crate::on_both_engines;
 use crate::page_client::{Answer, Cookie, FilePart, get, hidden, post, post_multipart};
-use crate::samples::{EXE, OTHER_USCC, PDF, PNG, USCC, open_call};
+use crate::samples::{EXE, OTHER_USCC, PDF, PNG, USCC, complete_form, open_call};
 
 /// A signed-in browser: its session cookie; the CSRF token is read from each page's form.
 struct Browser<'a> {
@@ -77,7 +77,11 @@ impl Browser<'_> {
     }
 }
 
-on_both_engines!(an_application_from_the_call_to_the_printed_form, another_organisation_sees_nothing);
+on_both_engines!(
+    an_application_from_the_call_to_the_printed_form,
+    another_organisation_sees_nothing,
+    files_are_removed_and_replaced_on_the_pages
+);
 
 async fn an_application_from_the_call_to_the_printed_form(app: TestApp) {
     let staff = app.sign_in_as(Role::Staff).await;
@@ -427,4 +431,154 @@ async fn another_organisation_sees_nothing(app: TestApp) {
     // A draft is not the bureau's to read.
     let bureau = Browser { app: &app, who: staff };
     assert_eq!(bureau.get(&format!("/applications/{id}")).await.status, 404);
+}
+
+impl Browser<'_> {
+    /// Presses a file's 删除 button on the page `back`.
+    async fn remove(&self, id: &str, file: &str, back: &str) -> Answer {
+        self.post(&format!("/applications/{id}/attachments/{file}/remove"), &[("back", back)]).await
+    }
+
+    /// Chooses a new file in a file's 替换 form on the page `back` and presses the button.
+    async fn replace(&self, id: &str, file: &str, back: &str, (filename, bytes): (&str, &[u8])) -> Answer {
+        let part = FilePart { field: "file", filename, content_type: "application/octet-stream", bytes };
+        let path = format!("/applications/{id}/attachments/{file}/replace");
+        post_multipart(self.app, &path, &self.who, &[("back", back)], part).await
+    }
+
+    /// Saves the whole form through the API (the pages' steps are told elsewhere).
+    async fn put_form(&self, id: &str, form: &Value) {
+        let request =
+            self.app.client.put(self.app.url(&format!("/api/v1/applications/{id}"))).json(&json!({ "form": form }));
+        let (status, _, body) = self.app.send_as(&self.who, request).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+/// Issue 17, item 6, on the pages: each file of a draft has a 删除 and a 替换 form (CSRF field
+/// included); removing the site photo on the sites step and replacing the letter on the letter
+/// step come back to that step, the form following; a photo is replaced by an image only. Once
+/// submitted the forms are gone and a post is refused with the reason on the page; another
+/// organisation finds nothing. Returned for supplement, the letter is replaced again from the
+/// overview; staff's revision record still shows, and downloads, the letter first submitted.
+async fn files_are_removed_and_replaced_on_the_pages(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let me = Browser { app: &app, who: app.register_applicant(USCC, "qingpu-files").await };
+    let started = me.post("/applications", &[("batch", &batch)]).await;
+    assert_eq!(started.status, 303, "{}", started.html);
+    let id = started.location.split('/').nth(2).expect("id").to_owned();
+    let form = complete_form(&app, &me.who, &id).await;
+    me.put_form(&id, &form).await;
+    let text = |v: &Value| v.as_str().expect("an id").to_owned();
+    let (photo, wall, letter) = (
+        text(&form["sites"][0]["photos"][0]),
+        text(&form["rule_documents"][0]["wall_photo"]),
+        text(&form["commitment_letter"]),
+    );
+
+    let overview = me.get(&format!("/applications/{id}")).await;
+    for file in [&photo, &wall, &letter] {
+        for action in ["remove", "replace"] {
+            let marker = format!(
+                r#"id="file-{file}-{action}" method="post" action="/applications/{id}/attachments/{file}/{action}""#
+            );
+            assert!(overview.html.contains(&marker), "{marker}:\n{}", overview.html);
+        }
+    }
+    let remove_form = overview.html.split(&format!(r#"id="file-{photo}-remove""#)).nth(1).expect("the form");
+    let remove_form = remove_form.split("</form>").next().expect("its end");
+    assert_eq!(hidden(remove_form, "csrf_token"), me.who.csrf);
+
+    // 删除 on the sites step: back to it, the photo gone from the form and the list.
+    let sites = format!("/applications/{id}/edit/sites");
+    let removed = me.remove(&id, &photo, &sites).await;
+    assert_eq!(
+        (removed.status, removed.location.as_str()),
+        (303, format!("{sites}?removed=1").as_str()),
+        "{}",
+        removed.html
+    );
+    let step = me.get(&removed.location).await;
+    assert!(step.html.contains("附件已删除。"), "{}", step.html);
+    assert!(!step.html.contains(&format!("file-{photo}")), "{}", step.html);
+    assert_eq!(me.stored(&id).await["form"]["sites"][0]["photos"], json!([]));
+
+    // 替换 on the letter step: back to it, the form naming the new letter.
+    let letter_step = format!("/applications/{id}/edit/letter");
+    let stamped = [PDF, b"% stamped\n".as_slice()].concat();
+    let replaced = me.replace(&id, &letter, &letter_step, ("承诺书-盖章.pdf", &stamped)).await;
+    assert_eq!(
+        (replaced.status, replaced.location.as_str()),
+        (303, format!("{letter_step}?replaced=1").as_str()),
+        "{}",
+        replaced.html
+    );
+    assert!(me.get(&replaced.location).await.html.contains("附件已替换"));
+    let files = me.files(&id).await;
+    let stamped_id = files.as_array().and_then(|f| f.iter().find(|f| f["name"] == "承诺书-盖章.pdf")).expect("stored");
+    let stamped_id = text(&stamped_id["id"]);
+    assert_eq!(me.stored(&id).await["form"]["commitment_letter"], json!(stamped_id));
+    assert!(!files.as_array().expect("files").iter().any(|f| f["id"] == json!(letter)), "{files}");
+    // A wall photo replaced by a PDF: refused on the rules step, nothing changed.
+    let rules = format!("/applications/{id}/edit/rules");
+    let not_a_photo = me.replace(&id, &wall, &rules, ("上墙.pdf", PDF)).await;
+    assert_eq!(not_a_photo.status, 400, "{}", not_a_photo.html);
+    assert!(not_a_photo.html.contains("请用 JPG 或 PNG 图片替换"), "{}", not_a_photo.html);
+    assert!(not_a_photo.html.contains("规范管理制度"), "the rules step is shown again");
+    assert_eq!(me.stored(&id).await["form"]["rule_documents"][0]["wall_photo"], json!(wall));
+
+    // Another organisation finds nothing.
+    let other = Browser { app: &app, who: app.register_applicant(OTHER_USCC, "other-files").await };
+    assert_eq!(other.remove(&id, &wall, &format!("/applications/{id}")).await.status, 404);
+    assert_eq!(other.replace(&id, &wall, &format!("/applications/{id}"), ("x.png", PNG)).await.status, 404);
+
+    // Submitted (a new site photo first): no forms, and a post is refused, said on the page.
+    let new_photo = me.upload_ok(&id, &sites, "场地-新.png", PNG).await;
+    let mut current = me.stored(&id).await["form"].clone();
+    current["sites"][0]["photos"] = json!([new_photo]);
+    me.put_form(&id, &current).await;
+    let submitted = me.post(&format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(submitted.status, 303, "{}", submitted.html);
+    let overview = me.get(&format!("/applications/{id}")).await;
+    assert!(!overview.html.contains("/remove\"") && !overview.html.contains("/replace\""), "{}", overview.html);
+    let refused = me.remove(&id, &stamped_id, &format!("/applications/{id}")).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(refused.html.contains("申报当前为「已提交」，不能删除附件"), "{}", refused.html);
+    let refused = me.replace(&id, &stamped_id, &format!("/applications/{id}"), ("又一版.pdf", PDF)).await;
+    assert_eq!(refused.status, 400, "{}", refused.html);
+    assert!(refused.html.contains("不能替换附件"), "{}", refused.html);
+    assert_eq!(me.stored(&id).await["form"]["commitment_letter"], json!(stamped_id));
+
+    // Returned: the letter replaced again from the overview; resubmitted.
+    let items = json!({"items": [{"field": "commitment_letter", "reason": "承诺书未加盖公章"}]});
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/return"), &items).await;
+    assert_eq!(status, 200, "{body}");
+    let overview_path = format!("/applications/{id}");
+    let overview = me.get(&overview_path).await;
+    assert!(overview.html.contains(&format!(r#"id="file-{stamped_id}-replace""#)), "{}", overview.html);
+    let second = [PDF, b"% stamped again\n".as_slice()].concat();
+    let again = me.replace(&id, &stamped_id, &overview_path, ("承诺书-第二版.pdf", &second)).await;
+    assert_eq!(
+        (again.status, again.location.as_str()),
+        (303, format!("{overview_path}?replaced=1").as_str()),
+        "{}",
+        again.html
+    );
+    let resubmitted = me.post(&format!("/applications/{id}/submit"), &[]).await;
+    assert_eq!(resubmitted.status, 303, "{}", resubmitted.html);
+
+    // Staff's revision record: the letter first submitted, by name, and its bytes.
+    let revisions = get(&app, &format!("/bureau/applications/{id}/revisions"), &staff).await;
+    assert_eq!(revisions.status, 200, "{}", revisions.html);
+    let second_revision = revisions.html.split(r#"id="revision-2""#).nth(1).expect("the second revision");
+    let row = second_revision.split("<code>commitment_letter</code>").nth(1).expect("the letter changed");
+    let row = row.split("</tr>").next().expect("its row");
+    let old_href = format!("/bureau/applications/{id}/attachments/{stamped_id}");
+    assert!(row.contains(&format!(r#"<a href="{old_href}" download>承诺书-盖章.pdf</a>"#)), "{row}");
+    assert!(row.contains("承诺书-第二版.pdf"), "{row}");
+    let download = get(&app, &old_href, &staff).await;
+    assert_eq!((download.status, download.bytes.as_slice()), (200, stamped.as_slice()));
+    let mine = me.get(&format!("/applications/{id}/attachments/{stamped_id}")).await;
+    assert_eq!((mine.status, mine.bytes.as_slice()), (200, stamped.as_slice()), "the applicant's copy too");
 }

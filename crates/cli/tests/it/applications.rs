@@ -470,3 +470,178 @@ async fn simultaneous_decisions_do_not_both_win(app: TestApp) {
 }
 
 on_both_engines!(simultaneous_decisions_do_not_both_win);
+
+/// Replaces a file of an application through the API: `PUT` with the new file as
+/// `multipart/form-data` (field `file`).
+async fn replace_file(
+    app: &TestApp,
+    who: &SignedIn,
+    (application, attachment): (&str, &str),
+    name: &str,
+    bytes: &[u8],
+) -> (u16, Value) {
+    let boundary = "skillbase-replace-boundary-Xx91";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = app
+        .client
+        .put(app.url(&format!("/api/v1/applications/{application}/attachments/{attachment}")))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body);
+    let (status, _, json) = app.send_as(who, request).await;
+    (status, json)
+}
+
+async fn remove_file(app: &TestApp, who: &SignedIn, (application, attachment): (&str, &str)) -> (u16, Value) {
+    let request = app.client.delete(app.url(&format!("/api/v1/applications/{application}/attachments/{attachment}")));
+    let (status, _, json) = app.send_as(who, request).await;
+    (status, json)
+}
+
+/// The ids of the application's present files.
+async fn file_ids(app: &TestApp, who: &SignedIn, application: &str) -> Vec<String> {
+    let (status, files) = app.get_json_as(who, &format!("/api/v1/applications/{application}/attachments")).await;
+    assert_eq!(status, 200, "{files}");
+    files.as_array().expect("files").iter().filter_map(|f| f["id"].as_str().map(str::to_owned)).collect()
+}
+
+async fn audited(app: &TestApp, action: &str, application: &str) -> Vec<Value> {
+    let records = app
+        .app()
+        .audit_entries(&skillbase_app::audit::AuditFilter {
+            from_seq: 1,
+            action: Some(action),
+            object_id: Some(application),
+            limit: 20,
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    records.iter().map(|r| serde_json::from_str(&r.record.detail).expect("json")).collect()
+}
+
+/// Issue 17, item 6: while the application is a draft or returned for supplement, its own
+/// organisation removes and replaces files (the form follows: a removed file's field is
+/// emptied, a replaced one's points at the new file; both audited); once submitted, both are
+/// refused with a clear message; another organisation finds nothing, staff may not; and the
+/// submitted revision still names, and still downloads, the file it was sent with.
+async fn files_are_removed_and_replaced_while_the_applicant_may_edit(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batch = open_call(&app, &staff).await;
+    let applicant = app.register_applicant(USCC, "qingpu-files").await;
+    let (_, _, created) = create_application(&app, &applicant, &batch, None).await;
+    let id = created["id"].as_str().expect("id").to_owned();
+    let form = complete_form(&app, &applicant, &id).await;
+    let (status, body) = put_form(&app, &applicant, &id, &form).await;
+    assert_eq!(status, 200, "{body}");
+    let text = |v: &Value| v.as_str().expect("an id").to_owned();
+    let (photo, wall, letter) = (
+        text(&form["sites"][0]["photos"][0]),
+        text(&form["rule_documents"][0]["wall_photo"]),
+        text(&form["commitment_letter"]),
+    );
+
+    // A draft: the site photo removed leaves the form and the list.
+    let (status, body) = remove_file(&app, &applicant, (&id, &photo)).await;
+    assert_eq!(status, 204, "{body}");
+    let stored = status_of(&app, &applicant, &id).await;
+    assert_eq!(stored["form"]["sites"][0]["photos"], json!([]), "{stored}");
+    assert!(!file_ids(&app, &applicant, &id).await.contains(&photo));
+    let (status, _) = remove_file(&app, &applicant, (&id, &photo)).await;
+    assert_eq!(status, 404, "removed already");
+    // The letter replaced: the form names the new file, the list has it instead.
+    let signed = [PDF, b"% signed and stamped\n".as_slice()].concat();
+    let (status, new_letter) = replace_file(&app, &applicant, (&id, &letter), "承诺书-盖章.pdf", &signed).await;
+    assert_eq!((status, &new_letter["name"]), (200, &json!("承诺书-盖章.pdf")), "{new_letter}");
+    let submitted_letter = text(&new_letter["id"]);
+    assert_eq!(status_of(&app, &applicant, &id).await["form"]["commitment_letter"], json!(submitted_letter));
+    let files = file_ids(&app, &applicant, &id).await;
+    assert!(files.contains(&submitted_letter) && !files.contains(&letter), "{files:?}");
+    // A photo is replaced by an image only; a bad file as by any upload.
+    let (status, body) = replace_file(&app, &applicant, (&id, &wall), "上墙.pdf", PDF).await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "photo_required".into())]), "{body}");
+    let (status, body) = replace_file(&app, &applicant, (&id, &wall), "上墙.png", EXE).await;
+    assert_eq!((status, codes(&body)), (400, vec![("file".into(), "type_not_allowed".into())]), "{body}");
+    assert_eq!(status_of(&app, &applicant, &id).await["form"]["rule_documents"][0]["wall_photo"], json!(wall));
+    // Audited, each with the fields that referred to the file.
+    let removed = audited(&app, "application.attachment_remove", &id).await;
+    assert_eq!((removed.len(), &removed[0]["fields"]), (1, &json!(["sites[0].photos[0]"])), "{removed:?}");
+    let replaced = audited(&app, "application.attachment_replace", &id).await;
+    assert_eq!(
+        (&replaced[0]["attachment"], &replaced[0]["replacement"], &replaced[0]["fields"]),
+        (&json!(letter), &json!(submitted_letter), &json!(["commitment_letter"])),
+        "{replaced:?}"
+    );
+
+    // Another organisation finds nothing; staff may not change an applicant's files.
+    let other = app.register_applicant(OTHER_USCC, "other-files").await;
+    assert_eq!(remove_file(&app, &other, (&id, &wall)).await.0, 404);
+    assert_eq!(replace_file(&app, &other, (&id, &wall), "x.png", PNG).await.0, 404);
+    let (_, _, theirs) = create_application(&app, &other, &batch, None).await;
+    let their_file = upload(&app, &other, theirs["id"].as_str().expect("id"), "他们的.pdf", PDF).await;
+    assert_eq!(remove_file(&app, &applicant, (&id, &their_file)).await.0, 404, "a file of another application");
+    assert_eq!(remove_file(&app, &staff, (&id, &wall)).await.0, 403);
+
+    // Submitted: a new photo in the form, then removing or replacing is refused.
+    let new_photo = upload(&app, &applicant, &id, "场地-新.png", PNG).await;
+    let mut current = status_of(&app, &applicant, &id).await["form"].clone();
+    current["sites"][0]["photos"] = json!([new_photo]);
+    let (status, body) = put_form(&app, &applicant, &id, &current).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("submitted")), "{body}");
+    let (status, body) = remove_file(&app, &applicant, (&id, &submitted_letter)).await;
+    assert_eq!((status, &body["code"]), (400, &json!("not_editable")), "{body}");
+    assert!(body["detail"].as_str().unwrap_or_default().contains("不能删除附件"), "{body}");
+    let (status, body) = replace_file(&app, &applicant, (&id, &submitted_letter), "又一版.pdf", PDF).await;
+    assert_eq!((status, &body["code"]), (400, &json!("not_editable")), "{body}");
+    assert!(file_ids(&app, &applicant, &id).await.contains(&submitted_letter));
+
+    // Returned for supplement: the letter replaced again, and the new photo removed and
+    // uploaded anew; resubmitted.
+    let items = json!({"items": [{"field": "commitment_letter", "reason": "承诺书未盖章"}]});
+    let (status, body) = app.post_json_as(&staff, &format!("/api/v1/applications/{id}/return"), &items).await;
+    assert_eq!(status, 200, "{body}");
+    let second = [PDF, b"% second version\n".as_slice()].concat();
+    let (status, body) = replace_file(&app, &applicant, (&id, &submitted_letter), "承诺书-第二版.pdf", &second).await;
+    assert_eq!(status, 200, "{body}");
+    let second_letter = text(&body["id"]);
+    let (status, _) = remove_file(&app, &applicant, (&id, &new_photo)).await;
+    assert_eq!(status, 204);
+    let (status, refused) =
+        app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!(status, 400, "the removed photo is missing: {refused}");
+    assert!(codes(&refused).iter().any(|(field, _)| field.starts_with("sites")), "{refused}");
+    let clear = upload(&app, &applicant, &id, "场地-清晰.png", PNG).await;
+    let mut current = status_of(&app, &applicant, &id).await["form"].clone();
+    current["sites"][0]["photos"] = json!([clear]);
+    assert_eq!(put_form(&app, &applicant, &id, &current).await.0, 200);
+    let (status, body) = app.post_json_as(&applicant, &format!("/api/v1/applications/{id}/submit"), &json!({})).await;
+    assert_eq!((status, &body["status"]), (200, &json!("resubmitted")), "{body}");
+
+    // The first revision still names what it was sent with, and it still downloads.
+    let (_, revisions) = app.get_json_as(&applicant, &format!("/api/v1/applications/{id}/revisions")).await;
+    assert_eq!(revisions[0]["form"]["commitment_letter"], json!(submitted_letter), "{revisions}");
+    assert_eq!(revisions[0]["form"]["sites"][0]["photos"], json!([new_photo]));
+    assert_eq!(revisions[1]["form"]["commitment_letter"], json!(second_letter));
+    for (who, file, bytes) in [(&applicant, &submitted_letter, &signed), (&staff, &submitted_letter, &signed)] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/attachments/{file}")))
+            .header("cookie", &who.cookie)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
+    }
+    let files = file_ids(&app, &staff, &id).await;
+    assert!(files.contains(&second_letter) && !files.contains(&submitted_letter), "{files:?}");
+    assert!(app.app().verify_audit().await.expect("verifies").intact);
+}
+
+on_both_engines!(files_are_removed_and_replaced_while_the_applicant_may_edit);

@@ -22,6 +22,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("user.totp_reset", "second_factor.rs, consoles.rs"),
     ("calendar.import", "cli.rs: skillbase calendar import"),
     ("application.lapse", "applications.rs: the lapse job"),
+    ("application.attachment_remove", "applications.rs: files_are_removed_and_replaced_while_the_applicant_may_edit"),
+    ("application.attachment_replace", "applications.rs: files_are_removed_and_replaced_while_the_applicant_may_edit"),
     ("application.confirm_ineligible", "bureau_pages.rs / applications.rs"),
     ("application.not_select", "review.rs: ranking_proposal_and_approval"),
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),

@@ -282,6 +282,34 @@ impl ApplicationForm {
         out
     }
 
+    /// Every reference to the file `old` made to `new` (a file replaced), or dropped when `new`
+    /// is `None` (a file removed: a single file's field is emptied, a photo leaves its list).
+    /// Returns the fields that referred to it, as [`ApplicationForm::attachments`] names them.
+    pub fn swap_attachment(&mut self, old: AttachmentId, new: Option<AttachmentId>) -> Vec<String> {
+        let fields: Vec<String> =
+            self.attachments().into_iter().filter(|(_, id)| *id == old).map(|(field, _)| field).collect();
+        let swap = |slot: &mut Option<AttachmentId>| {
+            if *slot == Some(old) {
+                *slot = new;
+            }
+        };
+        for site in &mut self.sites {
+            match new {
+                Some(new) => site.photos.iter_mut().filter(|p| **p == old).for_each(|p| *p = new),
+                None => site.photos.retain(|p| *p != old),
+            }
+        }
+        for doc in &mut self.rule_documents {
+            swap(&mut doc.document);
+            swap(&mut doc.wall_photo);
+        }
+        for claim in &mut self.priority_claims {
+            swap(&mut claim.certificate);
+        }
+        swap(&mut self.commitment_letter);
+        fields
+    }
+
     /// Is every present value acceptable under `policy`? Checked on every save: a draft may be
     /// incomplete, never wrong. Returns every problem, each at its field.
     pub fn malformed(&self, policy: &PolicyDocument) -> Vec<FieldError> {
@@ -614,5 +642,37 @@ pub(crate) mod tests {
         assert!(serde_json::from_str::<ApplicationForm>(bad_uscc).is_err());
         let form: ApplicationForm = serde_json::from_str("{}").expect("an empty draft");
         assert_eq!(form, ApplicationForm::default());
+    }
+
+    #[test]
+    fn a_removed_file_leaves_the_form_and_a_replaced_one_takes_its_place() {
+        let policy = PolicyDocument::builtin();
+        let form = complete_form(policy);
+        let letter = form.commitment_letter.expect("a letter");
+        let photo = form.sites[0].photos[0];
+        let document = form.rule_documents[0].document.expect("a document");
+
+        let mut removed = form.clone();
+        assert_eq!(removed.swap_attachment(photo, None), ["sites[0].photos[0]"]);
+        assert!(removed.sites[0].photos.is_empty());
+        assert_eq!(removed.swap_attachment(letter, None), ["commitment_letter"]);
+        assert_eq!(removed.commitment_letter, None);
+        assert!(removed.incomplete(policy).iter().any(|e| e.field == "commitment_letter"), "now missing");
+        assert!(removed.attachments().iter().all(|(_, id)| *id != photo && *id != letter));
+        // Everything else is as it was.
+        assert_eq!(removed.rule_documents, form.rule_documents);
+
+        let mut replaced = form.clone();
+        let new = attachment(999);
+        assert_eq!(replaced.swap_attachment(document, Some(new)), ["rule_documents[0].document"]);
+        assert_eq!(replaced.rule_documents[0].document, Some(new));
+        assert_eq!(replaced.attachments().len(), form.attachments().len());
+        assert_eq!(replaced.swap_attachment(photo, Some(new)), ["sites[0].photos[0]"]);
+        assert_eq!(replaced.sites[0].photos, [new]);
+
+        // A file the form does not refer to changes nothing.
+        let mut same = form.clone();
+        assert!(same.swap_attachment(attachment(12_345), None).is_empty());
+        assert_eq!(same, form);
     }
 }

@@ -669,6 +669,39 @@ pub async fn attachments(
     Ok(Json(all.iter().map(AttachmentOut::from).collect()))
 }
 
+/// Remove a file while the application may be edited (a draft, or returned for supplement):
+/// the form stops referring to it; a submitted revision still names it, and it still downloads
+/// from `/api/v1/attachments/{id}`. Refused with `not_editable` once submitted.
+#[utoipa::path(delete, path = "/api/v1/applications/{id}/attachments/{attachment}", tag = "applications", params(("id" = String, Path), ("attachment" = String, Path)), responses((status = 204), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn remove_attachment(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    Path((application, attachment)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let attachment: AttachmentId = attachment.parse().map_err(|_| ApiError::not_found())?;
+    state.app.remove_attachment(&who, id(&application)?, attachment, &meta).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace a file by a new upload (`multipart/form-data`, field `file`, checked as any upload)
+/// while the application may be edited: the form refers to the new file wherever it referred
+/// to the old one. The answer is the new file; a submitted revision still names the old one.
+#[utoipa::path(put, path = "/api/v1/applications/{id}/attachments/{attachment}", tag = "applications", params(("id" = String, Path), ("attachment" = String, Path)), responses((status = 200, body = AttachmentOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn replace_attachment(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    SignedInWrite(who): SignedInWrite,
+    Path((application, attachment)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Json<AttachmentOut>, ApiError> {
+    let application: ApplicationId = id(&application)?;
+    let attachment: AttachmentId = attachment.parse().map_err(|_| ApiError::not_found())?;
+    let (name, bytes) = first_file(multipart).await?;
+    let stored = state.app.replace_attachment(&who, (application, attachment), (&name, bytes), &meta).await?;
+    Ok(Json(AttachmentOut::from(&stored)))
+}
+
 /// The first file of a `multipart/form-data` body (field `file`): its name and bytes.
 pub(crate) async fn first_file(mut multipart: Multipart) -> Result<(String, Vec<u8>), ApiError> {
     let bad = |message: &str| ApiError::fields(vec![FieldProblem::new("file", "file_missing", message)]);

@@ -405,7 +405,12 @@ pub(super) async fn step_page(
         notice: messages.notice,
         error: messages.error,
         upload,
-        files: if step.takes_files() { file_rows(id, &ctx.files) } else { Vec::new() },
+        files: if step.takes_files() {
+            let back = format!("/applications/{id}/edit/{}", step.slug());
+            file_rows(id, &ctx.files, ctx.view.status.is_editable().then_some(back.as_str()))
+        } else {
+            Vec::new()
+        },
         occupations: step == Step::Projects,
         next_label: if step.next().is_some() { "保存并下一步" } else { "保存并返回申报概览" },
         page,
@@ -429,6 +434,10 @@ pub(super) async fn edit(
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let notice = if params.get("uploaded").is_some() {
         Some("文件已上传，请在下方选择。".to_owned())
+    } else if params.get("removed").is_some() {
+        Some("附件已删除。".to_owned())
+    } else if params.get("replaced").is_some() {
+        Some("附件已替换，本页引用它的地方已改为新文件。".to_owned())
     } else if params.get("saved").is_some() {
         Some("上一步已保存。".to_owned())
     } else {

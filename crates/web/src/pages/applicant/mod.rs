@@ -80,6 +80,8 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/applications/{id}/occupations", DraftApplication, get(occupations)),
         route(Method::POST, "/applications/{id}/attachments", DraftApplication, post(upload)),
         route(Method::GET, "/applications/{id}/attachments/{attachment}", ReadApplication, get(download)),
+        route(Method::POST, "/applications/{id}/attachments/{attachment}/remove", DraftApplication, post(remove)),
+        route(Method::POST, "/applications/{id}/attachments/{attachment}/replace", DraftApplication, post(replace)),
         route(Method::POST, "/applications/{id}/submit", DraftApplication, post(submit)),
         route(Method::POST, "/applications/{id}/withdraw", DraftApplication, post(withdraw)),
         route(Method::GET, "/applications/{id}/print", ReadApplication, get(print)),
@@ -169,24 +171,31 @@ impl UploadBox {
 /// A file of the application as the pages list it.
 #[derive(Debug)]
 struct FileRow {
+    id: String,
     href: String,
     name: String,
     kind: &'static str,
     size: String,
     uploaded: String,
     hash: String,
+    /// While the applicant may edit: the page its remove and replace forms come back to.
+    back: Option<String>,
 }
 
-fn file_rows(id: ApplicationId, files: &[Attachment]) -> Vec<FileRow> {
+/// The files as listed; with `manage` (the page they are listed on), each with its remove and
+/// replace forms.
+fn file_rows(id: ApplicationId, files: &[Attachment], manage: Option<&str>) -> Vec<FileRow> {
     files
         .iter()
         .map(|f| FileRow {
+            id: f.id.to_string(),
             href: format!("/applications/{id}/attachments/{}", f.id),
             name: f.display_name.clone(),
             kind: kind_label(&f.kind),
             size: size_text(f.size),
             uploaded: local_time(f.uploaded_at),
             hash: f.content_hash.clone(),
+            back: manage.map(str::to_owned),
         })
         .collect()
 }

@@ -199,7 +199,7 @@ pub(super) async fn overview_page(
         returned,
         eligibility,
         timeline,
-        files: file_rows(id, &ctx.files),
+        files: file_rows(id, &ctx.files, (editable && applicant).then_some(format!("/applications/{id}").as_str())),
         upload: (editable && applicant)
             .then(|| UploadBox::new(id, format!("/applications/{id}"), &ctx.policy, extra.upload_error)),
         notice: extra.notice,
@@ -226,6 +226,8 @@ pub(super) async fn overview(
         Some("withdrawn") => Some("申报已撤回。"),
         Some("saved") => Some("已保存。请核对申报材料清单，齐全后即可提交。"),
         _ if params.get("uploaded").is_some() => Some("文件已上传。"),
+        _ if params.get("removed").is_some() => Some("附件已删除。"),
+        _ if params.get("replaced").is_some() => Some("附件已替换，申报表中引用它的地方已改为新文件。"),
         _ => None,
     };
     overview_page(&state, page, &who, ctx, Extra { notice, ..Extra::default() }, StatusCode::OK).await

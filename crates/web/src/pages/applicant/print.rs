@@ -238,7 +238,7 @@ pub(super) fn print_page(
         trainees,
         companies,
         letter: file_or_blank(form.commitment_letter),
-        files: file_rows(row.id, &ctx.files),
+        files: file_rows(row.id, &ctx.files, None),
         printed: now.with_timezone(&shanghai()).format("%Y年%-m月%-d日 %H:%M").to_string(),
         page,
     }

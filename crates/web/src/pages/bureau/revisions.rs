@@ -74,7 +74,8 @@ pub(super) async fn revisions(
     let loaded = async {
         let a = state.app.application(&who, id).await?;
         let all = state.app.revisions(&who, id).await?;
-        let attachments = state.app.attachments(&who, id).await?;
+        // A revision names the files it was submitted with, removed or replaced since.
+        let attachments = state.app.attachment_history(&who, id).await?;
         Ok::<_, AppError>((a, all, attachments))
     };
     let (a, all, attachments) = or_error_page!(loaded.await, page);
