@@ -627,10 +627,7 @@ pub fn check_not_repeated(
         errors.push(FieldError::new(
             "confirm_duplicate",
             "possible_duplicate",
-            format!(
-                "{}与本笔的收款方、金额和日期相同，可能是重复登记；如确属另一笔支出，请勾选下方的确认后重新选择票据再提交",
-                like.named()
-            ),
+            format!("{}与本笔的收款方、金额和日期相同，可能是重复登记；如确属另一笔支出，请确认后再提交", like.named()),
         ));
     }
     errors

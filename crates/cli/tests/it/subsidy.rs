@@ -630,6 +630,7 @@ async fn the_same_receipt_is_not_accepted_twice(app: TestApp) {
     )
     .await;
     assert_eq!(status, 201, "{body}");
+    let theirs_id = body["id"].as_str().expect("id").to_owned();
 
     // A reversed expense frees its invoice and file: recorded again as it should have been.
     let kept_id = kept["id"].as_str().expect("id");
@@ -642,6 +643,31 @@ async fn the_same_receipt_is_not_accepted_twice(app: TestApp) {
     again.push(("confirm_duplicate", "true"));
     let (status, body) = record_expense(&app, &ours, &first, &again, &file).await;
     assert_eq!(status, 201, "{body}");
+    // The database itself holds one live expense per invoice and per file, whichever base, and
+    // names the rule alike on both engines.
+    let db = &app.app().db;
+    for (sql, constraint) in [
+        ("UPDATE expenses SET invoice_number = '24312000000000004711' WHERE id = $1", "expenses_invoice_key"),
+        (
+            "UPDATE expenses SET receipt_hash = (SELECT receipt_hash FROM expenses WHERE id = $2) WHERE id = $1",
+            "expenses_receipt_hash_key",
+        ),
+    ] {
+        let again_id = body["id"].as_str().expect("id");
+        let refused = match db {
+            skillbase_store::Db::Sqlite(pool) => {
+                sqlx::query(sql).bind(&theirs_id).bind(again_id).execute(pool).await.map(drop)
+            }
+            skillbase_store::Db::Postgres(pool) => {
+                sqlx::query(sql).bind(&theirs_id).bind(again_id).execute(pool).await.map(drop)
+            }
+        };
+        let error = skillbase_store::StoreError::from(refused.expect_err("refused"));
+        assert!(
+            matches!(&error, skillbase_store::StoreError::Conflict { constraint: c } if c == constraint),
+            "{error:?}"
+        );
+    }
 
     // An expense recorded before invoices were asked for (no number) reads back and keeps
     // working; its file still counts.

@@ -210,6 +210,7 @@ pub(super) fn expense_inputs(
                 "我已核对：这是另一笔支出，不是重复登记",
                 Control::Check { checked: input.confirm_duplicate },
             )
+            .hint("勾选后请重新选择票据文件再提交：上一次选择的文件不会保留")
             .unmarked(),
         );
     }
