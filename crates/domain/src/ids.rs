@@ -121,6 +121,14 @@ typed_id! {
     CompetitionId;
     /// One upload of a roster workbook and its outcome (名册导入).
     RosterImportId;
+    /// A base's filing to certify skill levels of occupations (职业技能等级认定备案).
+    FilingId;
+    /// A certification session (考评) of a base.
+    SessionId;
+    /// A candidate's result in a certification session.
+    ResultId;
+    /// A skill-level certificate (职业技能等级证书).
+    CertificateId;
 }
 
 #[cfg(test)]

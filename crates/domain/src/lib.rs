@@ -11,6 +11,7 @@ pub mod attachment;
 pub mod audit;
 pub mod batch;
 pub mod calendar;
+pub mod certification;
 pub mod clock;
 pub mod dictionary;
 pub mod eligibility;

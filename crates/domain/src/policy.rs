@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::audit::sm3_hex;
+use crate::certification::{CertificationRule, Score};
 use crate::money::Money;
 
 /// The embedded policy file.
@@ -346,6 +347,7 @@ pub struct PolicyDocument {
     priority_bases: Vec<Term>,
     rule_documents: Vec<Term>,
     clauses: Vec<Clause>,
+    certification: Option<CertificationRule>,
 }
 
 /// The identity of the version, not its (long) text.
@@ -411,6 +413,18 @@ impl PolicyDocument {
     #[must_use]
     pub fn version(&self) -> u32 {
         self.version
+    }
+
+    /// The skill-level certification rule (C3.3): pass marks, assessors, how long an approval
+    /// lasts. A stored version written before the section existed reads the embedded version's.
+    #[must_use]
+    pub fn certification(&self) -> CertificationRule {
+        match self.certification {
+            Some(rule) => rule,
+            None => {
+                BUILTIN.certification.unwrap_or_else(|| panic!("the embedded policy has a [certification] section"))
+            }
+        }
     }
 
     /// The first day this version applies to (by submission date).
@@ -727,6 +741,18 @@ struct RawDocument {
     priority_bases: Spanned<Vec<RawTerm>>,
     rule_documents: Spanned<Vec<RawTerm>>,
     clauses: Spanned<Vec<RawClause>>,
+    /// Added after version 1 was first stored: a stored copy without it reads the embedded
+    /// version's rule (see [`PolicyDocument::certification`]).
+    certification: Option<RawCertification>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCertification {
+    theory_pass: Spanned<u32>,
+    practical_pass: Spanned<u32>,
+    min_assessors: Spanned<u32>,
+    approval_years: Spanned<u32>,
 }
 
 #[derive(Deserialize)]
@@ -848,6 +874,15 @@ impl Checker<'_> {
         // Clauses before the rubric: rubric items must cite clauses that exist.
         let clauses = self.clauses(raw.clauses)?;
         let rubric = self.rubric(raw.rubric, &clauses)?;
+        let certification = match raw.certification {
+            None => None,
+            Some(c) => Some(CertificationRule {
+                theory_pass: self.pass_mark(&c.theory_pass, "theory_pass")?,
+                practical_pass: self.pass_mark(&c.practical_pass, "practical_pass")?,
+                min_assessors: self.in_range(&c.min_assessors, 1..31, "min_assessors")?,
+                approval_years: self.in_range(&c.approval_years, 1..11, "approval_years")?,
+            }),
+        };
 
         Ok(PolicyDocument {
             source: self.source.to_owned(),
@@ -877,7 +912,17 @@ impl Checker<'_> {
             priority_bases,
             rule_documents,
             clauses,
+            certification,
         })
+    }
+
+    /// A pass mark out of 100.
+    fn pass_mark(&self, raw: &Spanned<u32>, what: &str) -> Result<Score, PolicyError> {
+        let points = self.in_range(raw, 0..101, what)?;
+        match Score::from_tenths(i64::from(points) * 10) {
+            Some(score) => Ok(score),
+            None => self.error(raw.span(), PolicyErrorKind::OutOfRange, format!("{what} 须为 0 至 100 之间的整数")),
+        }
     }
 
     /// `[a-z0-9-]+`: the code goes into URLs, file names and database keys.
@@ -1200,6 +1245,22 @@ mod tests {
         }
         assert_eq!(p.clause("C2.2").expect("C2.2").text().lines().count(), 5);
         assert_eq!(p.clause("C9"), None);
+    }
+
+    #[test]
+    fn the_certification_rule_is_read_from_the_file_and_a_version_without_it_reads_the_embedded_one() {
+        let p = PolicyDocument::builtin();
+        let rule = p.certification();
+        assert_eq!((rule.theory_pass.tenths(), rule.practical_pass.tenths()), (600, 600));
+        assert_eq!((rule.min_assessors, rule.approval_years), (3, 3));
+        let at = BUILTIN_SOURCE.find("[certification]").expect("section");
+        let older = PolicyDocument::parse(&BUILTIN_SOURCE[..at]).expect("a version written before the section");
+        assert_eq!(older.certification(), rule);
+        let stricter = PolicyDocument::parse(&edited("theory_pass = 60", "theory_pass = 70")).expect("parses");
+        assert_eq!(stricter.certification().theory_pass.tenths(), 700);
+        let error =
+            PolicyDocument::parse(&edited("practical_pass = 60", "practical_pass = 101")).expect_err("out of range");
+        assert_eq!(error.kind(), PolicyErrorKind::OutOfRange);
     }
 
     #[test]
