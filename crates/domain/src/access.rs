@@ -98,10 +98,14 @@ pub enum Action {
     RecordTraining,
     /// Read a base's training records (the base's own organisation; staff and leaders all).
     ReadTraining,
+    /// Decide on skill-level certification (C3.3): staff check filings and sessions, publish
+    /// results and propose revocations; leaders approve filings and revocations. Which step
+    /// is whose is the certification life cycles' (`certification.rs`).
+    DecideCertification,
 }
 
 impl Action {
-    pub const ALL: [Action; 38] = [
+    pub const ALL: [Action; 39] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -140,6 +144,7 @@ impl Action {
         Action::ReadDraftBatches,
         Action::RecordTraining,
         Action::ReadTraining,
+        Action::DecideCertification,
     ];
 }
 
@@ -215,7 +220,7 @@ pub fn rule(action: Action) -> Rule {
             (Role::Staff, Scope::All),
             (Role::Leader, Scope::All),
         ]),
-        Action::ReadNotices | Action::ReadDraftBatches => {
+        Action::ReadNotices | Action::ReadDraftBatches | Action::DecideCertification => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }
         Action::ReadBase => Rule::Roles(&[

@@ -38,6 +38,7 @@ pub mod anchors;
 pub mod applications;
 pub mod audit;
 pub mod calendar;
+pub mod certification;
 mod connect;
 mod error;
 pub mod identity;

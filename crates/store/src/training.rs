@@ -21,27 +21,27 @@ use crate::{Db, Result, StoreError, Tx, from_millis, millis};
 
 // ---------------------------------------------------------------- reading values back
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?}"))
 }
 
-fn id<T: std::str::FromStr>(value: &str) -> Result<T> {
+pub(crate) fn id<T: std::str::FromStr>(value: &str) -> Result<T> {
     value.parse().map_err(|_| corrupt("id", value))
 }
 
-fn code<D: Dictionary>(value: &str) -> Result<D> {
+pub(crate) fn code<D: Dictionary>(value: &str) -> Result<D> {
     D::parse(value).ok_or_else(|| corrupt("code", value))
 }
 
-fn codes<D: Dictionary>(value: &str) -> Result<Vec<D>> {
+pub(crate) fn codes<D: Dictionary>(value: &str) -> Result<Vec<D>> {
     split_codes(value).ok_or_else(|| corrupt("codes", value))
 }
 
-fn date(value: &str) -> Result<NaiveDate> {
+pub(crate) fn date(value: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| corrupt("date", value))
 }
 
-fn occupation(value: &str) -> Result<OccupationCode> {
+pub(crate) fn occupation(value: &str) -> Result<OccupationCode> {
     OccupationCode::parse(value).map_err(|_| corrupt("occupation", value))
 }
 
@@ -49,7 +49,7 @@ fn count(value: i64) -> Result<u32> {
     u32::try_from(value).map_err(|_| corrupt("count", &value.to_string()))
 }
 
-fn day(d: NaiveDate) -> String {
+pub(crate) fn day(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
@@ -81,12 +81,12 @@ impl PageRequest {
         PageRequest { after: None, limit }
     }
 
-    fn fetch(&self) -> i64 {
+    pub(crate) fn fetch(&self) -> i64 {
         i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
     }
 
     /// The page of `rows` (read with one row more than the limit), its cursor taken by `key`.
-    fn page<T>(&self, mut rows: Vec<T>, total: i64, key: impl Fn(&T) -> String) -> Page<T> {
+    pub(crate) fn page<T>(&self, mut rows: Vec<T>, total: i64, key: impl Fn(&T) -> String) -> Page<T> {
         let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
@@ -364,7 +364,7 @@ pub async fn class_named(tx: &mut Tx, base: BaseId, name: &str) -> Result<Option
 }
 
 /// `%text%` for LIKE, with the pattern characters of `text` taken literally.
-fn like(text: &str) -> String {
+pub(crate) fn like(text: &str) -> String {
     let escaped: String = text.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
     format!("%{escaped}%")
 }
