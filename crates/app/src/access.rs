@@ -85,6 +85,9 @@ fn refusals(action: Action) -> (&'static str, Option<(&'static str, &'static str
         RecordExpense => ("基地不存在", Some(("role_required", "支出由基地登记和说明"))),
         RecordTraining => ("基地不存在", Some(("role_required", "培训记录由基地登记"))),
         ReadTraining => ("基地不存在", None),
+        DecideCertification => {
+            ("认定记录不存在", Some(("role_required", "职业技能等级认定由经办人审核、分管领导审批")))
+        }
         ReadPublic
         | RegisterOrganization
         | SignIn

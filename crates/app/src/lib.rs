@@ -32,6 +32,7 @@ pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod calendar;
+pub mod certification;
 mod error;
 pub mod events;
 pub mod files;

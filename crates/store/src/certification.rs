@@ -60,7 +60,7 @@ pub async fn insert_decision(tx: &mut Tx, d: &Decision) -> Result<()> {
 pub async fn decisions(db: &Db, subject_id: &str) -> Result<Vec<Decision>> {
     type Row = (String, String, String, String, String, String, Option<String>, i64);
     let rows: Vec<Row> = on_pool!(db, |c| sqlx::query_as(
-        "SELECT d.id, d.subject_id, d.action, d.actor_id, u.name, d.actor_role, d.comment, d.at
+        "SELECT d.id, d.subject_id, d.action, d.actor_id, u.display_name, d.actor_role, d.comment, d.at
          FROM cert_decisions d JOIN users u ON u.id = d.actor_id
          WHERE d.subject_id = $1 ORDER BY d.id"
     )
@@ -197,8 +197,10 @@ pub async fn filings(db: &Db, f: &FilingFilter, page: &PageRequest) -> Result<Pa
 }
 
 pub async fn filing(db: &Db, id: FilingId) -> Result<Option<FilingRecord>> {
-    let row: Option<FilingRow> =
-        on_pool!(db, |c| sqlx::query_as(filing_select!("WHERE f.id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
+    let row: Option<FilingRow> = on_pool!(db, |c| sqlx::query_as(filing_select!("WHERE f.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(FilingRecord::try_from).transpose()
 }
 
@@ -367,26 +369,33 @@ pub async fn sessions(db: &Db, f: &SessionFilter, page: &PageRequest) -> Result<
     .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    let total: i64 = on_pool!(db, |c| sqlx::query_scalar(
+    let total: i64 =
+        on_pool!(db, |c| {
+            sqlx::query_scalar(
         "SELECT COUNT(*) FROM cert_sessions s WHERE ($1 IS NULL OR s.base_id = $1) AND ($2 IS NULL OR s.status = $2)"
     )
     .bind(&base)
     .bind(status)
     .fetch_one(c)
-    .await)?;
+    .await
+        })?;
     let rows = rows.into_iter().map(SessionRecord::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.page(rows, total, |r| r.id.to_string()))
 }
 
 pub async fn session(db: &Db, id: SessionId) -> Result<Option<SessionRecord>> {
-    let row: Option<SessionRow> =
-        on_pool!(db, |c| sqlx::query_as(session_select!("WHERE s.id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
+    let row: Option<SessionRow> = on_pool!(db, |c| sqlx::query_as(session_select!("WHERE s.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(SessionRecord::try_from).transpose()
 }
 
 pub async fn session_in(tx: &mut Tx, id: SessionId) -> Result<Option<SessionRecord>> {
-    let row: Option<SessionRow> =
-        on_tx!(tx, |c| sqlx::query_as(session_select!("WHERE s.id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
+    let row: Option<SessionRow> = on_tx!(tx, |c| sqlx::query_as(session_select!("WHERE s.id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await)?;
     row.map(SessionRecord::try_from).transpose()
 }
 
@@ -493,13 +502,12 @@ macro_rules! result_select {
 /// Enters a candidate's scores, or replaces those already entered for the same trainee.
 /// Returns the result's id.
 pub async fn put_result(tx: &mut Tx, r: &ResultRecord) -> Result<ResultId> {
-    let existing: Option<String> = on_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT id FROM cert_results WHERE session_id = $1 AND trainee_id = $2"
-    )
-    .bind(r.session_id.to_string())
-    .bind(r.trainee_id.to_string())
-    .fetch_optional(c)
-    .await)?;
+    let existing: Option<String> =
+        on_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM cert_results WHERE session_id = $1 AND trainee_id = $2")
+            .bind(r.session_id.to_string())
+            .bind(r.trainee_id.to_string())
+            .fetch_optional(c)
+            .await)?;
     if let Some(existing) = existing {
         on_tx!(tx, |c| sqlx::query("UPDATE cert_results SET theory = $1, practical = $2, passed = $3 WHERE id = $4")
             .bind(r.scores.theory.tenths())
@@ -511,7 +519,8 @@ pub async fn put_result(tx: &mut Tx, r: &ResultRecord) -> Result<ResultId> {
             .map(drop))?;
         return id(&existing);
     }
-    on_tx!(tx, |c| sqlx::query(
+    on_tx!(tx, |c| {
+        sqlx::query(
         "INSERT INTO cert_results (id, session_id, base_id, trainee_id, theory, practical, passed, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     )
@@ -526,7 +535,8 @@ pub async fn put_result(tx: &mut Tx, r: &ResultRecord) -> Result<ResultId> {
     .bind(millis(r.created_at))
     .execute(c)
     .await
-    .map(drop))?;
+    .map(drop)
+    })?;
     Ok(r.id)
 }
 
@@ -541,7 +551,12 @@ pub async fn delete_result(tx: &mut Tx, session: SessionId, result: ResultId) ->
 }
 
 /// One page of a session's results, by candidate name contains.
-pub async fn results(db: &Db, session: SessionId, name: Option<&str>, page: &PageRequest) -> Result<Page<ResultRecord>> {
+pub async fn results(
+    db: &Db,
+    session: SessionId,
+    name: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<ResultRecord>> {
     let session = session.to_string();
     let name = name.map(like);
     let rows: Vec<ResultRow> = on_pool!(db, |c| sqlx::query_as(result_select!(
@@ -568,11 +583,10 @@ pub async fn results(db: &Db, session: SessionId, name: Option<&str>, page: &Pag
 
 /// Every result of a session, in the transaction that publishes it.
 pub async fn results_in(tx: &mut Tx, session: SessionId) -> Result<Vec<ResultRecord>> {
-    let rows: Vec<ResultRow> =
-        on_tx!(tx, |c| sqlx::query_as(result_select!("WHERE r.session_id = $1 ORDER BY r.id"))
-            .bind(session.to_string())
-            .fetch_all(c)
-            .await)?;
+    let rows: Vec<ResultRow> = on_tx!(tx, |c| sqlx::query_as(result_select!("WHERE r.session_id = $1 ORDER BY r.id"))
+        .bind(session.to_string())
+        .fetch_all(c)
+        .await)?;
     rows.into_iter().map(ResultRecord::try_from).collect()
 }
 
@@ -685,29 +699,29 @@ pub async fn insert_certificate(tx: &mut Tx, c_: &CertificateRecord) -> Result<(
                                    revoked_on, created_at, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     )
-        .bind(c_.id.to_string())
-        .bind(&c_.number)
-        .bind(c_.year)
-        .bind(c_.sequence)
-        .bind(c_.base_id.to_string())
-        .bind(c_.session_id.to_string())
-        .bind(c_.result_id.to_string())
-        .bind(c_.trainee_id.to_string())
-        .bind(&c_.holder_name)
-        .bind(&c_.masked_id)
-        .bind(&c_.occupation)
-        .bind(c_.level.code())
-        .bind(day(c_.issued_on))
-        .bind(&c_.statement)
-        .bind(&c_.signature)
-        .bind(&c_.key_id)
-        .bind(c_.status.code())
-        .bind(c_.revoked_on.map(day))
-        .bind(millis(c_.created_at))
-        .bind(c_.version)
-        .execute(c)
-        .await
-        .map(drop))?;
+    .bind(c_.id.to_string())
+    .bind(&c_.number)
+    .bind(c_.year)
+    .bind(c_.sequence)
+    .bind(c_.base_id.to_string())
+    .bind(c_.session_id.to_string())
+    .bind(c_.result_id.to_string())
+    .bind(c_.trainee_id.to_string())
+    .bind(&c_.holder_name)
+    .bind(&c_.masked_id)
+    .bind(&c_.occupation)
+    .bind(c_.level.code())
+    .bind(day(c_.issued_on))
+    .bind(&c_.statement)
+    .bind(&c_.signature)
+    .bind(&c_.key_id)
+    .bind(c_.status.code())
+    .bind(c_.revoked_on.map(day))
+    .bind(millis(c_.created_at))
+    .bind(c_.version)
+    .execute(c)
+    .await
+    .map(drop))?;
     Ok(())
 }
 
