@@ -13,6 +13,7 @@ use skillbase_domain::certification::{
     Validity,
 };
 use skillbase_domain::clock::shanghai_date;
+use skillbase_domain::dictionary::Dictionary;
 use skillbase_domain::ids::{BaseId, CertificateId, FilingId, ResultId, SessionId};
 use skillbase_domain::resident_id::ResidentId;
 use skillbase_domain::training::Category;

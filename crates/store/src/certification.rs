@@ -369,16 +369,15 @@ pub async fn sessions(db: &Db, f: &SessionFilter, page: &PageRequest) -> Result<
     .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    let total: i64 =
-        on_pool!(db, |c| {
-            sqlx::query_scalar(
+    let total: i64 = on_pool!(db, |c| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM cert_sessions s WHERE ($1 IS NULL OR s.base_id = $1) AND ($2 IS NULL OR s.status = $2)"
     )
     .bind(&base)
     .bind(status)
     .fetch_one(c)
     .await
-        })?;
+    })?;
     let rows = rows.into_iter().map(SessionRecord::try_from).collect::<Result<Vec<_>>>()?;
     Ok(page.page(rows, total, |r| r.id.to_string()))
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use skillbase_app::notices::{BaseFilter, BaseView, NoticeView, ObjectionView, Plaque};
 use skillbase_domain::ids::ProposalId;
 use skillbase_domain::notice::{ObjectionInput, Verdict};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, FieldProblem};
@@ -439,23 +439,51 @@ fn plaque_out(p: &Plaque) -> PlaqueOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyOut {
     pub number: String,
-    /// valid | rectifying | revoked | unknown.
+    /// A plaque: valid | rectifying | revoked | unknown. A skill certificate (`QPZS-…`): valid |
+    /// revoked | name_mismatch | unknown.
     pub verdict: String,
     pub verdict_label: String,
     /// For a known plaque: the base and the signed statement, to check offline.
     pub plaque: Option<PlaqueOut>,
+    /// For a certificate whose holder's name was given right: its facts and signed statement.
+    pub certificate: Option<crate::api::certification::CertificatePublicOut>,
 }
 
-/// Verify a plaque by its number (anyone): valid, rectifying, revoked or unknown, with the
-/// signed statement to check offline. No personal data.
-#[utoipa::path(get, path = "/api/v1/public/verify/{number}", tag = "notices", params(("number" = String, Path)), responses((status = 200, body = VerifyOut)))]
-pub async fn verify(State(state): State<AppState>, Path(number): Path<String>) -> Result<Json<VerifyOut>, ApiError> {
+/// The holder's name a certificate is verified with.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// The holder's name, required for a skill certificate (a plaque needs none).
+    pub name: Option<String>,
+}
+
+/// Verify a plaque by its number, or a skill certificate by its number **and** the holder's
+/// name (anyone): the standing, with the signed statement to check offline. A wrong name is
+/// told so and shown nothing else.
+#[utoipa::path(get, path = "/api/v1/public/verify/{number}", tag = "notices", params(("number" = String, Path), VerifyQuery), responses((status = 200, body = VerifyOut)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(number): Path<String>,
+    Query(q): Query<VerifyQuery>,
+) -> Result<Json<VerifyOut>, ApiError> {
+    let shown = number.trim().to_uppercase();
+    if skillbase_domain::certification::is_certificate_number(&shown) {
+        let (verdict, found) = state.app.verify_certificate(&shown, q.name.as_deref().unwrap_or_default()).await?;
+        return Ok(Json(VerifyOut {
+            number: shown,
+            verdict: verdict.code().to_owned(),
+            verdict_label: verdict.label().to_owned(),
+            plaque: None,
+            certificate: found.as_ref().map(crate::api::certification::certificate_public),
+        }));
+    }
     let (verdict, plaque) = state.app.verify_plaque(&number).await?;
     Ok(Json(VerifyOut {
-        number: number.trim().to_uppercase(),
+        number: shown,
         verdict: verdict_code(verdict).to_owned(),
         verdict_label: verdict.label().to_owned(),
         plaque: plaque.as_ref().map(plaque_out),
+        certificate: None,
     }))
 }
 
