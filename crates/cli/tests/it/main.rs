@@ -18,6 +18,7 @@ mod browser_subsidy;
 mod browser_training;
 mod bureau_pages;
 mod calendar_api;
+mod certification_api;
 mod cli;
 mod consoles;
 mod garbage;
