@@ -121,7 +121,11 @@ impl Score {
 
 impl std::fmt::Display for Score {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0 % 10 == 0 { write!(f, "{}", self.0 / 10) } else { write!(f, "{}.{}", self.0 / 10, self.0 % 10) }
+        if self.0.is_multiple_of(10) {
+            write!(f, "{}", self.0 / 10)
+        } else {
+            write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+        }
     }
 }
 
@@ -683,7 +687,7 @@ mod tests {
     fn only_an_approved_filing_in_force_allows_its_occupation_and_levels() {
         let occupation = OccupationCode::parse("6-31-01-02").expect("code");
         let other = OccupationCode::parse("4-01-02-01").expect("code");
-        let filing = Filing { occupation: occupation.clone(), levels: vec![Level::Four, Level::Three], note: None };
+        let filing = Filing { occupation, levels: vec![Level::Four, Level::Three], note: None };
         let valid = Some(Validity { from: day("2026-01-01"), until: day("2028-12-31") });
         let on = day("2026-11-20");
         assert!(filing_allows(&filing, (FilingStatus::Approved, valid), (&occupation, Level::Three, on)));

@@ -130,6 +130,13 @@ async fn a_certificate_from_filing_to_revocation(app: TestApp) {
     assert_eq!((status, &passed["passed"], &passed["theory"]), (201, &json!(true), &json!("85.5")), "{passed}");
     let (status, failed) = app.post_json_as(&us, &results, &score(1, "59.9", "95")).await;
     assert_eq!((status, &failed["passed"]), (201, &json!(false)), "{failed}");
+    let removed = app.client.delete(app.url(&format!("{results}/{}", id_of(&failed))));
+    let (status, _, _) = app.send_as(&us, removed).await;
+    assert_eq!(status, 204, "a result removed while the session is a draft");
+    let (_, listed) = app.get_json_as(&us, &results).await;
+    assert_eq!(listed["total"], 1, "{listed}");
+    let (status, failed) = app.post_json_as(&us, &results, &score(1, "59.9", "95")).await;
+    assert_eq!((status, &failed["passed"]), (201, &json!(false)), "{failed}");
     let (status, refused) = app.post_json_as(&us, &results, &score(2, "90", "90")).await;
     assert_eq!(codes(&refused), vec![("resident_id".to_owned(), "not_own_employee".to_owned())], "{status} {refused}");
     let (status, refused) =
@@ -205,6 +212,25 @@ async fn a_certificate_from_filing_to_revocation(app: TestApp) {
     let (_, unknown) = app.get_json("/api/v1/public/verify/QPZS-2024-999999?name=学员1").await;
     assert_eq!((&unknown["verdict"], &unknown["certificate"]), (&json!("unknown"), &Value::Null));
 
+    // The public page asks for the name, then says the same.
+    let (status, asking) = verify_page(&app, &number, String::new()).await;
+    assert!(status == 200 && asking.contains("请输入持证人姓名") && !asking.contains("学员1"), "{status}");
+    let (status, shown) = verify_page(&app, &number, format!("?name={}", urlencode("学员1"))).await;
+    assert!(status == 200 && shown.contains("verdict-valid") && shown.contains("三级/高级工"), "{status}");
+    let (status, wrong) = verify_page(&app, &number, format!("?name={}", urlencode("学员2"))).await;
+    assert!(status == 200 && wrong.contains("verdict-name_mismatch") && !wrong.contains("学员1"), "{status}");
+    let response = app
+        .client
+        .get(app.url(&format!("/verify?number={}&name={}", number.to_lowercase(), urlencode("学员1"))))
+        .send()
+        .await
+        .expect("send");
+    let location = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(location.starts_with(&format!("/verify/{number}?name=")), "the form goes on with the name: {location}");
+    let (_, carried) =
+        verify_page(&app, &number, location.trim_start_matches(&format!("/verify/{number}")).to_owned()).await;
+    assert!(carried.contains("verdict-valid"), "the name is carried on");
+
     // Revocation: staff propose with the facts, a leader approves; it shows at once.
     let decision = format!("/api/v1/certificates/{certificate}/decision");
     let (status, refused) = decide(&app, &cast.leader, &decision, "approve_revocation", "").await;
@@ -253,6 +279,12 @@ async fn a_certificate_from_filing_to_revocation(app: TestApp) {
         assert!(trail.contains(event), "{event} audited");
     }
     assert!(!trail.contains(&numbers[0]), "no full ID number in the audit trail");
+}
+
+/// The public verification page of `number` with `query`: status and HTML.
+async fn verify_page(app: &TestApp, number: &str, query: String) -> (u16, String) {
+    let response = app.get(&format!("/verify/{number}{query}")).await;
+    (response.status().as_u16(), response.text().await.expect("page"))
 }
 
 fn urlencode(text: &str) -> String {

@@ -110,10 +110,23 @@ pub(super) async fn registry(State(state): State<AppState>, page: Page, RawQuery
 pub(super) struct VerifyFormPage {
     pub(super) page: Page,
     pub(super) input: Input,
+    pub(super) name: Input,
 }
 
 pub(super) fn number_input(value: &str) -> Input {
-    Input::text("number", "牌匾编号").value(value).hint("牌匾上的编号，例如 QPJD-2024-001。").maxlength(20)
+    Input::text("number", "牌匾或证书编号")
+        .value(value)
+        .hint("牌匾上的编号，例如 QPJD-2024-001；或职业技能等级证书编号，例如 QPZS-2024-000001。")
+        .maxlength(20)
+}
+
+/// The holder's name a certificate is verified with.
+pub(super) fn holder_input(value: &str) -> Input {
+    Input::text("name", "持证人姓名")
+        .value(value)
+        .hint("查验职业技能等级证书时填写，须与证书上的姓名一致。")
+        .maxlength(50)
+        .optional()
 }
 
 /// `GET /verify` (and `?number=`, the form sent without script): the form, or on to the answer.
@@ -122,15 +135,23 @@ pub(super) async fn verify_form(page: Page, RawQuery(raw): RawQuery) -> Response
     let number = params.get("number").unwrap_or_default().trim().to_uppercase();
     if !number.is_empty() {
         if number.len() <= 20 && number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Redirect::to(&format!("/verify/{number}")).into_response();
+            // A certificate is verified with its holder's name, carried on.
+            let name = params.get("name").map(str::trim).filter(|n| !n.is_empty());
+            let to = match name {
+                Some(name) => {
+                    format!("/verify/{number}?{}", serde_urlencoded::to_string([("name", name)]).unwrap_or_default())
+                }
+                None => format!("/verify/{number}"),
+            };
+            return Redirect::to(&to).into_response();
         }
         let mut input = number_input(&number);
         input.error = Some("牌匾编号由字母、数字和连字符组成，例如 QPJD-2024-001".to_owned());
         input.autofocus = true;
-        let template = VerifyFormPage { page: page.clone(), input };
+        let template = VerifyFormPage { page: page.clone(), input, name: holder_input("") };
         return respond(StatusCode::BAD_REQUEST, &page, &template);
     }
-    let template = VerifyFormPage { page: page.clone(), input: number_input("") };
+    let template = VerifyFormPage { page: page.clone(), input: number_input(""), name: holder_input("") };
     respond(StatusCode::OK, &page, &template)
 }
 
@@ -177,8 +198,92 @@ pub(super) struct VerifyPage {
     pub(super) input: Input,
 }
 
+/// What the verification of a certificate shows: for the right name, the certificate.
+#[derive(Debug)]
+pub(super) struct CertificateFacts {
+    pub(super) holder: String,
+    pub(super) resident_id: String,
+    pub(super) occupation: String,
+    pub(super) level: String,
+    pub(super) issued_on: String,
+    pub(super) base: String,
+    pub(super) revoked_on: Option<String>,
+    pub(super) signed_text: String,
+    pub(super) signature: String,
+    pub(super) public_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "notices/verify_certificate.html")]
+pub(super) struct VerifyCertificatePage {
+    pub(super) page: Page,
+    pub(super) number: String,
+    /// Asked for the name first (none given yet).
+    pub(super) asking: bool,
+    pub(super) word: &'static str,
+    pub(super) code: &'static str,
+    pub(super) sentence: &'static str,
+    pub(super) certificate: Option<CertificateFacts>,
+    pub(super) number_field: Input,
+    pub(super) name_field: Input,
+}
+
+/// `GET /verify/{number}?name=` of a certificate: the name asked for, then the verdict.
+async fn verify_certificate(state: &AppState, page: Page, number: String, name: &str) -> Response {
+    let asking = name.trim().is_empty();
+    let (verdict, found) = if asking {
+        (skillbase_domain::certification::CertificateVerdict::Unknown, None)
+    } else {
+        or_error_page!(state.app.verify_certificate(&number, name).await, page)
+    };
+    let certificate = found.map(|v| CertificateFacts {
+        holder: v.record.holder_name.clone(),
+        resident_id: v.record.masked_id.clone(),
+        occupation: format!("{} {}", v.statement.occupation, v.statement.occupation_name),
+        level: v.statement.level.clone(),
+        issued_on: chinese_date(v.record.issued_on),
+        base: v.statement.base_name.clone(),
+        revoked_on: v.record.revoked_on.map(chinese_date),
+        signed_text: v.statement.message(),
+        signature: v.record.signature.clone(),
+        public_key: v.public_key.clone(),
+    });
+    let mut name_field = holder_input(name.trim());
+    if asking {
+        name_field.autofocus = true;
+    }
+    let status = match verdict {
+        _ if asking => StatusCode::OK,
+        skillbase_domain::certification::CertificateVerdict::Unknown => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    };
+    let template = VerifyCertificatePage {
+        page: page.clone(),
+        number: number.clone(),
+        asking,
+        word: verdict.word(),
+        code: verdict.code(),
+        sentence: verdict.label(),
+        certificate,
+        number_field: number_input(&number),
+        name_field,
+    };
+    respond(status, &page, &template)
+}
+
 /// `GET /verify/{number}`: valid, rectifying, revoked or unknown, with the signed statement.
-pub(super) async fn verify(State(state): State<AppState>, page: Page, Path(number): Path<String>) -> Response {
+pub(super) async fn verify(
+    State(state): State<AppState>,
+    page: Page,
+    Path(number): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let candidate = number.trim().to_uppercase();
+    if skillbase_domain::certification::is_certificate_number(&candidate) {
+        let params = crate::query_params(raw.as_deref()).unwrap_or_default();
+        let name = params.get("name").unwrap_or_default().to_owned();
+        return verify_certificate(&state, page, candidate, &name).await;
+    }
     let (verdict, plaque) = or_error_page!(state.app.verify_plaque(&number).await, page);
     let shown: String = number.trim().to_uppercase().chars().take(40).collect();
     let word = match verdict {
