@@ -121,6 +121,8 @@ typed_id! {
     CompetitionId;
     /// One upload of a roster workbook and its outcome (名册导入).
     RosterImportId;
+    /// One incentive record of a base (激励): an appointment, an award or another incentive.
+    IncentiveId;
 }
 
 #[cfg(test)]
