@@ -41,6 +41,7 @@ pub mod calendar;
 mod connect;
 mod error;
 pub mod identity;
+pub mod incentives;
 pub mod jobs;
 pub mod notices;
 pub mod retention;

@@ -81,12 +81,12 @@ impl PageRequest {
         PageRequest { after: None, limit }
     }
 
-    fn fetch(&self) -> i64 {
+    pub(crate) fn fetch(&self) -> i64 {
         i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
     }
 
     /// The page of `rows` (read with one row more than the limit), its cursor taken by `key`.
-    fn page<T>(&self, mut rows: Vec<T>, total: i64, key: impl Fn(&T) -> String) -> Page<T> {
+    pub(crate) fn page<T>(&self, mut rows: Vec<T>, total: i64, key: impl Fn(&T) -> String) -> Page<T> {
         let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         rows.truncate(limit);
