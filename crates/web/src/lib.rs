@@ -119,7 +119,9 @@ async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit
         && (["/attachments", "/objections", "/expenses", "/apprenticeships", "/import"]
             .iter()
             .any(|end| path.ends_with(end))
-            || path.contains("/import/"));
+            || path.contains("/import/")
+            // An appointment's document (聘任文件).
+            || path.contains("/incentives"));
     let limit = if upload { upload_limit } else { body_limit };
     let api = path.starts_with("/api/");
     let (mut parts, body) = request.into_parts();

@@ -22,6 +22,7 @@ mod cli;
 mod consoles;
 mod garbage;
 mod gateway;
+mod incentives;
 mod jobs;
 mod migrations;
 mod notice_pages;

@@ -4,6 +4,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod incentives;
 pub mod notices;
 pub mod review;
 pub mod subsidy;

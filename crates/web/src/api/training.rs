@@ -45,25 +45,25 @@ use super::applications::idempotent;
 // ---------------------------------------------------------------- helpers
 
 /// A path id; one that cannot be an id names nothing (404).
-fn id<T: std::str::FromStr>(text: &str) -> Result<T, ApiError> {
+pub(super) fn id<T: std::str::FromStr>(text: &str) -> Result<T, ApiError> {
     text.parse().map_err(|_| ApiError::not_found())
 }
 
-fn day(d: chrono::NaiveDate) -> String {
+pub(super) fn day(d: chrono::NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn local(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(super) fn local(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&shanghai()).to_rfc3339()
 }
 
 /// A query parameter, trimmed; absent when empty.
-fn text(params: &Params, name: &str) -> Option<String> {
+pub(super) fn text(params: &Params, name: &str) -> Option<String> {
     params.get(name).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 /// A dictionary value given by its code; an unknown code is a field problem.
-fn choice<D: Dictionary>(params: &Params, name: &str, errors: &mut Vec<FieldProblem>) -> Option<D> {
+pub(super) fn choice<D: Dictionary>(params: &Params, name: &str, errors: &mut Vec<FieldProblem>) -> Option<D> {
     let code = text(params, name)?;
     let found = D::parse(&code);
     if found.is_none() {
@@ -83,7 +83,7 @@ fn filter_id<T: std::str::FromStr>(params: &Params, name: &str, errors: &mut Vec
 }
 
 /// `after` and `limit` (1–500, default 50).
-fn page_request(params: &Params, errors: &mut Vec<FieldProblem>) -> PageRequest {
+pub(super) fn page_request(params: &Params, errors: &mut Vec<FieldProblem>) -> PageRequest {
     let limit = match text(params, "limit") {
         None => PageRequest::DEFAULT_LIMIT,
         Some(limit) => match limit.parse::<u32>() {
@@ -109,7 +109,7 @@ fn page_request(params: &Params, errors: &mut Vec<FieldProblem>) -> PageRequest 
     PageRequest { after, limit }
 }
 
-fn checked<T>(value: T, errors: Vec<FieldProblem>) -> Result<T, ApiError> {
+pub(super) fn checked<T>(value: T, errors: Vec<FieldProblem>) -> Result<T, ApiError> {
     if errors.is_empty() { Ok(value) } else { Err(ApiError::fields(errors)) }
 }
 
@@ -125,7 +125,7 @@ pub struct PageQuery {
 }
 
 /// A page as JSON, with a `Link` to the next page (the same query, `after` moved on).
-fn paged<T, O: Serialize>(
+pub(super) fn paged<T, O: Serialize>(
     path: &str,
     params: &Params,
     page: Page<T>,
@@ -165,9 +165,10 @@ macro_rules! page_of {
         }
     };
 }
+pub(super) use page_of;
 
 /// Runs a create once per `Idempotency-Key` (see `POST /api/v1/applications`), answering 201.
-async fn create<F, Fut, O>(
+pub(super) async fn create<F, Fut, O>(
     state: &AppState,
     who: &skillbase_app::auth::Authenticated,
     headers: &HeaderMap,
@@ -187,7 +188,7 @@ where
 }
 
 /// A JSON body of a create, read after the idempotency check.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(super) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", format!("请求体字段不正确：{e}")))
 }
