@@ -31,7 +31,7 @@ fn amount(name: &str, label: &str, v: &Values<'_>) -> Input {
 /// The inputs of the form for `kind`, each id prefixed by the kind (four forms share names).
 fn inputs(kind: IncentiveKind, v: &Values<'_>) -> Vec<Input> {
     let person = Input::text("person", "姓名").value(&v.get("person")).maxlength(50);
-    let mut fields = match kind {
+    let fields = match kind {
         IncentiveKind::ChiefTechnician | IncentiveKind::MasterStudio => {
             let mut fields = vec![person];
             if kind == IncentiveKind::MasterStudio {
@@ -75,11 +75,14 @@ fn inputs(kind: IncentiveKind, v: &Values<'_>) -> Vec<Input> {
             amount("cost", "费用（元）", v).optional(),
         ],
     };
-    for input in &mut fields {
-        let id = format!("f-{}-{}", kind.code().replace('_', "-"), input.name.replace('_', "-"));
-        *input = std::mem::replace(input, Input::text("", "")).with_id(id);
-    }
+    let prefix = kind.code().replace('_', "-");
     fields
+        .into_iter()
+        .map(|input| {
+            let id = format!("f-{prefix}-{}", input.name.replace('_', "-"));
+            input.with_id(id)
+        })
+        .collect()
 }
 
 /// The form blocks: (kind, id, title, hint).
