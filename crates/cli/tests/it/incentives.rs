@@ -31,12 +31,13 @@ async fn post_form(
     post_multipart(app, &format!("/training/{base}/incentives/new/{kind}"), who, fields, file).await
 }
 
-/// An appointment posted to the API as `multipart/form-data` with its document.
-async fn post_appointment_with_document(
+/// A record posted to the API as `multipart/form-data` with a document (name, bytes).
+async fn post_with_document(
     app: &TestApp,
     who: &SignedIn,
     base: &str,
     fields: &[(&str, &str)],
+    (filename, bytes): (&str, &[u8]),
 ) -> (u16, Value) {
     let boundary = "skillbase-incentive-boundary-3Jd8";
     let mut body = Vec::new();
@@ -46,10 +47,10 @@ async fn post_appointment_with_document(
         );
     }
     body.extend(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"聘任文件.pdf\"\r\nContent-Type: application/pdf\r\n\r\n")
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
             .as_bytes(),
     );
-    body.extend_from_slice(PDF);
+    body.extend_from_slice(bytes);
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = app
         .client
@@ -204,8 +205,42 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
     assert_eq!((status, codes(&refused)), (400, vec![("kind".to_owned(), "required".to_owned())]));
     let (status, refused) = app.post_json_as(&us, &api, &json!({"kind": "award", "bonus": "1"})).await;
     assert_eq!((status, refused["code"].as_str()), (400, Some("invalid_body")), "{refused}");
+    // A document belongs to an appointment only, and must be a real PDF or image.
+    let award_fields = [
+        ("kind", "award"),
+        ("person", "钱七"),
+        ("title", "青浦区技术能手"),
+        ("level", "base"),
+        ("date", "2024-03-01"),
+        ("awarded_by", "基地"),
+    ];
+    let (status, refused) = post_with_document(&app, &us, &base, &award_fields, ("证书.pdf", PDF)).await;
+    assert_eq!((status, codes(&refused)), (400, vec![("document".to_owned(), "not_applicable".to_owned())]));
+    let chief_fields = [
+        ("kind", "chief_technician"),
+        ("person", "蒋首席"),
+        ("occupation", "6-31-01-02"),
+        ("starts_on", "2024-01-01"),
+        ("ends_on", "2024-12-31"),
+        ("allowance", "100.00"),
+    ];
+    let (status, refused) = post_with_document(&app, &us, &base, &chief_fields, ("聘任文件.pdf", b"not a pdf")).await;
+    assert_eq!(status, 400, "{refused}");
+    let refused = codes(&refused);
+    assert!(!refused.is_empty() && refused.iter().all(|(f, _)| f == "document"), "{refused:?}");
+    // A create retried with its Idempotency-Key is answered once.
+    let retried = json!({"kind": "other", "benefit": "further_study", "person": "褚某", "date": "2022-05-01", "description": "进修", "cost": "100.00"});
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let request = app.client.post(app.url(&api)).header("idempotency-key", "incentive-1").json(&retried);
+        let (status, headers, body) = app.send_as(&us, request).await;
+        assert_eq!(status, 201, "{body}");
+        answers.push((body["id"].clone(), headers.get("idempotency-replayed").is_some()));
+    }
+    assert_eq!(answers[0].0, answers[1].0);
+    assert_eq!((answers[0].1, answers[1].1), (false, true));
     // An appointment with its document through the API.
-    let (status, chief) = post_appointment_with_document(
+    let (status, chief) = post_with_document(
         &app,
         &us,
         &base,
@@ -218,6 +253,7 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
             ("allowance", "1200.00"),
             ("funds", "8000.00"),
         ],
+        ("聘任文件.pdf", PDF),
     )
     .await;
     assert_eq!(status, 201, "{chief}");
@@ -235,10 +271,10 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
 
     // The list pages and filters by kind.
     let (_, all) = app.get_json_as(&us, &format!("{api}?limit=5")).await;
-    assert_eq!((&all["total"], all["items"].as_array().map(Vec::len)), (&json!(13), Some(5)), "{all}");
+    assert_eq!((&all["total"], all["items"].as_array().map(Vec::len)), (&json!(14), Some(5)), "{all}");
     let next = all["next"].as_str().expect("a next page");
     let (_, rest) = app.get_json_as(&us, &format!("{api}?limit=20&after={next}")).await;
-    assert_eq!(rest["items"].as_array().map(Vec::len), Some(8), "{rest}");
+    assert_eq!(rest["items"].as_array().map(Vec::len), Some(9), "{rest}");
     let (_, awards) = app.get_json_as(&us, &format!("{api}?kind=award")).await;
     assert_eq!(awards["total"], 5, "{awards}");
     assert!(awards["items"].as_array().expect("items").iter().all(|a| a["kind"] == "award"), "{awards}");
@@ -295,7 +331,7 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
         "id=\"sum-awards\">4 项 ¥14,500.75<",
         "id=\"sum-other-recuperation\">2 人次 ¥3,200.50<",
         "id=\"sum-others\">3 人次 ¥3,650.50<",
-        "共 13 条",
+        "共 14 条",
         "工作经费 ¥50,000.00",
     ] {
         assert!(page.html.contains(fact), "{fact} not in {}", page.html);
@@ -307,7 +343,7 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
     let export = get(&app, &format!("{root}.xlsx"), &us).await;
     assert_eq!(export.status, 200);
     let text = xlsx_text(export.bytes);
-    assert_eq!(text.lines().count(), 14, "a header and thirteen records: {text}");
+    assert_eq!(text.lines().count(), 15, "a header and fourteen records: {text}");
     for line in [
         "技能大师工作室|王大师|6-31-01-02|机修钳工|王大师机修钳工技能大师工作室|2023-07-01|2026-06-30|3000.00|50000.00||||||||工作室聘任文件.pdf",
         "表彰奖励|李四||||||||青浦区技术能手|区级|青浦区人力资源和社会保障局|||2024-05-10|3000.50|",
@@ -325,7 +361,7 @@ async fn a_base_records_its_incentives_and_sums_a_year(app: TestApp) {
     assert_eq!(exported, [("incentives", Some(base.as_str()))]);
     // Each record was written with its audit record.
     for (action, count) in
-        [("incentive.appointment_create", 4), ("incentive.award_create", 5), ("incentive.other_create", 4)]
+        [("incentive.appointment_create", 4), ("incentive.award_create", 5), ("incentive.other_create", 5)]
     {
         let found = app
             .app()
