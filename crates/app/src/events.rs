@@ -121,6 +121,9 @@ const FIXED: &[Event] = &[
     business("training.competition_create", "登记技能竞赛"),
     business("training.entry_create", "登记竞赛成绩"),
     business("training.roster_import", "导入名册（全部导入或全部不导入）"),
+    business("incentive.appointment_create", "基地聘任首席技师或技能大师工作室"),
+    business("incentive.award_create", "基地登记表彰奖励"),
+    business("incentive.other_create", "基地登记疗休养、进修或健康体检"),
 ];
 
 /// The whole catalogue: the fixed events and one `application.<action>` per transition of the

@@ -37,6 +37,7 @@ mod error;
 pub mod events;
 pub mod files;
 pub mod ids;
+pub mod incentives;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;

@@ -129,6 +129,8 @@ typed_id! {
     ResultId;
     /// A skill-level certificate (职业技能等级证书).
     CertificateId;
+    /// One incentive record of a base (激励): an appointment, an award or another incentive.
+    IncentiveId;
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod dictionary;
 pub mod eligibility;
 pub mod fields;
 pub mod ids;
+pub mod incentive;
 pub mod money;
 pub mod names;
 pub mod notice;

@@ -42,6 +42,7 @@ pub mod certification;
 mod connect;
 mod error;
 pub mod identity;
+pub mod incentives;
 pub mod jobs;
 pub mod notices;
 pub mod retention;

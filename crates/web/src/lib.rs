@@ -119,7 +119,9 @@ async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit
         && (["/attachments", "/objections", "/expenses", "/apprenticeships", "/import"]
             .iter()
             .any(|end| path.ends_with(end))
-            || path.contains("/import/"))
+            || path.contains("/import/")
+            // An appointment's document (聘任文件).
+            || path.contains("/incentives"))
         // A file replaced: the page's form and the API's PUT.
         || (request.method() == axum::http::Method::POST && path.contains("/attachments/") && path.ends_with("/replace"))
         || (request.method() == axum::http::Method::PUT && path.contains("/attachments/"));

@@ -48,6 +48,9 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("training.competition_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
     ("training.entry_create", "training_pages.rs: a_base_records_its_training_on_the_pages"),
     ("training.roster_import", "training_pages.rs: a_roster_is_imported_whole_or_not_at_all"),
+    ("incentive.appointment_create", "incentives.rs: a_base_records_its_incentives_and_sums_a_year"),
+    ("incentive.award_create", "incentives.rs: a_base_records_its_incentives_and_sums_a_year"),
+    ("incentive.other_create", "incentives.rs: a_base_records_its_incentives_and_sums_a_year"),
 ];
 
 /// Transitions of later stages (review, notice, recognition): reachable once those exist.

@@ -23,6 +23,7 @@ mod cli;
 mod consoles;
 mod garbage;
 mod gateway;
+mod incentives;
 mod jobs;
 mod migrations;
 mod notice_pages;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod certification;
+pub mod incentives;
 pub mod notices;
 pub mod review;
 pub mod subsidy;

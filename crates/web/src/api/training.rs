@@ -63,7 +63,7 @@ pub(super) fn text(params: &Params, name: &str) -> Option<String> {
 }
 
 /// A dictionary value given by its code; an unknown code is a field problem.
-fn choice<D: Dictionary>(params: &Params, name: &str, errors: &mut Vec<FieldProblem>) -> Option<D> {
+pub(super) fn choice<D: Dictionary>(params: &Params, name: &str, errors: &mut Vec<FieldProblem>) -> Option<D> {
     let code = text(params, name)?;
     let found = D::parse(&code);
     if found.is_none() {
@@ -165,6 +165,7 @@ macro_rules! page_of {
         }
     };
 }
+pub(super) use page_of;
 
 /// Runs a create once per `Idempotency-Key` (see `POST /api/v1/applications`), answering 201.
 pub(super) async fn create<F, Fut, O>(

@@ -41,8 +41,10 @@ use crate::routes::{Route, route};
 use crate::session::Meta;
 use crate::{AppState, Params, query_params};
 
+mod incentives;
 mod records;
 
+use incentives::*;
 use records::*;
 
 pub(super) fn routes() -> Vec<Route> {
@@ -79,6 +81,10 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::POST, "/training/{base}/competitions", RecordTraining, post(create_competition)),
         route(Method::GET, "/training/{base}/competitions/{competition}", ReadTraining, get(competition)),
         route(Method::POST, "/training/{base}/competitions/{competition}/entries", RecordTraining, post(add_entry)),
+        route(Method::GET, "/training/{base}/incentives", ReadTraining, get(incentives)),
+        route(Method::GET, "/training/{base}/incentives.xlsx", ReadTraining, get(incentives_xlsx)),
+        route(Method::POST, "/training/{base}/incentives/new/{kind}", RecordTraining, post(create_incentive)),
+        route(Method::GET, "/training/{base}/incentives/{incentive}/document", ReadTraining, get(incentive_document)),
     ]
 }
 
@@ -102,6 +108,7 @@ const TABS: &[(&str, &str)] = &[
     ("trainees", "学员"),
     ("apprenticeships", "高师带徒"),
     ("competitions", "技能竞赛"),
+    ("incentives", "激励"),
 ];
 
 impl Shell {
@@ -319,6 +326,7 @@ fn done_notice(query: &Params) -> Option<&'static str> {
         "competition" => "已登记技能竞赛。",
         "entry" => "已登记竞赛成绩。",
         "imported" => "名册已全部导入。",
+        "incentive" => "已登记激励记录。",
         _ => return None,
     })
 }

@@ -685,7 +685,7 @@ pub(super) async fn register_trainee(
 }
 
 /// An export of every row of a list as one sheet, audited as an export of the base's records.
-async fn export(
+pub(super) async fn export(
     state: &AppState,
     (who, meta, page): (&Authenticated, &skillbase_app::auth::RequestMeta, Page),
     (raw, what, title): (&str, &str, &str),
