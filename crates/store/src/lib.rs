@@ -43,6 +43,7 @@ mod error;
 pub mod identity;
 pub mod jobs;
 pub mod notices;
+pub mod page;
 pub mod retention;
 pub mod review;
 pub mod subsidy;
@@ -52,6 +53,7 @@ pub mod users;
 
 pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};
 pub use error::StoreError;
+pub use page::{Page, PageRequest};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

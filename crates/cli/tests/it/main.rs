@@ -23,6 +23,7 @@ mod consoles;
 mod garbage;
 mod gateway;
 mod jobs;
+mod lists;
 mod migrations;
 mod notice_pages;
 mod notices;

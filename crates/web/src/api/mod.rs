@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod notices;
+pub mod paging;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;

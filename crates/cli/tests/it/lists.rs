@@ -1,0 +1,185 @@
+//! Lists that never lose rows: with more rows than a page holds, every row is reached by
+//! following `next` exactly once, the total says how many there are, and the filters hold on
+//! every page — on the bureau's pages and in the API, on both engines.
+
+use std::collections::HashSet;
+
+use chrono::Duration;
+use skillbase_domain::application::{ApplicationForm, Status};
+use skillbase_domain::ids::{ApplicationId, BatchId, OrganizationId, UserId};
+use skillbase_domain::roles::Role;
+use skillbase_store::applications::{self as store, NewApplication, StatusChange};
+use skillbase_store::identity::{self, NewOrganization};
+use skillbase_store::users;
+
+use crate::helpers::{SignedIn, TestApp, default_instant};
+use crate::on_both_engines;
+use crate::page_client::get;
+use crate::samples::open_call;
+
+/// Submitted applications stored in bulk through the store (an organisation each, as the rule
+/// of one live application per organisation and call asks): `(id, batch, status)` of each.
+/// The HTTP path would take minutes for a thousand; what is read back is read through HTTP.
+pub(crate) async fn submitted_in_bulk(
+    app: &TestApp,
+    batches: &[String],
+    count: usize,
+    status_of: impl Fn(usize) -> Status,
+) -> Vec<(String, String, Status)> {
+    let db = &app.app().db;
+    let staff: UserId = users::find_by_username(db, "test-staff").await.expect("reads").expect("staff exists").id;
+    let form = serde_json::to_string(&ApplicationForm::default()).expect("form");
+    let mut tx = db.begin().await.expect("begins");
+    let mut made = Vec::new();
+    for n in 0..count {
+        let at = default_instant() - Duration::seconds(i64::try_from(count - n).expect("small"));
+        let organization: OrganizationId = uuid::Uuid::now_v7().to_string().parse().expect("id");
+        let (uscc, name) = (format!("91310118BULK{n:06}"), format!("批量单位{n:04}"));
+        let org = NewOrganization {
+            id: organization,
+            uscc: &uscc,
+            name: &name,
+            kind: "enterprise",
+            contact_name: "王经理",
+            contact_phone: "13800138000",
+            contact_email: None,
+            at,
+        };
+        identity::insert_organization(&mut tx, &org).await.expect("organisation");
+        let batch: BatchId = batches[n % batches.len()].parse().expect("batch id");
+        let id: ApplicationId = uuid::Uuid::now_v7().to_string().parse().expect("id");
+        let draft =
+            NewApplication { id, organization_id: organization, batch_id: batch, form: &form, created_by: staff, at };
+        store::insert_application(&mut tx, &draft).await.expect("draft");
+        let status = status_of(n);
+        let change = StatusChange {
+            id,
+            from: "draft",
+            to: status.as_str(),
+            version: 1,
+            at,
+            submission: Some(("qingpu-2023-17@1", 1)),
+            supplement_due: None,
+        };
+        assert!(store::change_status(&mut tx, &change).await.expect("submits"), "submitted");
+        made.push((id.to_string(), batch.to_string(), status));
+    }
+    tx.commit().await.expect("commits");
+    made
+}
+
+/// The ids of the applications a page of the bureau's list links to.
+fn listed_ids(html: &str) -> Vec<String> {
+    html.split(r#"<th scope="row"><a href="/bureau/applications/"#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().expect("id").to_owned())
+        .collect()
+}
+
+/// The next page's link of a page, if any.
+fn next_href(html: &str) -> Option<String> {
+    let at = html.find(r#"id="next-page""#)?;
+    let tag = &html[html[..at].rfind('<').expect("tag")..];
+    let href = tag.split(r#"href=""#).nth(1)?.split('"').next()?;
+    Some(href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// Follows the bureau's list from `first` to its last page: every id seen, and each page's
+/// 「共 N 条」.
+async fn walk_pages(app: &TestApp, staff: &SignedIn, first: &str) -> (Vec<String>, Vec<String>) {
+    let (mut seen, mut totals) = (Vec::new(), Vec::new());
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next {
+        let page = get(app, &path, staff).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.html);
+        let ids = listed_ids(&page.html);
+        assert!(ids.len() <= 50, "a page holds at most 50: {path}");
+        seen.extend(ids);
+        let total = page.html.split(r#"id="total">"#).nth(1).and_then(|t| t.split('<').next()).expect("total");
+        totals.push(total.to_owned());
+        next = next_href(&page.html);
+        assert!(totals.len() <= 100, "the pages end: {next:?} {:?}", &totals[..3]);
+    }
+    (seen, totals)
+}
+
+/// Follows the API's list from `first`: every id seen, and each page's `X-Total-Count`.
+async fn walk_api(app: &TestApp, staff: &SignedIn, first: &str) -> (Vec<String>, Vec<String>) {
+    let (mut seen, mut totals) = (Vec::new(), Vec::new());
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next {
+        let (status, headers, body) = app.send_as(staff, app.client.get(app.url(&path))).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        let items = body.as_array().expect("the list is an array");
+        seen.extend(items.iter().map(|a| a["id"].as_str().expect("id").to_owned()));
+        totals.push(headers["x-total-count"].to_str().expect("ascii").to_owned());
+        next = headers.get("link").map(|link| {
+            let link = link.to_str().expect("ascii");
+            assert!(link.ends_with(r#">; rel="next""#), "{link}");
+            link.trim_start_matches('<').split('>').next().expect("target").to_owned()
+        });
+        assert!(totals.len() <= 100, "the pages end");
+    }
+    (seen, totals)
+}
+
+fn exactly_once(seen: &[String], expected: &HashSet<String>) {
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no row twice");
+    assert_eq!(seen.len(), expected.len(), "every row");
+    assert!(seen.iter().all(|id| expected.contains(id)), "only the rows that match");
+}
+
+on_both_engines!(a_thousand_applications_are_all_listed_page_after_page);
+
+async fn a_thousand_applications_are_all_listed_page_after_page(app: TestApp) {
+    let staff = app.sign_in_as(Role::Staff).await;
+    let batches = [open_call(&app, &staff).await, open_call(&app, &staff).await];
+    // Every third accepted, the rest waiting; the calls alternate.
+    let made =
+        submitted_in_bulk(&app, &batches, 1000, |n| if n % 3 == 0 { Status::Accepted } else { Status::Submitted })
+            .await;
+    let all: HashSet<String> = made.iter().map(|(id, _, _)| id.clone()).collect();
+
+    // The page: 「共 1,000 条」 on every page, 50 a page, each application once.
+    let (seen, totals) = walk_pages(&app, &staff, "/bureau/applications").await;
+    exactly_once(&seen, &all);
+    assert_eq!(totals.len(), 20);
+    assert!(totals.iter().all(|t| t.starts_with("共 1,000 条")), "{totals:?}");
+    assert!(totals[0].contains("本页 50 条"), "{totals:?}");
+    // Newest first.
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted);
+
+    // The filters hold on every page, the cursor replaced and the query kept.
+    let (batch, status) = (&batches[1], Status::Accepted);
+    let expected: HashSet<String> =
+        made.iter().filter(|(_, b, s)| b == batch && *s == status).map(|(id, _, _)| id.clone()).collect();
+    assert_eq!(expected.len(), 167);
+    let (seen, totals) = walk_pages(&app, &staff, &format!("/bureau/applications?batch={batch}&status=accepted")).await;
+    exactly_once(&seen, &expected);
+    assert_eq!(totals.len(), 4);
+    assert!(totals.iter().all(|t| t.starts_with("共 167 条")), "{totals:?}");
+    let expected: HashSet<String> =
+        made.iter().filter(|(_, _, s)| *s == Status::Submitted).map(|(id, _, _)| id.clone()).collect();
+    let (seen, _) = walk_pages(&app, &staff, "/bureau/applications?status=submitted").await;
+    exactly_once(&seen, &expected);
+
+    // The API: the same thousand, 200 a page, the total in X-Total-Count, the next in Link.
+    let (seen, totals) = walk_api(&app, &staff, "/api/v1/applications?limit=200").await;
+    exactly_once(&seen, &all);
+    assert_eq!(totals, vec!["1000"; 5]);
+    let expected: HashSet<String> = made.iter().filter(|(_, b, _)| b == batch).map(|(id, _, _)| id.clone()).collect();
+    let (seen, totals) = walk_api(&app, &staff, &format!("/api/v1/applications?batch={batch}")).await;
+    exactly_once(&seen, &expected);
+    assert!(totals.iter().all(|t| t == "500"), "{totals:?}");
+    let (status, body) = app.get_json_as(&staff, "/api/v1/applications?limit=501").await;
+    assert_eq!((status, &body["errors"][0]["code"]), (400, &serde_json::json!("limit_out_of_range")), "{body}");
+    let (status, body) = app.get_json_as(&staff, "/api/v1/applications?after=nonsense").await;
+    assert_eq!((status, &body["errors"][0]["code"]), (400, &serde_json::json!("invalid_cursor")), "{body}");
+
+    // The calls' overview counts every one of them, not a page.
+    let calls = get(&app, "/bureau/batches", &staff).await;
+    assert!(calls.html.contains("待受理 333") && calls.html.contains("已受理（待资格审查） 167"), "{}", calls.html);
+}
