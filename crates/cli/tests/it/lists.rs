@@ -183,3 +183,108 @@ async fn a_thousand_applications_are_all_listed_page_after_page(app: TestApp) {
     let calls = get(&app, "/bureau/batches", &staff).await;
     assert!(calls.html.contains("待受理 333") && calls.html.contains("已受理（待资格审查） 167"), "{}", calls.html);
 }
+
+on_both_engines!(the_audit_console_and_its_export_reach_every_record);
+
+/// 250 records more than the trail already holds (so more than two pages of 100 and of the
+/// export's 500-record reads), appended in the chain as the use cases append them; the console
+/// follows them page after page and the export holds every one.
+async fn the_audit_console_and_its_export_reach_every_record(app: TestApp) {
+    let auditor = app.sign_in_as(Role::Auditor).await;
+    {
+        let (db, key) = (&app.app().db, app.app().audit_key.clone());
+        let mut tx = db.begin().await.expect("begins");
+        for n in 0..250 {
+            let id = format!("bulk-{n:03}");
+            let record = skillbase_store::audit::AuditRecord {
+                at: default_instant(),
+                action: "calendar.import",
+                object_type: "calendar_year",
+                object_id: Some(&id),
+                detail: "{}",
+                ..Default::default()
+            };
+            skillbase_store::audit::append(&mut tx, &key, &record).await.expect("appends");
+        }
+        tx.commit().await.expect("commits");
+    }
+    let (status, first) = app.get_json_as(&auditor, "/api/v1/audit").await;
+    assert_eq!(status, 200, "{first}");
+    let total = first["total"].as_i64().expect("total");
+    assert!(total > 250, "{total}");
+
+    // The API: every record once, by next_from, the total on every page.
+    let mut seqs = Vec::new();
+    let mut from = Some(1);
+    while let Some(at) = from {
+        let (status, page) = app.get_json_as(&auditor, &format!("/api/v1/audit?from={at}")).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(page["total"].as_i64(), Some(total), "the total counts what matches, not the page");
+        seqs.extend(page["items"].as_array().expect("items").iter().map(|e| e["seq"].as_i64().expect("seq")));
+        from = page["next_from"].as_i64();
+    }
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>(), "each record once, in chain order");
+    // A filter counts its own records, over pages.
+    let (_, bulk) = app.get_json_as(&auditor, "/api/v1/audit?action=calendar.import&limit=100").await;
+    assert_eq!(bulk["total"], 250);
+    let next = bulk["next_from"].as_i64().expect("a next page");
+    let (_, rest) =
+        app.get_json_as(&auditor, &format!("/api/v1/audit?action=calendar.import&from={next}&limit=200")).await;
+    assert_eq!((rest["items"].as_array().map(Vec::len), &rest["next_from"]), (Some(150), &serde_json::Value::Null));
+
+    // The console: 「共 N 条」, 100 a page, the next page's link until the last.
+    let (mut shown, mut pages) = (0, 0);
+    let mut next = Some("/audit".to_owned());
+    while let Some(path) = next {
+        let page = get(&app, &path, &auditor).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        assert!(page.html.contains(&format!("共 {} 条", grouped(total))), "{}", page.html);
+        shown += page.html.matches("<tr>").count().saturating_sub(1);
+        next = next_href(&page.html);
+        pages += 1;
+        assert!(pages <= 10, "the pages end");
+    }
+    assert_eq!(pages, usize::try_from(total).expect("small").div_ceil(100));
+    assert_eq!(i64::try_from(shown).expect("small"), total, "every record shown once");
+
+    // The export: every record of the trail, not a page of it.
+    let response = app
+        .client
+        .get(app.url("/api/v1/audit/export.xlsx"))
+        .header("cookie", &auditor.cookie)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.expect("bytes").to_vec();
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    let sheet = workbook.worksheet_range("审计日志").expect("sheet");
+    let exported: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+    let expected: Vec<String> = (1..=total).map(|s| s.to_string()).collect();
+    assert_eq!(exported, expected, "every record once");
+    // The filtered export holds the filter's every record, whatever the page size.
+    let response = app
+        .client
+        .get(app.url("/api/v1/audit/export.xlsx?action=calendar.import&limit=10"))
+        .header("cookie", &auditor.cookie)
+        .send()
+        .await
+        .expect("send");
+    let bytes = response.bytes().await.expect("bytes").to_vec();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("xlsx");
+    assert_eq!(workbook.worksheet_range("审计日志").expect("sheet").rows().count(), 251);
+}
+
+/// A count as the pages write it: 1,000.
+fn grouped(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
