@@ -848,9 +848,10 @@ impl App {
 
     // ------------------------------------------------------------ notifications
 
-    pub async fn notifications(&self, who: &Authenticated) -> Result<Vec<store::Notification>> {
+    /// A page of the organisation's notifications, newest first, with how many it has.
+    pub async fn notifications(&self, who: &Authenticated, page: &PageRequest) -> Result<Page<store::Notification>> {
         let organization = own_organization(who, access::Action::ReadNotifications)?;
-        Ok(store::notifications(&self.db, organization, 100).await?)
+        Ok(store::notifications(&self.db, organization, page).await?)
     }
 
     pub async fn unread_notifications(&self, who: &Authenticated) -> Result<i64> {

@@ -10,3 +10,5 @@ CREATE INDEX applications_submitted_batch_status_id ON applications (batch_id, s
     WHERE submitted_at IS NOT NULL;
 -- An organisation's own applications, newest first.
 CREATE INDEX applications_organization_id ON applications (organization_id, id);
+-- An organisation's notifications, newest first.
+CREATE INDEX notifications_organization_id ON notifications (organization_id, id);

@@ -924,17 +924,25 @@ pub async fn insert_notification(tx: &mut Tx, n: &Notification) -> Result<()> {
 
 type NotificationRow = (String, String, Option<String>, i64, String, String, Option<i64>);
 
-/// An organisation's notifications, newest first.
-pub async fn notifications(db: &Db, organization: OrganizationId, limit: i64) -> Result<Vec<Notification>> {
+/// A page of an organisation's notifications, newest first (by id: each is made at the
+/// instant it is sent), with how many it has in all.
+pub async fn notifications(db: &Db, organization: OrganizationId, page: &PageRequest) -> Result<Page<Notification>> {
     let rows: Vec<NotificationRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT id, organization_id, application_id, at, title, body, read_at FROM notifications
-         WHERE organization_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
+         WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     )
     .bind(organization.to_string())
-    .bind(limit)
+    .bind(page.after.as_deref().unwrap_or(FIRST))
+    .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
+    let total: i64 =
+        on_pool!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE organization_id = $1")
+            .bind(organization.to_string())
+            .fetch_one(c)
+            .await)?;
+    let items = rows
+        .into_iter()
         .map(|(id, org, application, at, title, body, read_at)| {
             Ok(Notification {
                 id: parse_id(&id)?,
@@ -946,7 +954,8 @@ pub async fn notifications(db: &Db, organization: OrganizationId, limit: i64) ->
                 read_at: read_at.map(from_millis).transpose()?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(page.page(items, total, |n| n.id.to_string()))
 }
 
 pub async fn unread_notifications(db: &Db, organization: OrganizationId) -> Result<i64> {

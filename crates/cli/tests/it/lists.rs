@@ -288,3 +288,51 @@ fn grouped(n: i64) -> String {
     }
     out
 }
+
+on_both_engines!(an_organisations_notifications_are_all_listed_page_after_page);
+
+async fn an_organisations_notifications_are_all_listed_page_after_page(app: TestApp) {
+    let applicant = app.register_applicant(crate::samples::USCC, "many-notes").await;
+    let db = &app.app().db;
+    let organization = users::find_by_username(db, "many-notes")
+        .await
+        .expect("reads")
+        .and_then(|u| u.organization_id)
+        .expect("bound to its organisation");
+    let mut tx = db.begin().await.expect("begins");
+    for n in 0..120 {
+        let note = store::Notification {
+            id: uuid::Uuid::now_v7().to_string().parse().expect("id"),
+            organization_id: organization,
+            application_id: None,
+            at: default_instant(),
+            title: format!("通知{n:03}"),
+            body: "正文".to_owned(),
+            read_at: None,
+        };
+        store::insert_notification(&mut tx, &note).await.expect("inserts");
+    }
+    tx.commit().await.expect("commits");
+
+    // The API: 50 a page, each once, the total in X-Total-Count.
+    let (seen, totals) = walk_api(&app, &applicant, "/api/v1/notifications").await;
+    assert_eq!(seen.len(), 120);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 120, "none twice");
+    assert_eq!(totals, vec!["120"; 3]);
+
+    // The page: 「共 120 条」, the next page until the last, every title once.
+    let (mut titles, mut next, mut pages) = (Vec::new(), Some("/notifications".to_owned()), 0);
+    while let Some(path) = next {
+        let page = get(&app, &path, &applicant).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        assert!(page.html.contains("共 120 条"), "{}", page.html);
+        assert!(page.html.contains("120 条未读"), "unread over all pages: {}", page.html);
+        titles.extend(page.html.split("<strong>").skip(1).filter_map(|t| t.split('<').next()).map(str::to_owned));
+        next = next_href(&page.html);
+        pages += 1;
+        assert!(pages <= 5, "the pages end");
+    }
+    let expected: HashSet<String> = (0..120).map(|n| format!("通知{n:03}")).collect();
+    assert_eq!(titles.len(), 120);
+    assert_eq!(titles.into_iter().collect::<HashSet<_>>(), expected);
+}

@@ -765,25 +765,29 @@ pub struct NotificationOut {
     pub read: bool,
 }
 
-/// The organisation's in-app notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "applications", responses((status = 200, body = Vec<NotificationOut>)))]
+/// The organisation's in-app notifications, newest first, a page at a time (`after`,
+/// `limit`): the array is the page, `X-Total-Count` how many there are, `Link` the next page.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "applications", params(super::paging::PageQuery), responses((status = 200, body = Vec<NotificationOut>, headers(("X-Total-Count" = i64, description = "How many notifications there are, over all pages"), ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"))), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn notifications(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-) -> Result<Json<Vec<NotificationOut>>, ApiError> {
-    let all = state.app.notifications(&who).await?;
-    Ok(Json(
-        all.into_iter()
-            .map(|n| NotificationOut {
-                id: n.id.to_string(),
-                at: local(n.at),
-                title: n.title,
-                body: n.body,
-                application_id: n.application_id.map(|a| a.to_string()),
-                read: n.read_at.is_some(),
-            })
-            .collect(),
-    ))
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = crate::query_params(query.as_deref())?;
+    let found = state.app.notifications(&who, &super::paging::requested_page(&params)?).await?;
+    let items: Vec<NotificationOut> = found
+        .items
+        .into_iter()
+        .map(|n| NotificationOut {
+            id: n.id.to_string(),
+            at: local(n.at),
+            title: n.title,
+            body: n.body,
+            application_id: n.application_id.map(|a| a.to_string()),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(super::paging::listed("/api/v1/notifications", &params, items, found.total, found.next.as_deref()))
 }
 
 /// Mark every notification read.
