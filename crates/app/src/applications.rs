@@ -17,11 +17,11 @@ use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications::{self as store, StatusChange};
 use skillbase_store::jobs::NewJob;
-use skillbase_store::{StoreError, Tx};
+use skillbase_store::{Page, PageRequest, StoreError, Tx};
 
 use crate::access::{authorize, own_organization};
 use crate::auth::{Authenticated, RequestMeta};
-use crate::{App, AppError, FieldError, Result};
+use crate::{App, AppError, FieldError, Result, every};
 
 /// The job that lapses a returned application whose supplement deadline passed.
 pub const LAPSE_JOB: &str = "application.lapse";
@@ -63,23 +63,76 @@ impl App {
         Ok(row)
     }
 
-    /// Applications `who` may see: an applicant its organisation's; the bureau every submitted one.
+    /// Which applications `who` may list: an applicant its organisation's; the bureau every
+    /// submitted one; anyone else none (`None`).
+    fn application_filter(
+        who: &Authenticated,
+        batch: Option<BatchId>,
+        status: Option<Status>,
+    ) -> Result<Option<store::ApplicationFilter>> {
+        let scope = match authorize(who, access::Action::ReadApplication, Object::Any) {
+            Ok(Scope::OwnOrganization) => {
+                store::ApplicationScope::Organization(who.user.organization_id.ok_or(AppError::NotFound("单位不存在"))?)
+            }
+            Ok(Scope::All) => store::ApplicationScope::Submitted,
+            _ => return Ok(None),
+        };
+        Ok(Some(store::ApplicationFilter { scope, batch_id: batch, status }))
+    }
+
+    /// A page of the applications `who` may see, newest first, as a list shows them (no form).
+    pub async fn application_list(
+        &self,
+        who: &Authenticated,
+        (batch, status): (Option<BatchId>, Option<Status>),
+        page: &PageRequest,
+    ) -> Result<Page<store::ApplicationSummary>> {
+        match Self::application_filter(who, batch, status)? {
+            Some(filter) => Ok(store::application_list(&self.db, &filter, page).await?),
+            None => Ok(Page { items: Vec::new(), total: 0, next: None }),
+        }
+    }
+
+    /// A page of the applications `who` may see, newest first, each whole.
+    pub async fn application_page(
+        &self,
+        who: &Authenticated,
+        (batch, status): (Option<BatchId>, Option<Status>),
+        page: &PageRequest,
+    ) -> Result<Page<ApplicationView>> {
+        match Self::application_filter(who, batch, status)? {
+            Some(filter) => Ok(store::applications(&self.db, &filter, page).await?),
+            None => Ok(Page { items: Vec::new(), total: 0, next: None }),
+        }
+    }
+
+    /// Every application `who` may see, as a list shows them, read page after page.
+    pub async fn every_application(
+        &self,
+        who: &Authenticated,
+        batch: Option<BatchId>,
+        status: Option<Status>,
+    ) -> Result<Vec<store::ApplicationSummary>> {
+        every(|page| async move { self.application_list(who, (batch, status), &page).await }).await
+    }
+
+    /// Every application `who` may see, each whole, read page after page (a call's ranking
+    /// weighs every one of them).
     pub async fn applications(
         &self,
         who: &Authenticated,
         batch: Option<BatchId>,
         status: Option<Status>,
     ) -> Result<Vec<ApplicationView>> {
-        let filter = match authorize(who, access::Action::ReadApplication, Object::Any) {
-            Ok(Scope::OwnOrganization) => store::ApplicationFilter {
-                organization_id: Some(who.user.organization_id.ok_or(AppError::NotFound("单位不存在"))?),
-                ..Default::default()
-            },
-            Ok(Scope::All) => store::ApplicationFilter { submitted_only: true, ..Default::default() },
-            _ => return Ok(vec![]),
-        };
-        let filter = store::ApplicationFilter { batch_id: batch, status: status.map(Status::as_str), ..filter };
-        Ok(store::applications(&self.db, &filter).await?)
+        every(|page| async move { self.application_page(who, (batch, status), &page).await }).await
+    }
+
+    /// How many submitted applications each call has in each status (bureau readers).
+    pub async fn application_counts(&self, who: &Authenticated) -> Result<Vec<(BatchId, Status, i64)>> {
+        match authorize(who, access::Action::ReadApplication, Object::Any) {
+            Ok(Scope::All) => Ok(store::status_counts(&self.db).await?),
+            _ => Ok(Vec::new()),
+        }
     }
 
     pub async fn timeline(&self, who: &Authenticated, id: ApplicationId) -> Result<Vec<store::Event>> {
@@ -795,9 +848,10 @@ impl App {
 
     // ------------------------------------------------------------ notifications
 
-    pub async fn notifications(&self, who: &Authenticated) -> Result<Vec<store::Notification>> {
+    /// A page of the organisation's notifications, newest first, with how many it has.
+    pub async fn notifications(&self, who: &Authenticated, page: &PageRequest) -> Result<Page<store::Notification>> {
         let organization = own_organization(who, access::Action::ReadNotifications)?;
-        Ok(store::notifications(&self.db, organization, 100).await?)
+        Ok(store::notifications(&self.db, organization, page).await?)
     }
 
     pub async fn unread_notifications(&self, who: &Authenticated) -> Result<i64> {

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use skillbase_domain::audit::{ChainBreak, ChainVerifier, StoredRecord};
-use skillbase_store::audit;
 pub use skillbase_store::audit::AuditFilter;
+use skillbase_store::{Page, PageRequest, audit};
 
 use crate::{App, Result};
 
@@ -83,6 +83,32 @@ impl App {
             ..filter.clone()
         };
         Ok(audit::search(&self.db, &filter).await?)
+    }
+
+    /// A page of the audit trail (at most 500 records) with how many match over the whole
+    /// trail; `next` is the `from_seq` of the following page.
+    pub async fn audit_page(&self, filter: &audit::AuditFilter<'_>) -> Result<Page<StoredRecord>> {
+        let filter = audit::AuditFilter { from_seq: filter.from_seq.max(1), ..filter.clone() };
+        Ok(audit::search_page(&self.db, &filter).await?)
+    }
+
+    /// Every record matching the filter from `from_seq` on, page after page until none is
+    /// left (an export holds them all).
+    pub async fn every_audit_entry(&self, filter: &audit::AuditFilter<'_>) -> Result<Vec<StoredRecord>> {
+        let mut all = Vec::new();
+        let mut filter = audit::AuditFilter {
+            from_seq: filter.from_seq.max(1),
+            limit: i64::from(PageRequest::MAX_LIMIT),
+            ..filter.clone()
+        };
+        loop {
+            let page = audit::search_page(&self.db, &filter).await?;
+            all.extend(page.items);
+            match page.next.and_then(|next| next.parse().ok()) {
+                Some(next) => filter.from_seq = next,
+                None => return Ok(all),
+            }
+        }
     }
 }
 

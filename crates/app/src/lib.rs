@@ -52,6 +52,27 @@ pub use ids::SystemClock;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+pub use skillbase_store::{Page, PageRequest};
+
+/// Every row of a list, page after page of the largest size until none is left: what reads a
+/// whole list (an export, a ranking, a count) uses, so nothing stops at a page.
+pub async fn every<T, F, Fut>(mut read: F) -> Result<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>>>,
+{
+    let mut all = Vec::new();
+    let mut request = PageRequest::all();
+    loop {
+        let page = read(request.clone()).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => request.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
 /// The id a caller gives as text; text that is no id at all names nothing, so it is `missing`.
 pub(crate) fn named<T: std::str::FromStr>(text: &str, missing: &'static str) -> Result<T> {
     text.parse().map_err(|_| AppError::NotFound(missing))

@@ -10,7 +10,7 @@ use skillbase_domain::application::{ApplicationForm, Status};
 use skillbase_domain::batch::{BatchStatus, Window};
 use skillbase_domain::ids::{ApplicationId, AttachmentId, BatchId, NotificationId, OrganizationId, UserId};
 
-use crate::{Db, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
+use crate::{Db, Page, PageRequest, Result, StoreError, Tx, day, from_millis, millis, parse_as, parse_day, parse_id};
 
 // ---------------------------------------------------------------- policy versions
 
@@ -297,32 +297,196 @@ pub async fn application_in(tx: &mut Tx, id: ApplicationId) -> Result<Option<App
     row.map(Application::try_from).transpose()
 }
 
-/// Which applications to list.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ApplicationFilter<'a> {
-    pub organization_id: Option<OrganizationId>,
-    pub batch_id: Option<BatchId>,
-    pub status: Option<&'a str>,
-    /// Leave out drafts (the bureau does not see them).
-    pub submitted_only: bool,
+/// Whose applications a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplicationScope {
+    /// One organisation's, drafts too.
+    Organization(OrganizationId),
+    /// Every submitted one (the bureau does not see drafts).
+    Submitted,
 }
 
-pub async fn applications(db: &Db, f: &ApplicationFilter<'_>) -> Result<Vec<Application>> {
-    let rows: Vec<ApplicationRow> = on_pool!(db, |c| sqlx::query_as(application_select!(
-        "WHERE ($1 IS NULL OR a.organization_id = $1)
-           AND ($2 IS NULL OR a.batch_id = $2)
-           AND ($3 IS NULL OR a.status = $3)
-           AND ($4 = FALSE OR a.submitted_at IS NOT NULL)
-         ORDER BY a.updated_at DESC
-         LIMIT 500"
-    ))
-    .bind(f.organization_id.map(|o| o.to_string()))
-    .bind(f.batch_id.map(|b| b.to_string()))
-    .bind(f.status)
-    .bind(f.submitted_only)
+/// Which applications to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApplicationFilter {
+    pub scope: ApplicationScope,
+    pub batch_id: Option<BatchId>,
+    pub status: Option<Status>,
+}
+
+impl ApplicationFilter {
+    pub fn of(scope: ApplicationScope) -> Self {
+        ApplicationFilter { scope, batch_id: None, status: None }
+    }
+}
+
+/// An application as a list shows it: what its own row and its organisation's and call's
+/// names say, never the form (reading and parsing every form to show a table is what a list
+/// must not do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationSummary {
+    pub id: ApplicationId,
+    pub organization_id: OrganizationId,
+    pub organization_name: String,
+    pub organization_uscc: String,
+    pub batch_id: BatchId,
+    pub batch_title: String,
+    pub status: Status,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub revisions: i64,
+    pub supplement_due_on: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: String,
+    organization_id: String,
+    organization_name: String,
+    organization_uscc: String,
+    batch_id: String,
+    batch_title: String,
+    status: String,
+    submitted_at: Option<i64>,
+    revisions: i64,
+    supplement_due_on: Option<String>,
+    updated_at: i64,
+}
+
+impl TryFrom<SummaryRow> for ApplicationSummary {
+    type Error = StoreError;
+    fn try_from(r: SummaryRow) -> Result<Self> {
+        Ok(ApplicationSummary {
+            id: parse_id(&r.id)?,
+            organization_id: parse_id(&r.organization_id)?,
+            organization_name: r.organization_name,
+            organization_uscc: r.organization_uscc,
+            batch_id: parse_id(&r.batch_id)?,
+            batch_title: r.batch_title,
+            status: parse_as(&r.status, Status::parse)?,
+            submitted_at: r.submitted_at.map(from_millis).transpose()?,
+            revisions: r.revisions,
+            supplement_due_on: r.supplement_due_on.as_deref().map(parse_day).transpose()?,
+            updated_at: from_millis(r.updated_at)?,
+        })
+    }
+}
+
+macro_rules! summary_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT a.id, a.organization_id, o.name AS organization_name, o.uscc AS organization_uscc, a.batch_id,
+                    b.title AS batch_title, a.status, a.submitted_at, a.revisions, a.supplement_due_on, a.updated_at
+             FROM applications a
+             JOIN organizations o ON o.id = a.organization_id
+             JOIN batches b ON b.id = a.batch_id ",
+            $tail
+        )
+    };
+}
+
+/// A cursor before every id: the first page reads `id < FIRST`, so every page is one range of
+/// the index. UUIDv7 ids carry a 7 where this has an f, so all of them sort below it.
+const FIRST: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/// The statements of one list, chosen by the filter's shape: one statement per shape, each on
+/// its own index (`20261203000021_list_indexes.sql`), rather than optional conditions a planner
+/// that prepares without the values cannot use an index for. Gives the page's statement (the
+/// filter's values, then the cursor and the row count), the count's (the values alone) and the
+/// values.
+macro_rules! application_statements {
+    ($select:ident, $f:expr) => {{
+        let batch = $f.batch_id.map(|b| b.to_string());
+        let status = $f.status.map(|s| s.as_str().to_owned());
+        let (rows, count, values): (&'static str, &'static str, Vec<Option<String>>) = match ($f.scope, batch, status) {
+            (ApplicationScope::Organization(o), batch, status) => (
+                $select!(
+                    "WHERE a.organization_id = $1 AND ($2 IS NULL OR a.batch_id = $2) AND ($3 IS NULL OR a.status = $3)
+                       AND a.id < $4 ORDER BY a.id DESC LIMIT $5"
+                ),
+                "SELECT COUNT(*) FROM applications a
+                 WHERE a.organization_id = $1 AND ($2 IS NULL OR a.batch_id = $2) AND ($3 IS NULL OR a.status = $3)",
+                vec![Some(o.to_string()), batch, status],
+            ),
+            (ApplicationScope::Submitted, None, None) => (
+                $select!("WHERE a.submitted_at IS NOT NULL AND a.id < $1 ORDER BY a.id DESC LIMIT $2"),
+                "SELECT COUNT(*) FROM applications a WHERE a.submitted_at IS NOT NULL",
+                vec![],
+            ),
+            (ApplicationScope::Submitted, Some(batch), None) => (
+                $select!(
+                    "WHERE a.submitted_at IS NOT NULL AND a.batch_id = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
+                ),
+                "SELECT COUNT(*) FROM applications a WHERE a.submitted_at IS NOT NULL AND a.batch_id = $1",
+                vec![Some(batch)],
+            ),
+            (ApplicationScope::Submitted, None, Some(status)) => (
+                $select!(
+                    "WHERE a.submitted_at IS NOT NULL AND a.status = $1 AND a.id < $2 ORDER BY a.id DESC LIMIT $3"
+                ),
+                "SELECT COUNT(*) FROM applications a WHERE a.submitted_at IS NOT NULL AND a.status = $1",
+                vec![Some(status)],
+            ),
+            (ApplicationScope::Submitted, Some(batch), Some(status)) => (
+                $select!(
+                    "WHERE a.submitted_at IS NOT NULL AND a.batch_id = $1 AND a.status = $2 AND a.id < $3
+                     ORDER BY a.id DESC LIMIT $4"
+                ),
+                "SELECT COUNT(*) FROM applications a
+                 WHERE a.submitted_at IS NOT NULL AND a.batch_id = $1 AND a.status = $2",
+                vec![Some(batch), Some(status)],
+            ),
+        };
+        (rows, count, values)
+    }};
+}
+
+/// Reads one page of `rows` (its values, then the cursor and the row count) and the count.
+macro_rules! read_page {
+    ($db:expr, $row:ty, $statements:expr, $page:expr) => {{
+        let (rows_sql, count_sql, values) = $statements;
+        let after = $page.after.clone().unwrap_or_else(|| FIRST.to_owned());
+        let rows: Vec<$row> = on_pool!($db, |c| {
+            let mut query = sqlx::query_as(rows_sql);
+            for value in &values {
+                query = query.bind(value);
+            }
+            query.bind(&after).bind($page.fetch()).fetch_all(c).await
+        })?;
+        let total: i64 = on_pool!($db, |c| {
+            let mut query = sqlx::query_scalar(count_sql);
+            for value in &values {
+                query = query.bind(value);
+            }
+            query.fetch_one(c).await
+        })?;
+        (rows, total)
+    }};
+}
+
+/// One page of the list, newest first, as a list shows it (no form read).
+pub async fn application_list(db: &Db, f: &ApplicationFilter, page: &PageRequest) -> Result<Page<ApplicationSummary>> {
+    let (rows, total) = read_page!(db, SummaryRow, application_statements!(summary_select, f), page);
+    let rows = rows.into_iter().map(ApplicationSummary::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(page.page(rows, total, |a| a.id.to_string()))
+}
+
+/// One page of the list, newest first, each application whole (with its form).
+pub async fn applications(db: &Db, f: &ApplicationFilter, page: &PageRequest) -> Result<Page<Application>> {
+    let (rows, total) = read_page!(db, ApplicationRow, application_statements!(application_select, f), page);
+    let rows = rows.into_iter().map(Application::try_from).collect::<Result<Vec<_>>>()?;
+    Ok(page.page(rows, total, |a| a.id.to_string()))
+}
+
+/// How many submitted applications each call has in each status (the calls' overview).
+pub async fn status_counts(db: &Db) -> Result<Vec<(BatchId, Status, i64)>> {
+    let rows: Vec<(String, String, i64)> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT batch_id, status, COUNT(*) FROM applications WHERE submitted_at IS NOT NULL
+         GROUP BY batch_id, status"
+    )
     .fetch_all(c)
     .await)?;
-    rows.into_iter().map(Application::try_from).collect()
+    rows.into_iter().map(|(b, s, n)| Ok((parse_id(&b)?, parse_as(&s, Status::parse)?, n))).collect()
 }
 
 /// Saves the form if nobody changed the application since `version` was read and it is still
@@ -760,17 +924,25 @@ pub async fn insert_notification(tx: &mut Tx, n: &Notification) -> Result<()> {
 
 type NotificationRow = (String, String, Option<String>, i64, String, String, Option<i64>);
 
-/// An organisation's notifications, newest first.
-pub async fn notifications(db: &Db, organization: OrganizationId, limit: i64) -> Result<Vec<Notification>> {
+/// A page of an organisation's notifications, newest first (by id: each is made at the
+/// instant it is sent), with how many it has in all.
+pub async fn notifications(db: &Db, organization: OrganizationId, page: &PageRequest) -> Result<Page<Notification>> {
     let rows: Vec<NotificationRow> = on_pool!(db, |c| sqlx::query_as(
         "SELECT id, organization_id, application_id, at, title, body, read_at FROM notifications
-         WHERE organization_id = $1 ORDER BY at DESC, id DESC LIMIT $2"
+         WHERE organization_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     )
     .bind(organization.to_string())
-    .bind(limit)
+    .bind(page.after.as_deref().unwrap_or(FIRST))
+    .bind(page.fetch())
     .fetch_all(c)
     .await)?;
-    rows.into_iter()
+    let total: i64 =
+        on_pool!(db, |c| sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE organization_id = $1")
+            .bind(organization.to_string())
+            .fetch_one(c)
+            .await)?;
+    let items = rows
+        .into_iter()
         .map(|(id, org, application, at, title, body, read_at)| {
             Ok(Notification {
                 id: parse_id(&id)?,
@@ -782,7 +954,8 @@ pub async fn notifications(db: &Db, organization: OrganizationId, limit: i64) ->
                 read_at: read_at.map(from_millis).transpose()?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(page.page(items, total, |n| n.id.to_string()))
 }
 
 pub async fn unread_notifications(db: &Db, organization: OrganizationId) -> Result<i64> {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use skillbase_domain::audit::{ALGORITHM, AuditKey, ChainedRecord, StoredRecord, chain_hash};
 use skillbase_domain::ids::AuditId;
 
-use crate::{Db, Result, StoreError, Tx, millis};
+use crate::{Db, Page, PageRequest, Result, StoreError, Tx, millis};
 
 /// What happened, as the caller knows it.
 #[derive(Debug, Clone, Default)]
@@ -172,6 +172,31 @@ pub async fn search(db: &Db, filter: &AuditFilter<'_>) -> Result<Vec<StoredRecor
     .fetch_all(c)
     .await)?;
     Ok(rows.into_iter().map(StoredRecord::from).collect())
+}
+
+/// A page of the records matching the filter, from `from_seq` on, in chain order: at most
+/// `limit` (1–500), `total` how many match over the whole trail, `next` the `from_seq` of the
+/// following page (as text), `None` on the last one.
+pub async fn search_page(db: &Db, filter: &AuditFilter<'_>) -> Result<Page<StoredRecord>> {
+    let limit = filter.limit.clamp(1, i64::from(PageRequest::MAX_LIMIT));
+    let mut items = search(db, &AuditFilter { limit: limit + 1, ..filter.clone() }).await?;
+    let more = items.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    items.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = if more { items.last().map(|r| (r.record.seq + 1).to_string()) } else { None };
+    let total: i64 = on_pool!(db, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log
+         WHERE ($1 IS NULL OR action = $1)
+           AND ($2 IS NULL OR actor = $2)
+           AND ($3 IS NULL OR object_type = $3)
+           AND ($4 IS NULL OR object_id = $4)"
+    )
+    .bind(filter.action)
+    .bind(filter.actor)
+    .bind(filter.object_type)
+    .bind(filter.object_id)
+    .fetch_one(c)
+    .await)?;
+    Ok(Page { items, total, next })
 }
 
 /// The recorded head of the chain: `(seq, hash)`.

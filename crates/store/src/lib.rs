@@ -45,6 +45,7 @@ pub mod identity;
 pub mod incentives;
 pub mod jobs;
 pub mod notices;
+pub mod page;
 pub mod retention;
 pub mod review;
 pub mod subsidy;
@@ -54,6 +55,7 @@ pub mod users;
 
 pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};
 pub use error::StoreError;
+pub use page::{Page, PageRequest};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -132,10 +132,12 @@ pub async fn notice_in(tx: &mut Tx, id: NoticeId) -> Result<Option<Notice>> {
     row.map(Notice::try_from).transpose()
 }
 
-/// Notices, the newest first; only those public by `public_at` when given.
+/// Notices, the newest first; only those public by `public_at` when given. All of them: a call
+/// has one notice (a second only after a sustained objection), so the list is small by nature
+/// and is never cut.
 pub async fn notices(db: &Db, public_at: Option<DateTime<Utc>>) -> Result<Vec<Notice>> {
     let rows: Vec<NoticeRow> = on_pool!(db, |c| sqlx::query_as(notice_select!(
-        "WHERE ($1 IS NULL OR opens_at <= $1) ORDER BY opens_at DESC, id DESC LIMIT 500"
+        "WHERE ($1 IS NULL OR opens_at <= $1) ORDER BY opens_at DESC, id DESC"
     ))
     .bind(public_at.map(millis))
     .fetch_all(c)
@@ -592,6 +594,8 @@ pub struct BaseFilter<'a> {
     pub organization_id: Option<OrganizationId>,
 }
 
+/// The bases that match, by year and plaque sequence. All of them: the programme recognises
+/// 5–10 bases a year (C1), so the registry is small by nature and is never cut.
 pub async fn bases(db: &Db, f: &BaseFilter<'_>) -> Result<Vec<Base>> {
     let rows: Vec<BaseRow> = on_pool!(db, |c| sqlx::query_as(base_select!(
         "WHERE ($1 IS NULL OR industry = $1)
@@ -599,8 +603,7 @@ pub async fn bases(db: &Db, f: &BaseFilter<'_>) -> Result<Vec<Base>> {
            AND ($3 IS NULL OR year = $3)
            AND ($4 IS NULL OR status = $4)
            AND ($5 IS NULL OR organization_id = $5)
-         ORDER BY year DESC, sequence
-         LIMIT 1000"
+         ORDER BY year DESC, sequence"
     ))
     .bind(f.industry)
     .bind(f.kind)

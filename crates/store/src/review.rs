@@ -363,14 +363,15 @@ pub struct AssignmentFilter {
     pub batch_id: Option<BatchId>,
 }
 
+/// The assignments that match, oldest first: every one, since a call's ranking and progress
+/// weigh all of them (a call of 1,000 applications has 5,000).
 pub async fn assignments(db: &Db, f: &AssignmentFilter) -> Result<Vec<Assignment>> {
     let rows: Vec<AssignmentRow> = on_pool!(db, |c| sqlx::query_as(assignment_select!(
         "JOIN applications a ON a.id = s.application_id
          WHERE ($1 IS NULL OR s.application_id = $1)
            AND ($2 IS NULL OR s.expert_id = $2)
            AND ($3 IS NULL OR a.batch_id = $3)
-         ORDER BY s.created_at, s.id
-         LIMIT 2000"
+         ORDER BY s.created_at, s.id"
     ))
     .bind(f.application_id.map(|a| a.to_string()))
     .bind(f.expert_id.map(|e| e.to_string()))
@@ -561,10 +562,11 @@ pub async fn proposal(db: &Db, id: ProposalId) -> Result<Option<Proposal>> {
     row.map(Proposal::try_from).transpose()
 }
 
-/// Proposals, the newest first; of one call when `batch` is given.
+/// Proposals, the newest first; of one call when `batch` is given. All of them: a call has one
+/// recognition list (another only after a send-back), so the list is small by nature.
 pub async fn proposals(db: &Db, batch: Option<BatchId>) -> Result<Vec<Proposal>> {
     let rows: Vec<ProposalRow> = on_pool!(db, |c| sqlx::query_as(proposal_select!(
-        "WHERE ($1 IS NULL OR p.batch_id = $1) ORDER BY p.drafted_at DESC, p.id DESC LIMIT 500"
+        "WHERE ($1 IS NULL OR p.batch_id = $1) ORDER BY p.drafted_at DESC, p.id DESC"
     ))
     .bind(batch.map(|b| b.to_string()))
     .fetch_all(c)

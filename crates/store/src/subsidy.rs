@@ -107,11 +107,11 @@ pub async fn request(db: &Db, id: FundingRequestId) -> Result<Option<FundingRequ
     row.map(FundingRequest::try_from).transpose()
 }
 
+/// Every funding request, the newest first. All of them: a request covers the bases of a
+/// recognition, a few a year, so the list is small by nature and is never cut.
 pub async fn requests(db: &Db) -> Result<Vec<FundingRequest>> {
     let rows: Vec<FundingRow> =
-        on_pool!(db, |c| sqlx::query_as(funding_select!("ORDER BY drafted_at DESC, id DESC LIMIT 500"))
-            .fetch_all(c)
-            .await)?;
+        on_pool!(db, |c| sqlx::query_as(funding_select!("ORDER BY drafted_at DESC, id DESC")).fetch_all(c).await)?;
     rows.into_iter().map(FundingRequest::try_from).collect()
 }
 
@@ -435,10 +435,11 @@ pub async fn entries(db: &Db, base: BaseId) -> Result<Vec<LedgerRow>> {
     rows.into_iter().map(entry_from).collect()
 }
 
-/// Every base's entries (for reports across bases), by base and sequence.
+/// Every base's entries (for reports across bases), by base and sequence: every one, since a
+/// report's sums must hold all of them.
 pub async fn all_entries(db: &Db) -> Result<Vec<LedgerRow>> {
     let rows: Vec<EntryRow> =
-        on_pool!(db, |c| sqlx::query_as(entry_select!("ORDER BY base_id, seq LIMIT 200000")).fetch_all(c).await)?;
+        on_pool!(db, |c| sqlx::query_as(entry_select!("ORDER BY base_id, seq")).fetch_all(c).await)?;
     rows.into_iter().map(entry_from).collect()
 }
 
@@ -636,13 +637,14 @@ pub async fn expense(db: &Db, id: ExpenseId) -> Result<Option<Expense>> {
     row.map(Expense::try_from).transpose()
 }
 
+/// The expenses of a base (of every base with `None`), by base and sequence: every one, since
+/// the ledger's pages, reports and dossiers account for all of them.
 pub async fn expenses(db: &Db, base: Option<BaseId>) -> Result<Vec<Expense>> {
-    let rows: Vec<ExpenseRow> = on_pool!(db, |c| sqlx::query_as(expense_select!(
-        "WHERE ($1 IS NULL OR base_id = $1) ORDER BY base_id, seq LIMIT 20000"
-    ))
-    .bind(base.map(|b| b.to_string()))
-    .fetch_all(c)
-    .await)?;
+    let rows: Vec<ExpenseRow> =
+        on_pool!(db, |c| sqlx::query_as(expense_select!("WHERE ($1 IS NULL OR base_id = $1) ORDER BY base_id, seq"))
+            .bind(base.map(|b| b.to_string()))
+            .fetch_all(c)
+            .await)?;
     rows.into_iter().map(Expense::try_from).collect()
 }
 

@@ -2,9 +2,7 @@
 //! competitions and roster imports. Rows come back as domain values (typed ids, dictionaries,
 //! dates); a stored value that no longer parses is [`StoreError::Corrupt`], never a default.
 //!
-//! Lists are read a page at a time, newest first, by keyset: `after` is the id of the last row
-//! of the previous page (ids are UUIDv7, so they order by creation) and [`Page::next`] the cursor
-//! of the following page. Every list also says how many rows match in all.
+//! Lists are read a page at a time, newest first, by keyset (see [`crate::page`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use skillbase_domain::dictionary::{Dictionary, join_codes, split_codes};
@@ -55,50 +53,7 @@ pub(crate) fn day(d: NaiveDate) -> String {
 
 // ---------------------------------------------------------------- pages
 
-/// One page of a list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// How many rows match the filter, over all pages.
-    pub total: i64,
-    /// The cursor of the next page, if there is one.
-    pub next: Option<String>,
-}
-
-/// Where a page starts and how long it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageRequest {
-    /// The id of the last row already seen; `None` for the first page.
-    pub after: Option<String>,
-    pub limit: u32,
-}
-
-impl PageRequest {
-    pub const DEFAULT_LIMIT: u32 = 50;
-    pub const MAX_LIMIT: u32 = 500;
-
-    pub fn first(limit: u32) -> Self {
-        PageRequest { after: None, limit }
-    }
-
-    pub(crate) fn fetch(&self) -> i64 {
-        i64::from(self.limit.clamp(1, Self::MAX_LIMIT)) + 1
-    }
-
-    /// The page of `rows` (read with one row more than the limit), its cursor taken by `key`.
-    pub(crate) fn page<T>(&self, mut rows: Vec<T>, total: i64, key: impl Fn(&T) -> String) -> Page<T> {
-        let limit = usize::try_from(self.limit.clamp(1, Self::MAX_LIMIT)).unwrap_or(usize::MAX);
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next = if more { rows.last().map(key) } else { None };
-        Page { items: rows, total, next }
-    }
-
-    /// Everything, for an export: pages of the largest size until none is left.
-    pub fn all() -> Self {
-        PageRequest { after: None, limit: Self::MAX_LIMIT }
-    }
-}
+pub use crate::page::{Page, PageRequest};
 
 // ---------------------------------------------------------------- projects
 

@@ -25,6 +25,7 @@ mod garbage;
 mod gateway;
 mod incentives;
 mod jobs;
+mod lists;
 mod migrations;
 mod notice_pages;
 mod notices;

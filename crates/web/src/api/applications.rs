@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -297,33 +297,41 @@ pub(crate) async fn application_out(
     })
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handler parses them itself")]
 pub struct ListQuery {
-    pub batch: Option<String>,
-    pub status: Option<String>,
+    /// A call's id.
+    batch: Option<String>,
+    /// A status of PRODUCT.md §3.
+    status: Option<String>,
 }
 
-/// Applications within the reader's scope: an organisation its own, the bureau every submitted one.
-#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery), responses((status = 200, body = Vec<ApplicationOut>)))]
+/// Applications within the reader's scope, newest first: an organisation its own, the bureau
+/// every submitted one. A page at a time (`after`, `limit`): the array is the page, the
+/// `X-Total-Count` header says how many match in all and `Link` names the next page.
+#[utoipa::path(get, path = "/api/v1/applications", tag = "applications", params(ListQuery, super::paging::PageQuery), responses((status = 200, body = Vec<ApplicationOut>, headers(("X-Total-Count" = i64, description = "How many applications match, over all pages"), ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"))), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<ApplicationOut>>, ApiError> {
-    let batch = q.batch.as_deref().map(id::<BatchId>).transpose()?;
-    let status = match q.status.as_deref() {
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = crate::query_params(query.as_deref())?;
+    let batch = params.get("batch").filter(|b| !b.is_empty()).map(id::<BatchId>).transpose()?;
+    let status = match params.get("status") {
         None | Some("") => None,
         Some(s) => Some(
             Status::parse(s)
                 .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_status", "未知的申报状态"))?,
         ),
     };
+    let request = super::paging::requested_page(&params)?;
+    let found = state.app.application_page(&who, (batch, status), &request).await?;
     let mut out = Vec::new();
-    for a in state.app.applications(&who, batch, status).await? {
-        out.push(application_out(&state, &who, &a).await?);
+    for a in &found.items {
+        out.push(application_out(&state, &who, a).await?);
     }
-    Ok(Json(out))
+    Ok(super::paging::listed("/api/v1/applications", &params, out, found.total, found.next.as_deref()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -757,25 +765,29 @@ pub struct NotificationOut {
     pub read: bool,
 }
 
-/// The organisation's in-app notifications, newest first.
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "applications", responses((status = 200, body = Vec<NotificationOut>)))]
+/// The organisation's in-app notifications, newest first, a page at a time (`after`,
+/// `limit`): the array is the page, `X-Total-Count` how many there are, `Link` the next page.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "applications", params(super::paging::PageQuery), responses((status = 200, body = Vec<NotificationOut>, headers(("X-Total-Count" = i64, description = "How many notifications there are, over all pages"), ("Link" = String, description = "`<…>; rel=\"next\"`: the next page, when there is one"))), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn notifications(
     State(state): State<AppState>,
     SignedIn(who): SignedIn,
-) -> Result<Json<Vec<NotificationOut>>, ApiError> {
-    let all = state.app.notifications(&who).await?;
-    Ok(Json(
-        all.into_iter()
-            .map(|n| NotificationOut {
-                id: n.id.to_string(),
-                at: local(n.at),
-                title: n.title,
-                body: n.body,
-                application_id: n.application_id.map(|a| a.to_string()),
-                read: n.read_at.is_some(),
-            })
-            .collect(),
-    ))
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let params = crate::query_params(query.as_deref())?;
+    let found = state.app.notifications(&who, &super::paging::requested_page(&params)?).await?;
+    let items: Vec<NotificationOut> = found
+        .items
+        .into_iter()
+        .map(|n| NotificationOut {
+            id: n.id.to_string(),
+            at: local(n.at),
+            title: n.title,
+            body: n.body,
+            application_id: n.application_id.map(|a| a.to_string()),
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(super::paging::listed("/api/v1/notifications", &params, items, found.total, found.next.as_deref()))
 }
 
 /// Mark every notification read.

@@ -4,11 +4,12 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde::Serialize;
 use skillbase_app::audit::{AuditFilter, AuditReport};
+use skillbase_domain::audit::StoredRecord;
 use skillbase_domain::clock::shanghai;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
 use crate::error::{ApiError, FieldProblem};
+use crate::{AppState, Params};
 
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -16,7 +17,7 @@ use crate::error::{ApiError, FieldProblem};
 pub struct AuditQuery {
     /// First sequence number to return (default 1).
     from: Option<i64>,
-    /// At most this many records (1–500, default 100).
+    /// At most this many records a page (1–500, default 100; the export holds every record).
     limit: Option<i64>,
     action: Option<String>,
     /// An account id.
@@ -49,25 +50,36 @@ pub struct AuditEntry {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
+    /// How many records match the filters, over the whole trail.
+    pub total: i64,
     /// Pass as `from` for the next page; absent on the last page.
     pub next_from: Option<i64>,
 }
 
-/// Search the audit trail, oldest first (auditor only).
-#[utoipa::path(
-    get,
-    path = "/api/v1/audit",
-    tag = "audit",
-    params(AuditQuery),
-    responses(
-        (status = 200, body = AuditPage),
-        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the auditor (code forbidden)", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<AuditPage>, ApiError> {
-    let params = crate::query_params(query.as_deref())?;
+fn entry_out(stored: StoredRecord) -> AuditEntry {
+    let at = chrono::DateTime::from_timestamp_millis(stored.record.at)
+        .map(|t| t.with_timezone(&shanghai()).to_rfc3339())
+        .unwrap_or_default();
+    AuditEntry {
+        seq: stored.record.seq,
+        id: stored.id,
+        at,
+        actor: stored.record.actor,
+        actor_role: stored.record.actor_role,
+        organization_id: stored.record.organization_id,
+        client_ip: stored.record.client_ip,
+        request_id: stored.record.request_id,
+        action: stored.record.action,
+        object_type: stored.record.object_type,
+        object_id: stored.record.object_id,
+        detail: serde_json::from_str(&stored.record.detail).unwrap_or(serde_json::Value::Null),
+        alg: stored.alg,
+        hash: stored.hash,
+    }
+}
+
+/// The filters of a query (`from`, `limit`, `action`, `actor`, `object_type`, `object_id`).
+fn filter_of(params: &Params) -> Result<AuditFilter<'_>, ApiError> {
     let number = |name: &str, default: i64| -> Result<i64, FieldProblem> {
         match params.get(name).filter(|v| !v.is_empty()) {
             None => Ok(default),
@@ -85,42 +97,38 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
         }
     };
     let text = |name: &str| params.get(name).filter(|v| !v.is_empty());
-    let filter = AuditFilter {
+    Ok(AuditFilter {
         from_seq: from,
         limit,
         action: text("action"),
         actor: text("actor"),
         object_type: text("object_type"),
         object_id: text("object_id"),
-    };
-    let records = state.app.audit_entries(&filter).await?;
-    let limit = limit.clamp(1, 500);
-    let next_from = (records.len() as i64 == limit).then(|| records.last().map(|r| r.record.seq + 1)).flatten();
-    let items = records
-        .into_iter()
-        .map(|stored| {
-            let at = chrono::DateTime::from_timestamp_millis(stored.record.at)
-                .map(|t| t.with_timezone(&shanghai()).to_rfc3339())
-                .unwrap_or_default();
-            AuditEntry {
-                seq: stored.record.seq,
-                id: stored.id,
-                at,
-                actor: stored.record.actor,
-                actor_role: stored.record.actor_role,
-                organization_id: stored.record.organization_id,
-                client_ip: stored.record.client_ip,
-                request_id: stored.record.request_id,
-                action: stored.record.action,
-                object_type: stored.record.object_type,
-                object_id: stored.record.object_id,
-                detail: serde_json::from_str(&stored.record.detail).unwrap_or(serde_json::Value::Null),
-                alg: stored.alg,
-                hash: stored.hash,
-            }
-        })
-        .collect();
-    Ok(Json(AuditPage { items, next_from }))
+    })
+}
+
+/// Search the audit trail, oldest first, a page at a time (auditor only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = AuditPage),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the auditor (code forbidden)", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<AuditPage>, ApiError> {
+    let params = crate::query_params(query.as_deref())?;
+    let filter = filter_of(&params)?;
+    let page = state.app.audit_page(&filter).await?;
+    Ok(Json(AuditPage {
+        total: page.total,
+        next_from: page.next.and_then(|next| next.parse().ok()),
+        items: page.items.into_iter().map(entry_out).collect(),
+    }))
 }
 
 /// The verdict of `verify` (also `skillbase audit verify`).
@@ -161,8 +169,9 @@ pub async fn verify(State(state): State<AppState>) -> Result<Json<VerifyAnswer>,
     }))
 }
 
-/// The audit trail as an Excel workbook (same filters as the search, up to 500 records from
-/// `from`); the export itself is audited.
+/// The audit trail as an Excel workbook: every record the filters match from `from` on (by
+/// default the whole trail), read page after page, whatever `limit` says; the export itself is
+/// audited.
 #[utoipa::path(
     get,
     path = "/api/v1/audit/export.xlsx",
@@ -177,9 +186,11 @@ pub async fn export(
     State(state): State<AppState>,
     crate::session::Meta(meta): crate::session::Meta,
     crate::session::SignedIn(who): crate::session::SignedIn,
-    query: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
-    let Json(page) = list(State(state.clone()), query).await?;
+    let params = crate::query_params(query.as_deref())?;
+    let filter = filter_of(&params)?;
+    let entries: Vec<AuditEntry> = state.app.every_audit_entry(&filter).await?.into_iter().map(entry_out).collect();
     let header = [
         "序号 seq",
         "时间 time",
@@ -194,8 +205,7 @@ pub async fn export(
         "内容 detail",
         "哈希 hash",
     ];
-    let rows: Vec<Vec<String>> = page
-        .items
+    let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|e| {
             vec![

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod certification;
 pub mod incentives;
 pub mod notices;
+pub mod paging;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;

@@ -21,8 +21,7 @@ use serde::{Deserialize, Serialize};
 use skillbase_app::roster::{self, RosterKind};
 use skillbase_app::training::{
     ClassFilter, ClassRecord, CompetitionFilter, CompetitionRecord, EnrolmentFilter, EnrolmentRecord, EntryRecord,
-    ImportOutcome, Page, PageRequest, PairFilter, PairRecord, ProjectRecord, TraineeQuery, TraineeRecord,
-    TrainingOverview,
+    ImportOutcome, PageRequest, PairFilter, PairRecord, ProjectRecord, TraineeQuery, TraineeRecord, TrainingOverview,
 };
 use skillbase_domain::access::Action;
 use skillbase_domain::audit::sm3_hex;
@@ -41,6 +40,7 @@ use crate::session::{ApiJson, Meta, SignedIn, SignedInWrite};
 use crate::{AppState, Params};
 
 use super::applications::idempotent;
+pub(super) use super::paging::{PageQuery, page_request, paged};
 
 // ---------------------------------------------------------------- helpers
 
@@ -82,69 +82,8 @@ fn filter_id<T: std::str::FromStr>(params: &Params, name: &str, errors: &mut Vec
     found
 }
 
-/// `after` and `limit` (1–500, default 50).
-pub(super) fn page_request(params: &Params, errors: &mut Vec<FieldProblem>) -> PageRequest {
-    let limit = match text(params, "limit") {
-        None => PageRequest::DEFAULT_LIMIT,
-        Some(limit) => match limit.parse::<u32>() {
-            Ok(n) if (1..=PageRequest::MAX_LIMIT).contains(&n) => n,
-            Ok(_) => {
-                errors.push(FieldProblem::new("limit", "limit_out_of_range", "limit 应在 1 至 500 之间"));
-                PageRequest::DEFAULT_LIMIT
-            }
-            Err(_) => {
-                errors.push(FieldProblem::new("limit", "invalid_integer", "limit 应为整数"));
-                PageRequest::DEFAULT_LIMIT
-            }
-        },
-    };
-    // The cursor is a row id, compared as stored (lower-case, hyphenated).
-    let after = text(params, "after").and_then(|a| match a.parse::<uuid::Uuid>() {
-        Ok(id) => Some(id.to_string()),
-        Err(_) => {
-            errors.push(FieldProblem::new("after", "invalid_cursor", "after 应为上一页答复的 next"));
-            None
-        }
-    });
-    PageRequest { after, limit }
-}
-
 pub(super) fn checked<T>(value: T, errors: Vec<FieldProblem>) -> Result<T, ApiError> {
     if errors.is_empty() { Ok(value) } else { Err(ApiError::fields(errors)) }
-}
-
-/// The paging parameters every list takes.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[expect(dead_code, reason = "documents the parameters for OpenAPI; the handlers parse them themselves")]
-pub struct PageQuery {
-    /// The `next` of the previous page.
-    after: Option<String>,
-    /// At most this many items (1–500, default 50).
-    limit: Option<u32>,
-}
-
-/// A page as JSON, with a `Link` to the next page (the same query, `after` moved on).
-pub(super) fn paged<T, O: Serialize>(
-    path: &str,
-    params: &Params,
-    page: Page<T>,
-    out: impl Fn(&T) -> O,
-    wrap: impl FnOnce(Vec<O>, i64, Option<String>) -> serde_json::Value,
-) -> Response {
-    let link = page.next.as_ref().map(|next: &String| {
-        let mut pairs: Vec<(&str, &str)> =
-            params.0.iter().filter(|(k, _)| k != "after").map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        pairs.push(("after", next));
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        format!("<{path}?{query}>; rel=\"next\"")
-    });
-    let body = wrap(page.items.iter().map(out).collect(), page.total, page.next.clone());
-    let mut response = Json(body).into_response();
-    if let Some(value) = link.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        response.headers_mut().insert(header::LINK, value);
-    }
-    response
 }
 
 macro_rules! page_of {

@@ -1,6 +1,7 @@
 //! 审计日志 for the audit administrator (`/audit`): the trail searched by action, actor and
-//! object, a page at a time from a sequence number (as the API pages), the same selection as an
-//! Excel workbook, and verifying the hash chain (`/audit/verify`).
+//! object, a page at a time from a sequence number (as the API pages) with how many records
+//! match in all, the whole selection as an Excel workbook, and verifying the hash chain
+//! (`/audit/verify`).
 
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::i18n::Texts;
 
-/// Records a page (the API's default, so the export link gives the same records).
+/// Records a page (the API's default).
 const PAGE_SIZE: i64 = 100;
 
 /// The filters, in the order of the form and the query string.
@@ -78,6 +79,8 @@ struct AuditPage {
     form: Form,
     rows: Vec<AuditRow>,
     from: i64,
+    /// 「共 N 条，本页 M 条」.
+    total: String,
     /// Links to the first page (when not on it) and the next one (when there is one).
     first_href: Option<String>,
     next_href: Option<String>,
@@ -130,16 +133,21 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
         object_type: text("object_type"),
         object_id: text("object_id"),
     };
-    let (records, users) = match (state.app.audit_entries(&filter).await, state.app.accounts().await) {
-        (Ok(records), Ok(users)) => (records, users),
+    let (found, users) = match (state.app.audit_page(&filter).await, state.app.accounts().await) {
+        (Ok(found), Ok(users)) => (found, users),
         (Err(error), _) | (_, Err(error)) => return PageError::from_app(page, error).into_response(),
     };
     let names: HashMap<String, String> =
         users.into_iter().map(|u| (u.id.to_string(), format!("{}（{}）", u.display_name, u.username))).collect();
     let meanings: HashMap<&str, &str> =
         skillbase_app::events::catalogue().into_iter().map(|e| (e.action, e.meaning)).collect();
-    let next_from = (records.len() as i64 == PAGE_SIZE).then(|| records.last().map(|r| r.record.seq + 1)).flatten();
-    let rows = records
+    let next_from = found.next.as_deref().and_then(|next| next.parse::<i64>().ok());
+    let total = t
+        .audit_total
+        .replace("{total}", &super::kit::pager::grouped(found.total))
+        .replace("{shown}", &found.items.len().to_string());
+    let rows = found
+        .items
         .into_iter()
         .map(|stored| {
             let r = stored.record;
@@ -188,14 +196,16 @@ pub async fn list(State(state): State<AppState>, page: Page, RawQuery(raw): RawQ
             }
         })
         .collect();
-    let here = query(&filters, (from > 1).then_some(from));
+    // The export holds the whole selection, whichever page this is.
+    let everything = query(&filters, None);
     let template = AuditPage {
         form: filter_form(t, value),
         rows,
         from,
+        total,
         first_href: (from > 1).then(|| with_query("/audit", &query(&filters, None))),
         next_href: next_from.map(|next| with_query("/audit", &query(&filters, Some(next)))),
-        export_href: with_query("/api/v1/audit/export.xlsx", &here),
+        export_href: with_query("/api/v1/audit/export.xlsx", &everything),
         page: page.clone(),
     };
     respond(StatusCode::OK, &page, &template)

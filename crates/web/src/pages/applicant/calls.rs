@@ -45,7 +45,7 @@ pub(super) async fn calls_page(
     let batches = or_error_page!(state.app.batches(who).await, page);
     let applicant = who.filter(|w| w.role == Role::Applicant);
     let live = match applicant {
-        Some(who) => match state.app.applications(who, None, None).await {
+        Some(who) => match state.app.every_application(who, None, None).await {
             Ok(all) => all
                 .into_iter()
                 .filter(|a| !matches!(a.status, Status::Withdrawn | Status::NotAccepted | Status::Lapsed))

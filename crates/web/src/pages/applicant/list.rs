@@ -1,6 +1,7 @@
 //! The organisation's applications (`/applications`) and its notifications.
 
 use super::*;
+use crate::pages::kit::{Pager, page_request};
 
 // ---------------------------------------------------------------------------------------------
 // The organisation's applications and notifications
@@ -25,7 +26,8 @@ pub(super) struct ListPage {
 
 /// `GET /applications`.
 pub(super) async fn list(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
-    let all = or_error_page!(state.app.applications(&who, None, None).await, page);
+    // An organisation's own applications are few (one live per call): all of them, none cut.
+    let all = or_error_page!(state.app.every_application(&who, None, None).await, page);
     let unread = or_error_page!(state.app.unread_notifications(&who).await, page);
     let rows = all
         .iter()
@@ -58,18 +60,29 @@ pub(super) struct NotificationRow {
 pub(super) struct NotificationsPage {
     pub(super) page: Page,
     pub(super) rows: Vec<NotificationRow>,
-    pub(super) unread: usize,
+    /// Unread over all pages.
+    pub(super) unread: i64,
+    pub(super) pager: Pager,
 }
 
-/// `GET /notifications`.
-pub(super) async fn notifications(State(state): State<AppState>, page: Page, Who(who): Who) -> Response {
-    let all = match state.app.notifications(&who).await {
-        Ok(all) => all,
+/// `GET /notifications?after=`: newest first, a page at a time with the total.
+pub(super) async fn notifications(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let query = crate::query_params(raw.as_deref()).unwrap_or_default();
+    let found = match state.app.notifications(&who, &page_request(&query)).await {
+        Ok(found) => found,
         // An account bound to no organisation has no notifications to show.
         Err(AppError::Forbidden { .. }) => return not_found(page),
         Err(error) => return error_page(page, error),
     };
-    let rows: Vec<NotificationRow> = all
+    let unread = or_error_page!(state.app.unread_notifications(&who).await, page);
+    let pager = Pager::of(&found, "/notifications", &query);
+    let rows: Vec<NotificationRow> = found
+        .items
         .into_iter()
         .map(|n| NotificationRow {
             at: local_time(n.at),
@@ -79,8 +92,7 @@ pub(super) async fn notifications(State(state): State<AppState>, page: Page, Who
             unread: n.read_at.is_none(),
         })
         .collect();
-    let unread = rows.iter().filter(|r| r.unread).count();
-    let template = NotificationsPage { rows, unread, page };
+    let template = NotificationsPage { rows, unread, pager, page };
     respond(StatusCode::OK, &template.page.clone(), &template)
 }
 

@@ -1,4 +1,5 @@
-//! The applications received (申报受理), filtered by call and status.
+//! The applications received (申报受理), filtered by call and status, newest first, a page at
+//! a time with the total.
 
 use super::*;
 
@@ -25,6 +26,7 @@ pub(super) struct ApplicationsPage {
     /// The filters: the call and the status.
     pub(super) filters: Vec<Input>,
     pub(super) rows: Vec<ApplicationRow>,
+    pub(super) pager: Pager,
     pub(super) filtered: bool,
 }
 
@@ -32,7 +34,8 @@ pub(super) fn waiting(status: Status) -> bool {
     matches!(status, Status::Submitted | Status::Resubmitted)
 }
 
-/// `GET /bureau/applications?batch=&status=`: what was submitted, waiting for acceptance first.
+/// `GET /bureau/applications?batch=&status=&after=`: what was submitted, newest first, those
+/// waiting for acceptance marked; a page at a time (the list projection: no form is read).
 pub(super) async fn applications(
     State(state): State<AppState>,
     page: Page,
@@ -74,16 +77,15 @@ pub(super) async fn applications(
         batch_error = Some("申报批次不存在".to_owned());
     }
     let invalid = batch_error.is_some() || status_error.is_some();
-    let mut found =
-        if invalid { Vec::new() } else { or_error_page!(state.app.applications(&who, batch, status).await, page) };
-    // Waiting for acceptance first, oldest first (first come, first served); the rest as the
-    // store gives them, most recently changed first.
-    found.sort_by(|a, b| {
-        waiting(b.status).cmp(&waiting(a.status)).then_with(|| {
-            if waiting(a.status) { a.submitted_at.cmp(&b.submitted_at) } else { std::cmp::Ordering::Equal }
-        })
-    });
+    let found = if invalid {
+        skillbase_app::Page { items: Vec::new(), total: 0, next: None }
+    } else {
+        let request = page_request(&params);
+        or_error_page!(state.app.application_list(&who, (batch, status), &request).await, page)
+    };
+    let pager = Pager::of(&found, "/bureau/applications", &params);
     let rows = found
+        .items
         .iter()
         .map(|a| ApplicationRow {
             id: a.id.to_string(),
@@ -113,6 +115,7 @@ pub(super) async fn applications(
             Input::choose("status", "申报状态", choices(status_options, &status_text)).with_error(status_error),
         ],
         rows,
+        pager,
         filtered: batch.is_some() || status.is_some(),
     };
     respond(if invalid { StatusCode::BAD_REQUEST } else { StatusCode::OK }, &page, &template)

@@ -86,18 +86,14 @@ pub(super) async fn batches_page(
 ) -> Response {
     let loaded = async {
         let calls = state.app.batches(Some(who)).await?;
-        let received = state.app.applications(who, None, None).await?;
+        let received = state.app.application_counts(who).await?;
         let policies = policy_labels(state).await?;
         Ok::<_, AppError>((calls, received, policies))
     };
     let (calls, received, policies) = or_error_page!(loaded.await, page);
-    let mut counts: HashMap<BatchId, Vec<(Status, usize)>> = HashMap::new();
-    for a in &received {
-        let per = counts.entry(a.batch_id).or_default();
-        match per.iter_mut().find(|(s, _)| *s == a.status) {
-            Some((_, n)) => *n += 1,
-            None => per.push((a.status, 1)),
-        }
+    let mut counts: HashMap<BatchId, Vec<(Status, i64)>> = HashMap::new();
+    for (batch, status, n) in received {
+        counts.entry(batch).or_default().push((status, n));
     }
     let policy_names: HashMap<&str, &str> = policies.iter().map(|(id, label)| (id.as_str(), label.as_str())).collect();
     let rows = calls

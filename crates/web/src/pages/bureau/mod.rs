@@ -34,7 +34,7 @@ use super::admin::local_time;
 use super::application_view::*;
 use super::kit::{Choice, Control, Input, bounds, choices, or_error_page, stored_file};
 use super::kit::{Errors, Reason, error_page, not_found, refusal};
-use super::kit::{PathId, SignedInPost, Who};
+use super::kit::{Pager, PathId, SignedInPost, Who, page_request};
 use super::{Page, allowed, bureau_reader, respond};
 use crate::error::PageError;
 use crate::routes::{Route, route};

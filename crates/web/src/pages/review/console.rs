@@ -178,7 +178,7 @@ pub(super) async fn console_page(
         page.path = format!("/bureau/review?batch={}", call.id);
         template.page.path.clone_from(&page.path);
         let loaded = async {
-            let received = state.app.applications(who, Some(call.id), None).await?;
+            let received = state.app.every_application(who, Some(call.id), None).await?;
             let mut progress = Vec::new();
             for a in received.iter().filter(|a| a.status != Status::Draft) {
                 progress.push(state.app.review_progress(who, a.id).await?);
