@@ -946,8 +946,10 @@ impl App {
         )
         .await?;
         if c.action.notifies_applicant() {
+            let (title, sentence) = c.action.applicant_news(c.to);
             let mut body =
                 format!("您单位在「{}」的申报状态变为「{}」。", c.current.batch_title, c.to.applicant_label());
+            body.push_str(sentence.unwrap_or_default());
             if !c.note.is_empty() {
                 body.push_str(&c.note);
             }
@@ -961,7 +963,7 @@ impl App {
                     organization_id: c.current.organization_id,
                     application_id: Some(id),
                     at: now,
-                    title: format!("申报{}", c.to.applicant_label()),
+                    title,
                     body,
                     read_at: None,
                 },

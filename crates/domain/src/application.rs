@@ -308,6 +308,23 @@ impl Action {
         }
     }
 
+    /// The title and the sentence of the applicant's notification of this step. Three steps
+    /// leave the applicant's label at 「评审中」; each says what happened in its own words.
+    pub fn applicant_news(self, to: Status) -> (String, Option<&'static str>) {
+        match self {
+            Action::ConfirmEligible => {
+                ("申报通过资格审查".to_owned(), Some("经审查，您单位符合申报条件，将组织专家评审。"))
+            }
+            Action::StartReview => {
+                ("申报进入专家评审".to_owned(), Some("专家评审已开始，评审期间请保持联系方式畅通。"))
+            }
+            Action::Approve => {
+                ("申报列入拟认定名单".to_owned(), Some("您单位已经审定列入拟认定名单，将按规定进行公示。"))
+            }
+            _ => (format!("申报{}", to.applicant_label()), None),
+        }
+    }
+
     /// Does the applicant hear about it (an in-app notification)? Everything that changes what
     /// the applicant sees does; the bureau's internal steps before a decision do not.
     pub fn notifies_applicant(self) -> bool {

@@ -313,6 +313,11 @@ async fn conflicts_replacements_and_blind_scoring(app: TestApp) {
     // The applicant reads 评审中 and never a score.
     let (_, theirs) = app.get_json_as(&applicant, &format!("/api/v1/applications/{application}")).await;
     assert_eq!(theirs["status_label"], "评审中");
+    // Each step that left it at 评审中 was told in its own words.
+    let (_, notes) = app.get_json_as(&applicant, "/api/v1/notifications").await;
+    let titles: Vec<&str> = notes.as_array().expect("list").iter().filter_map(|n| n["title"].as_str()).collect();
+    assert!(titles.contains(&"申报通过资格审查") && titles.contains(&"申报进入专家评审"), "{titles:?}");
+    assert!(!titles.contains(&"申报评审中"), "{titles:?}");
     let (status, _) = app.get_json_as(&applicant, &format!("/api/v1/applications/{application}/review")).await;
     assert_eq!(status, 403);
 
