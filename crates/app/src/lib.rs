@@ -27,6 +27,7 @@ pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod anchors;
+pub mod annual_review;
 pub mod applications;
 pub mod audit;
 pub mod auth;

@@ -659,6 +659,7 @@ impl App {
                     industry: current.form.profile.industry.clone(),
                     recognised_on: today,
                     status: BaseStatus::Active,
+                    revoked_on: None,
                     policy_id: notice.policy_id.clone(),
                     statement: serde_json::to_string(&statement).map_err(AppError::internal)?,
                     signature: key.sign_text(&statement.message()),

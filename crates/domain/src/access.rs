@@ -102,10 +102,18 @@ pub enum Action {
     /// results and propose revocations; leaders approve filings and revocations. Which step
     /// is whose is the certification life cycles' (`certification.rs`).
     DecideCertification,
+    /// Run the annual review (C4.4): staff open campaigns, conclude reports and propose
+    /// revocations, record money paid back; leaders approve or reject revocations. Which step
+    /// is whose is the report's life cycle (`annual_review.rs`).
+    RunAnnualReview,
+    /// Read annual reviews: the base's own organisation its reports, the bureau all of them.
+    ReadAnnualReview,
+    /// Fill in, submit and answer the base's own annual report (the base's own organisation).
+    FileAnnualReport,
 }
 
 impl Action {
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 42] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -145,6 +153,9 @@ impl Action {
         Action::RecordTraining,
         Action::ReadTraining,
         Action::DecideCertification,
+        Action::RunAnnualReview,
+        Action::ReadAnnualReview,
+        Action::FileAnnualReport,
     ];
 }
 
@@ -214,13 +225,15 @@ pub fn rule(action: Action) -> Rule {
         Action::ReadFunds => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All), (Role::Funding, Scope::All)])
         }
-        Action::RecordExpense | Action::RecordTraining => Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)]),
-        Action::ReadTraining => Rule::Roles(&[
+        Action::RecordExpense | Action::RecordTraining | Action::FileAnnualReport => {
+            Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)])
+        }
+        Action::ReadTraining | Action::ReadAnnualReview => Rule::Roles(&[
             (Role::Applicant, Scope::OwnOrganization),
             (Role::Staff, Scope::All),
             (Role::Leader, Scope::All),
         ]),
-        Action::ReadNotices | Action::ReadDraftBatches | Action::DecideCertification => {
+        Action::ReadNotices | Action::ReadDraftBatches | Action::DecideCertification | Action::RunAnnualReview => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }
         Action::ReadBase => Rule::Roles(&[

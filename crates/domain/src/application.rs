@@ -563,4 +563,28 @@ mod tests {
             assert_eq!(Action::parse(a.as_str()), Some(a));
         }
     }
+
+    /// Every step the applicant is told of has a title of its own: two different steps never
+    /// reach the applicant under the same words (three once all read 「申报评审中」).
+    #[test]
+    fn every_notified_step_has_a_title_of_its_own() {
+        let actors: Vec<Actor> = Role::ALL.into_iter().map(Actor::Person).chain([Actor::System]).collect();
+        let mut seen: HashMap<String, (Action, Status)> = HashMap::new();
+        for from in Status::ALL {
+            for action in Action::ALL.into_iter().filter(|a| a.notifies_applicant()) {
+                let Some(to) = actors.iter().find_map(|&who| transition(from, action, who).ok()) else {
+                    continue;
+                };
+                let (title, _) = action.applicant_news(to);
+                if let Some(&(other, other_to)) = seen.get(&title) {
+                    assert!(
+                        other == action && other_to == to,
+                        "{title} names both {other:?}→{other_to:?} and {action:?}→{to:?}"
+                    );
+                }
+                seen.insert(title, (action, to));
+            }
+        }
+        assert!(seen.contains_key("申报通过资格审查") && seen.contains_key("申报进入专家评审"));
+    }
 }

@@ -214,7 +214,13 @@ pub enum StepError {
     NotFromHere { from: &'static str, action: &'static str },
 }
 
-fn step<S: Dictionary>(from: S, action: &'static str, role: Role, who: &[Role], to: Option<S>) -> Result<S, StepError> {
+pub(crate) fn step<S: Dictionary>(
+    from: S,
+    action: &'static str,
+    role: Role,
+    who: &[Role],
+    to: Option<S>,
+) -> Result<S, StepError> {
     if !who.contains(&role) {
         return Err(StepError::NotYourRole { action });
     }

@@ -131,6 +131,14 @@ typed_id! {
     CertificateId;
     /// One incentive record of a base (激励): an appointment, an award or another incentive.
     IncentiveId;
+    /// A year's annual review campaign (年度复核).
+    CampaignId;
+    /// A base's annual report within a campaign.
+    AnnualReportId;
+    /// A step taken on an annual report (its history).
+    ReportStepId;
+    /// Money a revoked base paid back (追回).
+    RecoveryId;
 }
 
 #[cfg(test)]

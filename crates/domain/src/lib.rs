@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod anchor;
+pub mod annual_review;
 pub mod application;
 pub mod attachment;
 pub mod audit;

@@ -35,6 +35,7 @@ macro_rules! on_tx {
 }
 
 pub mod anchors;
+pub mod annual_review;
 pub mod applications;
 pub mod audit;
 pub mod calendar;

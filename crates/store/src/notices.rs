@@ -450,6 +450,8 @@ pub struct Base {
     pub industry: String,
     pub recognised_on: NaiveDate,
     pub status: BaseStatus,
+    /// The day the base was revoked (核销), if it was.
+    pub revoked_on: Option<NaiveDate>,
     pub policy_id: String,
     pub statement: String,
     pub signature: String,
@@ -475,6 +477,7 @@ struct BaseRow {
     industry: String,
     recognised_on: String,
     status: String,
+    revoked_on: Option<String>,
     policy_id: String,
     statement: String,
     signature: String,
@@ -502,6 +505,7 @@ impl TryFrom<BaseRow> for Base {
             industry: r.industry,
             recognised_on: parse_day(&r.recognised_on)?,
             status: parse_as(&r.status, BaseStatus::parse)?,
+            revoked_on: r.revoked_on.as_deref().map(parse_day).transpose()?,
             policy_id: r.policy_id,
             statement: r.statement,
             signature: r.signature,
@@ -517,8 +521,8 @@ macro_rules! base_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, application_id, organization_id, batch_id, notice_id, number, year, sequence, name, uscc, kind,
-                    industry, recognised_on, status, policy_id, statement, signature, key_id, recognised_by, created_at,
-                    version
+                    industry, recognised_on, status, revoked_on, policy_id, statement, signature, key_id, recognised_by,
+                    created_at, version
              FROM bases ",
             $tail
         )
@@ -575,6 +579,13 @@ pub async fn insert_base(tx: &mut Tx, b: &Base) -> Result<()> {
 pub async fn base(db: &Db, id: BaseId) -> Result<Option<Base>> {
     let row: Option<BaseRow> =
         on_pool!(db, |c| sqlx::query_as(base_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
+    row.map(Base::try_from).transpose()
+}
+
+/// A base, read in a transaction.
+pub async fn base_in(tx: &mut Tx, id: BaseId) -> Result<Option<Base>> {
+    let row: Option<BaseRow> =
+        on_tx!(tx, |c| sqlx::query_as(base_select!("WHERE id = $1")).bind(id.to_string()).fetch_optional(c).await)?;
     row.map(Base::try_from).transpose()
 }
 

@@ -2,6 +2,7 @@
 //! `identity`; what every page is built from (inputs, posts, refusals) in `kit`.
 
 mod admin;
+mod annual_review;
 mod applicant;
 mod application_view;
 mod audit;
@@ -257,6 +258,7 @@ pub(crate) fn routes() -> Vec<Route> {
     table.extend(notices::routes());
     table.extend(subsidy::routes());
     table.extend(training::routes());
+    table.extend(annual_review::routes());
     table
 }
 

@@ -4,6 +4,7 @@ mod helpers;
 mod identity;
 
 mod accounts;
+mod annual_review;
 mod applicant_pages;
 mod applications;
 mod audit_events;

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod annual_review;
 pub mod applications;
 pub mod audit;
 pub mod auth;

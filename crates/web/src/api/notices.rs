@@ -365,6 +365,8 @@ pub struct BaseOut {
     /// active | rectifying | revoked.
     pub status: String,
     pub status_label: String,
+    /// The day the base was revoked (核销), if it was.
+    pub revoked_on: Option<String>,
 }
 
 fn base_out(b: &BaseView) -> BaseOut {
@@ -379,6 +381,7 @@ fn base_out(b: &BaseView) -> BaseOut {
         recognised_on: b.recognised_on.to_string(),
         status: b.status.as_str().to_owned(),
         status_label: b.status.label().to_owned(),
+        revoked_on: b.revoked_on.map(|d| d.to_string()),
     }
 }
 

@@ -173,6 +173,8 @@ pub(super) struct PlaqueFacts {
     pub(super) number: String,
     pub(super) recognised_on: String,
     pub(super) status: &'static str,
+    /// The day the base was revoked, if it was.
+    pub(super) revoked_on: Option<String>,
     pub(super) signed_text: String,
     pub(super) signature: String,
     pub(super) public_key: String,
@@ -184,6 +186,7 @@ pub(super) fn plaque_facts(p: &Plaque) -> PlaqueFacts {
         number: p.base.number.clone(),
         recognised_on: chinese_date(p.statement.recognised_on),
         status: p.base.status.label(),
+        revoked_on: p.base.revoked_on.map(chinese_date),
         signed_text: p.statement.message(),
         signature: p.signature.clone(),
         public_key: p.public_key.clone(),
