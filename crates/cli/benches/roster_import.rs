@@ -296,6 +296,7 @@ async fn recognised_base(app: &App) -> anyhow::Result<(BaseId, Authenticated)> {
             industry: "manufacturing".to_owned(),
             recognised_on: NaiveDate::from_ymd_opt(2024, 10, 14).context("date")?,
             status: BaseStatus::Active,
+            revoked_on: None,
             policy_id: policy,
             statement: "{}".to_owned(),
             signature: String::new(),

@@ -123,9 +123,8 @@ pub async fn change_campaign(
     campaign: CampaignId,
     (from, to, version): (CampaignStatus, CampaignStatus, i64),
 ) -> Result<bool> {
-    let n =
-        on_tx!(tx, |c| {
-            sqlx::query(
+    let n = on_tx!(tx, |c| {
+        sqlx::query(
         "UPDATE review_campaigns SET status = $1, version = version + 1 WHERE id = $2 AND status = $3 AND version = $4"
     )
     .bind(to.code())
@@ -135,7 +134,7 @@ pub async fn change_campaign(
     .execute(c)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     Ok(n == 1)
 }
 

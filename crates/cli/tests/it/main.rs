@@ -5,12 +5,14 @@ mod identity;
 
 mod accounts;
 mod annual_review;
+mod annual_review_pages;
 mod applicant_pages;
 mod applications;
 mod audit_events;
 mod audit_trail;
 mod authorization;
 mod browser;
+mod browser_annual_review;
 mod browser_apply;
 mod browser_login;
 mod browser_notice;
