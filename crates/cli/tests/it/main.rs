@@ -19,6 +19,7 @@ mod browser_training;
 mod bureau_pages;
 mod calendar_api;
 mod certification_api;
+mod certification_pages;
 mod cli;
 mod consoles;
 mod garbage;

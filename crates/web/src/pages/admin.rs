@@ -59,6 +59,7 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/funds/requests", Action::ReadFunds, t.nav_funds),
         ("/funds/bases", Action::RecordExpense, t.nav_my_bases),
         ("/training", Action::ReadTraining, t.nav_training),
+        ("/bureau/certification", Action::DecideCertification, t.nav_certification),
     ]
     .into_iter()
     .filter(|(href, action, _)| match decide(Some(role), *action) {
