@@ -11,6 +11,7 @@ mod audit_trail;
 mod authorization;
 mod browser;
 mod browser_apply;
+mod browser_certification;
 mod browser_login;
 mod browser_notice;
 mod browser_review;
