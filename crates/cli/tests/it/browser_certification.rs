@@ -5,7 +5,8 @@
 //! the session is submitted. Once staff have published it (through the API), the base opens the
 //! certificate's print page, follows the address its QR code carries and reads 有效. The base is
 //! recognised, files and is approved through the API first; the same pages on both engines are
-//! `certification_pages.rs`.
+//! `certification_pages.rs`. Every new page, the base's and the bureau's, passes axe-core's
+//! WCAG 2.1 A/AA rules.
 
 use serde_json::json;
 
@@ -33,7 +34,8 @@ async fn a_base_enters_results_in_the_browser(app: TestApp) {
         .post_json_as(&org, &api("certification-filings"), &json!({"occupation": "6-31-01-02", "levels": ["3"]}))
         .await;
     assert_eq!(status, 201, "{filing}");
-    let decision = format!("/api/v1/certification-filings/{}/decision", filing["id"].as_str().expect("id"));
+    let filing = filing["id"].as_str().expect("id").to_owned();
+    let decision = format!("/api/v1/certification-filings/{filing}/decision");
     for (who, action) in [(&cast.staff, "recommend"), (&cast.leader, "approve")] {
         let (status, decided) = app.post_json_as(who, &decision, &json!({"action": action})).await;
         assert_eq!(status, 200, "{decided}");
@@ -97,6 +99,7 @@ async fn a_base_enters_results_in_the_browser(app: TestApp) {
     mine.open(&format!("/training/{base}/certification/certificates")).await;
     mine.text_has("#total", "共 1 条").await;
     mine.press("#certificates tbody a").await;
+    let certificate_page = mine.path().await;
     mine.text_is("#certificate-status", "有效").await;
     mine.press("a[href$=\"/print\"]").await;
     mine.text_is("#certificate-number", "QPZS-2024-000001").await;
@@ -108,5 +111,36 @@ async fn a_base_enters_results_in_the_browser(app: TestApp) {
     mine.open(&url).await;
     mine.text_has("#verdict", "有效").await;
     mine.sees("QPZS-2024-000001").await;
+
+    // 5. The pages pass axe-core, as the base and as staff (with their decision forms).
+    if let Some(source) = crate::browser_notice::axe_source() {
+        let root = format!("/training/{base}/certification");
+        let ours = [
+            root.clone(),
+            format!("{root}/filings/{filing}"),
+            format!("{root}/sessions"),
+            page.clone(),
+            format!("{root}/certificates"),
+            certificate_page.clone(),
+            format!("{}/print", certificate_page.replace(&format!("{root}/certificates"), "/certificates")),
+        ];
+        crate::browser_notice::accessible(&mine, &source, &ours).await;
+        let staff = private_tab(&mut chromium, "staff", &app.base).await;
+        give_session(&staff, &cast.staff).await;
+        let (status, second) = app
+            .post_json_as(&org, &api("certification-filings"), &json!({"occupation": "6-31-01-02", "levels": ["4"]}))
+            .await;
+        assert_eq!(status, 201, "{second}");
+        let second = second["id"].as_str().expect("id");
+        let bureau = [
+            "/bureau/certification?status=".to_owned(),
+            "/bureau/certification/sessions?status=".to_owned(),
+            "/bureau/certification/certificates".to_owned(),
+            format!("{root}/filings/{second}"),
+            page.clone(),
+            certificate_page.clone(),
+        ];
+        crate::browser_notice::accessible(&staff, &source, &bureau).await;
+    }
     chromium.close().await;
 }
