@@ -152,22 +152,6 @@ fn decision_block(
     FormBlock { id, title, hint, action, multipart: false, submit: title, form: form(vec![comment], refused) }
 }
 
-/// Answers a decision post: to the record's page with `?done=decided`, or its page again with
-/// the refusal (a post that needs the password again is asked for it and kept).
-async fn answer_decision<F, Fut>(outcome: Result<String, AppError>, page: Page, fields: Params, again: F) -> Response
-where
-    F: FnOnce(Page, Refused, StatusCode) -> Fut,
-    Fut: std::future::Future<Output = Response>,
-{
-    match outcome {
-        Ok(done) => Redirect::to(&done).into_response(),
-        Err(error) => match refusal(error) {
-            Ok((status, errors)) => again(page, Refused { fields, errors }, status).await,
-            Err(error) => error_page(page, error),
-        },
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // 认定备案
 
@@ -280,7 +264,8 @@ pub(super) async fn create_filing(
     .await
 }
 
-/// The decisions on a filing and who takes them: (step, block id, title, the reason it needs).
+/// The decisions on a filing: (the step, its code in the address, its form's id, its title,
+/// what its reason must say when one is required). Who may take which is the domain's table.
 const FILING_STEPS: &[(FilingAction, &str, &str, &str, Option<&str>)] = &[
     (FilingAction::Recommend, "recommend", "decide-recommend", "审核通过，报领导审批", None),
     (FilingAction::Approve, "approve", "decide-approve", "批准", None),
@@ -373,12 +358,9 @@ pub(super) async fn decide_filing(
     let view = or_error_page!(state.app.filing(&who, id).await, page);
     let raw = view.record.base_id.to_string();
     let comment = fields.get("comment").unwrap_or_default().to_owned();
-    let outcome = state
-        .app
-        .decide_filing(&who, id, action, &comment, &meta)
-        .await
-        .map(|_| format!("/training/{raw}/certification/filings/{id}?done=decided"));
-    answer_decision(outcome, page, fields, |page, refused, status| async move {
+    let outcome = state.app.decide_filing(&who, id, action, &comment, &meta).await.map(drop);
+    let done = format!("/training/{raw}/certification/filings/{id}?done=decided");
+    answer(outcome, (page, done), fields, |page, refused, status| async move {
         filing_page(&state, page, &who, (&raw, &id_raw, &Params::default()), Some((step, refused)), status).await
     })
     .await
@@ -679,24 +661,18 @@ pub(super) async fn session(
     session_page(&state, page, &who, (&raw, &id_raw, &parse_query(query.as_deref())), None, StatusCode::OK).await
 }
 
-/// The session's page again with the refusal of one of its forms.
-async fn session_refused(
+/// The session's page again with the refusal of one of its forms, or on to `done`.
+async fn session_answer(
     state: &AppState,
     (page, who): (Page, &Authenticated),
     (raw, id_raw): (&str, &str),
     (outcome, done): (Result<(), AppError>, String),
     (which, fields): (SessionForm, Params),
 ) -> Response {
-    match outcome {
-        Ok(()) => Redirect::to(&done).into_response(),
-        Err(error) => match refusal(error) {
-            Ok((status, errors)) => {
-                let refused = Some((which, Refused { fields, errors }));
-                session_page(state, page, who, (raw, id_raw, &Params::default()), refused, status).await
-            }
-            Err(error) => error_page(page, error),
-        },
-    }
+    answer(outcome, (page, done), fields, |page, refused, status| async move {
+        session_page(state, page, who, (raw, id_raw, &Params::default()), Some((which, refused)), status).await
+    })
+    .await
 }
 
 /// `POST /training/{base}/certification/sessions/{session}/results` (resident_id, theory,
@@ -720,7 +696,7 @@ pub(super) async fn put_result(
     // What is posted again never carries the number.
     let kept = Params::from_pairs(fields.pairs().into_iter().filter(|(k, _)| k != "resident_id").collect());
     let done = format!("/training/{raw}/certification/sessions/{id_raw}?done=result");
-    session_refused(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Result, kept)).await
+    session_answer(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Result, kept)).await
 }
 
 /// `POST /training/{base}/certification/sessions/{session}/submit`
@@ -739,7 +715,7 @@ pub(super) async fn submit_session(
     }
     .await;
     let done = format!("/training/{raw}/certification/sessions/{id_raw}?done=submitted");
-    session_refused(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Submit, fields)).await
+    session_answer(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Submit, fields)).await
 }
 
 /// `POST /bureau/certification/sessions/{session}/{step}` (comment): staff return it with a
@@ -762,7 +738,7 @@ pub(super) async fn decide_session(
     let comment = fields.get("comment").unwrap_or_default().to_owned();
     let outcome = state.app.decide_session(&who, id, action, &comment, &meta).await.map(drop);
     let done = format!("/training/{raw}/certification/sessions/{id}?done=decided");
-    session_refused(&state, (page, &who), (&raw, &id_raw), (outcome, done), (which, fields)).await
+    session_answer(&state, (page, &who), (&raw, &id_raw), (outcome, done), (which, fields)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -833,6 +809,7 @@ pub(super) async fn certificates(
     respond(StatusCode::OK, &page, &screen)
 }
 
+/// The decisions on a certificate, as [`FILING_STEPS`].
 const CERTIFICATE_STEPS: &[(CertificateAction, &str, &str, &str, Option<&str>)] = &[
     (
         CertificateAction::ProposeRevocation,
@@ -940,12 +917,9 @@ pub(super) async fn decide_certificate(
     let view = or_error_page!(state.app.certificate(&who, id).await, page);
     let raw = view.record.base_id.to_string();
     let comment = fields.get("comment").unwrap_or_default().to_owned();
-    let outcome = state
-        .app
-        .decide_certificate(&who, id, action, &comment, &meta)
-        .await
-        .map(|_| format!("/training/{raw}/certification/certificates/{id}?done=decided"));
-    answer_decision(outcome, page, fields, |page, refused, status| async move {
+    let outcome = state.app.decide_certificate(&who, id, action, &comment, &meta).await.map(drop);
+    let done = format!("/training/{raw}/certification/certificates/{id}?done=decided");
+    answer(outcome, (page, done), fields, |page, refused, status| async move {
         certificate_page(&state, page, &who, (&raw, &id_raw, &Params::default()), Some((step, refused)), status).await
     })
     .await
