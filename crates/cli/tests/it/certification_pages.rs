@@ -2,7 +2,7 @@
 //! and a leader use them without JavaScript: the base files to certify an occupation (refused
 //! by field when incomplete), staff recommend from the bureau's list and a leader approves; the
 //! base holds a session, enters results by resident ID (a refused number is never written back
-//! into the page) and submits; staff return it with a reason, the base submits again, staff
+//! into the page), removes one entered by mistake and submits; staff return it with a reason, the base submits again, staff
 //! publish it after typing their password again (what they posted kept); the certificate is
 //! listed masked, printed as an A4 page whose QR code leads to the public verification that
 //! says valid, downloaded as PDF; staff propose its revocation and a leader approves it. The base
@@ -31,6 +31,13 @@ fn first_link(html: &str, prefix: &str) -> String {
 fn assert_refused(answer: &Answer, status: u16, text: &str) {
     assert_eq!(answer.status, status, "{}", answer.html);
     assert!(answer.html.contains(text), "{text} not in {}", answer.html);
+}
+
+/// The value of the option whose label starts with `label`.
+fn option_value(html: &str, label: &str) -> String {
+    let at = html.find(&format!(">{label}")).unwrap_or_else(|| panic!("no option {label} in {html}"));
+    let value = html[..at].rfind("value=\"").expect("a value") + 7;
+    html[value..].split('"').next().expect("value").to_owned()
 }
 
 /// The path (and query) of an absolute address on the test server.
@@ -153,6 +160,15 @@ async fn a_certificate_through_the_pages_from_filing_to_revocation(app: TestApp)
             post(&app, &results, &us, &[("resident_id", number), ("theory", theory), ("practical", practical)]).await;
         assert_redirect(&saved, &format!("{session_page}?done=result"));
     }
+    // A candidate entered by mistake is removed before submitting, then entered again.
+    let listed = get(&app, &session_page, &us).await;
+    let second = option_value(&listed.html, "李四（");
+    let remove = format!("{results}/remove");
+    assert_refused(&post(&app, &remove, &us, &[("result", "")]).await, 400, "请选择要删除成绩的考生");
+    assert_redirect(&post(&app, &remove, &us, &[("result", &second)]).await, &format!("{session_page}?done=removed"));
+    assert_eq!(text_of(&get(&app, &session_page, &us).await.html, "session-candidates"), "1");
+    let again = [("resident_id", PEOPLE[1].1), ("theory", "59"), ("practical", "95")];
+    assert_redirect(&post(&app, &results, &us, &again).await, &session_page);
     let entered = get(&app, &session_page, &us).await;
     assert_eq!(text_of(&entered.html, "session-candidates"), "2");
     assert_eq!(text_of(&entered.html, "session-passed"), "1");
@@ -162,6 +178,8 @@ async fn a_certificate_through_the_pages_from_filing_to_revocation(app: TestApp)
     let submitted = get(&app, &session_page, &us).await;
     assert_eq!(text_of(&submitted.html, "session-status"), "待审核");
     assert!(!submitted.html.contains(r#"id="new-result""#), "no change once submitted");
+    let first = option_value(&entered.html, "张三（");
+    assert_refused(&post(&app, &remove, &us, &[("result", &first)]).await, 409, "不能再修改成绩");
 
     // Staff return it with a reason; the base corrects nothing and submits again.
     let waiting = get(&app, "/bureau/certification/sessions", &cast.staff).await;

@@ -21,7 +21,7 @@ use skillbase_domain::certification::{
     SessionAction, SessionInput, SessionStatus,
 };
 use skillbase_domain::clock::shanghai_date;
-use skillbase_domain::ids::{CertificateId, FilingId, SessionId};
+use skillbase_domain::ids::{CertificateId, FilingId, ResultId, SessionId};
 
 use super::*;
 use crate::pages::admin::local_time;
@@ -43,6 +43,12 @@ pub(super) fn routes() -> Vec<Route> {
             "/training/{base}/certification/sessions/{session}/results",
             RecordTraining,
             post(put_result),
+        ),
+        route(
+            Method::POST,
+            "/training/{base}/certification/sessions/{session}/results/remove",
+            RecordTraining,
+            post(remove_result),
         ),
         route(
             Method::POST,
@@ -513,6 +519,7 @@ pub(super) async fn create_session(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SessionForm {
     Result,
+    Remove,
     Submit,
     Return,
     Publish,
@@ -610,6 +617,25 @@ async fn session_page(
             submit: "保存成绩",
             form: form(inputs, mine),
         });
+        let entered = or_error_page!(
+            every(|request| async move { state.app.results(who, id, None, &request).await }).await,
+            page
+        );
+        if !entered.is_empty() {
+            let options = entered
+                .into_iter()
+                .map(|r| (r.id.to_string(), format!("{}（{}）", r.trainee_name, r.masked_id)))
+                .collect();
+            screen.after.push(FormBlock {
+                id: "remove-result",
+                title: "删除考生成绩",
+                hint: Some("误录的考生可在提交前删除。"),
+                action: format!("/training/{raw}/certification/sessions/{id}/results/remove"),
+                multipart: false,
+                submit: "删除成绩",
+                form: form(vec![Input::select("result", "考生", options)], take(SessionForm::Remove)),
+            });
+        }
         screen.after.push(FormBlock {
             id: "submit-session",
             title: "提交审核",
@@ -697,6 +723,28 @@ pub(super) async fn put_result(
     let kept = Params::from_pairs(fields.pairs().into_iter().filter(|(k, _)| k != "resident_id").collect());
     let done = format!("/training/{raw}/certification/sessions/{id_raw}?done=result");
     session_answer(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Result, kept)).await
+}
+
+/// `POST /training/{base}/certification/sessions/{session}/results/remove` (result)
+pub(super) async fn remove_result(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path((raw, id_raw)): Path<(String, String)>,
+    post: SignedInPost,
+) -> Response {
+    let SignedInPost { page, who, fields } = post;
+    let outcome = async {
+        let id = parse_id::<SessionId>(&id_raw, "考评不存在")?;
+        let view = state.app.session(&who, id).await?;
+        same_base(&raw, view.record.base_id, "考评不存在")?;
+        let result = fields.get("result").and_then(|r| r.parse::<ResultId>().ok()).ok_or_else(|| {
+            AppError::Fields(vec![skillbase_app::FieldError::new("result", "required", "请选择要删除成绩的考生")])
+        })?;
+        state.app.remove_result(&who, id, result, &meta).await
+    }
+    .await;
+    let done = format!("/training/{raw}/certification/sessions/{id_raw}?done=removed");
+    session_answer(&state, (page, &who), (&raw, &id_raw), (outcome, done), (SessionForm::Remove, fields)).await
 }
 
 /// `POST /training/{base}/certification/sessions/{session}/submit`

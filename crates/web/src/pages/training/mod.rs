@@ -340,6 +340,7 @@ fn done_notice(query: &Params) -> Option<&'static str> {
         "filing" => "已提交等级认定备案申请，请等待人社局审核。",
         "session" => "已创建考评，请录入考生成绩。",
         "result" => "已保存考生成绩。",
+        "removed" => "已删除该考生的成绩。",
         "submitted" => "已提交考评结果，请等待人社局审核。",
         "decided" => "已办理。",
         _ => return None,
