@@ -8,13 +8,13 @@ use chrono::Datelike;
 use serde_json::json;
 use skillbase_domain::access::{Action, Object};
 use skillbase_domain::certification::{
-    self as domain, CertificateAction, CertificateStatement, CertificateStatus, CertificateVerdict, CertificationRule,
-    FilingAction, FilingInput, FilingStatus, ScoresInput, SessionAction, SessionInput, SessionStatus, StepError,
-    Validity,
+    self as domain, BaseNews, CertificateAction, CertificateStatement, CertificateStatus, CertificateVerdict,
+    CertificationRule, FilingAction, FilingInput, FilingStatus, ScoresInput, SessionAction, SessionInput,
+    SessionStatus, StepError, Validity,
 };
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::dictionary::Dictionary;
-use skillbase_domain::ids::{BaseId, CertificateId, FilingId, ResultId, SessionId};
+use skillbase_domain::ids::{BaseId, CertificateId, FilingId, NotificationId, OrganizationId, ResultId, SessionId};
 use skillbase_domain::resident_id::ResidentId;
 use skillbase_domain::training::Category;
 use skillbase_store::Tx;
@@ -116,6 +116,32 @@ impl App {
         self.audit(tx, meta, Some((&who.user, who.role)), event, (subject_kind, Some(&subject)), detail).await
     }
 
+    /// The organisation of a base the reader reaches.
+    async fn base_organization(&self, who: &Authenticated, base: BaseId) -> Result<OrganizationId> {
+        Ok(self.training_base(who, base, Action::ReadTraining).await?.organization_id)
+    }
+
+    /// Tells the base's organisation of a step staff or a leader took (an in-app notification,
+    /// in the step's transaction).
+    async fn tell_base(
+        &self,
+        tx: &mut Tx,
+        organization: OrganizationId,
+        (news, body): (BaseNews, String),
+    ) -> Result<()> {
+        let notification = skillbase_store::applications::Notification {
+            id: self.new_id::<NotificationId>(),
+            organization_id: organization,
+            application_id: None,
+            at: self.now(),
+            title: news.title().to_owned(),
+            body,
+            read_at: None,
+        };
+        skillbase_store::applications::insert_notification(tx, &notification).await?;
+        Ok(())
+    }
+
     // ------------------------------------------------------------ filings
 
     pub async fn file_certification(
@@ -215,6 +241,7 @@ impl App {
         } else {
             None
         };
+        let organization = self.base_organization(who, view.record.base_id).await?;
         let mut tx = self.db.begin().await?;
         if !store::change_filing(&mut tx, id, (view.record.status, to, view.record.version), validity).await? {
             return Err(stale());
@@ -231,9 +258,27 @@ impl App {
             (who, meta),
             ("cert_filing", id.to_string()),
             ("certification.filing_decide", step),
-            (comment, detail),
+            (comment.clone(), detail),
         )
         .await?;
+        if let Some(news) = BaseNews::of_filing(to) {
+            let f = &view.record.filing;
+            let levels: Vec<&str> = f.levels.iter().map(|l| l.label()).collect();
+            let mut body = format!(
+                "您单位申请认定 {} {}（{}）的备案{}。",
+                f.occupation.as_str(),
+                f.occupation.name(),
+                levels.join("、"),
+                if to == FilingStatus::Approved { "已获批准" } else { "未予核准" }
+            );
+            if let Some(v) = validity {
+                body.push_str(&format!("有效期 {} 至 {}，期内可组织该职业（工种）相应等级的考评。", v.from, v.until));
+            }
+            if let Some(comment) = &comment {
+                body.push_str(&format!("意见：{comment}"));
+            }
+            self.tell_base(&mut tx, organization, (news, body)).await?;
+        }
         tx.commit().await?;
         Ok(to)
     }
@@ -488,6 +533,7 @@ impl App {
             self.require_recent_authentication(who)?;
         }
         let key = if action == SessionAction::Publish { Some(self.bureau_key().await?) } else { None };
+        let organization = self.base_organization(who, record.base_id).await?;
         let mut tx = self.db.begin().await?;
         if !store::change_session(&mut tx, id, (record.status, to, record.version)).await? {
             return Err(stale());
@@ -557,9 +603,35 @@ impl App {
             (who, meta),
             ("cert_session", id.to_string()),
             ("certification.session_decide", step),
-            (comment, detail),
+            (comment.clone(), detail),
         )
         .await?;
+        if let Some(news) = BaseNews::of_session(to) {
+            let s = &record.session;
+            let mut body = format!(
+                "您单位 {} 举行的 {} {}（{}）考评",
+                s.held_on,
+                s.occupation.as_str(),
+                s.occupation.name(),
+                s.level.label()
+            );
+            if to == SessionStatus::Published {
+                body.push_str(&format!("结果已审核公布，向合格的 {} 名考生颁发职业技能等级证书", numbers.len()));
+                if let (Some(first), Some(last)) = (numbers.first(), numbers.last()) {
+                    body.push_str(&format!(
+                        "（编号 {first}{}）",
+                        if first == last { String::new() } else { format!(" 至 {last}") }
+                    ));
+                }
+                body.push('。');
+            } else {
+                body.push_str("结果被退回，请修改后重新提交。");
+            }
+            if let Some(comment) = &comment {
+                body.push_str(&format!("意见：{comment}"));
+            }
+            self.tell_base(&mut tx, organization, (news, body)).await?;
+        }
         tx.commit().await?;
         Ok((to, numbers))
     }
@@ -623,6 +695,7 @@ impl App {
             return Err(AppError::Forbidden { code: conflict.code(), message: conflict.to_string() });
         }
         let revoked_on = (to == CertificateStatus::Revoked).then(|| shanghai_date(self.now()));
+        let organization = self.base_organization(who, record.base_id).await?;
         let mut tx = self.db.begin().await?;
         if !store::change_certificate(&mut tx, id, (record.status, to, record.version), revoked_on).await? {
             return Err(stale());
@@ -641,6 +714,24 @@ impl App {
             (comment, detail),
         )
         .await?;
+        if let Some(news) = BaseNews::of_certificate(to) {
+            let reason = view
+                .history
+                .iter()
+                .rev()
+                .find(|d| d.action == "propose_revocation")
+                .and_then(|d| d.comment.clone())
+                .map(|c| format!("撤销理由：{c}"))
+                .unwrap_or_default();
+            let body = format!(
+                "{} 持有的职业技能等级证书 {}（{}）已于 {} 撤销，公开核验即显示为已撤销。{reason}",
+                record.holder_name,
+                record.number,
+                record.level.label(),
+                revoked_on.map(|d| d.to_string()).unwrap_or_default()
+            );
+            self.tell_base(&mut tx, organization, (news, body)).await?;
+        }
         tx.commit().await?;
         Ok(to)
     }

@@ -203,6 +203,63 @@ impl CertificateAction {
     }
 }
 
+/// What the base is told in its notifications (an in-app message to its organisation): a step
+/// staff or a leader took on its filing, session or certificate that changes what it may do.
+/// Its own steps, and the bureau's internal ones before a decision (a recommendation, a
+/// proposed revocation), tell it nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseNews {
+    FilingApproved,
+    FilingRefused,
+    SessionReturned,
+    SessionPublished,
+    CertificateRevoked,
+}
+
+impl BaseNews {
+    pub const ALL: [BaseNews; 5] = [
+        BaseNews::FilingApproved,
+        BaseNews::FilingRefused,
+        BaseNews::SessionReturned,
+        BaseNews::SessionPublished,
+        BaseNews::CertificateRevoked,
+    ];
+
+    /// The news of a filing now in `to`.
+    pub fn of_filing(to: FilingStatus) -> Option<BaseNews> {
+        match to {
+            FilingStatus::Approved => Some(BaseNews::FilingApproved),
+            FilingStatus::Refused => Some(BaseNews::FilingRefused),
+            FilingStatus::Submitted | FilingStatus::Recommended => None,
+        }
+    }
+
+    /// The news of a session now in `to`.
+    pub fn of_session(to: SessionStatus) -> Option<BaseNews> {
+        match to {
+            SessionStatus::Returned => Some(BaseNews::SessionReturned),
+            SessionStatus::Published => Some(BaseNews::SessionPublished),
+            SessionStatus::Draft | SessionStatus::Submitted => None,
+        }
+    }
+
+    /// The news of a certificate now in `to`.
+    pub fn of_certificate(to: CertificateStatus) -> Option<BaseNews> {
+        (to == CertificateStatus::Revoked).then_some(BaseNews::CertificateRevoked)
+    }
+
+    /// The notification's title: each step in its own words.
+    pub fn title(self) -> &'static str {
+        match self {
+            BaseNews::FilingApproved => "等级认定备案已获批准",
+            BaseNews::FilingRefused => "等级认定备案未予核准",
+            BaseNews::SessionReturned => "考评结果被退回修改",
+            BaseNews::SessionPublished => "考评结果已公布，证书已颁发",
+            BaseNews::CertificateRevoked => "职业技能等级证书已撤销",
+        }
+    }
+}
+
 /// A step the life cycle does not allow.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StepError {
@@ -574,6 +631,18 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn every_step_the_base_is_told_of_has_its_own_title() {
+        let titles: std::collections::BTreeSet<&str> = BaseNews::ALL.iter().map(|n| n.title()).collect();
+        assert_eq!(titles.len(), BaseNews::ALL.len());
+        let filings: Vec<_> = FilingStatus::ALL.iter().filter_map(|s| BaseNews::of_filing(*s)).collect();
+        assert_eq!(filings, [BaseNews::FilingApproved, BaseNews::FilingRefused]);
+        let sessions: Vec<_> = SessionStatus::ALL.iter().filter_map(|s| BaseNews::of_session(*s)).collect();
+        assert_eq!(sessions, [BaseNews::SessionReturned, BaseNews::SessionPublished]);
+        let certificates: Vec<_> = CertificateStatus::ALL.iter().filter_map(|s| BaseNews::of_certificate(*s)).collect();
+        assert_eq!(certificates, [BaseNews::CertificateRevoked]);
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl Tab {
 }
 
 /// axe-core's browser build: `SKILLBASE_AXE_JS`, else the copy `.ci/run` installs.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = std::env::var("SKILLBASE_AXE_JS").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| {
         let home = std::env::var("HOME").unwrap_or_else(|_| "/root".to_owned());
         format!("{home}/.cache/skillbase-axe/node_modules/axe-core/axe.min.js")
@@ -60,7 +60,7 @@ fn axe_source() -> Option<String> {
 }
 
 /// Every public page passes axe-core's WCAG 2.1 A/AA rules.
-async fn accessible(tab: &Tab, source: &str, paths: &[String]) {
+pub(crate) async fn accessible(tab: &Tab, source: &str, paths: &[String]) {
     let mut found = Vec::new();
     for path in paths {
         tab.open(path).await;

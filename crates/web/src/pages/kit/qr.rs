@@ -1,7 +1,23 @@
 //! QR codes drawn on the server as SVG from the `qrcode` crate's module matrix (no script, and
-//! printable): the plaque's verification address, the authenticator's `otpauth://` key.
+//! printable): the plaque's and the certificate's verification address, the authenticator's `otpauth://` key.
 
+use axum::http::{HeaderMap, header};
 use skillbase_app::AppError;
+
+use crate::AppState;
+
+/// The absolute address of the public verification page of `number` (a plaque's or a
+/// certificate's): this request's host, over HTTPS when the platform is reached over TLS.
+pub(crate) fn verify_url(state: &AppState, headers: &HeaderMap, number: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.len() <= 255)
+        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .unwrap_or("localhost");
+    let scheme = if state.secure_cookies { "https" } else { "http" };
+    format!("{scheme}://{host}/verify/{number}")
+}
 
 /// A QR code's dark modules as runs of one row: (x, y, width), in modules, with the quiet zone.
 #[derive(Debug)]

@@ -5,19 +5,6 @@ use super::*;
 // ---------------------------------------------------------------------------------------------
 // 牌匾 (bureau and the base's own organisation)
 
-/// The absolute address of the public verification page of `number`: this request's host, over
-/// HTTPS when the platform is reached over TLS.
-pub(super) fn verify_url(state: &AppState, headers: &HeaderMap, number: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| !h.is_empty() && h.len() <= 255)
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .unwrap_or("localhost");
-    let scheme = if state.secure_cookies { "https" } else { "http" };
-    format!("{scheme}://{host}/verify/{number}")
-}
-
 #[derive(Template)]
 #[template(path = "notices/plaque.html")]
 pub(super) struct PlaquePage {

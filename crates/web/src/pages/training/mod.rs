@@ -41,6 +41,7 @@ use crate::routes::{Route, route};
 use crate::session::Meta;
 use crate::{AppState, Params, query_params};
 
+mod certification;
 mod incentives;
 mod records;
 
@@ -49,7 +50,7 @@ use records::*;
 
 pub(super) fn routes() -> Vec<Route> {
     use Action::{ReadTraining, RecordTraining};
-    vec![
+    let mut table = vec![
         route(Method::GET, "/training", ReadTraining, get(bases)),
         route(Method::GET, "/training/{base}", ReadTraining, get(overview)),
         route(Method::POST, "/training/{base}/projects", RecordTraining, post(create_project)),
@@ -85,7 +86,9 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::GET, "/training/{base}/incentives.xlsx", ReadTraining, get(incentives_xlsx)),
         route(Method::POST, "/training/{base}/incentives/new/{kind}", RecordTraining, post(create_incentive)),
         route(Method::GET, "/training/{base}/incentives/{incentive}/document", ReadTraining, get(incentive_document)),
-    ]
+    ];
+    table.extend(certification::routes());
+    table
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,6 +112,7 @@ const TABS: &[(&str, &str)] = &[
     ("apprenticeships", "高师带徒"),
     ("competitions", "技能竞赛"),
     ("incentives", "激励"),
+    ("certification", "等级认定"),
 ];
 
 impl Shell {
@@ -212,6 +216,8 @@ pub(super) struct SectionPage {
     pub(super) tab: &'static str,
     pub(super) title: String,
     pub(super) crumbs: Vec<(String, String)>,
+    /// The parts of a tab that has several (label, address, current).
+    pub(super) subtabs: Vec<(&'static str, String, bool)>,
     pub(super) lead: Option<&'static str>,
     pub(super) notice: Option<&'static str>,
     pub(super) errors: Vec<String>,
@@ -219,6 +225,8 @@ pub(super) struct SectionPage {
     pub(super) before: Vec<FormBlock>,
     pub(super) filters: Option<Form>,
     pub(super) table: Option<Table>,
+    /// Further tables of the screen, whole (a record's history).
+    pub(super) more: Vec<Table>,
     pub(super) after: Vec<FormBlock>,
     /// A job still running: its progress, and the address the page polls.
     pub(super) progress: Option<Progress>,
@@ -245,6 +253,7 @@ impl SectionPage {
             tab,
             title: title.into(),
             crumbs: Vec::new(),
+            subtabs: Vec::new(),
             lead: None,
             notice: None,
             errors: Vec::new(),
@@ -252,6 +261,7 @@ impl SectionPage {
             before: Vec::new(),
             filters: None,
             table: None,
+            more: Vec::new(),
             after: Vec::new(),
             progress: None,
         }
@@ -327,6 +337,12 @@ fn done_notice(query: &Params) -> Option<&'static str> {
         "entry" => "已登记竞赛成绩。",
         "imported" => "名册已全部导入。",
         "incentive" => "已登记激励记录。",
+        "filing" => "已提交等级认定备案申请，请等待人社局审核。",
+        "session" => "已创建考评，请录入考生成绩。",
+        "result" => "已保存考生成绩。",
+        "removed" => "已删除该考生的成绩。",
+        "submitted" => "已提交考评结果，请等待人社局审核。",
+        "decided" => "已办理。",
         _ => return None,
     })
 }
