@@ -89,6 +89,7 @@ fn refusals(action: Action) -> (&'static str, Option<(&'static str, &'static str
             ("认定记录不存在", Some(("role_required", "职业技能等级认定由经办人审核、分管领导审批")))
         }
         ReadAnnualReview => ("年度报告不存在", None),
+        ReadProgram => ("统计不存在", None),
         FileAnnualReport => ("年度报告不存在", Some(("role_required", "年度报告由基地填报"))),
         RunAnnualReview => ("年度报告不存在", Some(("role_required", "年度复核由经办人办理、核销由分管领导审批"))),
         ReadPublic

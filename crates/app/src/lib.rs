@@ -42,6 +42,7 @@ pub mod incentives;
 pub mod invitations;
 pub mod jobs;
 pub mod notices;
+pub mod program;
 pub mod review;
 pub mod roster;
 pub mod subsidy;

@@ -110,10 +110,13 @@ pub enum Action {
     ReadAnnualReview,
     /// Fill in, submit and answer the base's own annual report (the base's own organisation).
     FileAnnualReport,
+    /// Read the programme dashboard (C1): bases against the target, the pipeline, the subsidy
+    /// and training outcomes (staff, leaders, the coordination group).
+    ReadProgram,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -156,6 +159,7 @@ impl Action {
         Action::RunAnnualReview,
         Action::ReadAnnualReview,
         Action::FileAnnualReport,
+        Action::ReadProgram,
     ];
 }
 
@@ -222,7 +226,7 @@ pub fn rule(action: Action) -> Rule {
             Rule::Roles(&[(Role::Staff, Scope::All)])
         }
         Action::DecideFunding => Rule::Roles(&[(Role::Leader, Scope::All), (Role::Funding, Scope::All)]),
-        Action::ReadFunds => {
+        Action::ReadFunds | Action::ReadProgram => {
             Rule::Roles(&[(Role::Staff, Scope::All), (Role::Leader, Scope::All), (Role::Funding, Scope::All)])
         }
         Action::RecordExpense | Action::RecordTraining | Action::FileAnnualReport => {

@@ -87,6 +87,21 @@ impl Status {
         Status::RejectedAfterObjection,
     ];
 
+    /// The furthest step of the programme's pipeline an application in this state has
+    /// reached (an index into [`FUNNEL`]); `None` for a draft, which has not entered it.
+    pub fn funnel_stage(self) -> Option<usize> {
+        use Status as S;
+        Some(match self {
+            S::Draft => return None,
+            S::Submitted | S::Returned | S::Resubmitted | S::NotAccepted | S::Lapsed | S::Withdrawn => 0,
+            S::Accepted | S::Ineligible => 1,
+            S::Eligible | S::InReview => 2,
+            S::Scored | S::NotSelected => 3,
+            S::Proposed | S::Approved | S::InNotice | S::RejectedAfterObjection => 4,
+            S::Recognised => 5,
+        })
+    }
+
     /// The stored spelling (the `status` column's CHECK lists exactly these).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -182,6 +197,10 @@ pub enum Actor {
     Person(Role),
     System,
 }
+
+/// The pipeline of a call, step by step (the programme dashboard's funnel): how many reached
+/// each step, judged by where each application stands (one withdrawn counts as submitted only).
+pub const FUNNEL: [&str; 6] = ["提交申报", "受理", "通过资格审查", "完成专家评审", "列入拟认定名单", "认定"];
 
 /// Everything that can happen to an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -586,5 +605,27 @@ mod tests {
             }
         }
         assert!(seen.contains_key("申报通过资格审查") && seen.contains_key("申报进入专家评审"));
+    }
+
+    #[test]
+    fn the_funnel_follows_the_life_cycle() {
+        // Every transition moves an application forward in the funnel, or leaves it where it
+        // was (a return, a lapse, a rejection), never back past a step it had reached — except
+        // reopening a score and sending a list back, which undo a step not yet concluded, and a
+        // withdrawal, which ends it.
+        let actors: Vec<Actor> = Role::ALL.into_iter().map(Actor::Person).chain([Actor::System]).collect();
+        for from in Status::ALL {
+            for action in Action::ALL {
+                for &who in &actors {
+                    let Ok(to) = transition(from, action, who) else { continue };
+                    let undo = matches!(action, Action::ReopenScoring | Action::SendBack | Action::Withdraw);
+                    if from != Status::Draft && !undo {
+                        assert!(to.funnel_stage() >= from.funnel_stage(), "{from:?} → {to:?} goes back");
+                    }
+                }
+            }
+        }
+        assert_eq!(Status::Draft.funnel_stage(), None);
+        assert_eq!(Status::Recognised.funnel_stage(), Some(FUNNEL.len() - 1));
     }
 }

@@ -47,6 +47,7 @@ pub mod incentives;
 pub mod jobs;
 pub mod notices;
 pub mod page;
+pub mod program;
 pub mod retention;
 pub mod review;
 pub mod subsidy;

@@ -11,6 +11,7 @@ mod identity;
 pub(crate) use identity::reauth_for_post;
 pub(crate) mod kit;
 mod notices;
+mod program;
 mod review;
 mod subsidy;
 mod tokens;
@@ -259,6 +260,7 @@ pub(crate) fn routes() -> Vec<Route> {
     table.extend(subsidy::routes());
     table.extend(training::routes());
     table.extend(annual_review::routes());
+    table.extend(program::routes());
     table
 }
 

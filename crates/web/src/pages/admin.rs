@@ -60,6 +60,7 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/funds/bases", Action::RecordExpense, t.nav_my_bases),
         ("/training", Action::ReadTraining, t.nav_training),
         ("/annual-reviews", Action::ReadAnnualReview, t.nav_annual_review),
+        ("/reports/program", Action::ReadProgram, t.nav_program),
         ("/bureau/certification", Action::DecideCertification, t.nav_certification),
     ]
     .into_iter()

@@ -12,6 +12,7 @@
 //! - [`pdf`]: the one PDF writer of the documents (the plaque, the skill certificate);
 //! - downloads come from `crate::download`, which the API shares.
 
+pub(crate) mod chart;
 pub(crate) mod input;
 pub(crate) mod pager;
 pub(crate) mod pdf;
@@ -20,6 +21,7 @@ pub(crate) mod qr;
 pub(crate) mod refusal;
 
 pub(crate) use crate::download::{XLSX, download, stored_file};
+pub(crate) use chart::BarChart;
 pub(crate) use input::{Choice, Control, Form, Group, Input, Reason, bounds, choices, field_id};
 pub(crate) use pager::{Pager, page_request};
 pub(crate) use post::{FormPost, MultipartPost, PathId, SignedInMultipart, SignedInPost, Who, safe_next, signed_in};
