@@ -102,10 +102,13 @@ pub enum Action {
     /// results and propose revocations; leaders approve filings and revocations. Which step
     /// is whose is the certification life cycles' (`certification.rs`).
     DecideCertification,
+    /// Read one's own workbench: the to-do counts and short lists of one's role, each scoped as
+    /// the list it links to.
+    ReadWorkbench,
 }
 
 impl Action {
-    pub const ALL: [Action; 39] = [
+    pub const ALL: [Action; 40] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -145,6 +148,7 @@ impl Action {
         Action::RecordTraining,
         Action::ReadTraining,
         Action::DecideCertification,
+        Action::ReadWorkbench,
     ];
 }
 
@@ -181,7 +185,7 @@ pub fn rule(action: Action) -> Rule {
         | Action::SignIn
         | Action::AcceptInvitation
         | Action::FileObjection => Rule::Public,
-        Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
+        Action::ManageOwnAccount | Action::ReadWorkbench => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
         Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),

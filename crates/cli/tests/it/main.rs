@@ -47,3 +47,4 @@ mod tab;
 mod tokens;
 mod training_api;
 mod training_pages;
+mod workbench;

@@ -7,10 +7,12 @@
 //!   the signed-in user of a page;
 //! - [`refusal`]: a use case's refusal as a page shows it (errors by field, the status and code
 //!   from the one mapping in `error.rs`), and the error pages;
+//! - [`nav`]: the signed-in pages' left-hand navigation by role and their breadcrumbs;
 //! - [`pager`]: a list's total and its first-page and next-page links (`kit/pager.html`);
 //! - downloads come from `crate::download`, which the API shares.
 
 pub(crate) mod input;
+pub(crate) mod nav;
 pub(crate) mod pager;
 pub(crate) mod post;
 pub(crate) mod qr;
