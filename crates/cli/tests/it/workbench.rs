@@ -201,6 +201,11 @@ async fn each_role_lands_on_its_workbench_with_its_counts(app: TestApp) {
     let mine = workbench(&app, &staff).await;
     assert_eq!(count(&mine, "评审专家抽取不足"), Some(1), "{mine}");
     assert_eq!(staff_messages(&app, &staff).await.len(), 2, "staff are told again");
+    // Each step is in the audit trail.
+    let actions = skillbase_store::audit::actions_for(&app.app().db, "application", &reviewed).await.expect("audit");
+    let shortfalls: Vec<&str> =
+        actions.iter().map(String::as_str).filter(|a| a.starts_with("review.shortfall")).collect();
+    assert_eq!(shortfalls, ["review.shortfall", "review.shortfall_filled", "review.shortfall"], "{actions:?}");
 }
 
 on_both_engines!(each_role_lands_on_its_workbench_with_its_counts);
