@@ -16,9 +16,11 @@ pub struct NavLink {
     pub label: &'static str,
 }
 
-/// The sections of the signed-in pages, in the navigation's order: where, which action the
-/// section needs, and its name.
-const SECTIONS: &[(&str, Action, fn(&Texts) -> &'static str)] = &[
+/// A section: where, which action it needs, and its name in the page's language.
+type Section = (&'static str, Action, fn(&Texts) -> &'static str);
+
+/// The sections of the signed-in pages, in the navigation's order.
+const SECTIONS: &[Section] = &[
     ("/admin/users", Action::ManageAccounts, |t| t.nav_users),
     ("/admin/organizations", Action::ListOrganizations, |t| t.nav_organizations),
     ("/admin/security", Action::ManageSecuritySettings, |t| t.nav_security),
