@@ -23,7 +23,7 @@ use skillbase_store::workbench as store;
 
 use crate::access::authorize;
 use crate::auth::Authenticated;
-use crate::{App, AppError, Result};
+use crate::{App, Result};
 
 /// Every to-do a workbench may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -294,10 +294,10 @@ impl App {
                 .lines
                 .into_iter()
                 .map(|line| Line {
-                    href: if todo.kind == Kind::OwnNotifications && !line.id.is_empty() {
-                        format!("/applications/{}", line.id)
-                    } else {
-                        todo.line.replace("{id}", &line.id)
+                    href: match todo.kind {
+                        Kind::OwnNotifications if !line.id.is_empty() => format!("/applications/{}", line.id),
+                        _ if line.id.is_empty() => todo.list.to_owned(),
+                        _ => todo.line.replace("{id}", &line.id),
                     },
                     title: line.title,
                     note: note(todo.kind, line.note, line.number),
@@ -310,88 +310,72 @@ impl App {
         Ok(items)
     }
 
+    /// Marks all of `who`'s own messages read (the workbench's 全部标为已读).
+    pub async fn mark_messages_read(&self, who: &Authenticated) -> Result<u64> {
+        authorize(who, Action::ManageOwnAccount, skillbase_domain::access::Object::Account(who.user.id))?;
+        let mut tx = self.db.begin().await?;
+        let n = store::mark_messages_read(&mut tx, who.user.id, self.now()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// The store's query for one to-do, in `scope`.
     async fn todo(&self, who: &Authenticated, kind: Kind, scope: Scope) -> Result<store::Todo> {
         let db = &self.db;
-        let organization = || match (scope, who.user.organization_id) {
-            (Scope::OwnOrganization, Some(organization)) => Ok(organization),
-            _ => Err(AppError::NotFound("单位不存在")),
+        // A to-do is read only in its list's scope; outside it there is nothing to count.
+        let organization = match (scope, who.user.organization_id) {
+            (Scope::OwnOrganization, Some(organization)) => Some(organization),
+            _ => None,
         };
-        let bureau = || if scope == Scope::All { Ok(()) } else { Err(AppError::NotFound("记录不存在")) };
+        let bureau = scope == Scope::All;
+        let empty = store::Todo::default();
         Ok(match kind {
-            Kind::ApplicationsToAccept => {
-                bureau()?;
-                store::applications_to_accept(db).await?
+            Kind::ApplicationsToAccept
+            | Kind::SupplementsDue
+            | Kind::EligibilityToConclude
+            | Kind::DrawShortfalls
+            | Kind::ScoresOverdue
+            | Kind::ProposalsToDraft
+            | Kind::ProposalsToApprove
+            | Kind::ObjectionsToInvestigate
+            | Kind::NoticesToConclude
+            | Kind::ExpensesToAudit
+            | Kind::FundingReturned
+            | Kind::FundingToEndorse
+            | Kind::FundingToApprove
+            | Kind::FilingsToRecommend
+            | Kind::FilingsToApprove
+            | Kind::SessionsToDecide
+            | Kind::RevocationsToApprove
+                if !bureau =>
+            {
+                empty
             }
-            Kind::SupplementsDue => {
-                bureau()?;
-                store::supplements_due(db).await?
-            }
-            Kind::EligibilityToConclude => {
-                bureau()?;
-                store::eligibility_to_conclude(db).await?
-            }
-            Kind::DrawShortfalls => {
-                bureau()?;
-                store::draw_shortfalls(db).await?
-            }
-            Kind::ScoresOverdue => {
-                bureau()?;
-                store::scores_overdue(db, self.now()).await?
-            }
-            Kind::ProposalsToDraft => {
-                bureau()?;
-                store::proposals_to_draft(db).await?
-            }
-            Kind::ProposalsToApprove => {
-                bureau()?;
-                store::proposals_to_approve(db).await?
-            }
-            Kind::ObjectionsToInvestigate => {
-                bureau()?;
-                store::objections_to_investigate(db).await?
-            }
-            Kind::NoticesToConclude => {
-                bureau()?;
-                store::notices_to_conclude(db).await?
-            }
-            Kind::ExpensesToAudit => {
-                bureau()?;
-                store::expenses_to_audit(db).await?
-            }
-            Kind::FundingReturned => {
-                bureau()?;
-                store::funding_requests(db, FundingStatus::Returned.as_str()).await?
-            }
-            Kind::FundingToEndorse => {
-                bureau()?;
-                store::funding_requests(db, FundingStatus::Draft.as_str()).await?
-            }
-            Kind::FundingToApprove => {
-                bureau()?;
-                store::funding_requests(db, FundingStatus::Submitted.as_str()).await?
-            }
-            Kind::FilingsToRecommend => {
-                bureau()?;
-                store::cert_filings(db, FilingStatus::Submitted.code()).await?
-            }
-            Kind::FilingsToApprove => {
-                bureau()?;
-                store::cert_filings(db, FilingStatus::Recommended.code()).await?
-            }
-            Kind::SessionsToDecide => {
-                bureau()?;
-                store::cert_sessions_submitted(db).await?
-            }
-            Kind::RevocationsToApprove => {
-                bureau()?;
-                store::revocations_proposed(db).await?
-            }
+            Kind::ApplicationsToAccept => store::applications_to_accept(db).await?,
+            Kind::SupplementsDue => store::supplements_due(db).await?,
+            Kind::EligibilityToConclude => store::eligibility_to_conclude(db).await?,
+            Kind::DrawShortfalls => store::draw_shortfalls(db).await?,
+            Kind::ScoresOverdue => store::scores_overdue(db, self.now()).await?,
+            Kind::ProposalsToDraft => store::proposals_to_draft(db).await?,
+            Kind::ProposalsToApprove => store::proposals_to_approve(db).await?,
+            Kind::ObjectionsToInvestigate => store::objections_to_investigate(db).await?,
+            Kind::NoticesToConclude => store::notices_to_conclude(db).await?,
+            Kind::ExpensesToAudit => store::expenses_to_audit(db).await?,
+            Kind::FundingReturned => store::funding_requests(db, FundingStatus::Returned.as_str()).await?,
+            Kind::FundingToEndorse => store::funding_requests(db, FundingStatus::Draft.as_str()).await?,
+            Kind::FundingToApprove => store::funding_requests(db, FundingStatus::Submitted.as_str()).await?,
+            Kind::FilingsToRecommend => store::cert_filings(db, FilingStatus::Submitted.code()).await?,
+            Kind::FilingsToApprove => store::cert_filings(db, FilingStatus::Recommended.code()).await?,
+            Kind::SessionsToDecide => store::cert_sessions_submitted(db).await?,
+            Kind::RevocationsToApprove => store::revocations_proposed(db).await?,
             // An expert's own assignments only (the scope is "assigned").
             Kind::ScoresOwed => store::scores_owed(db, who.user.id).await?,
-            Kind::OwnApplications => store::organization_applications(db, organization()?).await?,
-            Kind::OwnNotifications => store::unread_notifications(db, organization()?).await?,
-            Kind::OwnBases => store::organization_bases(db, organization()?).await?,
+            Kind::OwnApplications | Kind::OwnNotifications | Kind::OwnBases => match organization {
+                None => empty,
+                Some(o) if kind == Kind::OwnApplications => store::organization_applications(db, o).await?,
+                Some(o) if kind == Kind::OwnNotifications => store::unread_notifications(db, o).await?,
+                Some(o) => store::organization_bases(db, o).await?,
+            },
             Kind::Messages => store::unread_messages(db, who.user.id).await?,
         })
     }

@@ -432,3 +432,14 @@ pub async fn active_staff(tx: &mut Tx) -> Result<Vec<UserId>> {
             .await)?;
     rows.into_iter().map(|(id,)| parse_id(&id)).collect()
 }
+
+/// Marks all of an account's messages read.
+pub async fn mark_messages_read(tx: &mut Tx, user: UserId, at: DateTime<Utc>) -> Result<u64> {
+    on_tx!(tx, |c| sqlx::query("UPDATE user_notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user.to_string())
+        .bind(millis(at))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(Into::into)
+}

@@ -262,6 +262,7 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::GET, "/audit", ReadAudit, get(audit::list)),
         route(Method::GET, "/audit/verify", VerifyAudit, get(audit::verify)),
         route(Method::GET, "/workbench", ReadWorkbench, get(workbench::workbench)),
+        route(Method::POST, "/workbench/messages/read", ManageOwnAccount, post(workbench::read_messages)),
         route(Method::GET, "/bureau", ReadWorkbench, get(workbench::bureau)),
         route(Method::GET, "/bureau/", ReadWorkbench, get(workbench::bureau)),
     ];

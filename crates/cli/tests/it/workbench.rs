@@ -201,6 +201,11 @@ async fn each_role_lands_on_its_workbench_with_its_counts(app: TestApp) {
     let mine = workbench(&app, &staff).await;
     assert_eq!(count(&mine, "评审专家抽取不足"), Some(1), "{mine}");
     assert_eq!(staff_messages(&app, &staff).await.len(), 2, "staff are told again");
+    assert_eq!(count(&mine, "未读消息"), Some(2), "{mine}");
+    let read = post(&app, "/workbench/messages/read", &staff, &[]).await;
+    assert_eq!((read.status, read.location.as_str()), (303, "/workbench"), "{}", read.html);
+    assert_eq!(count(&workbench(&app, &staff).await, "未读消息"), Some(0));
+    assert_eq!(count(&workbench(&app, &leader).await, "未读消息"), Some(0), "the leader was never told");
     // Each step is in the audit trail.
     let actions = skillbase_store::audit::actions_for(&app.app().db, "application", &reviewed).await.expect("audit");
     let shortfalls: Vec<&str> =

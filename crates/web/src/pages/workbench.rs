@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use skillbase_app::workbench::Item;
 
 use super::kit::nav::NavLink;
-use super::kit::{Who, or_error_page};
+use super::kit::{SignedInPost, Who, error_page, or_error_page};
 use super::{Page, respond};
 use crate::AppState;
 
@@ -20,6 +20,7 @@ struct WorkbenchPage {
     items: Vec<Item>,
     consoles: Vec<NavLink>,
     role: &'static str,
+    csrf: String,
 }
 
 /// `GET /workbench`
@@ -27,7 +28,17 @@ pub(super) async fn workbench(State(state): State<AppState>, page: Page, Who(who
     let items = or_error_page!(state.app.workbench(&who).await, page);
     let consoles = super::kit::nav::consoles(who.role, page.t);
     let role = who.role.label();
-    respond(StatusCode::OK, &page.clone(), &WorkbenchPage { page, items, consoles, role })
+    let csrf = who.session.csrf_token.clone();
+    respond(StatusCode::OK, &page.clone(), &WorkbenchPage { page, items, consoles, role, csrf })
+}
+
+/// `POST /workbench/messages/read`: marks every message of one's own read.
+pub(super) async fn read_messages(State(state): State<AppState>, post: SignedInPost) -> Response {
+    let SignedInPost { page, who, .. } = post;
+    match state.app.mark_messages_read(&who).await {
+        Ok(_) => Redirect::to("/workbench").into_response(),
+        Err(error) => error_page(page, error),
+    }
 }
 
 /// `GET /bureau` and `GET /bureau/`: the bureau's entrance is the workbench.
