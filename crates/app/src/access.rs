@@ -96,6 +96,7 @@ fn refusals(action: Action) -> (&'static str, Option<(&'static str, &'static str
         | RegisterOrganization
         | SignIn
         | ManageOwnAccount
+        | ReadWorkbench
         | ReadAudit
         | VerifyAudit
         | ManageAccounts

@@ -76,6 +76,8 @@ const FIXED: &[Event] = &[
     business("application.eligibility.decide", "确认或改判资格审查条款"),
     business("expert.save", "维护评审专家信息"),
     business("review.draw", "随机抽取评审专家"),
+    business("review.shortfall", "评审专家抽取不足"),
+    business("review.shortfall_filled", "补抽评审专家补足缺额"),
     business("review.declare", "专家声明是否存在利益冲突"),
     business("review.score", "专家提交评分"),
     business("review.reopen", "退回专家评分重新评分"),

@@ -48,6 +48,7 @@ pub mod roster;
 pub mod subsidy;
 pub mod tokens;
 pub mod training;
+pub mod workbench;
 
 pub use error::{AppError, FieldError};
 pub use ids::SystemClock;

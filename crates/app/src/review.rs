@@ -13,7 +13,7 @@ use skillbase_domain::application::{self, Action, Actor, Status};
 use skillbase_domain::batch::{BatchStatus, WindowState};
 use skillbase_domain::clock::{shanghai, shanghai_date};
 use skillbase_domain::ids::{
-    ApplicationId, AssignmentId, AttachmentId, BatchId, DrawId, NotificationId, ProposalId, UserId,
+    ApplicationId, AssignmentId, AttachmentId, BatchId, DrawId, NotificationId, ProposalId, ShortfallId, UserId,
 };
 use skillbase_domain::policy::PolicyDocument;
 use skillbase_domain::review::{
@@ -26,6 +26,7 @@ use skillbase_domain::uscc::Uscc;
 use skillbase_store::applications as app_store;
 use skillbase_store::jobs::NewJob;
 use skillbase_store::review as store;
+use skillbase_store::workbench as bench_store;
 use skillbase_store::{StoreError, Tx};
 
 use crate::access::{allows, authorize, ensure_not_drafter};
@@ -157,10 +158,40 @@ pub struct ReviewProgress {
     pub application: ApplicationView,
     pub assignments: Vec<AssignmentView>,
     pub draws: Vec<store::Draw>,
+    /// Draws that came up short, with what is still missing (open ones first to read).
+    pub shortfalls: Vec<ShortfallView>,
     /// Over the submitted scores of experts who did not step aside.
     pub aggregate: Option<Aggregate>,
     pub minimum: usize,
     pub outlier_points: u32,
+}
+
+/// A stored shortfall as staff read it: the record and the sentence that explains it.
+#[derive(Debug, Clone)]
+pub struct ShortfallView {
+    pub record: bench_store::Shortfall,
+    pub message: String,
+}
+
+impl ShortfallView {
+    fn of(record: bench_store::Shortfall) -> ShortfallView {
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        let short = review::Shortfall {
+            wanted: count(record.wanted),
+            drawn: count(record.drawn),
+            counts: review::DrawCounts {
+                in_industry: count(record.in_industry),
+                already_drawn: count(record.already_drawn),
+                conflicted: count(record.conflicted),
+                eligible: count(record.eligible),
+            },
+        };
+        ShortfallView { message: short.message(), record }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.record.status == review::ShortfallStatus::Open
+    }
 }
 
 /// Scores aggregate over the submitted sheets of active experts, in submission order; marks
@@ -524,6 +555,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let drawn =
             self.draw_experts(&mut tx, &current, (1, 1), ("replacement", Some(who)), due, (&policy_id, meta)).await?;
+        self.fill_shortfalls(&mut tx, id, drawn.len(), who, meta).await?;
         self.settle(&mut tx, id, Some(who), meta).await?;
         tx.commit().await?;
         Ok(drawn)
@@ -566,9 +598,28 @@ impl App {
         let seed_bytes: [u8; 8] = crate::random_bytes(8).try_into().map_err(|_| corrupt("seed"))?;
         let seed = u64::from_le_bytes(seed_bytes);
         let today = shanghai_date(self.now());
-        let draw = review::draw(seed, &pool, &applicant, &excluded, today, wanted, minimum).map_err(|e| {
-            AppError::Invalid { code: "not_enough_experts", field: Some("experts"), message: e.to_string() }
-        })?;
+        let draw = match review::draw(seed, &pool, &applicant, &excluded, today, wanted, minimum) {
+            Ok(draw) => draw,
+            Err(e @ review::DrawError::NotEnough { counts, .. }) if reason == "replacement" => {
+                // A replacement that finds nobody: stored as a shortfall and told to staff,
+                // never dropped silently (when staff asked for it by hand, the refusal rolls
+                // this back and tells them at once).
+                let short = review::Shortfall { wanted, drawn: 0, counts };
+                self.record_shortfall(tx, current, None, reason, &short, who, meta).await?;
+                return Err(AppError::Invalid {
+                    code: "not_enough_experts",
+                    field: Some("experts"),
+                    message: e.to_string(),
+                });
+            }
+            Err(e) => {
+                return Err(AppError::Invalid {
+                    code: "not_enough_experts",
+                    field: Some("experts"),
+                    message: e.to_string(),
+                });
+            }
+        };
         let now = self.now();
         let draw_id = self.new_id::<DrawId>();
         store::insert_draw(
@@ -651,11 +702,117 @@ impl App {
             json!({
                 "draw": draw_id.to_string(), "reason": reason, "seed": seed.to_string(),
                 "candidates": draw.candidates, "excluded": excluded, "drawn": draw.drawn,
-                "wanted": wanted, "due_on": due_on, "policy": policy_id,
+                "wanted": wanted, "due_on": due_on, "policy": policy_id, "counts": draw.counts,
             }),
         )
         .await?;
+        if let Some(short) = draw.shortfall(wanted) {
+            self.record_shortfall(tx, current, Some(draw_id), reason, &short, who, meta).await?;
+        }
         Ok(ids)
+    }
+
+    /// Stores a draw's shortfall with its counts, audits it and tells every active staff
+    /// account in-app (the workbench counts it until a later draw fills it).
+    #[allow(clippy::too_many_arguments)]
+    async fn record_shortfall(
+        &self,
+        tx: &mut Tx,
+        current: &ApplicationView,
+        draw_id: Option<DrawId>,
+        reason: &str,
+        short: &review::Shortfall,
+        who: Option<&Authenticated>,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let now = self.now();
+        let id = self.new_id::<ShortfallId>();
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        bench_store::insert_shortfall(
+            tx,
+            &bench_store::Shortfall {
+                id,
+                application_id: current.id,
+                draw_id,
+                reason: reason.to_owned(),
+                wanted: count(short.wanted),
+                drawn: count(short.drawn),
+                in_industry: count(short.counts.in_industry),
+                already_drawn: count(short.counts.already_drawn),
+                conflicted: count(short.counts.conflicted),
+                eligible: count(short.counts.eligible),
+                missing: count(short.missing()),
+                status: review::ShortfallStatus::Open,
+                recorded_at: now,
+                filled_at: None,
+                version: 1,
+            },
+        )
+        .await?;
+        let link = format!("/bureau/applications/{}/review", current.id);
+        for staff in bench_store::active_staff(tx).await? {
+            store::insert_user_notification(
+                tx,
+                &store::UserNotification {
+                    id: self.new_id::<NotificationId>(),
+                    user_id: staff,
+                    at: now,
+                    title: "评审专家抽取不足".into(),
+                    body: format!("「{}」（{}）：{}", current.organization_name, current.batch_title, short.message()),
+                    link: link.clone(),
+                    read_at: None,
+                },
+            )
+            .await?;
+        }
+        let app_id = current.id.to_string();
+        self.audit(
+            tx,
+            meta,
+            who.map(|w| (&w.user, w.role)),
+            "review.shortfall",
+            ("application", Some(&app_id)),
+            json!({
+                "shortfall": id.to_string(), "draw": draw_id.map(|d| d.to_string()), "reason": reason,
+                "wanted": short.wanted, "drawn": short.drawn, "missing": short.missing(), "counts": short.counts,
+            }),
+        )
+        .await
+    }
+
+    /// Experts drawn by hand fill the application's open shortfalls, the first first.
+    async fn fill_shortfalls(
+        &self,
+        tx: &mut Tx,
+        application: ApplicationId,
+        drawn: usize,
+        who: &Authenticated,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let mut left = drawn;
+        for open in bench_store::open_shortfalls_in(tx, application).await? {
+            if left == 0 {
+                break;
+            }
+            let missing = usize::try_from(open.missing).unwrap_or(0);
+            let (still, used, status) = review::fill_shortfall(open.status, missing, left);
+            left -= used;
+            let still_i64 = i64::try_from(still).unwrap_or(i64::MAX);
+            if !bench_store::fill_shortfall(tx, &open, (still_i64, status), self.now()).await? {
+                return Err(stale());
+            }
+            let app_id = application.to_string();
+            self.audit(
+                tx,
+                meta,
+                Some((&who.user, who.role)),
+                "review.shortfall_filled",
+                ("application", Some(&app_id)),
+                json!({ "shortfall": open.id.to_string(), "drawn": used, "missing": still, "status": status.as_str() }),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------ reading assignments
@@ -745,6 +902,7 @@ impl App {
         let aggregate = aggregate_into(&mut assignments, policy.outlier_points());
         Ok(ReviewProgress {
             draws: store::draws(&self.db, id).await?,
+            shortfalls: bench_store::shortfalls(&self.db, id).await?.into_iter().map(ShortfallView::of).collect(),
             aggregate,
             minimum: policy.min_experts() as usize,
             outlier_points: policy.outlier_points(),

@@ -113,10 +113,13 @@ pub enum Action {
     /// Read the programme dashboard (C1): bases against the target, the pipeline, the subsidy
     /// and training outcomes (staff, leaders, the coordination group).
     ReadProgram,
+    /// Read one's own workbench: the to-do counts and short lists of one's role, each scoped as
+    /// the list it links to.
+    ReadWorkbench,
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -160,6 +163,7 @@ impl Action {
         Action::ReadAnnualReview,
         Action::FileAnnualReport,
         Action::ReadProgram,
+        Action::ReadWorkbench,
     ];
 }
 
@@ -196,7 +200,7 @@ pub fn rule(action: Action) -> Rule {
         | Action::SignIn
         | Action::AcceptInvitation
         | Action::FileObjection => Rule::Public,
-        Action::ManageOwnAccount => Rule::AnySignedIn(Scope::OwnAccount),
+        Action::ManageOwnAccount | Action::ReadWorkbench => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
         Action::ManageAccounts => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),

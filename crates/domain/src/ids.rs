@@ -93,6 +93,8 @@ typed_id! {
     AssignmentId;
     /// One stored draw of experts (the seed, the candidates, who was drawn).
     DrawId;
+    /// A draw that found fewer experts than it was asked for, until later draws fill it.
+    ShortfallId;
     /// A recognition list staff propose for a call (拟认定名单), for the leader to approve.
     ProposalId;
     /// A public notice (公示).

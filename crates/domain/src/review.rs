@@ -104,25 +104,116 @@ pub fn conflicts(expert: &ExpertProfile, applicant: &Applicant, today: NaiveDate
 }
 
 /// A draw, kept whole so anyone can repeat it: the seed, the candidates in their canonical
-/// order, and who was drawn.
+/// order, and who was drawn — and how the pool came down to the candidates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draw {
     pub seed: u64,
     pub candidates: Vec<String>,
     pub drawn: Vec<String>,
+    #[serde(default)]
+    pub counts: DrawCounts,
+}
+
+/// How the pool came down to the candidates of a draw: the active experts of the applicant's
+/// industry, those of them already drawn for the application (or withdrawn), those with a
+/// conflict of interest, and who was left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawCounts {
+    pub in_industry: usize,
+    pub already_drawn: usize,
+    pub conflicted: usize,
+    pub eligible: usize,
+}
+
+impl std::fmt::Display for DrawCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "本行业在库专家 {} 名，其中已抽取过 {} 名、存在利益冲突 {} 名，符合条件的 {} 名",
+            self.in_industry, self.already_drawn, self.conflicted, self.eligible
+        )
+    }
+}
+
+impl Draw {
+    /// Fewer drawn than `wanted`: how many and why (`None` when the draw is complete).
+    pub fn shortfall(&self, wanted: usize) -> Option<Shortfall> {
+        (self.drawn.len() < wanted).then_some(Shortfall { wanted, drawn: self.drawn.len(), counts: self.counts })
+    }
+}
+
+/// A draw that found fewer experts than it was asked for (issue: 5 asked, 4 drawn, and nobody
+/// was told). Stored, shown to staff and put on their to-do until a later draw fills it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub wanted: usize,
+    pub drawn: usize,
+    pub counts: DrawCounts,
+}
+
+impl Shortfall {
+    pub fn missing(&self) -> usize {
+        self.wanted.saturating_sub(self.drawn)
+    }
+
+    /// The sentence staff read: how many were drawn, and why not more.
+    pub fn message(&self) -> String {
+        format!(
+            "需抽取 {} 名评审专家，只抽到 {} 名，还缺 {} 名：{}。请补充专家库后补抽。",
+            self.wanted,
+            self.drawn,
+            self.missing(),
+            self.counts
+        )
+    }
+}
+
+/// A shortfall's life: open until later draws have brought the missing experts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortfallStatus {
+    Open,
+    Filled,
+}
+
+impl ShortfallStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShortfallStatus::Open => "open",
+            ShortfallStatus::Filled => "filled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ShortfallStatus> {
+        [ShortfallStatus::Open, ShortfallStatus::Filled].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The one transition of a shortfall: `drawn` more experts arrive for an open shortfall still
+/// missing `missing`; the answer is what is still missing, how many of the drawn it used, and
+/// its state. A filled shortfall takes nothing.
+pub fn fill_shortfall(status: ShortfallStatus, missing: usize, drawn: usize) -> (usize, usize, ShortfallStatus) {
+    match status {
+        ShortfallStatus::Filled => (0, 0, ShortfallStatus::Filled),
+        ShortfallStatus::Open => {
+            let used = drawn.min(missing);
+            let left = missing - used;
+            (left, used, if left == 0 { ShortfallStatus::Filled } else { ShortfallStatus::Open })
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DrawError {
-    #[error("符合条件且无利益冲突的专家只有 {available} 名，不足 {needed} 名")]
-    NotEnough { available: usize, needed: usize },
+    #[error("符合条件且无利益冲突的专家只有 {available} 名，不足 {needed} 名（{counts}）")]
+    NotEnough { available: usize, needed: usize, counts: DrawCounts },
 }
 
 /// Draws `n` experts of the applicant's industry with no conflict, leaving out `excluded` (those
 /// already drawn or withdrawn). The candidates are sorted by id before a ChaCha8 shuffle seeded
 /// with `seed` (`shuffle` below), so the same inputs always give the same draw on any machine and
 /// with any version of the `rand` crates. Fewer than `n` candidates is an error unless at least
-/// `minimum` remain (then all of them are drawn).
+/// `minimum` remain (then all of them are drawn, and [`Draw::shortfall`] says so).
 pub fn draw(
     seed: u64,
     pool: &[ExpertProfile],
@@ -132,22 +223,25 @@ pub fn draw(
     n: usize,
     minimum: usize,
 ) -> Result<Draw, DrawError> {
-    let mut candidates: Vec<String> = pool
-        .iter()
-        .filter(|e| e.industries.contains(&applicant.industry))
-        .filter(|e| !excluded.contains(&e.id))
-        .filter(|e| conflicts(e, applicant, today).is_empty())
-        .map(|e| e.id.clone())
-        .collect();
+    let in_industry: Vec<&ExpertProfile> = pool.iter().filter(|e| e.industries.contains(&applicant.industry)).collect();
+    let fresh: Vec<&ExpertProfile> = in_industry.iter().copied().filter(|e| !excluded.contains(&e.id)).collect();
+    let mut candidates: Vec<String> =
+        fresh.iter().filter(|e| conflicts(e, applicant, today).is_empty()).map(|e| e.id.clone()).collect();
     candidates.sort();
     candidates.dedup();
+    let counts = DrawCounts {
+        in_industry: in_industry.len(),
+        already_drawn: in_industry.len() - fresh.len(),
+        conflicted: fresh.len() - candidates.len(),
+        eligible: candidates.len(),
+    };
     if candidates.len() < minimum.max(1) {
-        return Err(DrawError::NotEnough { available: candidates.len(), needed: minimum.max(1) });
+        return Err(DrawError::NotEnough { available: candidates.len(), needed: minimum.max(1), counts });
     }
     let mut shuffled = candidates.clone();
     shuffle(&mut shuffled, seed);
     shuffled.truncate(n);
-    Ok(Draw { seed, candidates, drawn: shuffled })
+    Ok(Draw { seed, candidates, drawn: shuffled, counts })
 }
 
 /// The draw's shuffle, written out here so that no upgrade of `rand` can change a draw (its
@@ -711,8 +805,39 @@ mod tests {
         let other_industry = Applicant { industry: "health".into(), ..applicant() };
         assert_eq!(
             draw(7, &pool, &other_industry, &[], today, 5, 3),
-            Err(DrawError::NotEnough { available: 0, needed: 3 })
+            Err(DrawError::NotEnough { available: 0, needed: 3, counts: DrawCounts::default() })
         );
+    }
+
+    #[test]
+    fn a_draw_short_of_experts_says_how_many_and_why() {
+        let today = day("2024-10-08");
+        // Six of the industry: one drawn before, one tied to the applicant, four left for five.
+        let mut pool: Vec<ExpertProfile> = (0..4).map(|i| expert(&format!("e{i}"))).collect();
+        pool.push(expert("before"));
+        pool.push(tied_pool().remove(0));
+        let five = draw(7, &pool, &applicant(), &["before".to_owned()], today, 5, 3).expect("four are enough");
+        assert_eq!(five.drawn.len(), 4);
+        let counts = DrawCounts { in_industry: 6, already_drawn: 1, conflicted: 1, eligible: 4 };
+        assert_eq!(five.counts, counts);
+        let short = five.shortfall(5).expect("one short");
+        assert_eq!((short.wanted, short.drawn, short.missing()), (5, 4, 1));
+        assert!(
+            short.message().contains("只抽到 4 名") && short.message().contains("存在利益冲突 1 名"),
+            "{}",
+            short.message()
+        );
+        assert_eq!(draw(7, &pool, &applicant(), &[], today, 4, 3).expect("enough").shortfall(4), None);
+        // A replacement with nobody left says why as well.
+        let excluded: Vec<String> = pool.iter().map(|e| e.id.clone()).collect();
+        let Err(DrawError::NotEnough { counts, .. }) = draw(8, &pool, &applicant(), &excluded, today, 1, 1) else {
+            panic!("nobody is left");
+        };
+        assert_eq!((counts.in_industry, counts.already_drawn, counts.eligible), (6, 6, 0));
+        // Later draws fill it, and a filled one takes no more.
+        assert_eq!(fill_shortfall(ShortfallStatus::Open, 2, 1), (1, 1, ShortfallStatus::Open));
+        assert_eq!(fill_shortfall(ShortfallStatus::Open, 1, 3), (0, 1, ShortfallStatus::Filled));
+        assert_eq!(fill_shortfall(ShortfallStatus::Filled, 0, 1), (0, 0, ShortfallStatus::Filled));
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub mod subsidy;
 pub mod tokens;
 pub mod training;
 pub mod users;
+pub mod workbench;
 
 pub use connect::{DbOptions, Engine, check_postgres, check_sqlite, create_postgres_schema, drop_postgres_schema};
 pub use error::StoreError;

@@ -16,6 +16,7 @@ mod review;
 mod subsidy;
 mod tokens;
 mod training;
+mod workbench;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, RawQuery, State};
@@ -86,9 +87,19 @@ impl Viewer {
         }
     }
 
-    /// The consoles this viewer's role may use (`access::decide`), for the navigation.
-    pub fn consoles(&self, t: &'static Texts) -> Vec<admin::NavLink> {
-        admin::consoles(self.role, t)
+    /// The left-hand navigation of this viewer's role (`kit::nav`).
+    pub fn side_nav(&self, t: &'static Texts) -> Vec<kit::nav::NavLink> {
+        kit::nav::side_nav(self.role, t)
+    }
+
+    /// The breadcrumbs to `path` (`kit::nav`).
+    pub fn crumbs(&self, t: &'static Texts, path: &str) -> Vec<(kit::nav::NavLink, bool)> {
+        kit::nav::crumbs(self.role, t, path)
+    }
+
+    /// Is `path` within the section `href` (for `aria-current` in the navigation)?
+    pub fn is_within(&self, path: &str, href: &str) -> bool {
+        kit::nav::is_within(path, href)
     }
 }
 
@@ -252,6 +263,10 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/admin/security/unlock", UnlockAccounts, post(admin::unlock)),
         route(Method::GET, "/audit", ReadAudit, get(audit::list)),
         route(Method::GET, "/audit/verify", VerifyAudit, get(audit::verify)),
+        route(Method::GET, "/workbench", ReadWorkbench, get(workbench::workbench)),
+        route(Method::POST, "/workbench/messages/read", ManageOwnAccount, post(workbench::read_messages)),
+        route(Method::GET, "/bureau", ReadWorkbench, get(workbench::bureau)),
+        route(Method::GET, "/bureau/", ReadWorkbench, get(workbench::bureau)),
     ];
     table.extend(applicant::routes());
     table.extend(bureau::routes());
@@ -264,8 +279,11 @@ pub(crate) fn routes() -> Vec<Route> {
     table
 }
 
-/// `GET /`
+/// `GET /`: the public portal; someone signed in goes to their workbench.
 pub async fn home(State(state): State<AppState>, page: Page) -> Response {
+    if page.viewer.is_some() {
+        return Redirect::to("/workbench").into_response();
+    }
     match home_page(&state, page.clone(), CalcForm::default()).await.and_then(|p| render(&p)) {
         Ok(html) => html.into_response(),
         Err(error) => PageError::from_app(page, error).into_response(),

@@ -356,6 +356,8 @@ fn other_routes() -> Vec<Route> {
             ReadTraining,
             get(api::incentives::document),
         ),
+        route(Method::GET, "/api/v1/reports/program", ReadProgram, get(api::program::program)),
+        route(Method::GET, "/api/v1/public/program", ReadPublic, get(api::program::public_program)),
         route(Method::GET, "/api/v1/annual-reviews", RunAnnualReview, get(api::annual_review::campaigns)),
         route(Method::POST, "/api/v1/annual-reviews", RunAnnualReview, post(api::annual_review::open_campaign)),
         route(Method::GET, "/api/v1/annual-reviews/{campaign}", RunAnnualReview, get(api::annual_review::campaign)),

@@ -43,6 +43,12 @@ async fn a_report_filed_rectified_and_a_base_revoked_through_the_pages(app: Test
     let mine = get(&app, "/annual-reviews", &base).await;
     assert_eq!(mine.status, 200);
     let report = report_link(&mine.html);
+    let workbench = get(&app, "/workbench", &base).await;
+    assert!(
+        workbench.html.contains("待填报或整改的年度报告") && workbench.html.contains(&format!("href=\"{report}\"")),
+        "the base's workbench leads to its report: {}",
+        workbench.html
+    );
     let page = get(&app, &report, &base).await;
     assert!(page.html.contains("年度数据") && page.html.contains("name=\"value.trainees\""), "{}", page.html);
     let kept = [
@@ -69,7 +75,11 @@ async fn a_report_filed_rectified_and_a_base_revoked_through_the_pages(app: Test
     let other = app.sign_in_again(&cast.bases[1].1).await;
     assert_eq!(get(&app, &report, &other).await.status, 404, "another organisation finds nothing");
 
-    // Staff order rectification; the base answers; staff pass it.
+    // Staff find it on their workbench, order rectification; the base answers; staff pass it.
+    let workbench = get(&app, "/workbench", &staff).await;
+    assert!(
+        workbench.html.contains("待作出复核结论的年度报告") && workbench.html.contains(&format!("href=\"{report}\""))
+    );
     let refused =
         post(&app, &format!("{report}/decision"), &staff, &[("action", "rectify"), ("comment", ""), ("days", "10")])
             .await;
@@ -110,6 +120,12 @@ async fn a_report_filed_rectified_and_a_base_revoked_through_the_pages(app: Test
     .await;
     assert_redirect(&proposed, &format!("{second}?done=propose_revocation"));
     let leader = app.sign_in_user(Role::Leader, "leader-ar-pages", "分管领导").await.0;
+    let workbench = get(&app, "/workbench", &leader).await;
+    assert!(
+        workbench.html.contains("待审批的基地核销") && workbench.html.contains("基地申请退出"),
+        "{}",
+        workbench.html
+    );
     let page = get(&app, &second, &leader).await;
     assert!(page.html.contains("核销审批") && page.html.contains("批准核销"), "{}", page.html);
     let approved = post(&app, &format!("{second}/decision"), &leader, &[("action", "approve_revocation")]).await;

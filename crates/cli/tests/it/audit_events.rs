@@ -29,6 +29,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
     ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
     ("retention.purge", "retention.rs: the daily maintenance job"),
+    ("review.shortfall", "workbench.rs: each_role_lands_on_its_workbench_with_its_counts"),
+    ("review.shortfall_filled", "workbench.rs: each_role_lands_on_its_workbench_with_its_counts"),
     ("funding.refused_own", "subsidy.rs: a_drafter_never_decides_their_own_request"),
     ("annual_review.campaign_open", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),
     ("annual_review.campaign_close", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),

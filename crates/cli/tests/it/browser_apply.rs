@@ -153,7 +153,7 @@ async fn an_application_from_registration_to_the_eligibility_table(app: TestApp)
     me.type_into("#f-username", USERNAME).await;
     me.type_into("#f-password", PASSWORD).await;
     me.press("form[action^=\"/login\"] button[type=submit]").await;
-    me.at("/account").await;
+    me.at("/workbench").await;
 
     // 申报 starts a draft at the first step.
     me.open("/calls").await;

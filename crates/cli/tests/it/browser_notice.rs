@@ -115,6 +115,17 @@ async fn an_objection_and_a_plaque_in_the_browser(app: TestApp) {
     // 2. Staff dismiss it on the notice's page.
     let staff = private_tab(&mut chromium, "staff", &app.base).await;
     give_session(&staff, &approved.staff).await;
+    if let Some(source) = &axe {
+        // A signed-in page too: the workbench with its left-hand navigation and breadcrumbs.
+        let paths = [format!("/bureau/notices/{id}"), "/workbench".to_owned()];
+        accessible(&staff, source, &paths).await;
+        staff
+            .check(
+                "!!document.querySelector('nav.side-nav a[aria-current=\"page\"][href=\"/workbench\"]')",
+                "the workbench is marked in the navigation",
+            )
+            .await;
+    }
     staff.open(&format!("/bureau/notices/{id}")).await;
     staff.sees(&receipt).await;
     staff.sees("139****5678").await;

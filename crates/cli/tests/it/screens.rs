@@ -135,11 +135,16 @@ async fn identity_pages_render_in_chinese(app: TestApp) {
     assert_eq!(csrf.len(), 64);
     assert_csp_clean(html);
     // Every page's header knows the user, public pages included.
-    let home = get(&app, "/", Cookie(Some(&cookie))).await;
+    assert_eq!(
+        get(&app, "/", Cookie(Some(&cookie))).await.location,
+        "/workbench",
+        "the home page leads to the workbench"
+    );
+    let home = get(&app, "/notices", Cookie(Some(&cookie))).await;
     assert!(home.html.contains("王经理") && home.html.contains(&csrf), "{}", home.html);
     // Already signed in: the login page goes on.
     let login = get(&app, "/login", Cookie(Some(&cookie))).await;
-    assert_eq!((login.status, login.location.as_str()), (303, "/account"));
+    assert_eq!((login.status, login.location.as_str()), (303, "/workbench"));
     let password = get(&app, "/account/password", Cookie(Some(&cookie))).await;
     assert_eq!(password.status, 200);
     assert!(password.html.contains("修改密码") && password.html.contains(&csrf));
@@ -196,7 +201,7 @@ async fn login_succeeds_fails_and_locks(app: TestApp) {
     for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
         let answer =
             post(&app, "/login", None, &[("username", USERNAME), ("password", PASSWORD), ("next", next)]).await;
-        assert_eq!((answer.status, answer.location.as_str()), (303, "/account"), "{next}");
+        assert_eq!((answer.status, answer.location.as_str()), (303, "/workbench"), "{next}");
     }
     // `next` may also come in the query, as the sign-in redirect gives it.
     let answer =

@@ -9,6 +9,7 @@ pub mod certification;
 pub mod incentives;
 pub mod notices;
 pub mod paging;
+pub mod program;
 pub mod review;
 pub mod subsidy;
 pub mod tokens;

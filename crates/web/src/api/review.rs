@@ -513,7 +513,30 @@ pub struct ReviewOut {
     pub outlier_points: u32,
     pub assignments: Vec<AssignmentOut>,
     pub draws: Vec<DrawOut>,
+    /// Draws that found fewer experts than asked, with what is still missing.
+    pub shortfalls: Vec<ShortfallOut>,
     pub aggregate: Option<AggregateOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortfallOut {
+    pub id: String,
+    /// The draw that came up short (none when a replacement found nobody).
+    pub draw_id: Option<String>,
+    /// initial | replacement.
+    pub reason: String,
+    pub wanted: i64,
+    pub drawn: i64,
+    /// Active experts of the industry, those already drawn, those with a conflict, those left.
+    pub in_industry: i64,
+    pub already_drawn: i64,
+    pub conflicted: i64,
+    pub eligible: i64,
+    /// Still missing (0 once later draws filled it).
+    pub missing: i64,
+    /// open | filled.
+    pub status: String,
+    pub message: String,
 }
 
 fn json_list(text: &str) -> Vec<String> {
@@ -535,6 +558,24 @@ pub async fn review(
         minimum_experts: progress.minimum,
         outlier_points: progress.outlier_points,
         assignments: progress.assignments.iter().map(assignment_out).collect(),
+        shortfalls: progress
+            .shortfalls
+            .iter()
+            .map(|s| ShortfallOut {
+                id: s.record.id.to_string(),
+                draw_id: s.record.draw_id.map(|d| d.to_string()),
+                reason: s.record.reason.clone(),
+                wanted: s.record.wanted,
+                drawn: s.record.drawn,
+                in_industry: s.record.in_industry,
+                already_drawn: s.record.already_drawn,
+                conflicted: s.record.conflicted,
+                eligible: s.record.eligible,
+                missing: s.record.missing,
+                status: s.record.status.as_str().to_owned(),
+                message: s.message.clone(),
+            })
+            .collect(),
         draws: progress
             .draws
             .iter()

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use skillbase_app::AppError;
 use skillbase_app::admin::NewAccount;
 use skillbase_app::auth::Authenticated;
-use skillbase_domain::access::{Action, Decision, Scope, decide};
+use skillbase_domain::access::{Action, Decision, decide};
 use skillbase_domain::clock::shanghai;
 use skillbase_domain::ids::UserId;
 use skillbase_domain::roles::Role;
@@ -29,47 +29,6 @@ use crate::session::Meta;
 /// An instant as people in Shanghai read it: `2024-09-27 10:00`.
 pub(super) fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// A console in the navigation.
-#[derive(Debug)]
-pub struct NavLink {
-    pub href: &'static str,
-    pub label: &'static str,
-}
-
-/// The consoles a role may use, as the policy decides (never a list of roles here). A console
-/// for the whole bureau (`Scope::All`) is not offered to a role that reaches only its own
-/// records through the same action (the applicant reads its applications elsewhere).
-pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
-    [
-        ("/admin/users", Action::ManageAccounts, t.nav_users),
-        ("/admin/organizations", Action::ListOrganizations, t.nav_organizations),
-        ("/admin/security", Action::ManageSecuritySettings, t.nav_security),
-        ("/audit", Action::ReadAudit, t.nav_audit),
-        ("/applications", Action::DraftApplication, t.nav_applications),
-        ("/bureau/applications", Action::ReadApplication, t.nav_review),
-        ("/bureau/batches", Action::ManageBatches, t.nav_batches),
-        ("/admin/policies", Action::ManagePolicies, t.nav_policies),
-        ("/bureau/experts", Action::ManageExperts, t.nav_experts),
-        ("/bureau/review", Action::ReadReview, t.nav_review_console),
-        ("/bureau/proposals", Action::ApproveProposal, t.nav_proposals),
-        ("/bureau/notices", Action::ReadNotices, t.nav_bureau_notices),
-        ("/expert", Action::ScoreAssignment, t.nav_my_reviews),
-        ("/funds/requests", Action::ReadFunds, t.nav_funds),
-        ("/funds/bases", Action::RecordExpense, t.nav_my_bases),
-        ("/training", Action::ReadTraining, t.nav_training),
-        ("/annual-reviews", Action::ReadAnnualReview, t.nav_annual_review),
-        ("/reports/program", Action::ReadProgram, t.nav_program),
-        ("/bureau/certification", Action::DecideCertification, t.nav_certification),
-    ]
-    .into_iter()
-    .filter(|(href, action, _)| match decide(Some(role), *action) {
-        Decision::Allow(scope) => !href.starts_with("/bureau/") || scope == Some(Scope::All),
-        _ => false,
-    })
-    .map(|(href, _, label)| NavLink { href, label })
-    .collect()
 }
 
 /// A use case's refusal, in the page's language: field errors (each), a separation-of-duties

@@ -56,7 +56,7 @@ pub async fn login_form(page: Page, RawQuery(query): RawQuery) -> Response {
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let next = safe_next(params.get("next")).map(str::to_owned);
     if page.viewer.is_some() {
-        return Redirect::to(next.as_deref().unwrap_or("/account")).into_response();
+        return Redirect::to(next.as_deref().unwrap_or("/workbench")).into_response();
     }
     let mut form = login_form_fields(page.t, "");
     if let Some(field) = form.groups.first_mut().and_then(|g| g.fields.first_mut()) {
@@ -74,7 +74,7 @@ fn with_next(path: &str, next: Option<&str>) -> String {
 }
 
 /// Where a completed sign-in goes: 修改密码 when the password must be changed first, else
-/// `next`, else 我的账户.
+/// `next`, else the workbench.
 async fn after_sign_in(state: &AppState, logged_in: &LoggedIn, next: Option<&str>) -> Result<String, AppError> {
     let user = &logged_in.user;
     let policy = state.app.auth_settings().await?.password_policy;
@@ -82,7 +82,7 @@ async fn after_sign_in(state: &AppState, logged_in: &LoggedIn, next: Option<&str
     Ok(if user.must_change_password || expired {
         "/account/password".to_owned()
     } else {
-        next.unwrap_or("/account").to_owned()
+        next.unwrap_or("/workbench").to_owned()
     })
 }
 
@@ -187,7 +187,7 @@ pub async fn totp_form(page: Page, RawQuery(query): RawQuery) -> Response {
     let params = crate::query_params(query.as_deref()).unwrap_or_default();
     let next = safe_next(params.get("next")).map(str::to_owned);
     if page.viewer.is_some() {
-        return Redirect::to(next.as_deref().unwrap_or("/account")).into_response();
+        return Redirect::to(next.as_deref().unwrap_or("/workbench")).into_response();
     }
     let mut form = code_form(page.t);
     if let Some(field) = form.groups.first_mut().and_then(|g| g.fields.first_mut()) {

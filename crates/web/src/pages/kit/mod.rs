@@ -7,6 +7,7 @@
 //!   the signed-in user of a page;
 //! - [`refusal`]: a use case's refusal as a page shows it (errors by field, the status and code
 //!   from the one mapping in `error.rs`), and the error pages;
+//! - [`nav`]: the signed-in pages' left-hand navigation by role and their breadcrumbs;
 //! - [`pager`]: a list's total and its first-page and next-page links (`kit/pager.html`);
 //! - [`qr`]: QR codes as SVG runs, and the public verification address they carry;
 //! - [`pdf`]: the one PDF writer of the documents (the plaque, the skill certificate);
@@ -14,6 +15,7 @@
 
 pub(crate) mod chart;
 pub(crate) mod input;
+pub(crate) mod nav;
 pub(crate) mod pager;
 pub(crate) mod pdf;
 pub(crate) mod post;

@@ -90,6 +90,8 @@ pub(super) struct ReviewPage {
     pub(super) more: Option<Vec<Input>>,
     pub(super) assignments: Vec<AssignmentRow>,
     pub(super) draws: Vec<DrawRow>,
+    /// Draws short of experts still open: how many were drawn and why not more.
+    pub(super) shortfalls: Vec<String>,
     pub(super) aggregate: Option<AggregateView>,
     pub(super) minimum: usize,
     pub(super) outlier_points: u32,
@@ -215,6 +217,7 @@ pub(super) async fn review_page(
                 drawn: list(&d.drawn),
             })
             .collect(),
+        shortfalls: progress.shortfalls.iter().filter(|s| s.is_open()).map(|s| s.message.clone()).collect(),
         aggregate: progress.aggregate.as_ref().map(|g| AggregateView {
             mean: mean_text(Some(g.mean_hundredths)),
             counted: g.counted,
