@@ -20,7 +20,7 @@ use skillbase_domain::annual_review::{
 use skillbase_domain::certification::StepError;
 use skillbase_domain::clock::shanghai_date;
 use skillbase_domain::dictionary::Dictionary;
-use skillbase_domain::ids::{AnnualReportId, BaseId, CampaignId, NotificationId, RecoveryId, ReportStepId};
+use skillbase_domain::ids::{AnnualReportId, BaseId, CampaignId, RecoveryId, ReportStepId};
 use skillbase_domain::money::Money;
 use skillbase_domain::notice::BaseStatus;
 use skillbase_domain::roles::Role;
@@ -593,20 +593,7 @@ impl App {
     /// An in-app notification to the base's organisation about its report.
     async fn notify_report(&self, tx: &mut Tx, report: &ReportRecord, title: &str, body: &str) -> Result<()> {
         let base = skillbase_store::notices::base_in(tx, report.base_id).await?.ok_or_else(not_found)?;
-        skillbase_store::applications::insert_notification(
-            tx,
-            &skillbase_store::applications::Notification {
-                id: self.new_id::<NotificationId>(),
-                organization_id: base.organization_id,
-                application_id: Some(base.application_id),
-                at: self.now(),
-                title: title.to_owned(),
-                body: body.to_owned(),
-                read_at: None,
-            },
-        )
-        .await?;
-        Ok(())
+        self.notify_base(tx, &base, title, body).await
     }
 
     // ------------------------------------------------------------ recovery
@@ -830,34 +817,23 @@ struct ReportPayload {
     version: i64,
 }
 
-/// The handler of [`REMIND_JOB`].
-pub fn remind_handler() -> crate::jobs::Handler {
+/// The handler of the review's three jobs ([`REMIND_JOB`], [`OVERDUE_JOB`],
+/// [`RECTIFICATION_JOB`]), told apart by the job's kind.
+pub fn handler() -> crate::jobs::Handler {
+    fn payload<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
     std::sync::Arc::new(|app, job, mut tx| {
         Box::pin(async move {
-            let payload: CampaignPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            app.remind_pending(&mut tx, payload.campaign).await.map_err(|e| e.to_string())?;
-            Ok(tx)
-        })
-    })
-}
-
-/// The handler of [`OVERDUE_JOB`].
-pub fn overdue_handler() -> crate::jobs::Handler {
-    std::sync::Arc::new(|app, job, mut tx| {
-        Box::pin(async move {
-            let payload: CampaignPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            app.flag_overdue(&mut tx, payload.campaign).await.map_err(|e| e.to_string())?;
-            Ok(tx)
-        })
-    })
-}
-
-/// The handler of [`RECTIFICATION_JOB`].
-pub fn rectification_handler() -> crate::jobs::Handler {
-    std::sync::Arc::new(|app, job, mut tx| {
-        Box::pin(async move {
-            let payload: ReportPayload = serde_json::from_str(&job.payload).map_err(|e| e.to_string())?;
-            app.escalate_rectification(&mut tx, payload.report, payload.version).await.map_err(|e| e.to_string())?;
+            let done = match job.kind.as_str() {
+                REMIND_JOB => app.remind_pending(&mut tx, payload::<CampaignPayload>(&job.payload)?.campaign).await,
+                OVERDUE_JOB => app.flag_overdue(&mut tx, payload::<CampaignPayload>(&job.payload)?.campaign).await,
+                _ => {
+                    let p: ReportPayload = payload(&job.payload)?;
+                    app.escalate_rectification(&mut tx, p.report, p.version).await
+                }
+            };
+            done.map_err(|e| e.to_string())?;
             Ok(tx)
         })
     })

@@ -92,9 +92,9 @@ impl Runner {
             .handle(crate::review::REMIND_JOB, crate::review::remind_handler())
             .handle(crate::notices::CLOSE_JOB, crate::notices::close_handler())
             .handle(crate::training::IMPORT_JOB, crate::training::import_handler())
-            .handle(crate::annual_review::REMIND_JOB, crate::annual_review::remind_handler())
-            .handle(crate::annual_review::OVERDUE_JOB, crate::annual_review::overdue_handler())
-            .handle(crate::annual_review::RECTIFICATION_JOB, crate::annual_review::rectification_handler())
+            .handle(crate::annual_review::REMIND_JOB, crate::annual_review::handler())
+            .handle(crate::annual_review::OVERDUE_JOB, crate::annual_review::handler())
+            .handle(crate::annual_review::RECTIFICATION_JOB, crate::annual_review::handler())
     }
 
     pub fn owner(&self) -> &str {

@@ -789,7 +789,7 @@ impl App {
     }
 
     /// An in-app notification to the base's organisation.
-    async fn notify_base(&self, tx: &mut Tx, base: &BaseView, title: &str, body: &str) -> Result<()> {
+    pub(crate) async fn notify_base(&self, tx: &mut Tx, base: &BaseView, title: &str, body: &str) -> Result<()> {
         app_store::insert_notification(
             tx,
             &app_store::Notification {

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use skillbase_app::jobs::{Runner, RunnerConfig, Turn};
 use skillbase_domain::roles::Role;
 
+use crate::certification_api::resident_id;
 use crate::helpers::{SignedIn, TestApp, at};
 use crate::on_both_engines;
 use crate::samples::codes;
@@ -22,16 +23,6 @@ use crate::subsidy::{disburse, granted, recognised_bases, spend};
 
 on_both_engines!(a_campaign_passes_rectifies_and_revokes);
 on_both_engines!(prefilled_figures_equal_the_records);
-
-/// A valid resident ID number (GB 11643), different for each `n`.
-fn resident_id(n: u32) -> String {
-    let body = format!("310118199{}{:02}{:02}{:03}", n % 10, n % 12 + 1, n % 28 + 1, n % 900 + 100);
-    "0123456789X"
-        .chars()
-        .map(|c| format!("{body}{c}"))
-        .find(|id| skillbase_domain::resident_id::ResidentId::parse(id).is_ok())
-        .expect("one check character fits")
-}
 
 fn id_of(body: &Value) -> String {
     body["id"].as_str().unwrap_or_else(|| panic!("an id: {body}")).to_owned()

@@ -16,7 +16,7 @@ use crate::subsidy::recognised_bases;
 on_both_engines!(a_certificate_from_filing_to_revocation);
 
 /// A valid resident ID number (GB 11643), different for each `n`.
-fn resident_id(n: u32) -> String {
+pub(crate) fn resident_id(n: u32) -> String {
     let body = format!("310118199203{:02}{:03}", n % 28 + 1, n % 900 + 100);
     "0123456789X"
         .chars()

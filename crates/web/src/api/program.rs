@@ -80,7 +80,7 @@ pub struct FundsOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TrainingOut {
+pub struct ProgramTrainingOut {
     pub trainees: i64,
     pub by_category: Vec<CountOut>,
     pub supply_chain: i64,
@@ -97,7 +97,7 @@ pub struct ProgramOut {
     pub steps: Vec<String>,
     pub funnels: Vec<FunnelOut>,
     pub funds: FundsOut,
-    pub training: TrainingOut,
+    pub training: ProgramTrainingOut,
 }
 
 fn program_out(r: &ProgramReport) -> ProgramOut {
@@ -127,7 +127,7 @@ fn program_out(r: &ProgramReport) -> ProgramOut {
                 .collect(),
             execution_basis_points: r.funds.execution_basis_points(),
         },
-        training: TrainingOut {
+        training: ProgramTrainingOut {
             trainees: r.trainee_total(),
             by_category: Category::ALL
                 .iter()

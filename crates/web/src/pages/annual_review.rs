@@ -807,12 +807,24 @@ async fn save_report(
         let input = report_input(&fields, &view.lines);
         state.app.save_annual_report(&who, id, &input, &meta).await
     };
-    match saved.await {
-        Ok(()) => Redirect::to(&format!("/annual-reports/{id}?done=saved")).into_response(),
+    let done = saved.await.map(|()| "saved");
+    answer(&state, (page, &who, id), done, (fields, "save")).await
+}
+
+/// A post's answer: a redirect to the report with what was done, or the report again with what
+/// was posted and each error beside its field (`form` says which form was posted).
+async fn answer(
+    state: &AppState,
+    (page, who, id): (Page, &Authenticated, AnnualReportId),
+    done: Result<&str, skillbase_app::AppError>,
+    (fields, form): (Params, &str),
+) -> Response {
+    match done {
+        Ok(done) => Redirect::to(&format!("/annual-reports/{id}?done={done}")).into_response(),
         Err(error) => match refusal(error) {
             Ok((status, errors)) => {
-                let posted = ReportAsPosted { fields: Some(fields), form: "save".into(), errors };
-                report_page(&state, page, &who, id, posted, (None, status)).await
+                let posted = ReportAsPosted { fields: Some(fields), form: form.to_owned(), errors };
+                report_page(state, page, who, id, posted, (None, status)).await
             }
             Err(error) => error_page(page, error),
         },
@@ -832,16 +844,8 @@ async fn decide(
     };
     let get = |name: &str| fields.get(name).unwrap_or_default().to_owned();
     let input = StepInput { comment: get("comment"), days: get("days"), ground: get("ground") };
-    match state.app.decide_annual_report(&who, id, action, &input, &meta).await {
-        Ok(_) => Redirect::to(&format!("/annual-reports/{id}?done={}", action.code())).into_response(),
-        Err(error) => match refusal(error) {
-            Ok((status, errors)) => {
-                let posted = ReportAsPosted { fields: Some(fields), form: action.code().to_owned(), errors };
-                report_page(&state, page, &who, id, posted, (None, status)).await
-            }
-            Err(error) => error_page(page, error),
-        },
-    }
+    let done = state.app.decide_annual_report(&who, id, action, &input, &meta).await.map(|_| action.code());
+    answer(&state, (page, &who, id), done, (fields, action.code())).await
 }
 
 /// `POST /annual-reports/{id}/recoveries` (amount, paid_on, voucher): staff record money the
@@ -861,16 +865,8 @@ async fn record_recovery(
             .record_recovery(&who, view.record.base_id, (&get("amount"), &get("paid_on"), &get("voucher")), &meta)
             .await
     };
-    match recorded.await {
-        Ok(_) => Redirect::to(&format!("/annual-reports/{id}?done=recovered#recovery")).into_response(),
-        Err(error) => match refusal(error) {
-            Ok((status, errors)) => {
-                let posted = ReportAsPosted { fields: Some(fields), form: "recovery".into(), errors };
-                report_page(&state, page, &who, id, posted, (None, status)).await
-            }
-            Err(error) => error_page(page, error),
-        },
-    }
+    let done = recorded.await.map(|_| "recovered");
+    answer(&state, (page, &who, id), done, (fields, "recovery")).await
 }
 
 // ---------------------------------------------------------------------------------------------
