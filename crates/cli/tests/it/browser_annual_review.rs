@@ -2,7 +2,8 @@
 //! the base opens its report from 年度复核, sees the figures pre-filled from its records, tries a
 //! correction without a reason (refused beside the field, the number kept), gives the reason,
 //! assesses itself, saves and submits; staff open the same report and pass it, and the base
-//! sees the conclusion. The campaign is opened through the API first.
+//! sees the conclusion; every page of the review, the programme dashboard and its public
+//! summary pass axe-core. The campaign is opened through the API first.
 
 use serde_json::json;
 use skillbase_domain::roles::Role;
@@ -65,5 +66,21 @@ async fn a_report_is_filed_and_passed_in_the_browser(app: TestApp) {
     mine.open(&report).await;
     mine.text_is("#report-status", "复核通过").await;
     mine.sees("培训开展正常").await;
+
+    // The review's pages, the dashboard and the public summary pass axe-core's WCAG 2.1 A/AA
+    // rules, as the base and as staff (with their forms).
+    if let Some(source) = crate::browser_notice::axe_source() {
+        let ours = [
+            "/annual-reviews".to_owned(),
+            report.clone(),
+            format!("{report}/print"),
+            format!("{report}/letter"),
+            "/workbench".to_owned(),
+        ];
+        crate::browser_notice::accessible(&mine, &source, &ours).await;
+        let campaign = format!("/annual-reviews/{}", opened["id"].as_str().expect("id"));
+        let bureau = [campaign, "/annual-reviews".to_owned(), "/reports/program".to_owned(), "/program".to_owned()];
+        crate::browser_notice::accessible(&theirs, &source, &bureau).await;
+    }
     chromium.close().await;
 }
