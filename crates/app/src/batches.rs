@@ -83,7 +83,7 @@ impl App {
             .await?
             .into_iter()
             .map(|row| {
-                let doc = parse_stored(&row)?;
+                let doc = self.parsed(&row)?;
                 Ok((row, doc))
             })
             .collect()
@@ -91,8 +91,21 @@ impl App {
 
     /// One stored version, parsed (only that one: drafts and submissions ask for it often).
     pub async fn policy(&self, id: &str) -> Result<PolicyDocument> {
+        if let Some(parsed) = self.policies.get(id) {
+            return Ok(parsed);
+        }
         let row = store::policy(&self.db, id).await?.ok_or(AppError::NotFound("政策版本不存在"))?;
-        parse_stored(&row)
+        self.parsed(&row)
+    }
+
+    /// A stored version parsed, once per instance.
+    fn parsed(&self, row: &StoredPolicy) -> Result<PolicyDocument> {
+        if let Some(parsed) = self.policies.get(&row.id) {
+            return Ok(parsed);
+        }
+        let parsed = parse_stored(row)?;
+        self.policies.put(&row.id, &parsed);
+        Ok(parsed)
     }
 
     /// The version in force on `date`: the latest effective on or before it. Chosen from the
@@ -109,7 +122,7 @@ impl App {
                 field: None,
                 message: format!("{date} 没有生效的政策版本"),
             })?;
-        let doc = parse_stored(&row)?;
+        let doc = self.parsed(&row)?;
         Ok((row.id, doc))
     }
 
@@ -271,6 +284,24 @@ fn stored(policy: &PolicyDocument, loaded_by: Option<String>, at: chrono::DateTi
 }
 
 /// A stored version was valid when it was loaded; failing to parse now means the row changed.
+/// Policy versions already parsed, by id. A stored version never changes — loading the policy
+/// again makes a new version with a new id — so a parsed one holds for as long as the process
+/// runs, whatever other instances do: there is nothing to invalidate.
+#[derive(Debug, Default)]
+pub struct PolicyCache(std::sync::RwLock<std::collections::HashMap<String, PolicyDocument>>);
+
+impl PolicyCache {
+    fn get(&self, id: &str) -> Option<PolicyDocument> {
+        self.0.read().ok().and_then(|m| m.get(id).cloned())
+    }
+
+    fn put(&self, id: &str, doc: &PolicyDocument) {
+        if let Ok(mut m) = self.0.write() {
+            m.insert(id.to_owned(), doc.clone());
+        }
+    }
+}
+
 fn parse_stored(row: &StoredPolicy) -> Result<PolicyDocument> {
     PolicyDocument::parse(&row.source).map_err(|e| AppError::internal(StoreError::Corrupt(e.to_string())))
 }

@@ -110,6 +110,8 @@ pub struct App {
     pub anchor_dir: Option<PathBuf>,
     /// How far the roster imports this instance is running have come.
     pub imports: Arc<training::ImportProgress>,
+    /// Policy versions already parsed, by id (see [`batches::PolicyCache`]).
+    pub policies: Arc<batches::PolicyCache>,
 }
 
 impl App {
@@ -125,6 +127,7 @@ impl App {
             password_hashing: accounts::PasswordHashing::default(),
             anchor_dir: None,
             imports: Arc::default(),
+            policies: Arc::default(),
         }
     }
 
