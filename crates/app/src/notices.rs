@@ -64,6 +64,8 @@ pub struct ObjectionView {
     pub name: String,
     /// The base concerned, by the organisation's name.
     pub concerning: String,
+    /// Every step taken on it, oldest first, each with its actor, time and comment.
+    pub steps: Vec<store::ObjectionStep>,
 }
 reads_as_record!(ObjectionView, objection: store::Objection);
 
@@ -433,7 +435,16 @@ impl App {
     pub async fn objections(&self, who: &Authenticated, notice_id: &str) -> Result<Vec<ObjectionView>> {
         authorize(who, access::Action::ReadNotices, Object::Any)?;
         let notice = self.notice(Some(who), notice_id).await?;
-        store::objections(&self.db, notice.id).await?.into_iter().map(|row| self.objection_view(row, &notice)).collect()
+        let steps = store::objection_steps(&self.db, notice.id).await?;
+        store::objections(&self.db, notice.id)
+            .await?
+            .into_iter()
+            .map(|row| {
+                let mut view = self.objection_view(row, &notice)?;
+                view.steps = steps.iter().filter(|s| s.objection_id == view.id).cloned().collect();
+                Ok(view)
+            })
+            .collect()
     }
 
     fn objection_view(&self, objection: store::Objection, notice: &NoticeView) -> Result<ObjectionView> {
@@ -447,7 +458,12 @@ impl App {
             .find(|e| e.application_id == objection.application_id)
             .map(|e| e.organization_name.clone())
             .unwrap_or_default();
-        Ok(ObjectionView { name: String::from_utf8_lossy(&name).into_owned(), concerning, objection })
+        Ok(ObjectionView {
+            name: String::from_utf8_lossy(&name).into_owned(),
+            concerning,
+            objection,
+            steps: Vec::new(),
+        })
     }
 
     /// The objection's file, for the bureau.
@@ -498,6 +514,21 @@ impl App {
         {
             return Err(AppError::Conflict { constraint: "objections_version".into() });
         }
+        let step = store::ObjectionStep {
+            objection_id: id,
+            action: match decision {
+                None => "investigate",
+                Some(true) => "sustain",
+                Some(false) => "dismiss",
+            }
+            .to_owned(),
+            actor_id: who.user.id,
+            actor_name: who.user.display_name.clone(),
+            actor_role: who.role.as_str().to_owned(),
+            comment: findings.clone(),
+            at: self.now(),
+        };
+        store::insert_objection_step(&mut tx, &self.new_id::<ObjectionId>().to_string(), &step).await?;
         let event = if decision.is_some() { "objection.resolve" } else { "objection.investigate" };
         self.audit(
             &mut tx,

@@ -432,6 +432,63 @@ pub async fn change_objection(
     Ok(n == 1)
 }
 
+/// One step taken on an objection, with who took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectionStep {
+    pub objection_id: ObjectionId,
+    /// `investigate`, `sustain` or `dismiss`.
+    pub action: String,
+    pub actor_id: UserId,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub comment: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert_objection_step(tx: &mut Tx, id: &str, s: &ObjectionStep) -> Result<()> {
+    on_tx!(tx, |c| sqlx::query(
+        "INSERT INTO objection_steps (id, objection_id, action, actor_id, actor_role, comment, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )
+    .bind(id)
+    .bind(s.objection_id.to_string())
+    .bind(&s.action)
+    .bind(s.actor_id.to_string())
+    .bind(&s.actor_role)
+    .bind(&s.comment)
+    .bind(millis(s.at))
+    .execute(c)
+    .await
+    .map(drop))?;
+    Ok(())
+}
+
+/// The steps on every objection to `notice`, oldest first.
+pub async fn objection_steps(db: &Db, notice: NoticeId) -> Result<Vec<ObjectionStep>> {
+    type Row = (String, String, String, String, String, Option<String>, i64);
+    let rows: Vec<Row> = on_pool!(db, |c| sqlx::query_as(
+        "SELECT s.objection_id, s.action, s.actor_id, u.display_name, s.actor_role, s.comment, s.at
+         FROM objection_steps s JOIN objections o ON o.id = s.objection_id JOIN users u ON u.id = s.actor_id
+         WHERE o.notice_id = $1 ORDER BY s.id"
+    )
+    .bind(notice.to_string())
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(objection, action, actor, name, role, comment, at)| {
+            Ok(ObjectionStep {
+                objection_id: parse_id(&objection)?,
+                action,
+                actor_id: parse_id(&actor)?,
+                actor_name: name,
+                actor_role: role,
+                comment,
+                at: from_millis(at)?,
+            })
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------- bases
 
 #[derive(Debug, Clone, PartialEq, Eq)]

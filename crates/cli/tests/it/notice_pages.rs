@@ -272,6 +272,13 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     );
     let page = get(&app, &format!("/bureau/notices/{notice}?done=resolved"), Some(staff)).await;
     assert!(page.html.contains("异议不成立") && page.html.contains("异议成立") && page.html.contains(findings));
+    // Each objection keeps every step with its actor and time, not only the conclusion (#17 item 3).
+    let history = text_at(&page.html, &format!("objection-{on_first}-history"));
+    let (taken_up, concluded) = (history.find("受理调查"), history.find("办结：异议不成立"));
+    assert!(taken_up.is_some() && concluded.is_some() && taken_up < concluded, "{history}");
+    assert!(history.contains(findings), "{history}");
+    let history = text_at(&page.html, &format!("objection-{on_second}-history"));
+    assert!(history.contains("办结：异议成立") && !history.contains("受理调查"), "{history}");
     let right = post(&app, "/objections/lookup", None, &[("receipt", &receipt), ("contact", "13912345678")]).await;
     let outcome = text_at(&right.html, "outcome");
     assert!(outcome.contains("异议不成立") && outcome.contains(findings), "{outcome}");

@@ -149,6 +149,8 @@ pub(super) struct ObjectionRow {
     pub(super) findings: String,
     pub(super) may_investigate: bool,
     pub(super) may_resolve: bool,
+    /// Every step taken on it: what, who, when, the comment.
+    pub(super) history: Vec<(&'static str, String, String, String)>,
     /// The resolve form as typed after a refusal.
     pub(super) decision: String,
     pub(super) decision_error: Option<String>,
@@ -234,6 +236,18 @@ pub(super) async fn bureau_notice_page(
                 findings: o.findings.clone().unwrap_or_default(),
                 may_investigate: handles && o.status == ObjectionStatus::Received,
                 may_resolve: handles && !o.status.is_resolved(),
+                history: o
+                    .steps
+                    .iter()
+                    .map(|step| {
+                        let what = match step.action.as_str() {
+                            "investigate" => "受理调查",
+                            "sustain" => "办结：异议成立",
+                            _ => "办结：异议不成立",
+                        };
+                        (what, step.actor_name.clone(), local_time(step.at), step.comment.clone().unwrap_or_default())
+                    })
+                    .collect(),
                 decision: String::new(),
                 decision_error: None,
                 findings_input: Reason::default(),
