@@ -2,7 +2,10 @@
 //! by years an administrator imported into the database.
 //!
 //! The imported years are read on every use (a handful of small rows), so every instance of the
-//! platform sees an import at once; there is no in-process cache to go stale.
+//! platform sees an import at once; what is kept in the process is only the calendar built from
+//! exactly the rows read, rebuilt as soon as any row's text differs — so it cannot go stale.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::json;
@@ -11,19 +14,34 @@ use skillbase_store::{audit, calendar};
 
 use crate::{App, AppError, Result};
 
+/// The calendar last built, with the imported rows it was built from.
+#[derive(Debug, Default)]
+pub struct CalendarCache(std::sync::Mutex<Option<(Vec<(i64, String)>, Arc<WorkingCalendar>)>>);
+
 impl App {
-    /// The calendar in force now.
-    pub async fn working_calendar(&self) -> Result<WorkingCalendar> {
-        let imported = calendar::imported_years(&self.db)
-            .await?
-            .into_iter()
+    /// The calendar in force now: the embedded years with the imported ones over them. Built
+    /// again only when the imported rows differ from those it was last built from.
+    pub async fn working_calendar(&self) -> Result<Arc<WorkingCalendar>> {
+        let rows = calendar::imported_years(&self.db).await?;
+        if let Ok(cached) = self.calendars.0.lock()
+            && let Some((built_from, calendar)) = cached.as_ref()
+            && *built_from == rows
+        {
+            return Ok(Arc::clone(calendar));
+        }
+        let imported = rows
+            .iter()
             .map(|(year, data)| {
-                HolidayYear::parse(&data).map_err(|e| {
+                HolidayYear::parse(data).map_err(|e| {
                     AppError::internal(CalendarError::InvalidFile { reason: format!("stored year {year}: {e}") })
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(WorkingCalendar::new(HolidayYear::embedded().iter().chain(imported.iter())))
+        let calendar = Arc::new(WorkingCalendar::new(HolidayYear::embedded().iter().chain(imported.iter())));
+        if let Ok(mut cached) = self.calendars.0.lock() {
+            *cached = Some((rows, Arc::clone(&calendar)));
+        }
+        Ok(calendar)
     }
 
     /// See [`WorkingCalendar::add_working_days`].

@@ -112,6 +112,8 @@ pub struct App {
     pub imports: Arc<training::ImportProgress>,
     /// Policy versions already parsed, by id (see [`batches::PolicyCache`]).
     pub policies: Arc<batches::PolicyCache>,
+    /// The working-day calendar last built (see [`calendar::CalendarCache`]).
+    pub calendars: Arc<calendar::CalendarCache>,
 }
 
 impl App {
@@ -128,6 +130,7 @@ impl App {
             anchor_dir: None,
             imports: Arc::default(),
             policies: Arc::default(),
+            calendars: Arc::default(),
         }
     }
 
