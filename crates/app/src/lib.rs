@@ -34,6 +34,7 @@ pub mod auth;
 pub mod batches;
 pub mod calendar;
 pub mod certification;
+pub mod disputes;
 mod error;
 pub mod events;
 pub mod files;

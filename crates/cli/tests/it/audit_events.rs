@@ -29,6 +29,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("proposal.refused_own", "review.rs: ranking_proposal_and_approval"),
     ("application.reject_after_objection", "notices.rs: spring_festival_notice_objections_and_recognition"),
     ("retention.purge", "retention.rs: the daily maintenance job"),
+    ("organization.dispute_file", "disputes.rs: a_taken_uscc_is_claimed_and_transferred"),
+    ("organization.dispute_resolve", "disputes.rs: a_taken_uscc_is_claimed_and_transferred"),
     ("funding.refused_own", "subsidy.rs: a_drafter_never_decides_their_own_request"),
     ("annual_review.campaign_open", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),
     ("annual_review.campaign_close", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),

@@ -61,6 +61,7 @@ pub(super) fn consoles(role: Role, t: &'static Texts) -> Vec<NavLink> {
         ("/training", Action::ReadTraining, t.nav_training),
         ("/annual-reviews", Action::ReadAnnualReview, t.nav_annual_review),
         ("/bureau/certification", Action::DecideCertification, t.nav_certification),
+        ("/bureau/disputes", Action::ResolveDisputes, t.nav_disputes),
     ]
     .into_iter()
     .filter(|(href, action, _)| match decide(Some(role), *action) {
