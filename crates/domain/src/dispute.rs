@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn a_decision_needs_a_reason() {
         assert_eq!(check_reason("  营业执照与登记信息一致 "), Ok("营业执照与登记信息一致".to_owned()));
-        assert_eq!(check_reason("   ").unwrap_err().code, "reason_required");
-        assert_eq!(check_reason(&"字".repeat(501)).unwrap_err().code, "reason_too_long");
+        assert_eq!(check_reason("   ").expect_err("empty").code, "reason_required");
+        assert_eq!(check_reason(&"字".repeat(501)).expect_err("too long").code, "reason_too_long");
     }
 }
