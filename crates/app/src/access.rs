@@ -92,8 +92,10 @@ fn refusals(action: Action) -> (&'static str, Option<(&'static str, &'static str
         ReadProgram => ("统计不存在", None),
         FileAnnualReport => ("年度报告不存在", Some(("role_required", "年度报告由基地填报"))),
         RunAnnualReview => ("年度报告不存在", Some(("role_required", "年度复核由经办人办理、核销由分管领导审批"))),
+        ResolveDisputes => ("归属争议不存在", STAFF_ONLY),
         ReadPublic
         | RegisterOrganization
+        | FileDispute
         | SignIn
         | ManageOwnAccount
         | ReadWorkbench

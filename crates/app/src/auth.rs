@@ -593,9 +593,16 @@ pub struct Registered {
     pub user_id: UserId,
 }
 
+/// The answer to a second registration of a USCC: it is taken, and the way to claim it.
+pub const USCC_TAKEN: &str =
+    "该统一社会信用代码已注册。如贵单位是该代码的合法持有者，可上传营业执照提出归属争议，由经办人核实处理";
+
 const ORGANIZATION_KINDS: [&str; 3] = ["enterprise", "vocational_college", "social_organization"];
 
-fn check_registration(input: &Registration, policy: &PasswordPolicy) -> std::result::Result<Uscc, Vec<FieldError>> {
+pub(crate) fn check_registration(
+    input: &Registration,
+    policy: &PasswordPolicy,
+) -> std::result::Result<Uscc, Vec<FieldError>> {
     let mut errors = Vec::new();
     let uscc = Uscc::parse(&input.uscc).map_err(|e| errors.push(FieldError::new("uscc", e.code(), e.to_string()))).ok();
     let name = input.name.trim();
@@ -678,7 +685,7 @@ impl App {
         .await;
         match created {
             Err(StoreError::Conflict { constraint }) if constraint == "organizations_uscc_key" => {
-                return Err(AppError::Fields(vec![FieldError::new("uscc", "uscc_taken", "该统一社会信用代码已注册")]));
+                return Err(AppError::Fields(vec![FieldError::new("uscc", "uscc_taken", USCC_TAKEN)]));
             }
             Err(StoreError::Conflict { constraint }) if constraint == "users_username_key" => {
                 return Err(AppError::Fields(vec![FieldError::new("username", "username_taken", "该用户名已被使用")]));

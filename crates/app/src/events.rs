@@ -63,6 +63,8 @@ const FIXED: &[Event] = &[
     business("organization.register", "申报单位注册"),
     business("organization.invite", "邀请同单位账户"),
     business("organization.join", "受邀账户加入单位"),
+    business("organization.dispute_file", "提出统一社会信用代码归属争议（附营业执照）"),
+    business("organization.dispute_resolve", "处理归属争议（转归申请方或驳回）"),
     business("calendar.import", "导入节假日安排"),
     business("policy.load", "加载政策版本"),
     business("batch.create", "创建申报批次"),

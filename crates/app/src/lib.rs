@@ -34,6 +34,7 @@ pub mod auth;
 pub mod batches;
 pub mod calendar;
 pub mod certification;
+pub mod disputes;
 mod error;
 pub mod events;
 pub mod files;
@@ -108,6 +109,9 @@ pub struct App {
     /// Where the daily signed head of the audit chain is also written (a mount of another
     /// machine); `None`: kept in the database only.
     pub anchor_dir: Option<PathBuf>,
+    /// Where objections on paper go: the bureau office's postal address and telephone, as the
+    /// printed notice shows them (configured; `None`: the notice names the issuer only).
+    pub objection_contact: Option<String>,
     /// How far the roster imports this instance is running have come.
     pub imports: Arc<training::ImportProgress>,
     /// Policy versions already parsed, by id (see [`batches::PolicyCache`]).
@@ -128,6 +132,7 @@ impl App {
             auth: Arc::new(auth::AuthSettings::default()),
             password_hashing: accounts::PasswordHashing::default(),
             anchor_dir: None,
+            objection_contact: None,
             imports: Arc::default(),
             policies: Arc::default(),
             calendars: Arc::default(),

@@ -6,7 +6,7 @@
 //! `domain::subsidy` whether one more entry keeps the invariants, and appends it with its
 //! record and audit in one transaction: two expenses at once cannot overdraw.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 use skillbase_domain::access::{Action, Object};
 use skillbase_domain::attachment::{self, ContentHash};
@@ -173,6 +173,7 @@ impl App {
                 drafted_at: now,
                 endorsed_by: None,
                 endorsed_at: None,
+                doc_number: None,
                 decided_by: None,
                 decided_at: None,
                 reason: None,
@@ -293,6 +294,13 @@ impl App {
             return Err(AppError::Conflict { constraint: "funding_requests_version".into() });
         }
         store::insert_decision(&mut tx, request.id, action, who.user.id, &reason, now).await?;
+        // Sent to the coordination group: the 请示 gets its document number (文号) of the year.
+        let doc_number = if action == FundingAction::Endorse {
+            let year = i64::from(shanghai_date(now).year());
+            store::assign_doc_number(&mut tx, request.id, year).await?.map(|seq| document_number(year, seq))
+        } else {
+            None
+        };
         if to == FundingStatus::Approved {
             for (item, base) in &request.items {
                 store::lock_base(&mut tx, base.id).await?;
@@ -345,7 +353,10 @@ impl App {
             Some((&who.user, who.role)),
             event,
             ("funding_request", Some(id)),
-            json!({ "from": request.status.as_str(), "to": to.as_str(), "reason": reason, "total_fen": request.total }),
+            json!({
+                "from": request.status.as_str(), "to": to.as_str(), "reason": reason, "total_fen": request.total,
+                "doc_number": doc_number,
+            }),
         )
         .await?;
         tx.commit().await?;
@@ -805,6 +816,12 @@ impl App {
         .await?;
         Ok(())
     }
+}
+
+/// A 请示's document number as printed: 青人社〔2026〕3号.
+#[must_use]
+pub fn document_number(year: i64, seq: i64) -> String {
+    format!("青人社〔{year}〕{seq}号")
 }
 
 fn next_seq(entries: &[Entry]) -> i64 {

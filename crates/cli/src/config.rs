@@ -53,6 +53,7 @@ pub struct Settings {
     pub job_poll_ms: u64,
     pub job_lease_secs: u64,
     pub audit_anchor_dir: Option<PathBuf>,
+    pub objection_contact: Option<String>,
     pub password_hash_memory_kib: u32,
     pub password_hash_iterations: u32,
     pub password_hash_parallelism: u32,
@@ -98,6 +99,7 @@ impl Default for Settings {
             job_poll_ms: 1000,
             job_lease_secs: 60,
             audit_anchor_dir: None,
+            objection_contact: None,
             // Argon2id's recommended minimum, the argon2 crate's default.
             password_hash_memory_kib: 19456,
             password_hash_iterations: 2,
@@ -397,6 +399,13 @@ pub struct ServeArgs {
     #[arg(long, env = "SKILLBASE_AUDIT_ANCHOR_DIR", value_name = "DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audit_anchor_dir: Option<PathBuf>,
+
+    /// Where objections to a public notice may be sent on paper: the office's postal address and
+    /// telephone, printed on the notice (e.g. "上海市青浦区…号 职业能力建设科，邮编 201700，
+    /// 电话 021-…").
+    #[arg(long, env = "SKILLBASE_OBJECTION_CONTACT", value_name = "TEXT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objection_contact: Option<String>,
 
     /// Memory of each new password hash (Argon2id), in KiB; at least 8 per lane. Stored hashes
     /// keep the parameters they were made with. [default: 19456]

@@ -61,6 +61,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let files = settings.file_store()?;
     let mut app = App::new(db, clock, files_dir, files, keys);
     app.anchor_dir = settings.audit_anchor_dir.clone();
+    app.objection_contact = settings.objection_contact.clone().filter(|c| !c.trim().is_empty());
     app.password_hashing = password_hashing;
     if password_hashing.weaker_than_default() {
         tracing::warn!(

@@ -116,10 +116,16 @@ pub enum Action {
     /// Read one's own workbench: the to-do counts and short lists of one's role, each scoped as
     /// the list it links to.
     ReadWorkbench,
+    /// Claim a 统一社会信用代码 someone else registered first, with the business licence
+    /// (归属争议): anyone, like registering.
+    FileDispute,
+    /// See disputes over a USCC with both parties and the licence, and resolve them: transfer
+    /// the organisation to the claimant or refuse (staff, who check applicants' identity).
+    ResolveDisputes,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 46] = [
         Action::ReadPublic,
         Action::RegisterOrganization,
         Action::SignIn,
@@ -164,6 +170,8 @@ impl Action {
         Action::FileAnnualReport,
         Action::ReadProgram,
         Action::ReadWorkbench,
+        Action::FileDispute,
+        Action::ResolveDisputes,
     ];
 }
 
@@ -199,7 +207,8 @@ pub fn rule(action: Action) -> Rule {
         | Action::RegisterOrganization
         | Action::SignIn
         | Action::AcceptInvitation
-        | Action::FileObjection => Rule::Public,
+        | Action::FileObjection
+        | Action::FileDispute => Rule::Public,
         Action::ManageOwnAccount | Action::ReadWorkbench => Rule::AnySignedIn(Scope::OwnAccount),
         // The auditor reads and verifies the trail; nobody else (三员分立).
         Action::ReadAudit | Action::VerifyAudit => Rule::Roles(&[(Role::Auditor, Scope::All)]),
@@ -210,7 +219,9 @@ pub fn rule(action: Action) -> Rule {
             Rule::Roles(&[(Role::Sysadmin, Scope::All), (Role::Staff, Scope::All), (Role::Leader, Scope::All)])
         }
         Action::ManagePolicies => Rule::Roles(&[(Role::Sysadmin, Scope::All)]),
-        Action::ManageBatches | Action::DecideAcceptance => Rule::Roles(&[(Role::Staff, Scope::All)]),
+        Action::ManageBatches | Action::DecideAcceptance | Action::ResolveDisputes => {
+            Rule::Roles(&[(Role::Staff, Scope::All)])
+        }
         Action::DraftApplication | Action::ReadNotifications => {
             Rule::Roles(&[(Role::Applicant, Scope::OwnOrganization)])
         }

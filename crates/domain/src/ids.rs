@@ -77,6 +77,8 @@ typed_id! {
     UserId;
     /// An applicant organisation, keyed in the world by its 统一社会信用代码.
     OrganizationId;
+    /// A dispute over who holds a 统一社会信用代码 (归属争议).
+    DisputeId;
     /// A row of the job queue.
     JobId;
     /// A row of the audit trail.

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod certification;
 pub mod clock;
 pub mod dictionary;
+pub mod dispute;
 pub mod eligibility;
 pub mod fields;
 pub mod ids;

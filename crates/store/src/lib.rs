@@ -41,6 +41,7 @@ pub mod audit;
 pub mod calendar;
 pub mod certification;
 mod connect;
+pub mod disputes;
 mod error;
 pub mod identity;
 pub mod incentives;

@@ -30,6 +30,8 @@ pub struct FundingRequest {
     pub decided_at: Option<DateTime<Utc>>,
     pub reason: Option<String>,
     pub version: i64,
+    /// The document number (文号) given when endorsed: its year and sequence number.
+    pub doc_number: Option<(i64, i64)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,6 +49,8 @@ struct FundingRow {
     decided_at: Option<i64>,
     reason: Option<String>,
     version: i64,
+    doc_year: Option<i64>,
+    doc_seq: Option<i64>,
 }
 
 impl TryFrom<FundingRow> for FundingRequest {
@@ -66,6 +70,7 @@ impl TryFrom<FundingRow> for FundingRequest {
             decided_at: r.decided_at.map(from_millis).transpose()?,
             reason: r.reason,
             version: r.version,
+            doc_number: r.doc_year.zip(r.doc_seq),
         })
     }
 }
@@ -74,7 +79,7 @@ macro_rules! funding_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, status, title, note, total, drafted_by, drafted_at, endorsed_by, endorsed_at, decided_by,
-                    decided_at, reason, version
+                    decided_at, reason, version, doc_year, doc_seq
              FROM funding_requests ",
             $tail
         )
@@ -113,6 +118,24 @@ pub async fn requests(db: &Db) -> Result<Vec<FundingRequest>> {
     let rows: Vec<FundingRow> =
         on_pool!(db, |c| sqlx::query_as(funding_select!("ORDER BY drafted_at DESC, id DESC")).fetch_all(c).await)?;
     rows.into_iter().map(FundingRequest::try_from).collect()
+}
+
+/// Gives an endorsed request the next document number (文号) of `year`, once; the number.
+/// Two at once: the unique index `funding_requests_doc_number_key` refuses the second.
+pub async fn assign_doc_number(tx: &mut Tx, id: FundingRequestId, year: i64) -> Result<Option<i64>> {
+    let seq: Option<i64> = on_tx!(tx, |c| {
+        sqlx::query_scalar(
+        "UPDATE funding_requests SET doc_year = $2,
+                doc_seq = (SELECT CAST(COALESCE(MAX(doc_seq), 0) + 1 AS BIGINT) FROM funding_requests WHERE doc_year = $2)
+         WHERE id = $1 AND doc_seq IS NULL
+         RETURNING doc_seq"
+    )
+    .bind(id.to_string())
+    .bind(year)
+    .fetch_optional(c)
+    .await
+    })?;
+    Ok(seq)
 }
 
 /// Compare-and-set of a request's status, recording who endorsed (`submitted`) or decided.

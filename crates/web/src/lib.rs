@@ -121,7 +121,10 @@ async fn read_body_first(request: Request, next: Next, (body_limit, upload_limit
             .any(|end| path.ends_with(end))
             || path.contains("/import/")
             // An appointment's document (聘任文件).
-            || path.contains("/incentives"))
+            || path.contains("/incentives")
+            // A business licence claiming a USCC (归属争议): the API's and the page's.
+            || path == "/api/v1/organization-disputes"
+            || path == "/register/dispute")
         // A file replaced: the page's form and the API's PUT.
         || (request.method() == axum::http::Method::POST && path.contains("/attachments/") && path.ends_with("/replace"))
         || (request.method() == axum::http::Method::PUT && path.contains("/attachments/"));

@@ -55,9 +55,10 @@ impl RateLimits {
             (Request::Read, _) => return Ok(()),
             (Request::Upload, _) => &self.uploads,
             (Request::Write, Action::SignIn) => &self.sign_in,
-            (Request::Write, Action::RegisterOrganization | Action::AcceptInvitation | Action::FileObjection) => {
-                &self.public_writes
-            }
+            (
+                Request::Write,
+                Action::RegisterOrganization | Action::AcceptInvitation | Action::FileObjection | Action::FileDispute,
+            ) => &self.public_writes,
             (Request::Write, _) => return Ok(()),
         };
         limiter.check_key(&ip).map_err(|not_until| {

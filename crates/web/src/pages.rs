@@ -7,6 +7,7 @@ mod applicant;
 mod application_view;
 mod audit;
 mod bureau;
+mod disputes;
 mod identity;
 pub(crate) use identity::reauth_for_post;
 pub(crate) mod kit;
@@ -246,6 +247,8 @@ pub(crate) fn routes() -> Vec<Route> {
         route(Method::POST, "/account/reauth", ManageOwnAccount, post(identity::reauth)),
         route(Method::GET, "/register", RegisterOrganization, get(identity::register_form)),
         route(Method::POST, "/register", RegisterOrganization, post(identity::register)),
+        route(Method::GET, "/register/dispute", FileDispute, get(identity::dispute_form)),
+        route(Method::POST, "/register/dispute", FileDispute, post(identity::file_dispute)),
         route(Method::GET, "/account/tokens", ManageOwnAccount, get(tokens::list)),
         route(Method::POST, "/account/tokens", ManageOwnAccount, post(tokens::create)),
         route(Method::POST, "/account/tokens/{id}/revoke", ManageOwnAccount, post(tokens::revoke)),
@@ -270,6 +273,7 @@ pub(crate) fn routes() -> Vec<Route> {
     ];
     table.extend(applicant::routes());
     table.extend(bureau::routes());
+    table.extend(disputes::routes());
     table.extend(review::routes());
     table.extend(notices::routes());
     table.extend(subsidy::routes());

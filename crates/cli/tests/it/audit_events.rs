@@ -31,6 +31,8 @@ const ELSEWHERE: &[(&str, &str)] = &[
     ("retention.purge", "retention.rs: the daily maintenance job"),
     ("review.shortfall", "workbench.rs: each_role_lands_on_its_workbench_with_its_counts"),
     ("review.shortfall_filled", "workbench.rs: each_role_lands_on_its_workbench_with_its_counts"),
+    ("organization.dispute_file", "disputes.rs: a_taken_uscc_is_claimed_and_transferred"),
+    ("organization.dispute_resolve", "disputes.rs: a_taken_uscc_is_claimed_and_transferred"),
     ("funding.refused_own", "subsidy.rs: a_drafter_never_decides_their_own_request"),
     ("annual_review.campaign_open", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),
     ("annual_review.campaign_close", "annual_review.rs: a_campaign_passes_rectifies_and_revokes"),

@@ -25,6 +25,9 @@ use skillbase_store::users::{self, NewUser};
 pub const ADMIN_PASSWORD: &str = "Test-admin-pass-2024";
 pub const ROLE_PASSWORD: &str = "Role-test-pass-2024";
 
+/// Where the test instances say objections on paper go (the `objection_contact` setting).
+pub const OBJECTION_CONTACT: &str = "测试地址：青浦区测试路 1 号 职业能力建设科，邮编 201700，电话 021-00000000";
+
 /// A signed-in client: its session cookie (`name=value`) and CSRF token.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
@@ -144,6 +147,7 @@ impl Storage {
             password_hash_memory_kib: 8,
             password_hash_iterations: 1,
             password_hash_parallelism: 1,
+            objection_contact: Some(OBJECTION_CONTACT.to_owned()),
             ..Settings::default()
         }
     }

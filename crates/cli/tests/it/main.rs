@@ -26,6 +26,7 @@ mod certification_api;
 mod certification_pages;
 mod cli;
 mod consoles;
+mod disputes;
 mod garbage;
 mod gateway;
 mod incentives;

@@ -148,6 +148,20 @@ async fn notice_objection_and_recognition_on_the_pages(app: TestApp) {
     assert!(period.starts_with("公示期：2024年9月27日至") && period.ends_with("（5个工作日）"), "{period}");
     assert!(html.contains("上海市青浦区人力资源和社会保障局") && html.contains("2024年9月27日"));
     assert!(html.contains(&format!(r#"action="/notices/{notice}/objections""#)), "the form is there");
+    // Objecting on paper: how, by when, and where (the configured address and telephone).
+    let paper = text_at(&html, "paper-objection");
+    assert!(paper.contains("书面提出异议") && paper.contains(crate::helpers::OBJECTION_CONTACT), "{paper}");
+    assert!(paper.contains("24时前") && paper.contains("邮戳"), "{paper}");
+    // The printed notice is numbered page by page (GB/T 9704: odd pages right, even left), and
+    // the screen's grey background is not printed after its last line.
+    let css = app.get("/static/app.css").await.text().await.expect("css");
+    for rule in
+        ["@page gw:right { @bottom-right { content: \"— \" counter(page) \" —\"", "@page gw:left { @bottom-left"]
+    {
+        assert!(css.contains(rule), "{rule}");
+    }
+    let print = css.split("@media print {").nth(1).expect("the print rules");
+    assert!(print.contains(":root, body { background: #fff; }") && print.contains("min-height: 0"), "{print}");
     assert!(html.contains(r#"enctype="multipart/form-data""#));
     assert!(html.contains(r#"lang="zh-CN""#));
     for id in ["f-name", "f-contact", "f-organization", "f-concerning", "f-facts", "f-file"] {

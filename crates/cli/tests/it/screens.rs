@@ -351,9 +351,12 @@ async fn registration_shows_field_errors_then_succeeds(app: TestApp) {
     assert!(answer.html.contains(r#"href="/login""#));
     sign_in(&app, USERNAME, PASSWORD).await;
 
+    // A USCC already registered: the claim form (归属争议) with what was typed, not a dead end.
     let answer = post(&app, "/register", None, &registration_form(&[("username", "another-hr")])).await;
-    assert_eq!(answer.status, 400);
-    assert!(answer.html.contains(r#"id="f-uscc-error""#) && answer.html.contains("该统一社会信用代码已注册"));
+    assert_eq!(answer.status, 409);
+    assert!(answer.html.contains(r#"id="uscc-taken""#) && answer.html.contains("归属争议"), "{}", answer.html);
+    assert!(answer.html.contains(r#"action="/register/dispute" enctype="multipart/form-data""#));
+    assert!(answer.html.contains(r#"value="another-hr""#) && answer.html.contains(r#"name="licence""#));
     let answer = post(&app, "/register", None, &registration_form(&[("uscc", "91350100M000100Y43")])).await;
     assert!(answer.html.contains(r#"id="f-username-error""#) && answer.html.contains("该用户名已被使用"));
 

@@ -102,6 +102,10 @@ async fn the_subsidy_from_the_request_to_the_dossier_on_the_pages(app: TestApp) 
     assert!(text_of(&doc.html, &format!("item-{first}")).contains("¥200,000.00"));
     assert!(doc.html.contains("class=\"gw-doc\"") && doc.html.contains("妥否，请批示。"));
     assert!(!doc.html.contains(r#"id="approve""#), "staff do not decide");
+    // Before the leader signs, the 请示 has no 文号 and no 签发人; its contact is the drafter.
+    assert!(text_of(&doc.html, "doc-number").contains("报协调小组时编号"), "{}", doc.html);
+    assert!(text_of(&doc.html, "signer").contains("领导审核同意后签发"));
+    assert!(text_of(&doc.html, "contact").contains("联系人：经办人"), "{}", text_of(&doc.html, "contact"));
 
     // 2. The leader: returning needs a reason (beside its field); then endorses.
     let page = get(&app, &path, &cast.leader).await;
@@ -116,6 +120,10 @@ async fn the_subsidy_from_the_request_to_the_dossier_on_the_pages(app: TestApp) 
     let page = get(&app, &path, &cast.funding).await;
     assert_eq!(text_of(&page.html, "request-status"), "已报协调小组");
     assert!(page.html.contains("不予批准"), "{}", page.html);
+    // Sent to the coordination group: the first 文号 of the year, signed by the endorsing leader.
+    let year = chrono::Datelike::year(&skillbase_domain::clock::shanghai_date(app.app().now()));
+    assert_eq!(text_of(&page.html, "doc-number"), format!("青人社〔{year}〕1号"));
+    assert_eq!(text_of(&page.html, "signer"), "签发人：分管领导");
     let approved = post(&app, &format!("{path}/approve"), &cast.funding, &[("reason", "")]).await;
     assert_redirect(&approved, &format!("{path}?done=approved"));
     let page = get(&app, &approved.location, &cast.funding).await;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod certification;
+pub mod disputes;
 pub mod incentives;
 pub mod notices;
 pub mod paging;

@@ -12,7 +12,8 @@ use skillbase_app::auth::{Authenticated, LoggedIn, Registration};
 use skillbase_domain::password::PasswordPolicy;
 
 use super::kit::{
-    Choice, Control, Form, FormPost, Group, Input, QrRun, SignedInPost, Who, or_error_page, qr_runs, safe_next,
+    Choice, Control, Form, FormPost, Group, Input, MultipartPost, QrRun, SignedInPost, Who, or_error_page, qr_runs,
+    safe_next,
 };
 use super::{Page, Posted, no_store, respond};
 use crate::AppState;
@@ -598,12 +599,118 @@ pub async fn register(State(state): State<AppState>, Meta(meta): Meta, post: For
                 };
                 return respond(StatusCode::OK, &page, &template);
             }
+            // The USCC is taken: the rightful holder may claim it (归属争议) with its licence,
+            // on the dispute form, filled in with what was typed.
+            Err(AppError::Fields(errors)) if errors.iter().any(|e| e.code == "uscc_taken") => {
+                let form = dispute_fields(&policy, t, value);
+                let template = DisputePage { form, taken: true, page: page.clone() };
+                return respond(StatusCode::CONFLICT, &page, &template);
+            }
             Err(AppError::Fields(errors)) => form.set_errors(t, errors),
             Err(error) => return PageError::from_app(page, error).into_response(),
         }
     }
     form.focus_first_error();
     respond(StatusCode::BAD_REQUEST, &page.clone(), &RegisterPage { page, form })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 归属争议: a USCC someone else registered first, claimed with the business licence
+
+#[derive(Template)]
+#[template(path = "register_dispute.html")]
+struct DisputePage {
+    page: Page,
+    form: Form,
+    /// Shown after a registration refused because the USCC is taken.
+    taken: bool,
+}
+
+#[derive(Template)]
+#[template(path = "register_dispute_filed.html")]
+struct DisputeFiledPage {
+    page: Page,
+    name: String,
+    uscc: String,
+    username: String,
+}
+
+/// What a business licence may be: PDF, JPEG or PNG.
+const LICENCE_TYPES: &str = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
+
+/// The registration form with the business licence.
+fn dispute_fields<'a>(policy: &PasswordPolicy, t: &'static Texts, value: impl Fn(&str) -> &'a str) -> Form {
+    let mut form = registration_fields(policy, t, value);
+    form.groups.push(Group {
+        legend: Some("营业执照"),
+        fields: vec![
+            Input::new("licence", "营业执照扫描件或照片", Control::File { accept: Some(LICENCE_TYPES) })
+                .hint("PDF、JPG 或 PNG 文件，须清晰显示统一社会信用代码和单位名称"),
+        ],
+    });
+    form
+}
+
+/// `GET /register/dispute?uscc=`: the claim form.
+pub async fn dispute_form(State(state): State<AppState>, page: Page, RawQuery(query): RawQuery) -> Response {
+    let params = crate::query_params(query.as_deref()).unwrap_or_default();
+    let policy = or_error_page!(password_policy(&state).await, page);
+    let uscc = params.get("uscc").unwrap_or_default().to_owned();
+    let form = dispute_fields(&policy, page.t, |name| if name == "uscc" { uscc.as_str() } else { "" });
+    respond(StatusCode::OK, &page.clone(), &DisputePage { page, form, taken: false })
+}
+
+/// `POST /register/dispute` (multipart, with the licence): files the dispute, or shows the
+/// form again with every field's error and what was typed (not the password, not the file).
+pub async fn file_dispute(State(state): State<AppState>, Meta(meta): Meta, mut post: MultipartPost) -> Response {
+    let page = post.page.clone();
+    let t = page.t;
+    let licence = post.take_file("licence");
+    let too_large = post.too_large_refusal(&state, "licence").await;
+    let fields = std::mem::take(&mut post.fields);
+    let value = |name: &str| fields.get(name).unwrap_or_default();
+    let policy = or_error_page!(password_policy(&state).await, page);
+    let mut form = dispute_fields(&policy, t, value);
+    let password = value("password");
+    let outcome = if let Some(refusal) = too_large {
+        Err(refusal)
+    } else if password != value("password_repeat") {
+        form.set_error("password_repeat", t.err_password_repeat.to_owned());
+        Ok(None)
+    } else {
+        let email = value("contact_email").trim();
+        let registration = Registration {
+            uscc: value("uscc").trim().to_owned(),
+            name: value("name").to_owned(),
+            kind: value("kind").to_owned(),
+            contact_name: value("contact_name").to_owned(),
+            contact_phone: value("contact_phone").to_owned(),
+            contact_email: (!email.is_empty()).then(|| email.to_owned()),
+            username: value("username").to_owned(),
+            password: SecretString::from(password.to_owned()),
+        };
+        state.app.file_dispute(&registration, licence, &meta).await.map(Some)
+    };
+    let status = match outcome {
+        Ok(Some(_)) => {
+            let template = DisputeFiledPage {
+                name: value("name").trim().to_owned(),
+                uscc: value("uscc").trim().to_owned(),
+                username: value("username").trim().to_owned(),
+                page: page.clone(),
+            };
+            return respond(StatusCode::CREATED, &page, &template);
+        }
+        Ok(None) => StatusCode::BAD_REQUEST,
+        Err(AppError::Fields(errors)) => {
+            let status = crate::error::classify(&AppError::Fields(errors.clone())).0;
+            form.set_errors(t, errors);
+            status
+        }
+        Err(error) => return PageError::from_app(page, error).into_response(),
+    };
+    form.focus_first_error();
+    respond(status, &page.clone(), &DisputePage { page, form, taken: false })
 }
 
 // ---------------------------------------------------------------------------------------------

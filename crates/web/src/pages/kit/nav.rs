@@ -40,6 +40,7 @@ const SECTIONS: &[Section] = &[
     ("/bureau/certification", Action::DecideCertification, |t| t.nav_certification),
     ("/annual-reviews", Action::ReadAnnualReview, |t| t.nav_annual_review),
     ("/reports/program", Action::ReadProgram, |t| t.nav_program),
+    ("/bureau/disputes", Action::ResolveDisputes, |t| t.nav_disputes),
 ];
 
 /// The consoles a role may use, as the policy decides (never a list of roles here). A console

@@ -12,10 +12,32 @@ pub(crate) const A4_PORTRAIT: (f32, f32) = (595.28, 841.89);
 /// A4 landscape, in points.
 pub(crate) const A4_LANDSCAPE: (f32, f32) = (841.89, 595.28);
 
-/// The width of `text` in the Adobe-GB1 font at `size` points: CJK glyphs are square, the
-/// proportional Latin ones (CIDs 1–95) are given 500/1000 in `/W`.
+/// The advance widths (in 1/1000 em) of STSong-Light's proportional Latin glyphs, CIDs 1–95 of
+/// Adobe-GB1, which `UniGB-UCS2-H` maps U+0020–U+007E to (the font's published metrics, as
+/// viewers' built-in STSong-Light has them). `/W` must give these: with one width for all of
+/// them (500, as before) a viewer drew each glyph at its own width but advanced by 500, so the
+/// Latin text of a plaque — its number, the address — ran together or fell apart.
+const LATIN_WIDTHS: [f32; 95] = [
+    207.0, 270.0, 342.0, 467.0, 462.0, 797.0, 710.0, 239.0, 374.0, 374.0, 423.0, 605.0, 238.0, 375.0, 238.0, 334.0,
+    462.0, 462.0, 462.0, 462.0, 462.0, 462.0, 462.0, 462.0, 462.0, 462.0, 238.0, 238.0, 605.0, 605.0, 605.0, 344.0,
+    748.0, 684.0, 560.0, 695.0, 739.0, 563.0, 511.0, 729.0, 793.0, 318.0, 312.0, 666.0, 526.0, 896.0, 758.0, 772.0,
+    544.0, 772.0, 628.0, 465.0, 607.0, 753.0, 711.0, 972.0, 647.0, 620.0, 607.0, 374.0, 333.0, 374.0, 606.0, 500.0,
+    239.0, 417.0, 503.0, 427.0, 529.0, 415.0, 264.0, 444.0, 518.0, 241.0, 230.0, 495.0, 228.0, 793.0, 527.0, 524.0,
+    524.0, 504.0, 338.0, 336.0, 277.0, 517.0, 450.0, 652.0, 466.0, 452.0, 407.0, 370.0, 258.0, 370.0, 605.0,
+];
+
+/// The advance of one character in 1/1000 em: a Latin glyph its own, anything else (CJK) a
+/// square 1000.
+fn advance(c: char) -> f32 {
+    match u32::from(c).checked_sub(0x20).and_then(|i| usize::try_from(i).ok()).and_then(|i| LATIN_WIDTHS.get(i)) {
+        Some(width) => *width,
+        None => 1000.0,
+    }
+}
+
+/// The width of `text` in the Adobe-GB1 font at `size` points, by the widths `/W` declares.
 pub(crate) fn text_width(text: &str, size: f32) -> f32 {
-    let units: f32 = text.chars().map(|c| if c.is_ascii() { 500.0 } else { 1000.0 }).sum();
+    let units: f32 = text.chars().map(advance).sum();
     units * size / 1000.0
 }
 
@@ -125,7 +147,7 @@ impl Sheet<'_> {
             .system_info(SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"GB1"), supplement: 2 })
             .font_descriptor(descriptor)
             .default_width(1000.0);
-        cid.widths().same(1, 95, 500.0);
+        cid.widths().consecutive(1, LATIN_WIDTHS);
         cid.finish();
         pdf.font_descriptor(descriptor)
             .name(Name(b"STSong-Light"))
@@ -156,7 +178,11 @@ mod tests {
     #[test]
     fn text_is_measured_and_encoded_as_the_font_reads_it() {
         assert_eq!(ucs2_hex("青A"), "<97520041>");
-        assert!((text_width("青A", 10.0) - 15.0).abs() < f32::EPSILON);
+        assert!((text_width("青A", 10.0) - 16.84).abs() < 1e-4);
+        // Wide and narrow letters take their own room: "M" is almost four times "l".
+        assert!((text_width("M", 1000.0) - 896.0).abs() < f32::EPSILON);
+        assert!((text_width("l", 1000.0) - 228.0).abs() < f32::EPSILON);
+        assert!((text_width("~", 1000.0) - 605.0).abs() < f32::EPSILON, "the last of the 95");
         let mut lines = Lines::new(100.0, 20.0);
         // Eight CJK characters at 20 pt would be 160 pt wide: set at 10 pt to fit 80.
         lines.line("一二三四五六七八", 20.0, None, 50.0, (0.0, 0.0, 0.0));

@@ -290,7 +290,7 @@ pub(super) async fn bureau_notice_page(
     };
     let template = BureauNoticePage {
         page: page.clone(),
-        doc: notice_doc(&n, state.app.now()),
+        doc: notice_doc(&n, state.app.now(), state.app.objection_contact.as_deref()),
         status: n.status.label(),
         objections: rows,
         may_close: allowed(who, access::Action::PublishNotice) && over && stored_open,

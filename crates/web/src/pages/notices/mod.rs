@@ -183,16 +183,19 @@ mod tests {
             qr: (size, &runs),
         }
         .render();
-        // The bytes the plaque was written as before its writer moved into the kit.
+        // The bytes of the plaque since the writer declares the font's own Latin widths (before:
+        // 500 for every Latin glyph, which drew the number's letters over or apart from each
+        // other): only `/W` and the centred lines' positions changed.
         assert_eq!(
             skillbase_domain::audit::sm3_hex(&pdf),
-            "85a9725ab600a9afaf810e36985c5fff1f01a863191ac7754e7d9481637410c7",
-            "the plaque's PDF is unchanged"
+            "c2a7d5cf0d7c8d80928bdeb1871251a9aa1e87cfc6da1046c8ee99d376528e18",
+            "the plaque's PDF is as pinned"
         );
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.starts_with("%PDF-"));
         assert!(text.contains("/UniGB-UCS2-H") && text.contains("/STSong-Light") && text.contains("(GB1)"));
         assert!(text.contains("QPJD-2024-001"));
+        assert!(text.contains("/W [1 [207 270 342 467 462 797"), "the font's own Latin widths");
         assert_eq!(text.matches("/Type /Page").count() - text.matches("/Type /Pages").count(), 1, "one page");
     }
 }

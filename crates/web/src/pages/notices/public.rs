@@ -83,11 +83,13 @@ pub(super) struct NoticeDoc {
     pub(super) dated: String,
     pub(super) last_day: String,
     pub(super) issuer: &'static str,
+    /// Where objections on paper go (the configured address and telephone).
+    pub(super) contact: Option<String>,
     pub(super) entries: Vec<EntryRow>,
     pub(super) accepting: bool,
 }
 
-pub(super) fn notice_doc(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> NoticeDoc {
+pub(super) fn notice_doc(n: &NoticeView, now: chrono::DateTime<chrono::Utc>, contact: Option<&str>) -> NoticeDoc {
     NoticeDoc {
         id: n.id.to_string(),
         title: n.title.clone(),
@@ -96,6 +98,7 @@ pub(super) fn notice_doc(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> 
         dated: chinese_date(n.period.publish_on),
         last_day: chinese_date(n.period.last_day),
         issuer: ISSUER,
+        contact: contact.map(str::to_owned),
         entries: entry_rows(n),
         accepting: n.period.phase(now) == Phase::Open,
     }
@@ -168,7 +171,12 @@ pub(super) fn notice_page(
     closed: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let template = NoticePage { page: page.clone(), doc: notice_doc(n, state.app.now()), form, closed_message: closed };
+    let template = NoticePage {
+        page: page.clone(),
+        doc: notice_doc(n, state.app.now(), state.app.objection_contact.as_deref()),
+        form,
+        closed_message: closed,
+    };
     respond(status, &page, &template)
 }
 

@@ -170,6 +170,12 @@ pub(super) struct RequestPage {
     pub(super) addressee: &'static str,
     pub(super) issuer: &'static str,
     pub(super) dated: String,
+    /// 文号, once endorsed and sent to the coordination group.
+    pub(super) doc_number: Option<String>,
+    /// 签发人: the leader who endorsed it.
+    pub(super) signer: Option<String>,
+    /// 联系人: the staff who drafted it.
+    pub(super) contact: String,
     pub(super) status: &'static str,
     pub(super) note: String,
     pub(super) items: Vec<ItemRow>,
@@ -227,6 +233,9 @@ pub(super) async fn request_page(
         addressee: ADDRESSEE,
         issuer: ISSUER,
         dated: chinese_date(local_date(f.drafted_at)),
+        doc_number: f.doc_number.map(|(year, seq)| skillbase_app::subsidy::document_number(year, seq)),
+        signer: f.endorsed_by.map(|u| name_of(&names, Some(u))),
+        contact: name_of(&names, Some(f.drafted_by)),
         status: f.status.label(),
         note: f.note.clone(),
         items: f
