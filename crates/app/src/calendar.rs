@@ -14,9 +14,12 @@ use skillbase_store::{audit, calendar};
 
 use crate::{App, AppError, Result};
 
+/// The imported rows a calendar was built from, and the calendar.
+type Built = (Vec<(i64, String)>, Arc<WorkingCalendar>);
+
 /// The calendar last built, with the imported rows it was built from.
 #[derive(Debug, Default)]
-pub struct CalendarCache(std::sync::Mutex<Option<(Vec<(i64, String)>, Arc<WorkingCalendar>)>>);
+pub struct CalendarCache(std::sync::Mutex<Option<Built>>);
 
 impl App {
     /// The calendar in force now: the embedded years with the imported ones over them. Built
