@@ -257,4 +257,68 @@ mod tests {
         }
         assert!(seen.contains("applications_list") && seen.contains("accounts_list"), "{seen:?}");
     }
+
+    /// The document names a schema by its type's name alone, so two types of one name in two
+    /// modules would silently stand for each other (a dashboard's `TrainingOut` once replaced the
+    /// training overview's). Every type the API describes has a name of its own.
+    #[test]
+    fn every_schema_name_is_one_type() {
+        const SOURCES: &[(&str, &str)] = &[
+            ("annual_review", include_str!("api/annual_review.rs")),
+            ("applications", include_str!("api/applications.rs")),
+            ("audit", include_str!("api/audit.rs")),
+            ("auth", include_str!("api/auth.rs")),
+            ("calendar", include_str!("api/calendar.rs")),
+            ("certification", include_str!("api/certification.rs")),
+            ("disputes", include_str!("api/disputes.rs")),
+            ("incentives", include_str!("api/incentives.rs")),
+            ("notices", include_str!("api/notices.rs")),
+            ("paging", include_str!("api/paging.rs")),
+            ("program", include_str!("api/program.rs")),
+            ("review", include_str!("api/review.rs")),
+            ("subsidy", include_str!("api/subsidy.rs")),
+            ("tokens", include_str!("api/tokens.rs")),
+            ("training", include_str!("api/training.rs")),
+            ("users", include_str!("api/users.rs")),
+            ("error", include_str!("error.rs")),
+            ("health", include_str!("health.rs")),
+        ];
+        let mut names: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+        let mut twice = Vec::new();
+        for (module, source) in SOURCES {
+            let mut described = false;
+            for line in source.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    described = true;
+                    continue;
+                }
+                let declared = ["pub struct ", "pub enum ", "pub(crate) struct ", "pub(super) struct "]
+                    .iter()
+                    .find_map(|p| line.strip_prefix(p));
+                let paged = ["page_of!(", "page_struct!("].iter().find_map(|p| line.strip_prefix(p));
+                let name = match (declared, paged) {
+                    (Some(rest), _) if described => Some(rest),
+                    (_, Some(rest)) => Some(rest),
+                    _ => None,
+                };
+                if let Some(rest) = name {
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    // A macro's own `pub struct $name` declares nothing by itself.
+                    if name.is_empty() {
+                        continue;
+                    }
+                    if let Some(other) = names.insert(name.clone(), module) {
+                        twice.push(format!("{name} in api/{other} and in api/{module}"));
+                    }
+                }
+                if !line.starts_with("#[") && !line.starts_with("///") {
+                    described = false;
+                }
+            }
+        }
+        assert!(twice.is_empty(), "schemas declared twice: {twice:?}");
+        let doc = super::spec();
+        let schemas = doc.components.as_ref().map(|c| c.schemas.len()).unwrap_or(0);
+        assert!(names.len() >= schemas.min(50) && names.contains_key("ReportDetailOut"), "{} names read", names.len());
+    }
 }

@@ -316,7 +316,7 @@ page_struct!(CertificatePage, CertificateOut);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBody {
+pub struct CertificationDecisionBody {
     /// The step to take (see each decision endpoint).
     pub action: String,
     /// Required to refuse, return, propose or reject a revocation.
@@ -392,7 +392,7 @@ pub async fn filing(
 
 /// Staff: `recommend` or `refuse`; the leader: `approve` or `refuse` (a refusal needs a
 /// comment).
-#[utoipa::path(post, path = "/api/v1/certification-filings/{filing}/decision", tag = "certification", params(("filing" = String, Path)), request_body = DecisionBody, responses((status = 200, body = FilingDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/certification-filings/{filing}/decision", tag = "certification", params(("filing" = String, Path)), request_body = CertificationDecisionBody, responses((status = 200, body = FilingDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn decide_filing(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -401,7 +401,7 @@ pub async fn decide_filing(
     bytes: Bytes,
 ) -> Result<Json<FilingDetailOut>, ApiError> {
     let filing: FilingId = id(&filing)?;
-    let b: DecisionBody = body(&bytes)?;
+    let b: CertificationDecisionBody = body(&bytes)?;
     let action = match b.action.as_str() {
         "recommend" => FilingAction::Recommend,
         "approve" => FilingAction::Approve,
@@ -490,7 +490,7 @@ pub async fn session(
 
 /// The base: `submit`; staff: `return` (with a comment) or `publish` (issues the certificates;
 /// needs a recent sign-in).
-#[utoipa::path(post, path = "/api/v1/certification-sessions/{session}/decision", tag = "certification", params(("session" = String, Path)), request_body = DecisionBody, responses((status = 200, body = SessionDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/certification-sessions/{session}/decision", tag = "certification", params(("session" = String, Path)), request_body = CertificationDecisionBody, responses((status = 200, body = SessionDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn decide_session(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -499,7 +499,7 @@ pub async fn decide_session(
     bytes: Bytes,
 ) -> Result<Json<SessionDetailOut>, ApiError> {
     let session: SessionId = id(&session)?;
-    let b: DecisionBody = body(&bytes)?;
+    let b: CertificationDecisionBody = body(&bytes)?;
     let action = match b.action.as_str() {
         "submit" => SessionAction::Submit,
         "return" => SessionAction::Return,
@@ -621,7 +621,7 @@ pub async fn certificate(
 
 /// Staff: `propose_revocation` (with the facts); a leader other than the proposer:
 /// `approve_revocation` or `reject_revocation` (with a comment).
-#[utoipa::path(post, path = "/api/v1/certificates/{certificate}/decision", tag = "certification", params(("certificate" = String, Path)), request_body = DecisionBody, responses((status = 200, body = CertificateDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/certificates/{certificate}/decision", tag = "certification", params(("certificate" = String, Path)), request_body = CertificationDecisionBody, responses((status = 200, body = CertificateDetailOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn decide_certificate(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -630,7 +630,7 @@ pub async fn decide_certificate(
     bytes: Bytes,
 ) -> Result<Json<CertificateDetailOut>, ApiError> {
     let certificate: CertificateId = id(&certificate)?;
-    let b: DecisionBody = body(&bytes)?;
+    let b: CertificationDecisionBody = body(&bytes)?;
     let action = match b.action.as_str() {
         "propose_revocation" => CertificateAction::ProposeRevocation,
         "approve_revocation" => CertificateAction::ApproveRevocation,

@@ -24,7 +24,7 @@ fn local(t: chrono::DateTime<chrono::Utc>) -> String {
 // ---------------------------------------------------------------- notices
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EntryOut {
+pub struct NoticeEntryOut {
     pub application_id: String,
     pub position: i64,
     pub organization_name: String,
@@ -53,7 +53,7 @@ pub struct NoticeOut {
     pub opens_at: String,
     pub ends_at: String,
     pub accepting_objections: bool,
-    pub entries: Vec<EntryOut>,
+    pub entries: Vec<NoticeEntryOut>,
 }
 
 fn notice_out(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> NoticeOut {
@@ -72,7 +72,7 @@ fn notice_out(n: &NoticeView, now: chrono::DateTime<chrono::Utc>) -> NoticeOut {
         entries: n
             .entries
             .iter()
-            .map(|e| EntryOut {
+            .map(|e| NoticeEntryOut {
                 application_id: e.application_id.to_string(),
                 position: e.position,
                 organization_name: e.organization_name.clone(),

@@ -384,7 +384,7 @@ pub async fn submit_score(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReasonBody {
+pub struct ReviewReasonBody {
     pub reason: String,
 }
 
@@ -395,13 +395,13 @@ pub struct Replaced {
 }
 
 /// Reopen a submitted score, with a reason (staff); the application goes back to review.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/reopen", tag = "review", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 204), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/reopen", tag = "review", params(("id" = String, Path)), request_body = ReviewReasonBody, responses((status = 204), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn reopen(
     State(state): State<AppState>,
     Meta(meta): Meta,
     SignedInWrite(who): SignedInWrite,
     Path(assignment): Path<String>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<ReviewReasonBody>,
 ) -> Result<StatusCode, ApiError> {
     state.app.reopen_score(&who, id(&assignment)?, &body.reason, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -409,13 +409,13 @@ pub async fn reopen(
 
 /// Withdraw an expert for a conflict found after the draw, with a reason (staff): their score
 /// stops counting and a replacement is drawn.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/withdraw", tag = "review", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 200, body = Replaced)))]
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/withdraw", tag = "review", params(("id" = String, Path)), request_body = ReviewReasonBody, responses((status = 200, body = Replaced)))]
 pub async fn withdraw(
     State(state): State<AppState>,
     Meta(meta): Meta,
     SignedInWrite(who): SignedInWrite,
     Path(assignment): Path<String>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<ReviewReasonBody>,
 ) -> Result<Json<Replaced>, ApiError> {
     let replacement = state.app.withdraw_expert(&who, id(&assignment)?, &body.reason, &meta).await?;
     Ok(Json(Replaced { replacement: replacement.map(|r| r.to_string()) }))
@@ -794,13 +794,13 @@ pub async fn approve(
 }
 
 /// Send a recognition list back with a reason (a leader who did not draft it).
-#[utoipa::path(post, path = "/api/v1/proposals/{id}/send-back", tag = "review", params(("id" = String, Path)), request_body = ReasonBody, responses((status = 200, body = ProposalOut), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/send-back", tag = "review", params(("id" = String, Path)), request_body = ReviewReasonBody, responses((status = 200, body = ProposalOut), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn send_back(
     State(state): State<AppState>,
     Meta(meta): Meta,
     SignedInWrite(who): SignedInWrite,
     Path(proposal): Path<String>,
-    ApiJson(body): ApiJson<ReasonBody>,
+    ApiJson(body): ApiJson<ReviewReasonBody>,
 ) -> Result<Json<ProposalOut>, ApiError> {
     let proposal: ProposalId = id(&proposal)?;
     state.app.send_back_proposal(&who, proposal, &body.reason, &meta).await?;

@@ -178,7 +178,7 @@ pub async fn request(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBody {
+pub struct FundingDecisionBody {
     /// Required when rejecting or returning.
     #[serde(default)]
     pub reason: String,
@@ -187,13 +187,13 @@ pub struct DecisionBody {
 /// Approve: the leader endorses a draft (never its drafter) and sends it to the coordination
 /// group; the coordination group approves a submitted request, which grants each base its
 /// subsidy (once per base, ever).
-#[utoipa::path(post, path = "/api/v1/funding-requests/{id}/approve", tag = "subsidy", params(("id" = String, Path)), request_body = DecisionBody, responses((status = 200, body = FundingRequestOut), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/funding-requests/{id}/approve", tag = "subsidy", params(("id" = String, Path)), request_body = FundingDecisionBody, responses((status = 200, body = FundingRequestOut), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn approve(
     State(state): State<AppState>,
     Meta(meta): Meta,
     SignedInWrite(who): SignedInWrite,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<DecisionBody>,
+    ApiJson(body): ApiJson<FundingDecisionBody>,
 ) -> Result<Json<FundingRequestOut>, ApiError> {
     state.app.decide_funding(&who, &id, FundingAnswer::Yes, &body.reason, &meta).await?;
     Ok(Json(funding_out(&state.app.funding_request(&who, &id).await?)))
@@ -201,13 +201,13 @@ pub async fn approve(
 
 /// Reject with a reason: the leader returns a draft, the coordination group rejects a
 /// submitted request; its bases may be requested again.
-#[utoipa::path(post, path = "/api/v1/funding-requests/{id}/reject", tag = "subsidy", params(("id" = String, Path)), request_body = DecisionBody, responses((status = 200, body = FundingRequestOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/funding-requests/{id}/reject", tag = "subsidy", params(("id" = String, Path)), request_body = FundingDecisionBody, responses((status = 200, body = FundingRequestOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn reject(
     State(state): State<AppState>,
     Meta(meta): Meta,
     SignedInWrite(who): SignedInWrite,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<DecisionBody>,
+    ApiJson(body): ApiJson<FundingDecisionBody>,
 ) -> Result<Json<FundingRequestOut>, ApiError> {
     state.app.decide_funding(&who, &id, FundingAnswer::No, &body.reason, &meta).await?;
     Ok(Json(funding_out(&state.app.funding_request(&who, &id).await?)))
@@ -252,7 +252,7 @@ pub(crate) fn totals_out(t: &Totals) -> TotalsOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EntryOut {
+pub struct LedgerEntryOut {
     pub seq: i64,
     /// grant | disbursement | expense | reversal.
     pub kind: String,
@@ -327,7 +327,7 @@ pub struct LedgerOut {
     pub base_name: String,
     pub number: String,
     pub totals: TotalsOut,
-    pub entries: Vec<EntryOut>,
+    pub entries: Vec<LedgerEntryOut>,
     pub disbursements: Vec<DisbursementOut>,
     pub expenses: Vec<ExpenseOut>,
 }
@@ -341,7 +341,7 @@ fn ledger_out(l: &LedgerView) -> LedgerOut {
         entries: l
             .entries
             .iter()
-            .map(|e| EntryOut {
+            .map(|e| LedgerEntryOut {
                 seq: e.seq,
                 kind: e.kind.as_str().to_owned(),
                 debit: e.debit.clone(),

@@ -1026,7 +1026,7 @@ fn competition_out(m: &CompetitionRecord) -> CompetitionOut {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EntryOut {
+pub struct CompetitionEntryOut {
     pub trainee_id: String,
     pub trainee_name: String,
     pub trainee_resident_id_masked: String,
@@ -1036,8 +1036,8 @@ pub struct EntryOut {
     pub created_at: String,
 }
 
-fn entry_out(x: &EntryRecord) -> EntryOut {
-    EntryOut {
+fn entry_out(x: &EntryRecord) -> CompetitionEntryOut {
+    CompetitionEntryOut {
         trainee_id: x.trainee_id.to_string(),
         trainee_name: x.trainee_name.clone(),
         trainee_resident_id_masked: x.trainee_masked.clone(),
@@ -1052,7 +1052,7 @@ fn entry_out(x: &EntryRecord) -> EntryOut {
 pub struct CompetitionDetailOut {
     #[serde(flatten)]
     pub competition: CompetitionOut,
-    pub entries: Vec<EntryOut>,
+    pub entries: Vec<CompetitionEntryOut>,
 }
 
 page_of!(CompetitionPage, CompetitionOut);
@@ -1147,7 +1147,7 @@ pub struct NewEntryBody {
 }
 
 /// Record a trainee's result in a competition of the base. Honours `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/bases/{id}/competitions/{competition}/entries", tag = "training", params(("id" = String, Path), ("competition" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = NewEntryBody, responses((status = 201, body = EntryOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(post, path = "/api/v1/bases/{id}/competitions/{competition}/entries", tag = "training", params(("id" = String, Path), ("competition" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = NewEntryBody, responses((status = 201, body = CompetitionEntryOut), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn add_entry(
     State(state): State<AppState>,
     Meta(meta): Meta,
