@@ -380,13 +380,14 @@ impl App {
         })
     }
 
-    /// The base saves what it writes into its pending report (corrections, self-assessment,
-    /// plan); nothing is required until it submits.
+    /// The base saves what it writes into its pending report (corrections, self-assessment
+    /// with a new photo per clause if it gives one, plan); nothing is required until it submits.
+    /// `photos` are (clause code, file name, bytes); a clause without a new one keeps its last.
     pub async fn save_annual_report(
         &self,
         who: &Authenticated,
         id: AnnualReportId,
-        input: &ReportInput,
+        (input, photos): (&ReportInput, &[(String, String, Vec<u8>)]),
         meta: &RequestMeta,
     ) -> Result<()> {
         let view = self.annual_report(who, id).await?;
@@ -396,7 +397,48 @@ impl App {
                 message: format!("年度报告当前为「{}」，不能再修改", view.record.status.label()),
             });
         }
-        let content = domain::check_report(input, &view.lines).map_err(AppError::Fields)?;
+        let checked = domain::check_report(input, &view.lines);
+        let (_, policy) = self.policy_in_force(shanghai_date(self.now())).await?;
+        let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
+        let mut uploads = Vec::new();
+        for (clause, name, bytes) in photos.iter().filter(|(_, _, bytes)| !bytes.is_empty()) {
+            let field = format!("assessment.{clause}.photo");
+            match skillbase_domain::attachment::check_upload(name, bytes, policy.max_attachment_bytes()) {
+                Ok(upload) if upload.kind != skillbase_domain::attachment::FileKind::Xlsx => {
+                    uploads.push((clause.clone(), upload, bytes.clone()));
+                }
+                Ok(_) => errors.push(FieldError::new(field, "photo_type", "请上传照片（JPEG 或 PNG）或 PDF")),
+                Err(e) => errors.push(FieldError::new(field, e.code(), e.to_string())),
+            }
+        }
+        let mut content = match checked {
+            Ok(content) if errors.is_empty() => content,
+            _ => return Err(AppError::Fields(errors)),
+        };
+        for a in &mut content.assessment {
+            a.photo = view
+                .record
+                .content
+                .assessment
+                .iter()
+                .find(|old| old.clause == a.clause)
+                .and_then(|old| old.photo.clone());
+        }
+        for (clause, upload, bytes) in uploads {
+            let Some(a) = content.assessment.iter_mut().find(|a| a.clause.code() == clause) else {
+                return Err(field(
+                    &format!("assessment.{clause}.photo"),
+                    "required",
+                    "请先选择该条款是否仍符合，再上传照片",
+                ));
+            };
+            let hash = self.files.put(bytes).await.map_err(AppError::internal)?;
+            a.photo = Some(domain::Photo {
+                hash: hash.as_str().to_owned(),
+                kind: upload.kind.as_str().to_owned(),
+                name: upload.display_name,
+            });
+        }
         let mut changed = view.record.clone();
         changed.content = content;
         changed.updated_at = self.now();
@@ -417,6 +459,27 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A self-assessment's photo: (name, sniffed kind, bytes), for whoever reads the report.
+    pub async fn annual_report_photo(
+        &self,
+        who: &Authenticated,
+        id: AnnualReportId,
+        clause: &str,
+    ) -> Result<(String, String, Vec<u8>)> {
+        let record = self.readable_report(who, id).await?;
+        let photo = record
+            .content
+            .assessment
+            .into_iter()
+            .find(|a| a.clause.code() == clause)
+            .and_then(|a| a.photo)
+            .ok_or(AppError::NotFound("照片不存在"))?;
+        let hash = skillbase_domain::attachment::ContentHash::parse(&photo.hash)
+            .ok_or_else(|| AppError::internal(StoreError::Corrupt("photo hash".into())))?;
+        let bytes = self.files.get(&hash).await.map_err(AppError::internal)?;
+        Ok((photo.name, photo.kind, bytes))
     }
 
     /// Takes the report's next step: the base submits or answers a rectification; staff pass,

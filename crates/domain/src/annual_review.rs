@@ -386,6 +386,18 @@ pub struct Assessment {
     pub clause: Clause,
     pub standing: Standing,
     pub note: String,
+    /// A new photo (the site, the team, the rules on the wall) as evidence, if one was given.
+    #[serde(default)]
+    pub photo: Option<Photo>,
+}
+
+/// A file kept as a self-assessment's evidence: its content address, sniffed kind and the
+/// name to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    pub hash: String,
+    pub kind: String,
+    pub name: String,
 }
 
 /// What the base writes into its report, as posted.
@@ -495,7 +507,7 @@ pub fn check_report(input: &ReportInput, lines: &[Line]) -> Result<ReportContent
             errors.push(FieldError::new(format!("{field}.note"), "too_long", "说明不能超过 1000 字"));
             continue;
         }
-        assessment.push(Assessment { clause, standing, note: note.to_owned() });
+        assessment.push(Assessment { clause, standing, note: note.to_owned(), photo: None });
     }
     let plan = input.plan.trim();
     if plan.chars().count() > 3000 {

@@ -11,7 +11,8 @@ use skillbase_domain::roles::Role;
 
 use crate::helpers::{TestApp, at};
 use crate::on_both_engines;
-use crate::page_client::{assert_redirect, get, post};
+use crate::page_client::{FilePart, assert_redirect, get, post, post_multipart};
+use crate::samples::PNG;
 use crate::subsidy::recognised_bases;
 
 on_both_engines!(a_report_filed_rectified_and_a_base_revoked_through_the_pages);
@@ -61,12 +62,43 @@ async fn a_report_filed_rectified_and_a_base_revoked_through_the_pages(app: Test
     ];
     let mut bad = kept.to_vec();
     bad.push(("value.trainees", "十二"));
-    let refused = post(&app, &report, &base, &bad).await;
+    let no_file =
+        || FilePart { field: "photo.C2.1.4", filename: "", content_type: "application/octet-stream", bytes: &[] };
+    let refused = post_multipart(&app, &report, &base, &bad, no_file()).await;
     assert_eq!(refused.status, 400);
     assert!(refused.html.contains("请填写不小于 0 的整数") && refused.html.contains("value=\"十二\""), "kept as typed");
     assert!(refused.html.contains("2025 年开展数控车工培训两期"), "the plan is kept too");
-    let saved = post(&app, &report, &base, &kept).await;
+    // A new photo of the rules on the wall goes with the self-assessment; a spreadsheet does not.
+    let xlsx = {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.add_worksheet();
+        workbook.save_to_buffer().expect("xlsx")
+    };
+    let sheet = FilePart {
+        field: "photo.C2.1.4",
+        filename: "制度.xlsx",
+        content_type: "application/octet-stream",
+        bytes: &xlsx,
+    };
+    let refused = post_multipart(&app, &report, &base, &kept, sheet).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.html.contains("请上传照片（JPEG 或 PNG）或 PDF"), "{}", refused.html);
+    let photo = FilePart { field: "photo.C2.1.4", filename: "制度上墙.png", content_type: "image/png", bytes: PNG };
+    let saved = post_multipart(&app, &report, &base, &kept, photo).await;
     assert_redirect(&saved, &format!("{report}?done=saved"));
+    let photo_path = format!("{report}/photos/C2.1.4");
+    let page = get(&app, &report, &base).await;
+    assert!(
+        page.html.contains(&format!("href=\"{photo_path}\"")) && page.html.contains("制度上墙.png"),
+        "{}",
+        page.html
+    );
+    let downloaded = get(&app, &photo_path, &staff).await;
+    assert_eq!((downloaded.status, downloaded.bytes.as_slice()), (200, PNG), "staff read the photo");
+    // Saving again without a new photo keeps the one given.
+    let saved = post_multipart(&app, &report, &base, &kept, no_file()).await;
+    assert_redirect(&saved, &format!("{report}?done=saved"));
+    assert!(get(&app, &report, &base).await.html.contains("制度上墙.png"));
     let submitted = post(&app, &format!("{report}/decision"), &base, &[("action", "submit")]).await;
     assert_redirect(&submitted, &format!("{report}?done=submit"));
     let shown = get(&app, &format!("{report}?done=submit"), &base).await;
@@ -74,6 +106,7 @@ async fn a_report_filed_rectified_and_a_base_revoked_through_the_pages(app: Test
     assert!(!shown.html.contains("name=\"value.trainees\""), "a filed report is not edited");
     let other = app.sign_in_again(&cast.bases[1].1).await;
     assert_eq!(get(&app, &report, &other).await.status, 404, "another organisation finds nothing");
+    assert_eq!(get(&app, &photo_path, &other).await.status, 404, "nor its photo");
 
     // Staff find it on their workbench, order rectification; the base answers; staff pass it.
     let workbench = get(&app, "/workbench", &staff).await;

@@ -401,7 +401,7 @@ pub async fn save_report(
         assessment: b.assessment.into_iter().map(|a| (a.clause, a.standing, a.note)).collect(),
         plan: b.plan,
     };
-    state.app.save_annual_report(&who, report, &input, &meta).await?;
+    state.app.save_annual_report(&who, report, (&input, &[]), &meta).await?;
     Ok(Json(report_detail(&state.app.annual_report(&who, report).await?)))
 }
 

@@ -27,8 +27,8 @@ use skillbase_domain::roles::Role;
 
 use super::admin::local_time;
 use super::kit::{
-    Control, Errors, Input, PathId, Reason, SignedInPost, Who, XLSX, download, error_page, not_found, or_error_page,
-    page_request, refusal,
+    Control, Errors, Input, PathId, Reason, SignedInMultipart, SignedInPost, Who, XLSX, download, error_page,
+    not_found, or_error_page, page_request, refusal,
 };
 use super::{Page, allowed, respond};
 use crate::routes::{Route, route};
@@ -48,6 +48,7 @@ pub(super) fn routes() -> Vec<Route> {
         route(Method::POST, "/annual-reports/{id}/decision", ReadAnnualReview, post(decide)),
         route(Method::POST, "/annual-reports/{id}/recoveries", ManageFunding, post(record_recovery)),
         route(Method::GET, "/annual-reports/{id}/print", ReadAnnualReview, get(print)),
+        route(Method::GET, "/annual-reports/{id}/photos/{clause}", ReadAnnualReview, get(photo)),
         route(Method::GET, "/annual-reports/{id}/letter", ReadAnnualReview, get(letter)),
     ]
 }
@@ -450,6 +451,10 @@ struct ClauseRow {
     standing: String,
     note: String,
     inputs: Option<(Input, Input)>,
+    /// The new photo's name and where it downloads.
+    photo: Option<(String, String)>,
+    /// The base's file input for a new photo.
+    photo_input: Option<Input>,
 }
 
 #[derive(Debug)]
@@ -552,6 +557,22 @@ fn note_key(clause: Clause) -> String {
     format!("note.{}", clause.code())
 }
 
+const PHOTO_TYPES: &str = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf";
+
+fn photo_key(clause: Clause) -> String {
+    format!("photo.{}", clause.code())
+}
+
+/// A clause's photo as a link: its name and its address.
+fn photo_link(
+    id: AnnualReportId,
+    clause: Clause,
+    found: Option<&skillbase_domain::annual_review::Assessment>,
+) -> Option<(String, String)> {
+    let photo = found?.photo.as_ref()?;
+    Some((photo.name.clone(), format!("/annual-reports/{id}/photos/{}", clause.code())))
+}
+
 fn shown(line: &Line, value: i64) -> String {
     if line.is_money() { money(value) } else { format!("{value} {}", line.unit) }
 }
@@ -646,6 +667,13 @@ async fn report_page(
                 standing: found.map(|a| a.standing.label().to_owned()).unwrap_or_else(|| "未填写".into()),
                 note: found.map(|a| a.note.clone()).unwrap_or_default(),
                 inputs,
+                photo: photo_link(id, clause, found),
+                photo_input: filing.then(|| {
+                    Input::new(photo_key(clause), "新照片（选填）", Control::File { accept: Some(PHOTO_TYPES) })
+                        .hint("实训场地、团队或制度上墙的新照片，JPEG、PNG 或 PDF；不上传则保留已有照片")
+                        .optional()
+                        .with_error(errors.take(&format!("assessment.{}.photo", clause.code())))
+                }),
             }
         })
         .collect();
@@ -794,21 +822,43 @@ fn report_input(fields: &Params, lines: &[Line]) -> ReportInput {
     }
 }
 
-/// `POST /annual-reports/{id}`: the base saves its corrections, self-assessment and plan.
+/// `POST /annual-reports/{id}` (multipart, for the photos): the base saves its corrections,
+/// self-assessment with its photos, and plan.
 async fn save_report(
     State(state): State<AppState>,
     Meta(meta): Meta,
     PathId(id): PathId<AnnualReportId>,
-    post: SignedInPost,
+    SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
-    let SignedInPost { page, who, fields } = post;
+    let too_large = post.too_large_refusal(&state, "assessment.C2.1.4.photo").await;
+    let photos: Vec<(String, String, Vec<u8>)> = Clause::ALL
+        .iter()
+        .filter_map(|&c| post.take_file(&photo_key(c)).map(|(name, bytes)| (c.code().to_owned(), name, bytes)))
+        .collect();
+    let fields = post.fields;
     let saved = async {
+        if let Some(refused) = too_large {
+            return Err(refused);
+        }
         let view = state.app.annual_report(&who, id).await?;
         let input = report_input(&fields, &view.lines);
-        state.app.save_annual_report(&who, id, &input, &meta).await
+        state.app.save_annual_report(&who, id, (&input, &photos), &meta).await
     };
     let done = saved.await.map(|()| "saved");
     answer(&state, (page, &who, id), done, (fields, "save")).await
+}
+
+/// `GET /annual-reports/{id}/photos/{clause}`: a self-assessment's photo.
+async fn photo(
+    State(state): State<AppState>,
+    page: Page,
+    Who(who): Who,
+    axum::extract::Path((id, clause)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let Ok(id) = id.parse::<AnnualReportId>() else { return not_found(page) };
+    let (name, kind, bytes) = or_error_page!(state.app.annual_report_photo(&who, id, &clause).await, page);
+    let mime = skillbase_domain::attachment::FileKind::parse(&kind).map_or("application/octet-stream", |k| k.mime());
+    download(bytes, mime, &name)
 }
 
 /// A post's answer: a redirect to the report with what was done, or the report again with what
@@ -917,6 +967,8 @@ fn read_only(view: &ReportView) -> (Vec<FigureRow>, Vec<ClauseRow>) {
                 standing: found.map(|a| a.standing.label().to_owned()).unwrap_or_else(|| "未填写".into()),
                 note: found.map(|a| a.note.clone()).unwrap_or_default(),
                 inputs: None,
+                photo: photo_link(view.record.id, clause, found),
+                photo_input: None,
             }
         })
         .collect();
