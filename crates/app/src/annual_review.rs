@@ -110,6 +110,9 @@ pub struct ReportView {
     pub recovery: Option<RecoveryView>,
 }
 
+/// A photo a base sends with its self-assessment: (clause code, file name, bytes).
+pub type PhotoUpload = (String, String, Vec<u8>);
+
 /// What a step carries, as posted.
 #[derive(Debug, Clone, Default)]
 pub struct StepInput {
@@ -387,7 +390,7 @@ impl App {
         &self,
         who: &Authenticated,
         id: AnnualReportId,
-        (input, photos): (&ReportInput, &[(String, String, Vec<u8>)]),
+        (input, photos): (&ReportInput, &[PhotoUpload]),
         meta: &RequestMeta,
     ) -> Result<()> {
         let view = self.annual_report(who, id).await?;

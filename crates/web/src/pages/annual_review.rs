@@ -831,7 +831,7 @@ async fn save_report(
     SignedInMultipart { page, who, mut post }: SignedInMultipart,
 ) -> Response {
     let too_large = post.too_large_refusal(&state, "assessment.C2.1.4.photo").await;
-    let photos: Vec<(String, String, Vec<u8>)> = Clause::ALL
+    let photos: Vec<skillbase_app::annual_review::PhotoUpload> = Clause::ALL
         .iter()
         .filter_map(|&c| post.take_file(&photo_key(c)).map(|(name, bytes)| (c.code().to_owned(), name, bytes)))
         .collect();
