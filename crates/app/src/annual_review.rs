@@ -144,8 +144,8 @@ impl App {
         let now = self.now();
         let today = shanghai_date(now);
         let campaign = domain::check_campaign(input, today).map_err(AppError::Fields)?;
-        let tomorrow = today.succ_opt().ok_or_else(|| AppError::internal(StoreError::Corrupt("date".into())))?;
-        let due_on = self.add_working_days(tomorrow, campaign.days).await?;
+        let tomorrow = self.tomorrow()?;
+        let due_on = self.due_in_working_days(campaign.days).await?;
         let remind_on = self.working_days_before(due_on, domain::REMIND_BEFORE_DAYS).await?.max(tomorrow);
         let record = CampaignRecord {
             id: self.new_id(),
@@ -231,13 +231,7 @@ impl App {
     async fn campaign_view(&self, record: CampaignRecord) -> Result<CampaignView> {
         let counts = store::report_counts(&self.db, record.id).await?;
         let total = counts.values().sum();
-        let overdue = store::reports(
-            &self.db,
-            &ReportFilter { campaign: Some(record.id), ..Default::default() },
-            &PageRequest::all(),
-        )
-        .await?;
-        let overdue = i64::try_from(overdue.items.iter().filter(|r| r.overdue).count()).unwrap_or(i64::MAX);
+        let overdue = store::overdue_count(&self.db, record.id).await?;
         Ok(CampaignView { record, counts, total, overdue })
     }
 
@@ -532,9 +526,7 @@ impl App {
             )),
             ReportAction::Rectify => {
                 let (what, days) = domain::check_rectification(comment, &input.days).map_err(AppError::Fields)?;
-                let tomorrow =
-                    today.succ_opt().ok_or_else(|| AppError::internal(StoreError::Corrupt("date".into())))?;
-                let due = self.add_working_days(tomorrow, days).await?;
+                let due = self.due_in_working_days(days).await?;
                 next.rectification = Some(what.clone());
                 next.rectification_due = Some(due);
                 next.answer = None;
@@ -596,16 +588,15 @@ impl App {
                 None
             }
         };
-        let base = skillbase_store::notices::base(&self.db, current.base_id).await?.ok_or_else(not_found)?;
         let mut tx = self.db.begin().await?;
         if !store::update_report(&mut tx, &next, (current.status, current.version)).await? {
             return Err(stale());
         }
         if let Some(after) = domain::base_status_after(to)
-            && after != base.status
+            && after != view.base_status
         {
             let revoked_on = (after == BaseStatus::Revoked).then_some(today);
-            if !store::change_base(&mut tx, base.id, (base.status, after), revoked_on).await? {
+            if !store::change_base(&mut tx, current.base_id, (view.base_status, after), revoked_on).await? {
                 return Err(AppError::Conflict { constraint: "bases_status".into() });
             }
         }

@@ -688,10 +688,7 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Fields(errors));
         }
-        let now = self.now();
-        let tomorrow =
-            shanghai_date(now).succ_opt().ok_or_else(|| AppError::internal(StoreError::Corrupt("date".into())))?;
-        let due_on = self.add_working_days(tomorrow, days).await?;
+        let due_on = self.due_in_working_days(days).await?;
         let due_at = end_of_day(due_on);
         let due_text = due_on.format("%Y-%m-%d").to_string();
         let mut tx = self.db.begin().await?;

@@ -47,6 +47,19 @@ impl App {
         Ok(calendar)
     }
 
+    /// Tomorrow in Asia/Shanghai: where every deadline in working days starts counting.
+    pub fn tomorrow(&self) -> Result<NaiveDate> {
+        skillbase_domain::clock::shanghai_date(self.now())
+            .succ_opt()
+            .ok_or_else(|| AppError::internal(skillbase_store::StoreError::Corrupt("date".into())))
+    }
+
+    /// The day `days` working days from tomorrow (a supplement, a score, a report, a
+    /// rectification is due then, at its end).
+    pub async fn due_in_working_days(&self, days: u32) -> Result<NaiveDate> {
+        self.add_working_days(self.tomorrow()?, days).await
+    }
+
     /// See [`WorkingCalendar::add_working_days`].
     pub async fn add_working_days(&self, start: NaiveDate, days: u32) -> Result<NaiveDate> {
         Ok(self.working_calendar().await?.add_working_days(start, days)?)

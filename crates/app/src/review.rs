@@ -563,8 +563,7 @@ impl App {
 
     /// The deadline `days` working days from tomorrow: (date, its last second).
     async fn review_due(&self, days: u32) -> Result<(NaiveDate, DateTime<Utc>)> {
-        let tomorrow = shanghai_date(self.now()).succ_opt().ok_or_else(|| corrupt("date"))?;
-        let due_on = self.add_working_days(tomorrow, days).await?;
+        let due_on = self.due_in_working_days(days).await?;
         Ok((due_on, end_of_day(due_on)))
     }
 

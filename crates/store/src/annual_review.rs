@@ -334,6 +334,16 @@ pub async fn reports(db: &Db, f: &ReportFilter, page: &PageRequest) -> Result<Pa
     Ok(page.page(rows, total, |r| r.id.to_string()))
 }
 
+/// How many of a campaign's reports were not filed by their deadline.
+pub async fn overdue_count(db: &Db, campaign: CampaignId) -> Result<i64> {
+    Ok(on_pool!(db, |c| sqlx::query_scalar(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM annual_reports WHERE campaign_id = $1 AND overdue = 1"
+    )
+    .bind(campaign.to_string())
+    .fetch_one(c)
+    .await)?)
+}
+
 /// How many of a campaign's reports stand in each state.
 pub async fn report_counts(db: &Db, campaign: CampaignId) -> Result<BTreeMap<ReportStatus, i64>> {
     let rows: Vec<(String, i64)> = on_pool!(db, |c| sqlx::query_as(

@@ -45,7 +45,7 @@ fn lines(rows: Vec<LineRow>) -> Result<Vec<TodoLine>> {
 
 /// Runs a to-do's count and its first lines with the same values (the lines' limit is the
 /// last placeholder).
-macro_rules! todo {
+macro_rules! count_and_lines {
     ($db:expr, $count:literal, $lines:literal $(, $bind:expr)*) => {{
         let count: i64 = on_pool!($db, |c| sqlx::query_scalar($count)$(.bind($bind))*.fetch_one(c).await)?;
         let rows: Vec<LineRow> = if count == 0 {
@@ -61,7 +61,7 @@ macro_rules! todo {
 
 /// Submitted (or resubmitted) applications waiting to be accepted, the oldest first.
 pub async fn applications_to_accept(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM applications a
          WHERE a.submitted_at IS NOT NULL AND a.status IN ('submitted', 'resubmitted')",
@@ -73,7 +73,7 @@ pub async fn applications_to_accept(db: &Db) -> Result<Todo> {
 
 /// Applications returned for supplement, the nearest deadline first.
 pub async fn supplements_due(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM applications a WHERE a.status = 'returned'",
         "SELECT a.id, o.name, b.title, a.supplement_due_on, CAST(NULL AS BIGINT)
@@ -84,7 +84,7 @@ pub async fn supplements_due(db: &Db) -> Result<Todo> {
 
 /// Accepted applications whose eligibility check staff have still to conclude.
 pub async fn eligibility_to_conclude(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM applications a
          WHERE a.submitted_at IS NOT NULL AND a.status = 'accepted'",
@@ -99,7 +99,7 @@ pub async fn eligibility_to_conclude(db: &Db) -> Result<Todo> {
 /// Open shortfalls of applications still in review: the application's id, the organisation,
 /// the call, and how many experts are missing.
 pub async fn draw_shortfalls(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM review_shortfalls s JOIN applications a ON a.id = s.application_id
          WHERE s.status = 'open' AND a.status = 'in_review'",
@@ -113,7 +113,7 @@ pub async fn draw_shortfalls(db: &Db) -> Result<Todo> {
 /// Assignments still owed after their deadline (`now`): the application's id, the expert, the
 /// organisation, the deadline.
 pub async fn scores_overdue(db: &Db, now: DateTime<Utc>) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM assignments s
          WHERE s.status IN ('assigned', 'accepted') AND s.due_at < $1",
@@ -128,7 +128,7 @@ pub async fn scores_overdue(db: &Db, now: DateTime<Utc>) -> Result<Todo> {
 /// Calls in review with no recognition list pending or approved and no application still being
 /// scored: the list is staff's to draft.
 pub async fn proposals_to_draft(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM batches b WHERE b.status = 'reviewing'
            AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.batch_id = b.id AND p.status IN ('pending', 'approved'))
@@ -143,7 +143,7 @@ pub async fn proposals_to_draft(db: &Db) -> Result<Todo> {
 
 /// Recognition lists waiting for a leader.
 pub async fn proposals_to_approve(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM proposals p WHERE p.status = 'pending'",
         "SELECT p.id, b.title, p.note, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -155,7 +155,7 @@ pub async fn proposals_to_approve(db: &Db) -> Result<Todo> {
 
 /// Objections received or under investigation: the notice's id, the receipt, the notice.
 pub async fn objections_to_investigate(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM objections j WHERE j.status IN ('received', 'investigating')",
         "SELECT j.notice_id, j.receipt, n.title, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -166,7 +166,7 @@ pub async fn objections_to_investigate(db: &Db) -> Result<Todo> {
 
 /// Closed notices waiting for the leader's conclusion.
 pub async fn notices_to_conclude(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM notices n WHERE n.status = 'closed'",
         "SELECT n.id, n.title, n.last_day, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -179,7 +179,7 @@ pub async fn notices_to_conclude(db: &Db) -> Result<Todo> {
 /// Expenses recorded or answered, waiting for staff's audit: the base's id, its name, the payee,
 /// the amount in fen.
 pub async fn expenses_to_audit(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM expenses x WHERE x.status IN ('recorded', 'answered')",
         "SELECT x.base_id, s.name, x.payee, x.spent_on, x.amount
@@ -191,7 +191,7 @@ pub async fn expenses_to_audit(db: &Db) -> Result<Todo> {
 /// Funding requests in one status (`draft`: for the leader to endorse; `submitted`: for the
 /// coordination group; `returned`: back with staff), with their totals in fen.
 pub async fn funding_requests(db: &Db, status: &str) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM funding_requests f WHERE f.status = $1",
         "SELECT f.id, f.title, COALESCE(f.reason, ''), CAST(NULL AS TEXT), f.total
@@ -205,7 +205,7 @@ pub async fn funding_requests(db: &Db, status: &str) -> Result<Todo> {
 /// Certification filings in one status (`submitted` for staff, `recommended` for the leader):
 /// the base's id, its name, the occupation.
 pub async fn cert_filings(db: &Db, status: &str) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM cert_filings f WHERE f.status = $1",
         "SELECT f.base_id, s.name, f.occupation, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -216,7 +216,7 @@ pub async fn cert_filings(db: &Db, status: &str) -> Result<Todo> {
 
 /// Certification sessions submitted by their bases, for staff to publish or return.
 pub async fn cert_sessions_submitted(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM cert_sessions c WHERE c.status = 'submitted'",
         "SELECT c.base_id, s.name, c.occupation, c.held_on, CAST(NULL AS BIGINT)
@@ -226,7 +226,7 @@ pub async fn cert_sessions_submitted(db: &Db) -> Result<Todo> {
 
 /// Certificates whose revocation staff proposed, for the leader.
 pub async fn revocations_proposed(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM certificates c WHERE c.status = 'revocation_proposed'",
         "SELECT c.base_id, c.number, s.name, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -240,7 +240,7 @@ pub async fn revocations_proposed(db: &Db) -> Result<Todo> {
 /// An expert's own assignments still owed, the nearest deadline first: the assignment's id,
 /// the organisation, the call, the deadline.
 pub async fn scores_owed(db: &Db, expert: UserId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM assignments s
          WHERE s.expert_id = $1 AND s.status IN ('assigned', 'accepted')",
@@ -255,7 +255,7 @@ pub async fn scores_owed(db: &Db, expert: UserId) -> Result<Todo> {
 /// An organisation's applications, newest first: the id, the call, the status (its code), the
 /// supplement deadline while returned.
 pub async fn organization_applications(db: &Db, organization: OrganizationId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM applications a WHERE a.organization_id = $1",
         "SELECT a.id, b.title, a.status, a.supplement_due_on, CAST(NULL AS BIGINT)
@@ -268,7 +268,7 @@ pub async fn organization_applications(db: &Db, organization: OrganizationId) ->
 /// An organisation's unread notifications, newest first: the application's id ('' for none),
 /// the title, the body.
 pub async fn unread_notifications(db: &Db, organization: OrganizationId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM notifications n WHERE n.organization_id = $1 AND n.read_at IS NULL",
         "SELECT COALESCE(n.application_id, ''), n.title, n.body, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -279,7 +279,7 @@ pub async fn unread_notifications(db: &Db, organization: OrganizationId) -> Resu
 
 /// An organisation's bases that are not revoked: the base's id, its name, its plaque number.
 pub async fn organization_bases(db: &Db, organization: OrganizationId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM bases s WHERE s.organization_id = $1 AND s.status <> 'revoked'",
         "SELECT s.id, s.name, s.number, s.recognised_on, CAST(NULL AS BIGINT)
@@ -292,7 +292,7 @@ pub async fn organization_bases(db: &Db, organization: OrganizationId) -> Result
 
 /// Annual reports filed or answered, waiting for staff's conclusion, the oldest first.
 pub async fn reports_to_conclude(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM annual_reports r WHERE r.status IN ('submitted', 'answered')",
         "SELECT r.id, s.name, r.status, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -304,7 +304,7 @@ pub async fn reports_to_conclude(db: &Db) -> Result<Todo> {
 /// Reports not filed by their deadline and rectifications not answered by theirs (flagged by
 /// the deadline jobs), for staff to chase or propose revocation.
 pub async fn reports_overdue(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM annual_reports r
          WHERE (r.status = 'pending' AND r.overdue = 1) OR (r.status = 'rectifying' AND r.escalated_at IS NOT NULL)",
@@ -318,7 +318,7 @@ pub async fn reports_overdue(db: &Db) -> Result<Todo> {
 
 /// Revocations of bases staff proposed, for a leader.
 pub async fn base_revocations_proposed(db: &Db) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM annual_reports r WHERE r.status = 'revocation_proposed'",
         "SELECT r.id, s.name, COALESCE(r.ground, ''), CAST(NULL AS TEXT), CAST(NULL AS BIGINT)
@@ -329,7 +329,7 @@ pub async fn base_revocations_proposed(db: &Db) -> Result<Todo> {
 
 /// An organisation's annual reports still to file or answer, with their deadline.
 pub async fn organization_reports(db: &Db, organization: OrganizationId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM annual_reports r JOIN bases s ON s.id = r.base_id
          WHERE s.organization_id = $1 AND r.status IN ('pending', 'rectifying')",
@@ -343,7 +343,7 @@ pub async fn organization_reports(db: &Db, organization: OrganizationId) -> Resu
 
 /// An account's unread messages, newest first: the link, the title, the body.
 pub async fn unread_messages(db: &Db, user: UserId) -> Result<Todo> {
-    todo!(
+    count_and_lines!(
         db,
         "SELECT CAST(COUNT(*) AS BIGINT) FROM user_notifications n WHERE n.user_id = $1 AND n.read_at IS NULL",
         "SELECT n.link, n.title, n.body, CAST(NULL AS TEXT), CAST(NULL AS BIGINT)

@@ -598,85 +598,61 @@ async fn report_page(
     let filing = view.may_file && r.status == ReportStatus::Pending;
     let answering = view.may_file && r.status == ReportStatus::Rectifying;
     let content = &r.content;
-    let figures = view
-        .lines
-        .iter()
-        .map(|line| {
+    // The report as read, and while the base may still correct it, its inputs on each row.
+    let (mut figures, mut clauses) = read_only(&view);
+    if filing {
+        for (row, line) in figures.iter_mut().zip(&view.lines) {
             let correction = content.correction(&line.key);
-            let inputs = filing.then(|| {
-                let value = from_post(&value_key(&line.key))
-                    .unwrap_or_else(|| correction.map(|c| typed(line, c.value)).unwrap_or_default());
-                let reason = from_post(&reason_key(&line.key))
-                    .unwrap_or_else(|| correction.map(|c| c.reason.clone()).unwrap_or_default());
-                (
-                    Input::text(value_key(&line.key), format!("{}：更正数", line.label))
-                        .value(&value)
-                        .inputmode(if line.is_money() { "decimal" } else { "numeric" })
-                        .maxlength(20)
-                        .optional()
-                        .cell()
-                        .with_error(errors.take(&format!("corrections.{}", line.key))),
-                    Input::text(reason_key(&line.key), format!("{}：更正理由", line.label))
-                        .value(&reason)
-                        .maxlength(500)
-                        .optional()
-                        .cell()
-                        .with_error(errors.take(&format!("corrections.{}.reason", line.key))),
-                )
-            });
-            FigureRow {
-                key: line.key.replace('.', "-"),
-                label: line.label.clone(),
-                value: shown(line, line.value),
-                source: line.source.clone(),
-                corrected: correction.map(|c| shown(line, c.value)),
-                reason: correction.map(|c| c.reason.clone()).unwrap_or_default(),
-                inputs,
-            }
-        })
-        .collect();
-    let standing_options: Vec<(&str, &str)> = Standing::ALL.iter().map(|s| (s.code(), s.label())).collect();
-    let clauses = Clause::ALL
-        .iter()
-        .map(|&clause| {
+            let value = from_post(&value_key(&line.key))
+                .unwrap_or_else(|| correction.map(|c| typed(line, c.value)).unwrap_or_default());
+            let reason = from_post(&reason_key(&line.key))
+                .unwrap_or_else(|| correction.map(|c| c.reason.clone()).unwrap_or_default());
+            row.inputs = Some((
+                Input::text(value_key(&line.key), format!("{}：更正数", line.label))
+                    .value(&value)
+                    .inputmode(if line.is_money() { "decimal" } else { "numeric" })
+                    .maxlength(20)
+                    .optional()
+                    .cell()
+                    .with_error(errors.take(&format!("corrections.{}", line.key))),
+                Input::text(reason_key(&line.key), format!("{}：更正理由", line.label))
+                    .value(&reason)
+                    .maxlength(500)
+                    .optional()
+                    .cell()
+                    .with_error(errors.take(&format!("corrections.{}.reason", line.key))),
+            ));
+        }
+        let standing_options: Vec<(&str, &str)> = Standing::ALL.iter().map(|s| (s.code(), s.label())).collect();
+        for (row, &clause) in clauses.iter_mut().zip(Clause::ALL) {
             let found = content.assessment.iter().find(|a| a.clause == clause);
-            let inputs = filing.then(|| {
-                let standing = from_post(&standing_key(clause))
-                    .unwrap_or_else(|| found.map(|a| a.standing.code().to_owned()).unwrap_or_default());
-                let note =
-                    from_post(&note_key(clause)).unwrap_or_else(|| found.map(|a| a.note.clone()).unwrap_or_default());
-                (
-                    Input::radios(
-                        standing_key(clause),
-                        format!("{} {}", clause.code(), clause.label()),
-                        standing_options.clone(),
-                    )
-                    .value(&standing)
-                    .with_error(errors.take(&format!("assessment.{}", clause.code()))),
-                    Input::new(note_key(clause), "情况说明", Control::Area { rows: 2 })
-                        .value(&note)
-                        .hint("有变化或已不符合的须说明；制度上墙等请写明新照片已存档的情况")
-                        .maxlength(1000)
-                        .optional()
-                        .with_error(errors.take(&format!("assessment.{}.note", clause.code()))),
+            let standing = from_post(&standing_key(clause))
+                .unwrap_or_else(|| found.map(|a| a.standing.code().to_owned()).unwrap_or_default());
+            let note =
+                from_post(&note_key(clause)).unwrap_or_else(|| found.map(|a| a.note.clone()).unwrap_or_default());
+            row.inputs = Some((
+                Input::radios(
+                    standing_key(clause),
+                    format!("{} {}", clause.code(), clause.label()),
+                    standing_options.clone(),
                 )
-            });
-            ClauseRow {
-                code: clause.code(),
-                label: clause.label(),
-                standing: found.map(|a| a.standing.label().to_owned()).unwrap_or_else(|| "未填写".into()),
-                note: found.map(|a| a.note.clone()).unwrap_or_default(),
-                inputs,
-                photo: photo_link(id, clause, found),
-                photo_input: filing.then(|| {
-                    Input::new(photo_key(clause), "新照片（选填）", Control::File { accept: Some(PHOTO_TYPES) })
-                        .hint("实训场地、团队或制度上墙的新照片，JPEG、PNG 或 PDF；不上传则保留已有照片")
-                        .optional()
-                        .with_error(errors.take(&format!("assessment.{}.photo", clause.code())))
-                }),
-            }
-        })
-        .collect();
+                .value(&standing)
+                .with_error(errors.take(&format!("assessment.{}", clause.code()))),
+                Input::new(note_key(clause), "情况说明", Control::Area { rows: 2 })
+                    .value(&note)
+                    .hint("有变化或已不符合的须说明；制度上墙等请写明新照片已存档的情况")
+                    .maxlength(1000)
+                    .optional()
+                    .with_error(errors.take(&format!("assessment.{}.note", clause.code()))),
+            ));
+            row.photo_input = Some(
+                Input::new(photo_key(clause), "新照片（选填）", Control::File { accept: Some(PHOTO_TYPES) })
+                    .hint("实训场地、团队或制度上墙的新照片，JPEG、PNG 或 PDF；不上传则保留已有照片")
+                    .optional()
+                    .with_error(errors.take(&format!("assessment.{}.photo", clause.code()))),
+            );
+        }
+    }
     let plan_input = filing.then(|| {
         Input::new("plan", "下一年度培育计划", Control::Area { rows: 5 })
             .value(&from_post("plan").unwrap_or_else(|| content.plan.clone()))
@@ -939,6 +915,8 @@ struct PrintPage {
     issuer: &'static str,
 }
 
+/// The report's figures and self-assessment as read (no inputs): the print view's, and the
+/// report page's before it adds the base's inputs.
 fn read_only(view: &ReportView) -> (Vec<FigureRow>, Vec<ClauseRow>) {
     let content = &view.record.content;
     let figures = view
